@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make report` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SCENARIO ?= scenarios/slough_2014_investment.yaml
+REPLICATIONS ?= 100
+
+.PHONY: help install report test lab clean
+
+help:
+	@echo "make report   run the default Slough report into outputs/"
+	@echo "make test     run the whole test suite"
+	@echo "make lab      open the notebooks in JupyterLab"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name workforce_sim --display-name "workforce_sim" >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/wfsim run $(SCENARIO) --replications $(REPLICATIONS) --out outputs/$(basename $(notdir $(SCENARIO)))/$$(date +%Y%m%d-%H%M%S)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 tests
+
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[lab]'
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

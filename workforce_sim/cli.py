@@ -1,0 +1,165 @@
+"""Command line: ``wfsim`` (also ``python -m workforce_sim``).
+
+Exit codes: 0 success; 2 bad input (one line naming the file and key, no
+traceback); 1 a failure inside a run.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional, Sequence
+
+from . import __version__
+from .errors import InputError, RunError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        raise InputError(message, file="command line")
+
+
+def _positive_int(name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise InputError(f"expected a whole number, got {text!r}", file=name) from None
+        if value < 1:
+            raise InputError(f"must be at least 1, got {value}", file=name)
+        return value
+
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(f"expected a whole number, got {text!r}", file="--seed") from None
+    if value < 0:
+        raise InputError(f"must be >= 0, got {value}", file="--seed")
+    return value
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--replications", "-n", type=_positive_int("--replications"), default=100)
+    p.add_argument("--seed", type=_seed, default=2014)
+    p.add_argument("--workers", type=_positive_int("--workers"), default=None, help="processes (default: all cores)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a scenario value, e.g. --set recruitment.pipeline.offer_to_checks_days=30")
+    p.add_argument("--out", type=Path, default=None, help="folder for the tables (must not hold them already)")
+    p.add_argument("--json", action="store_true", help="print JSON on stdout instead of a table")
+    p.add_argument("--keep-events", action="store_true", help="also keep per-worker and per-event records")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="wfsim", description="Workforce simulation for children's social care.")
+    parser.add_argument("--version", action="version", version=f"workforce_sim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    v = sub.add_parser("validate", help="resolve and check a scenario; print it as resolved")
+    v.add_argument("scenario")
+    v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    r = sub.add_parser("run", help="simulate and print the permanent share against the target")
+    _add_run_options(r)
+    return parser
+
+
+def _prepare_out(out: Path, names: list[str]) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder", file="--out", key=str(out))
+    if out.exists():
+        clash = [n for n in names if (out / n).exists()]
+        if clash:
+            raise InputError(f"would overwrite {clash[0]} in {out}; choose a new folder", file="--out")
+
+
+def _write_out(out: Path, tables) -> None:
+    """Write tables into a temporary folder beside ``out``, then move them in."""
+    from .tables import write_tables
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        written = write_tables(tables, tmp)
+        if not out.exists():
+            tmp.rename(out)
+            return
+        for f in written:
+            f.rename(out / f.name)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or not sys.stderr.isatty():
+        return None, None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="rep", file=sys.stderr, leave=False)
+    return bar, bar.update
+
+
+def cmd_validate(args) -> int:
+    from .scenario import load_scenario, resolved_yaml
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    print(resolved_yaml(scenario), end="")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .report_table import headline, text_table, to_json
+    from .replications import run_replications
+    from .scenario import load_scenario
+    from .tables import result_tables
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    table_names = [f"{n}.{ext}" for n in ("snapshots", "flows", "parameters") for ext in ("csv", "parquet")]
+    if args.out is not None:
+        _prepare_out(args.out, table_names)
+    bar, update = _progress(args.replications, not args.no_progress)
+    try:
+        results = run_replications(scenario, args.replications, args.seed, args.workers,
+                                   keep_events=args.keep_events, progress=update)
+    except (InputError, RunError):
+        raise
+    except Exception as exc:  # a failure inside the model
+        raise RunError(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        if bar is not None:
+            bar.close()
+    h = headline(results)
+    print(to_json(h) if args.json else text_table(h))
+    if args.out is not None:
+        _write_out(args.out, result_tables(results))
+        if not args.json:
+            print(f"\ntables written to {args.out}")
+    return 0
+
+
+COMMANDS = {"validate": cmd_validate, "run": cmd_run}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        print(f"wfsim: error: {exc.one_line()}", file=sys.stderr)
+        return 2
+    except RunError as exc:
+        print(f"wfsim: run failed: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("wfsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
