@@ -95,12 +95,15 @@ LeaverReason = Literal["workload", "insufficient_support", "no_career_path", "pa
 class Attrition(Strict):
     tenure_bands: list[HazardBand] = Field(
         default_factory=lambda: [
-            HazardBand(min_years=0, hazard_per_year=0.25),
-            HazardBand(min_years=2, hazard_per_year=0.17),
-            HazardBand(min_years=5, hazard_per_year=0.12),
+            HazardBand(min_years=0, hazard_per_year=0.176),
+            HazardBand(min_years=2, hazard_per_year=0.215),
+            HazardBand(min_years=5, hazard_per_year=0.152),
+            HazardBand(min_years=10, hazard_per_year=0.114),
+            HazardBand(min_years=20, hazard_per_year=0.126),
+            HazardBand(min_years=30, hazard_per_year=0.210),
         ],
-        description="Piecewise-constant leaving hazard of permanent staff by years of service",
-        json_schema_extra=src("DfE children's social work workforce 2016 (SFR08/2017), leavers and staff by time in service, England: see data/dfe_time_in_service_2016.csv"),
+        description="Piecewise-constant leaving hazard of permanent staff, per year, by years of service",
+        json_schema_extra=src("DfE SFR08/2017 (csww 2016), England: leavers / staff FTE by time in service, as -ln(1 - rate); data/dfe_time_in_service_2016.csv"),
     )
     role_multiplier: dict[Role, Uncertain(ge=0)] = Field(
         default_factory=lambda: {"practice_manager": 0.8, "consultant_practitioner": 0.8, "social_worker": 1.0},
@@ -109,14 +112,15 @@ class Attrition(Strict):
     nqsw_multiplier: Uncertain(ge=0) = Field(1.0, description="Hazard multiplier during the ASYE", json_schema_extra=src("assumption: tenure bands already capture early leaving"))
     initial_tenure: list[TenureShare] = Field(
         default_factory=lambda: [
-            TenureShare(min_years=0, max_years=2, share=0.30),
-            TenureShare(min_years=2, max_years=5, share=0.22),
-            TenureShare(min_years=5, max_years=10, share=0.20),
-            TenureShare(min_years=10, max_years=20, share=0.21),
-            TenureShare(min_years=20, max_years=30, share=0.07),
+            TenureShare(min_years=0, max_years=2, share=0.297),
+            TenureShare(min_years=2, max_years=5, share=0.218),
+            TenureShare(min_years=5, max_years=10, share=0.195),
+            TenureShare(min_years=10, max_years=20, share=0.205),
+            TenureShare(min_years=20, max_years=30, share=0.064),
+            TenureShare(min_years=30, max_years=40, share=0.021),
         ],
         description="Years of service of permanent staff on the start date (shares of a band, uniform within)",
-        json_schema_extra=src("DfE SFR08/2017, staff FTE by time in service, England 2016 (rounded)"),
+        json_schema_extra=src("DfE SFR08/2017 (csww 2016), England: staff FTE by time in service; data/dfe_time_in_service_2016.csv"),
     )
     leaver_reasons: dict[LeaverReason, float] = Field(
         default_factory=lambda: {"workload": 0.35, "insufficient_support": 0.2, "no_career_path": 0.15, "pay": 0.15, "other": 0.15},
