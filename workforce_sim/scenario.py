@@ -420,6 +420,8 @@ def apply_set(data: dict[str, Any], parts: list[str], value: Any) -> None:
             else:
                 node = node[idx]
         elif isinstance(node, dict):
+            if part.isdigit() and part not in node:
+                raise InputError(f"no list item {part!r}", file="--set", key=key)
             if last:
                 node[part] = value
             else:
@@ -445,10 +447,18 @@ def _has_path(data: Any, loc: tuple) -> int:
     return depth
 
 
-def _format_validation(exc: ValidationError, chain: list[tuple[Path, dict[str, Any]]], overrides: dict[str, Any]) -> InputError:
-    err = exc.errors()[0]
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("uniform", "triangular", "normal", "float", "function-after[check(), union[float,tagged-union[Uniform,Triangular,Normal]]]")))
-    loc = tuple(p for p in loc if not (isinstance(p, str) and (p.startswith("function-") or p.startswith("tagged-union") or p.startswith("union["))))
+def _format_validation(exc: ValidationError, chain: list[tuple[Path, dict[str, Any]]], overrides: list[tuple]) -> InputError:
+    errors = exc.errors()
+    err = errors[0]
+    # a value that may be a number or a distribution fails both branches: for a
+    # mapping, report the distribution's complaint rather than "not a number"
+    if isinstance(err.get("input"), dict) and err["type"] in ("float_type", "float_parsing"):
+        err = next((e for e in errors[1:] if e["type"] not in ("float_type", "float_parsing")), err)
+    branch_names = ("uniform", "triangular", "normal", "float")
+    loc = tuple(
+        p for p in err["loc"]
+        if not (isinstance(p, str) and (p in branch_names or p.startswith(("function-", "tagged-union", "union["))))
+    )
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
@@ -459,7 +469,7 @@ def _format_validation(exc: ValidationError, chain: list[tuple[Path, dict[str, A
     if not key and ": " in msg:
         key, _, msg = msg.partition(": ")
     path_parts = tuple(int(p) if p.isdigit() else p for p in key.split(".")) if key else ()
-    if key and _has_path(overrides, path_parts) == len(path_parts):
+    if key and any(tuple(path_parts[: len(sp)]) == sp for sp in overrides):
         return InputError(msg, file="--set", key=key)
     best = chain[-1][0]
     best_depth = -1
@@ -476,28 +486,19 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     data: dict[str, Any] = {}
     for _, raw in chain:
         data = deep_merge(data, raw)
-    set_tree: dict[str, Any] = {}
+    set_paths: list[tuple] = []
     for item in overrides:
         parts, value = parse_set(item)
         apply_set(data, parts, value)
-        apply_set(set_tree, parts, value) if not any(p.isdigit() for p in parts) else _mark_list_override(set_tree, parts, value)
+        set_paths.append(tuple(int(p) if p.isdigit() else p for p in parts))
     if "name" not in data:
         data["name"] = Path(path).stem
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise _format_validation(exc, chain, set_tree) from None
+        raise _format_validation(exc, chain, set_paths) from None
     _check_sources(scenario, chain)
     return scenario
-
-
-def _mark_list_override(tree: dict[str, Any], parts: list[str], value: Any) -> None:
-    node = tree
-    for part in parts[:-1]:
-        key: Any = int(part) if part.isdigit() else part
-        node = node.setdefault(key, {})
-    last = parts[-1]
-    node[int(last) if last.isdigit() else last] = value
 
 
 def _check_sources(scenario: Scenario, chain: list[tuple[Path, dict[str, Any]]]) -> None:
