@@ -510,6 +510,17 @@ def _check_sources(scenario: Scenario, chain: list[tuple[Path, dict[str, Any]]])
             raise InputError("names a key the scenario does not have", file=file, key=f"sources.{key}")
 
 
+def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """A copy of ``scenario`` with dotted-key overrides applied and validated."""
+    data = scenario.model_dump(mode="json")
+    for key, value in overrides.items():
+        apply_set(data, key.split("."), value)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _format_validation(exc, [(Path(scenario.name), data)], [tuple(k.split(".")) for k in overrides]) from None
+
+
 def resolved_yaml(scenario: Scenario) -> str:
     """The scenario as resolved, as YAML text."""
     return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
