@@ -217,3 +217,14 @@ def test_leavers_carry_reasons_in_the_given_shares():
     leaves = res.flows[(res.flows["kind"] == "leave")].groupby("detail")["count"].sum()
     assert set(leaves.index) == {"workload", "pay"}
     assert abs(leaves["workload"] / leaves.sum() - 0.5) < 0.05
+
+
+def test_interval_half_width_shrinks_like_one_over_root_n():
+    import numpy as np
+
+    from workforce_sim.calibration import interval_by_replications, replications_for
+
+    values = np.random.default_rng(0).normal(0.6, 0.05, 4000)
+    w = interval_by_replications(values).set_index("replications")["half_width"]
+    assert abs(w[40] / w[640] / 4 - 1) < 0.2          # 16x replications -> 1/4 the width
+    assert replications_for(0.01, 0.05) == 97          # (1.96 * 0.05 / 0.01)^2 = 96.04

@@ -106,7 +106,8 @@ def interval_by_replications(values: np.ndarray, counts: Optional[list[int]] = N
     first n are used for each n, as a user adding replications would see.
     """
     v = np.asarray(values, dtype=float)
-    counts = counts or [n for n in (5, 10, 20, 40, 80, 160, 320, 640, 1280) if n <= len(v)]
+    if counts is None:
+        counts = sorted({n for n in (2, 5, 10, 20, 40, 80, 160, 320, 640, 1280) if n < len(v)} | {len(v)})
     rows = []
     for n in counts:
         x = v[:n]
