@@ -225,6 +225,6 @@ def test_interval_half_width_shrinks_like_one_over_root_n():
     from workforce_sim.calibration import interval_by_replications, replications_for
 
     values = np.random.default_rng(0).normal(0.6, 0.05, 4000)
-    w = interval_by_replications(values).set_index("replications")["half_width"]
-    assert abs(w[40] / w[640] / 4 - 1) < 0.2          # 16x replications -> 1/4 the width
+    w = interval_by_replications(values, counts=[200, 3200]).set_index("replications")["half_width"]
+    assert abs(w[200] / w[3200] / 4 - 1) < 0.15        # 16x replications -> 1/4 the width
     assert replications_for(0.01, 0.05) == 97          # (1.96 * 0.05 / 0.01)^2 = 96.04
