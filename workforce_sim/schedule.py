@@ -79,7 +79,8 @@ def load_manifest(path: Union[str, Path]) -> Manifest:
     try:
         return Manifest.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        errors = exc.errors()
+        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])  # a misspelt key explains a missing one
         msg = err["msg"].removeprefix("Value error, ")
         key = ".".join(str(p) for p in err["loc"] if not str(p).startswith(("list[", "dict[")))
         if err["type"] == "extra_forbidden":
