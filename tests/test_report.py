@@ -28,7 +28,8 @@ from workforce_sim.scenario import load_scenario, resolved_yaml
 from .conftest import ROOT, tiny
 
 TABLES = ("kpi", "kpi_by_replication", "timeseries", "starters_by_route", "post_changes", "capacity_at_caps",
-          "investment_profile", "snapshots", "flows", "parameters")
+          "investment_profile")
+RAW = ("snapshots", "flows", "parameters")
 
 
 def write_tiny(folder: Path, name: str = "tiny", **overrides) -> Path:
@@ -73,6 +74,7 @@ def test_report_run_folder_has_every_file_and_run_json(two_runs):
     names = {p.name for p in folder.iterdir()}
     assert set(REQUIRED_FILES) <= names
     assert {f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")} <= names
+    assert {f"{t}.parquet" for t in RAW} <= names
     assert "scenario.yaml" in names and not any(n.startswith(".") for n in names)
     run = json.loads((folder / "run.json").read_text())
     assert run["status"] == "complete" and run["kind"] == "report"

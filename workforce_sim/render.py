@@ -16,9 +16,9 @@ from .scenario import Scenario
 
 STYLE = """<style>
 table.wfsim {border-collapse: collapse; margin: 0.4em 0 1em 0; font-size: 0.92em;}
-table.wfsim th {text-align: left; border-bottom: 2px solid #444; padding: 4px 10px; background: #f4f4f4;}
-table.wfsim td {border-bottom: 1px solid #ddd; padding: 4px 10px; vertical-align: top;}
-table.wfsim td.num {text-align: right; white-space: nowrap;}
+table.wfsim th {text-align: left !important; border-bottom: 2px solid #444; padding: 4px 10px; background: #f4f4f4;}
+table.wfsim td {text-align: left !important; border-bottom: 1px solid #ddd; padding: 4px 10px; vertical-align: top;}
+table.wfsim td.num {text-align: right !important; white-space: nowrap;}
 td.rag-green {background: #cfe8cf; font-weight: 600;}
 td.rag-amber {background: #fbe3b0; font-weight: 600;}
 td.rag-red {background: #f3c1c1; font-weight: 600;}
@@ -158,7 +158,8 @@ def headline(card: pd.DataFrame, scenario: Scenario, replications: int, seed: in
     parts = [f"{STYLE}<h1>{_e(title)}: {_e(run_name or scenario.name)}</h1>"]
     if scenario.description:
         parts.append(f"<p>{_e(scenario.description)}</p>")
-    parts.append(f"<p>{replications} simulated futures from {scenario.start_date:%d %B %Y} to {scenario.end_date:%d %B %Y} (random seed {seed}).</p>")
+    start, end = scenario.start_date, scenario.end_date
+    parts.append(f"<p>{replications} simulated futures from {start.day} {start:%B %Y} to {end.day} {end:%B %Y} (random seed {seed}).</p>")
     main = card[(card["key"] == "permanent_share") & (card["status"] == "modelled")]
     if len(main):
         r = main.iloc[0]

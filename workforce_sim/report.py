@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import targets
 from .errors import InputError
+from .render import nice_date
 from .report_data import run_inputs
 from .runfolder import RunFolder, new_run_id, now_iso, previous_complete, write_index
 from .scenario import Scenario, load_scenario, resolved_yaml
@@ -95,7 +96,7 @@ def headline(kpi: pd.DataFrame) -> tuple[dict[str, Any], str]:
     r = row.iloc[0]
     data = {k: (None if pd.isna(r[k]) else r[k]) for k in ("key", "title", "unit", "target", "target_text", "snapshot_date", "median", "low", "high", "p_meet", "rag")}
     u = r["unit"]
-    text = (f"{r['title']} at {r['snapshot_date']}: {targets.format_value(r['median'], u)} "
+    text = (f"{r['title']} at {nice_date(r['snapshot_date'])}: {targets.format_value(r['median'], u)} "
             f"({targets.format_value(r['low'], u)} to {targets.format_value(r['high'], u)}); "
             f"chance of {r['target_text']}: {100 * r['p_meet']:.0f}%")
     return data, text

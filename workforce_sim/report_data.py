@@ -1,5 +1,6 @@
-"""The tables a report writes: KPIs, time series, flows and the raw records,
-as CSV and Parquet, plus an Excel workbook of the summary tables for finance."""
+"""The tables a report writes: KPIs, time series and flows as CSV and Parquet,
+the raw per-replication records as Parquet, and an Excel workbook of the
+summary tables for finance."""
 from __future__ import annotations
 
 import datetime as dt
@@ -72,10 +73,11 @@ def report_tables(results: Results, card: pd.DataFrame, target_set: str,
 
 
 def write_report(folder: str | Path, results: Results, card: pd.DataFrame, target_set: str) -> list[Path]:
-    """Write the summary tables and the raw records (CSV + Parquet) and the workbook into ``folder``."""
+    """Write the summary tables (CSV and Parquet), the raw per-replication records
+    (Parquet only: as CSV they run to tens of MB) and the workbook into ``folder``."""
     folder = Path(folder)
     summary = report_tables(results, card, target_set)
-    written = write_tables({**summary, **result_tables(results)}, folder)
+    written = write_tables(summary, folder) + write_tables(result_tables(results), folder, formats=("parquet",))
     book = folder / WORKBOOK
     with pd.ExcelWriter(book, engine="openpyxl") as xl:
         for name, df in summary.items():
