@@ -106,3 +106,24 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
         assert callable(tick)
         tick(5)
     assert "replications:" in term.getvalue() and "/5 " in term.getvalue()
+
+
+def _kernel(folder, python):
+    spec = folder / "kernels" / "workforce_sim"
+    spec.mkdir(parents=True)
+    spec.joinpath("kernel.json").write_text(json.dumps(
+        {"argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"], "display_name": "w", "language": "python"}))
+
+
+def test_report_kernel_is_workforce_sim_only_when_it_runs_this_python(tmp_path, monkeypatch):
+    import sys
+
+    from workforce_sim.report import kernel_name
+
+    other, same = tmp_path / "other", tmp_path / "same"
+    _kernel(other, "/some/other/env/bin/python")
+    _kernel(same, sys.executable)
+    monkeypatch.setenv("JUPYTER_PATH", str(other))
+    assert kernel_name() == "python3"  # a kernel of that name from another environment
+    monkeypatch.setenv("JUPYTER_PATH", str(same))
+    assert kernel_name() == "workforce_sim"

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workforce_sim import compare, history, staffing, targets
 from workforce_sim.metrics import nearest_date, permanent_share
@@ -222,3 +224,24 @@ def test_values_are_formatted_in_their_units():
     assert targets.format_value(3_200_000, "gbp") == "£3.20m"
     assert targets.format_change(-0.052, "share") == "-5.2 pts"
     assert targets.format_value(float("nan"), "share") == "n/a"
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hazard=st.floats(0.0, 1.0), applicants=st.floats(0.0, 3.0), threshold=st.floats(0.0, 1.0))
+def test_scorecard_invariants_for_any_parameters(hazard, applicants, threshold):
+    sc = tiny(attrition={"tenure_bands": [{"min_years": 0, "hazard_per_year": hazard}]},
+              recruitment={"pipeline": {"applicants_per_advert": {"social_worker": applicants}}},
+              targets={"permanent_share": threshold})
+    res = run_replications(sc, replications=4, seed=6)
+    card = targets.scorecard(res, "all")
+    per = targets.per_replication(res, "all")
+    for _, row in card[card["status"] == "modelled"].iterrows():
+        assert row["low"] <= row["median"] <= row["high"]
+        assert row["n"] == 4
+        if row["target"] == row["target"]:  # has a threshold
+            v = per[row["key"]].to_numpy()
+            assert row["p_meet"] == pytest.approx(targets.meets(v, row["target"], row["direction"]).mean())
+            assert row["rag"] == targets.rag(row["p_meet"])
+        if row["unit"] == "share":
+            assert 0.0 <= row["low"] and row["high"] <= 1.0
+    assert set(card["status"]) <= {"modelled", "awaiting case model", "awaiting finance model", "not modelled"}
