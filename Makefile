@@ -23,10 +23,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 report: $(STAMP)
-	$(BIN)/wfsim run $(SCENARIO) --replications $(REPLICATIONS) --out outputs/$(basename $(notdir $(SCENARIO)))/$$(date +%Y%m%d-%H%M%S)
+	$(BIN)/wfsim report $(SCENARIO) --replications $(REPLICATIONS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -n 2 tests notebooks
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[lab]'

@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     r = sub.add_parser("run", help="simulate and print the permanent share against the target")
     _add_run_options(r)
+    from . import cli_report
+
+    cli_report.add_parser(sub)
     return parser
 
 
@@ -149,6 +152,10 @@ COMMANDS = {"validate": cmd_validate, "run": cmd_run}
 def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        from . import cli_report
+
+        if args.command in cli_report.COMMANDS:
+            return cli_report.run(args)
         return COMMANDS[args.command](args)
     except InputError as exc:
         print(f"wfsim: error: {exc.one_line()}", file=sys.stderr)

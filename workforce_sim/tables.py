@@ -21,8 +21,8 @@ def result_tables(results: Results) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
-    """Write each table as ``<name>.csv`` and ``<name>.parquet`` in ``folder``."""
+def write_tables(tables: dict[str, pd.DataFrame], folder: Path, formats: tuple[str, ...] = ("csv", "parquet")) -> list[Path]:
+    """Write each table as ``<name>.csv`` and ``<name>.parquet`` (or only the ``formats`` given) in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, df in tables.items():
@@ -30,9 +30,10 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
         for col in out.columns:
             if isinstance(out[col].dtype, pd.CategoricalDtype):
                 out[col] = out[col].astype(str)
-        csv = folder / f"{name}.csv"
-        pq = folder / f"{name}.parquet"
-        out.to_csv(csv, index=False)
-        out.to_parquet(pq, index=False)
-        written += [csv, pq]
+        if "csv" in formats:
+            out.to_csv(folder / f"{name}.csv", index=False)
+            written.append(folder / f"{name}.csv")
+        if "parquet" in formats:
+            out.to_parquet(folder / f"{name}.parquet", index=False)
+            written.append(folder / f"{name}.parquet")
     return written

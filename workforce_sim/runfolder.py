@@ -1,0 +1,216 @@
+"""Run folders: ``outputs/<scenario>/<YYYYmmdd-HHMMSS>-<id>/``, complete or absent.
+
+A run is written into a hidden ``.incomplete-<run-id>`` folder beside its
+final place and renamed when complete (a rename within one file system is
+atomic), so a run folder either holds everything or does not exist. A run
+that fails is moved to ``outputs/<scenario>/failed/<run-id>/`` with what it
+had written. ``run.json`` records what ran; ``outputs/index.html`` lists
+every run with links.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+import os
+import re
+import secrets
+import subprocess
+from pathlib import Path
+from typing import Any, Optional
+
+RUN_ID_RE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
+INCOMPLETE = ".incomplete-"
+FAILED = "failed"
+RUN_JSON = "run.json"
+INDEX = "index.html"
+
+
+def new_run_id(now: Optional[dt.datetime] = None) -> str:
+    """``YYYYmmdd-HHMMSS-<6 hex>``: sorts by start time, unique across parallel runs."""
+    now = now or dt.datetime.now()
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def safe_name(name: str) -> str:
+    """A folder name from a scenario or report name."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")
+    return cleaned or "scenario"
+
+
+def now_iso() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def git_info(path: Optional[Path] = None) -> dict[str, Any]:
+    """The git commit of the code (and whether the work tree has changes), if it is in git."""
+    where = str(path or Path(__file__).resolve().parents[1])
+    try:
+        commit = subprocess.run(["git", "-C", where, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        if commit.returncode != 0:
+            return {"git_commit": None, "git_dirty": None}
+        dirty = subprocess.run(["git", "-C", where, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10)
+        return {"git_commit": commit.stdout.strip(), "git_dirty": bool(dirty.stdout.strip()) if dirty.returncode == 0 else None}
+    except (OSError, subprocess.SubprocessError):
+        return {"git_commit": None, "git_dirty": None}
+
+
+def _clean(o: Any) -> Any:
+    if isinstance(o, float) and (math.isnan(o) or math.isinf(o)):
+        return None
+    if isinstance(o, dict):
+        return {str(k): _clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean(v) for v in o]
+    if isinstance(o, Path):
+        return str(o)
+    if isinstance(o, (dt.date, dt.datetime)):
+        return o.isoformat()
+    if hasattr(o, "item") and callable(o.item):  # numpy scalars
+        return _clean(o.item())
+    return o
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON atomically (temporary file, then replace)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(_clean(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_run(folder: Path) -> Optional[dict[str, Any]]:
+    """The run.json of a folder, or None if it has none or it cannot be read."""
+    try:
+        return json.loads((Path(folder) / RUN_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+class RunFolder:
+    """Where one run is written: a hidden temporary folder, renamed when complete."""
+
+    def __init__(self, outputs: Path, scenario: str, run_id: str):
+        self.outputs = Path(outputs)
+        self.run_id = run_id
+        parent = self.outputs / safe_name(scenario)
+        self.final = parent / run_id
+        self.tmp = parent / f"{INCOMPLETE}{run_id}"
+        self.failed = parent / FAILED / run_id
+
+    def create(self) -> Path:
+        if self.final.exists() or self.tmp.exists() or self.failed.exists():
+            raise FileExistsError(f"run folder {self.final} already exists")
+        self.tmp.mkdir(parents=True)
+        return self.tmp
+
+    def write_record(self, record: dict[str, Any]) -> None:
+        write_json(self.tmp / RUN_JSON, record)
+
+    def complete(self, record: dict[str, Any]) -> Path:
+        """Write run.json and move the folder into place."""
+        self.write_record({**record, "status": "complete"})
+        os.rename(self.tmp, self.final)  # fails rather than overwrite
+        return self.final
+
+    def fail(self, record: dict[str, Any]) -> Path:
+        """Write run.json and move what was written to ``failed/<run-id>/``."""
+        self.write_record(record)
+        self.failed.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(self.tmp, self.failed)
+        return self.failed
+
+
+def list_runs(outputs: Path) -> list[dict[str, Any]]:
+    """Every complete and failed run under ``outputs`` (newest first), each with its folder."""
+    outputs = Path(outputs)
+    found = []
+    if not outputs.is_dir():
+        return found
+    for scen in sorted(p for p in outputs.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        candidates = [p for p in scen.iterdir() if p.is_dir() and RUN_ID_RE.match(p.name)]
+        failed = scen / FAILED
+        if failed.is_dir():
+            candidates += [p for p in failed.iterdir() if p.is_dir() and RUN_ID_RE.match(p.name)]
+        for folder in candidates:
+            record = read_run(folder)
+            if record is None:
+                continue
+            found.append({**record, "folder": folder})
+    found.sort(key=lambda r: (str(r.get("run_id", "")), str(r["folder"])), reverse=True)
+    return found
+
+
+def previous_complete(outputs: Path, name: str, before: Optional[str] = None) -> Optional[Path]:
+    """Folder of the latest complete run named ``name`` (started before run id ``before``)."""
+    for run in list_runs(outputs):
+        if run.get("status") != "complete" or run.get("name") != name or run.get("kind", "report") != "report":
+            continue
+        if before is not None and str(run.get("run_id", "")) >= before:
+            continue
+        return Path(run["folder"])
+    return None
+
+
+def _link(outputs: Path, target: Path, label: str) -> str:
+    if not target.exists():
+        return ""
+    rel = os.path.relpath(target, outputs).replace(os.sep, "/")
+    return f'<a href="{html.escape(rel)}">{html.escape(label)}</a>'
+
+
+INDEX_STYLE = """
+body {font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em; color: #222;}
+table {border-collapse: collapse; font-size: 0.92em;}
+th {text-align: left; border-bottom: 2px solid #444; padding: 5px 10px; background: #f4f4f4;}
+td {border-bottom: 1px solid #ddd; padding: 5px 10px; vertical-align: top;}
+td.complete {color: #155724;} td.failed, td.interrupted {color: #a00; font-weight: 600;}
+"""
+
+
+def write_index(outputs: Path) -> Path:
+    """Rewrite ``outputs/index.html``: every run, newest first, with links."""
+    outputs = Path(outputs)
+    outputs.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for run in list_runs(outputs):
+        folder = Path(run["folder"])
+        started = str(run.get("started") or "")[:19].replace("T", " ")
+        links = " · ".join(x for x in (
+            _link(outputs, folder / "report.html", "report"),
+            _link(outputs, folder / "comparison.html", "comparison"),
+            _link(outputs, folder / "report.ipynb", "notebook"),
+            _link(outputs, folder / RUN_JSON, "run.json"),
+            _link(outputs, folder, "folder"),
+        ) if x)
+        status = str(run.get("status", ""))
+        scen = run.get("scenario") or ", ".join(run.get("scenarios", []) or [])
+        headline = run.get("headline_text") or ""
+        if status != "complete" and run.get("error"):
+            headline = f"{headline} {run['error']}".strip()
+        rows.append(
+            "<tr>"
+            f"<td>{html.escape(started)}</td><td>{html.escape(str(scen))}</td>"
+            f"<td>{html.escape(str(run.get('name', '')))}</td><td>{html.escape(str(run.get('kind', 'report')))}</td>"
+            f'<td class="{html.escape(status)}">{html.escape(status)}</td>'
+            f"<td>{html.escape(str(run.get('replications', '')))}</td>"
+            f"<td>{html.escape(headline)}</td><td>{links}</td>"
+            "</tr>"
+        )
+    body = "".join(rows) or '<tr><td colspan="8">No runs yet.</td></tr>'
+    page = (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<title>workforce_sim runs</title>"
+        f"<style>{INDEX_STYLE}</style></head><body>"
+        "<h1>Workforce simulation runs</h1>"
+        f"<p>Every report and comparison under this folder, newest first. Updated {html.escape(now_iso())}.</p>"
+        "<table><thead><tr><th>Started</th><th>Scenario</th><th>Name</th><th>Kind</th><th>Status</th>"
+        "<th>Replications</th><th>Headline</th><th>Links</th></tr></thead>"
+        f"<tbody>{body}</tbody></table></body></html>\n"
+    )
+    path = outputs / INDEX
+    tmp = outputs / f".{INDEX}.{os.getpid()}.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
