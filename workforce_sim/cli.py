@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     r = sub.add_parser("run", help="simulate and print the permanent share against the target")
     _add_run_options(r)
+    from . import cli_sweep
+
+    cli_sweep.add_parser(sub)
     return parser
 
 
@@ -143,7 +146,13 @@ def cmd_run(args) -> int:
     return 0
 
 
-COMMANDS = {"validate": cmd_validate, "run": cmd_run}
+def cmd_sweep(args) -> int:
+    from . import cli_sweep
+
+    return cli_sweep.run(args)
+
+
+COMMANDS = {"validate": cmd_validate, "run": cmd_run, "sweep": cmd_sweep}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
