@@ -243,8 +243,8 @@ class SupplementResponse(Strict):
                                                            json_schema_extra=src("assumption: 'pay' is one of the leaver reasons S2 tracks (README Finance)"))
     conversion_per_1000_gbp: Uncertain(ge=-1) = Field(0.10, description="Relative change in the agency-to-permanent conversion hazard per GBP 1,000 a year",
                                                       json_schema_extra=src("assumption: S2 Outcome 2 (4) links supplements to agency staff converting"))
-    beyond_parity_factor: Uncertain(ge=0, le=1) = Field(0.5, description="Share of the per-GBP 1,000 effect that applies to supplement above neighbours' pay",
-                                                        json_schema_extra=src("assumption: closing a pay gap matters more than overtaking neighbours"))
+    beyond_parity_factor: Uncertain(ge=0, le=1) = Field(1.0, description="Share of the per-GBP 1,000 effect that applies to supplement above neighbours' pay",
+                                                        json_schema_extra=src("assumption: every GBP 1,000 counts the same unless a scenario gives a gap and a smaller factor"))
 
 
 class MarketSupplement(Strict):

@@ -107,6 +107,7 @@ def parse_grid(items: list[str]) -> list[Axis]:
 
 def grid_points(path: str | Path, axes: list[Axis], overrides: list[str] = ()) -> list[Point]:
     """Every combination of the axes' values, each resolved and validated before anything runs."""
+    load_scenario(path, list(overrides))      # the scenario itself is good: later errors come from the grid
     points = []
     for combo in itertools.product(*[range(len(a.values)) for a in axes]):
         settings = {a.key: a.values[i] for a, i in zip(axes, combo)}
@@ -114,9 +115,7 @@ def grid_points(path: str | Path, axes: list[Axis], overrides: list[str] = ()) -
         try:
             sc = load_scenario(path, [*overrides, *grid_sets])
         except InputError as exc:
-            if exc.file == "--set" and exc.key and any(exc.key == a.key or exc.key.startswith(a.key + ".") for a in axes):
-                raise InputError(exc.message, file="--grid", key=exc.key) from None
-            raise
+            raise InputError(exc.message, file="--grid", key=exc.key) from None
         label = ", ".join(f"{a.key.rsplit('.', 1)[-1]}={a.texts[i]}" for a, i in zip(axes, combo))
         points.append(Point(label, settings, [*overrides, *grid_sets], sc))
     return points
@@ -269,7 +268,8 @@ def plot_cost_vs_permanence(sweep: SweepResult, path: Path) -> Path:
     ax.axvline(target, color="tab:red", linestyle="--", linewidth=1, label=f"target {target:.0f}%")
     ax.set_xlabel("Permanent share at the target date (%, median and 90% interval)")
     ax.set_ylabel("Total cost over the run (GBP m, mean and 90% interval)")
-    ax.set_title(f"{sweep.scenario.name}: {sweep.replications} replications per point, common seeds")
+    seeds = "common seeds" if sweep.common_random_numbers else "independent seeds"
+    ax.set_title(f"{sweep.scenario.name}: {sweep.replications} replications per point, {seeds}")
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
