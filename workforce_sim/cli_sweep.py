@@ -127,7 +127,7 @@ def run(args) -> int:
     _check_out(out)
     seeds = "the same seeds at every point" if sweep.common_random_numbers else "independent seeds"
     print(f"{sc.name} ({sc.council}): {len(sweep.points)} points x {sweep.replications} replications, seed {sweep.seed}, {seeds}")
-    print(f"Permanent share at {sweep.tables['about'].set_index('item').loc['permanent share', 'value']}")
+    print(f"Permanent share = {sweep.tables['about'].set_index('item').loc['permanent share', 'value']}")
     print("Costs over the whole run; net cost and +pp are paired differences against the first point.\n")
     print(points_text(sweep.tables["points"], sc.targets.permanent_share))
     if "investment" in sweep.tables:
