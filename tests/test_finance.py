@@ -350,3 +350,60 @@ def test_medway_scenario_starts_at_the_seed_vacancy_rate_and_grows_its_own():
     assert (at.xs(pd.Timestamp("2010-09-01"), level="date")[1] >= 6).all()      # the September cohort enters Level 1
     assert (res.levels["training_release_fte"] > 0).any()
     assert (res.levels.loc[res.levels["level"] == 3, "training_release_fte"] == 0).all()   # nothing to train toward at the top
+
+
+# --------------------------------------------------------------------------- invariants over random scenarios
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(perm=st.integers(0, 24), hazard=st.floats(0, 1.5), applicants=st.floats(0, 3), conversion=st.floats(0, 1),
+       cohort=st.integers(0, 8), amount=st.floats(0, 8000), basis=st.sampled_from(["day_rate", "premium"]),
+       rates=st.lists(st.floats(0, 3), min_size=2, max_size=2), accel=st.booleans(), seed=st.integers(0, 10_000))
+def test_costs_are_non_negative_and_pay_levels_match_the_snapshots(perm, hazard, applicants, conversion, cohort, amount, basis, rates, accel, seed):
+    sc = tiny(
+        initial_staffing=[{"group": "social_work_teams", "permanent_posts": perm, "agency_posts": 24 - perm, "vacant_uncovered_posts": 0,
+                           "asye_posts": min(perm, 2)}],
+        attrition={"tenure_bands": [{"min_years": 0, "hazard_per_year": hazard}]},
+        recruitment={"pipeline": {"applicants_per_advert": {"social_worker": applicants, "practice_manager": applicants}},
+                     "campaigns": [{"date": "2015-06-01", "cost_gbp": 1000, "roles": {"social_worker": {"applicants": 5 * applicants, "max_hires": 3}}}]},
+        agency={"conversion_per_year": conversion},
+        nqsw={"cohorts": [{"date": "2015-09-01", "count": cohort}]},
+        establishment_changes=[{"date": "2016-01-01", "add_teams": [{"type": "team", "count": 1}]}],
+        market_supplement={"enabled": True, "start_date": "2015-04-01", "amount_gbp_per_year": {"social_worker": amount}},
+        finance={"agency": {"basis": basis}, "progression": {"acceleration": accel},
+                 "pay": {"social_worker": {"progression_per_year": rates}},
+                 "relocation": {"start_date": "2015-01-01", "package_gbp": 3000, "take_up": 0.5},
+                 "nqsw_programme": {"consolidation_module_gbp_per_nqsw": 500, "practice_educator_gbp_per_nqsw_month": 50}},
+    )
+    res = single_run(sc, seed=seed)
+    assert (res.costs["cost_gbp"] >= 0).all() and np.isfinite(res.costs["cost_gbp"]).all()
+    assert set(res.costs["component"]) == set(COMPONENTS)
+    assert res.costs.loc[res.costs["component"] == "recruitment_campaigns", "cost_gbp"].sum() == 1000
+    # permanent FTE by pay level at each tick = permanent FTE in the snapshot at that tick
+    lv = res.levels.groupby("period")["fte"].sum()
+    snap = res.snapshots.groupby("tick")["permanent_fte"].sum()
+    assert np.allclose(lv.to_numpy(), snap.loc[lv.index].to_numpy()), (lv - snap.loc[lv.index]).abs().max()
+
+
+# --------------------------------------------------------------------------- bad input: one rule each
+@pytest.mark.parametrize("setting,key,needle", [
+    ("finance.pay.social_worker.levels=[[30000, 29000]]", "finance.pay.social_worker.levels", "rise from point to point"),
+    ("finance.pay.social_worker.levels=[[30000], []]", "finance.pay.social_worker.levels", "at least one salary"),
+    ("finance.pay.practice_manager.entry_level=2", "finance.pay.practice_manager.entry_level", "no level 2"),
+    ("finance.pay.practice_manager.progression_per_year=[0.1]", "finance.pay.practice_manager.progression_per_year", "one value per level"),
+    ("finance.investment.gbp_by_financial_year={2014/16: 1}", "finance.investment.gbp_by_financial_year.2014/16", "written like 2014/15"),
+    ("finance.investment.gbp_by_financial_year={2014/15: -1}", "finance.investment.gbp_by_financial_year.2014/15", "greater than or equal to 0"),
+    ("finance.relocation.team_groups=[nowhere]", "finance.relocation.team_groups", "unknown group"),
+    ("finance.nqsw_programme.posts=[{start_date: 2015-01-01, end_date: 2014-01-01, salary_gbp_per_year: 1}]",
+     "finance.nqsw_programme.posts.0.end_date", "after start_date"),
+    ("finance.agency.basis=hourly", "finance.agency.basis", "day_rate"),
+    ("finance.on_cost_rate=1.5", "finance.on_cost_rate", "must be <= 1"),
+    ("finance.progression.increment_month=13", "finance.progression.increment_month", "less than or equal to 12"),
+    ("market_supplement.response.beyond_parity_factor=2", "market_supplement.response.beyond_parity_factor", "must be <= 1"),
+    ("recruitment.campaigns.0.cost_gbp=-1", "recruitment.campaigns.0.cost_gbp", "must be >= 0"),
+])
+def test_bad_finance_input_gives_one_line_naming_the_key(capsys, setting, key, needle):
+    from workforce_sim.cli import main
+
+    code = main(["validate", str(SCENARIOS / "slough_2014_investment.yaml"), "--set", setting])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "\n" not in err and "Traceback" not in err
+    assert f"--set: {key}: " in err and needle in err, err
