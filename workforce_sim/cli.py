@@ -66,9 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     r = sub.add_parser("run", help="simulate and print the permanent share against the target")
     _add_run_options(r)
-    from . import cli_report
+    from . import cli_report, cli_sweep
 
     cli_report.add_parser(sub)
+    cli_sweep.add_parser(sub)
     return parser
 
 
@@ -123,7 +124,7 @@ def cmd_run(args) -> int:
     from .tables import result_tables
 
     scenario = load_scenario(args.scenario, args.overrides)
-    table_names = [f"{n}.{ext}" for n in ("snapshots", "flows", "parameters") for ext in ("csv", "parquet")]
+    table_names = [f"{n}.{ext}" for n in ("snapshots", "flows", "parameters", "costs", "pay_levels") for ext in ("csv", "parquet")]
     if args.out is not None:
         _prepare_out(args.out, table_names)
     bar, update = _progress(args.replications, not args.no_progress)
@@ -146,7 +147,13 @@ def cmd_run(args) -> int:
     return 0
 
 
-COMMANDS = {"validate": cmd_validate, "run": cmd_run}
+def cmd_sweep(args) -> int:
+    from . import cli_sweep
+
+    return cli_sweep.run(args)
+
+
+COMMANDS = {"validate": cmd_validate, "run": cmd_run, "sweep": cmd_sweep}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

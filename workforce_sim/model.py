@@ -44,6 +44,9 @@ class ReplicationResult:
     parameters: dict[str, float] = field(default_factory=dict)
     events: Optional[pd.DataFrame] = None
     workers: Optional[pd.DataFrame] = None
+    spells: Optional[pd.DataFrame] = None
+    costs: Optional[pd.DataFrame] = None
+    levels: Optional[pd.DataFrame] = None
 
 
 @dataclass(slots=True, eq=False)
@@ -101,6 +104,11 @@ class WorkforceModel:
         self.supp_groups = set(ms.team_groups)
         self.supp_amount = [float(ms.amount_gbp_per_year.get(r, 0.0)) if ms.enabled else 0.0 for r in ROLES]
         resp = ms.response
+        # GBP 1,000s of supplement with full effect: the part closing the gap to
+        # neighbours' pay counts fully, the part above parity by beyond_parity_factor
+        beyond = float(resp.beyond_parity_factor)
+        gaps = [max(0.0, float(ms.neighbour_pay_gap_gbp_per_year.get(r, 0.0))) for r in ROLES]
+        self.supp_units = [(min(a, g) + beyond * max(0.0, a - g)) / 1000.0 for a, g in zip(self.supp_amount, gaps)]
         self._resp = {
             "applicants": float(resp.applicants_per_1000_gbp),
             "acceptance": float(resp.acceptance_per_1000_gbp),
@@ -112,10 +120,10 @@ class WorkforceModel:
         """Relative change of a rate due to the market supplement in force."""
         if day < self.supp_start or group not in self.supp_groups:
             return 1.0
-        amount = self.supp_amount[role]
-        if amount <= 0:
+        units = self.supp_units[role]
+        if units <= 0:
             return 1.0
-        return (1.0 + self._resp[kind]) ** (amount / 1000.0)
+        return (1.0 + self._resp[kind]) ** units
 
     def _add_team(self, type_name: str, day: float) -> Team:
         tt = self.sc.team_types[type_name]
@@ -444,6 +452,26 @@ class WorkforceModel:
         return self
 
     # ------------------------------------------------------------------ tables
+    def spells(self) -> pd.DataFrame:
+        """One row per worker spell in a post: the compact record pay and costs are derived from.
+
+        Days are simulation days; ``end_day`` is NaN while the spell is open and
+        ``asye_until_day`` NaN for workers never in their ASYE.
+        """
+        ws = self.workers
+        return pd.DataFrame({
+            "person": np.fromiter((w.person for w in ws), np.int64, len(ws)),
+            "role_idx": np.fromiter((w.role for w in ws), np.int8, len(ws)),
+            "permanent": np.fromiter((w.permanent for w in ws), bool, len(ws)),
+            "fte": np.fromiter((w.fte for w in ws), float, len(ws)),
+            "group": [w.post.team.group for w in ws],
+            "route": [w.route for w in ws],
+            "start_day": np.fromiter((w.start_day for w in ws), float, len(ws)),
+            "end_day": np.fromiter((np.nan if w.active else w.end_day for w in ws), float, len(ws)),
+            "tenure0_years": np.fromiter((w.tenure0_years for w in ws), float, len(ws)),
+            "asye_until_day": np.fromiter((w.asye_until if w.asye_until >= 0 else np.nan for w in ws), float, len(ws)),
+        })
+
     def tables(self, replication: int, seed: int, parameters: dict[str, float]) -> ReplicationResult:
         teams = pd.DataFrame({
             "team_idx": [t.idx for t in self.teams],
@@ -470,7 +498,7 @@ class WorkforceModel:
             flows = pd.DataFrame({c: pd.Series(dtype=t) for c, t in [("period", "int64"), ("kind", "object"), ("contract", "object"), ("detail", "object"), ("role", "object"), ("group", "object"), ("count", "int64")]})
         flows["date"] = pd.to_datetime(pd.Series(self.ticks)).iloc[flows["period"].to_numpy()].to_numpy() if len(flows) else pd.Series(dtype="datetime64[ns]")
         flows.insert(0, "replication", replication)
-        result = ReplicationResult(replication, seed, snap, flows, parameters)
+        result = ReplicationResult(replication, seed, snap, flows, parameters, spells=self.spells())
         if self.keep_events:
             ev = ev.copy()
             ev["date"] = pd.Timestamp(self.sc.start_date) + pd.to_timedelta(ev["day"], unit="D")

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Optional
 
 import pandas as pd
 
+from .finance import workforce_costs
 from .model import ReplicationResult, WorkforceModel
 from .scenario import Scenario
 from .streams import Streams
@@ -24,7 +25,12 @@ def single_run(scenario: Scenario, seed: int, replication: int = 0, keep_events:
     streams = Streams(seed, replication)
     resolved, drawn = sample_parameters(scenario, lambda path: streams["param:" + path])
     model = WorkforceModel(resolved, streams, keep_events=keep_events).run()
-    return model.tables(replication, seed, drawn)
+    result = model.tables(replication, seed, drawn)
+    fin = workforce_costs(resolved, result.spells, streams)
+    fin.costs.insert(0, "replication", replication)
+    fin.levels.insert(0, "replication", replication)
+    result.costs, result.levels = fin.costs, fin.levels
+    return result
 
 
 @dataclass
@@ -40,6 +46,8 @@ class Results:
     events: Optional[pd.DataFrame] = None
     workers: Optional[pd.DataFrame] = None
     extra: dict = field(default_factory=dict)
+    costs: Optional[pd.DataFrame] = None    # by replication, month and component (finance.COMPONENTS), GBP
+    levels: Optional[pd.DataFrame] = None   # permanent FTE by replication, month, role and pay level
 
 
 def _run_chunk(args: tuple[Scenario, int, list[int], bool]) -> list[ReplicationResult]:
@@ -98,4 +106,11 @@ def combine(scenario: Scenario, seed: int, results: Iterable[ReplicationResult])
         parameters=params,
         events=pd.concat(events, ignore_index=True) if events else None,
         workers=pd.concat(workers, ignore_index=True) if workers else None,
+        costs=_concat([r.costs for r in results]),
+        levels=_concat([r.levels for r in results]),
     )
+
+
+def _concat(frames: list[Optional[pd.DataFrame]]) -> Optional[pd.DataFrame]:
+    frames = [f for f in frames if f is not None]
+    return pd.concat(frames, ignore_index=True) if frames else None

@@ -18,6 +18,10 @@ def result_tables(results: Results) -> dict[str, pd.DataFrame]:
         tables["events"] = results.events
     if results.workers is not None:
         tables["workers"] = results.workers
+    if results.costs is not None:
+        tables["costs"] = results.costs
+    if results.levels is not None:
+        tables["pay_levels"] = results.levels
     return tables
 
 
