@@ -112,7 +112,7 @@ def test_case_targets_await_the_case_model_until_data_and_measure_exist(monkeypa
     res = run_replications(tiny(), replications=4, seed=2)
     card = targets.scorecard(res).set_index("key")
     assert card.loc["average_caseload", "status"] == "awaiting case model"
-    assert card.loc["spend_within_profile", "status"] == "awaiting finance model"
+    assert card.loc["spend_within_profile", "status"] == "needs a baseline run"   # tiny names no baseline
     assert card.loc["casework_audits", "status"] == "not modelled"
     assert np.isnan(card.loc["average_caseload", "median"])
 
@@ -244,4 +244,23 @@ def test_scorecard_invariants_for_any_parameters(hazard, applicants, threshold):
             assert row["rag"] == targets.rag(row["p_meet"])
         if row["unit"] == "share":
             assert 0.0 <= row["low"] and row["high"] <= 1.0
-    assert set(card["status"]) <= {"modelled", "awaiting case model", "awaiting finance model", "not modelled"}
+    assert set(card["status"]) <= {"modelled", "awaiting case model", "awaiting finance model", "needs a baseline run", "not modelled"}
+
+
+def test_spend_within_profile_is_the_paired_cost_above_the_baseline():
+    from workforce_sim import finance_summary
+
+    base = tiny(name="base")
+    more = tiny(name="more", teams=[{"type": "team", "count": 5}],
+                initial_staffing=[{"group": "social_work_teams", "permanent_posts": 12, "agency_posts": 16, "vacant_uncovered_posts": 2}],
+                finance={"investment": {"gbp_by_financial_year": {"2015/16": 1e5, "2016/17": 1e5}, "baseline": "base.yaml"}})
+    res = run_replications(more, replications=3, seed=4)
+    assert targets.status(next(t for t in targets.REGISTRY if t.key == "spend_within_profile"), res) == "needs a baseline run"
+    res.extra["baseline"] = run_replications(base, replications=3, seed=4)
+    per = targets.MEASURES["spend_within_profile"](res, None)
+    total = finance_summary.yearly_costs(res)["total"]
+    btotal = finance_summary.yearly_costs(res.extra["baseline"])["total"]
+    for r in range(3):
+        expected = sum(total.loc[(r, fy)] - btotal.loc[(r, fy)] for fy in ("2015/16", "2016/17"))
+        assert per.loc[r] == pytest.approx(expected)
+    assert (per > 0).all()   # a sixth of extra posts costs money in every replication

@@ -2,6 +2,7 @@
 spend against an investment profile (budget by financial year)."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import numpy as np
@@ -9,7 +10,8 @@ import pandas as pd
 
 from .finance import COMPONENTS
 from .metrics import HIGH_Q, LOW_Q
-from .replications import Results
+from .replications import Results, run_replications
+from .scenario import load_scenario
 
 
 def _costs(results: Results) -> pd.DataFrame:
@@ -85,4 +87,40 @@ def investment_comparison(results: Results, baseline: Optional[Results] = None,
         rows.append(row)
     out = pd.DataFrame(rows)
     out.insert(1, "spend_basis", "additional over baseline" if bt is not None else "total")
+    return out
+
+
+def baseline_results(results: Results, scenario_path: str | Path, workers: Optional[int] = 1,
+                     progress=None) -> Optional[Results]:
+    """Run the scenario's named baseline (``finance.investment.baseline``) with the same seed and replications."""
+    name = results.scenario.finance.investment.baseline
+    if not name:
+        return None
+    base = load_scenario(Path(scenario_path).parent / name)
+    return run_replications(base, results.replications, results.seed, workers, progress=progress)
+
+
+def additional_spend(results: Results, baseline: Results) -> pd.DataFrame:
+    """Cost above the baseline per replication and financial year (same seeds, so paired), GBP."""
+    t = yearly_costs(results)["total"]
+    b = yearly_costs(baseline)["total"]
+    diff = (t - b).dropna().rename("additional_gbp").reset_index()
+    return diff
+
+
+def spend_against_profile(results: Results, baseline: Optional[Results]) -> pd.DataFrame:
+    """Additional spend (with a baseline) or total spend by financial year: median and 90% interval,
+    beside the investment profile, GBP."""
+    budget = results.scenario.finance.investment.gbp_by_financial_year
+    if baseline is not None:
+        per = additional_spend(results, baseline).rename(columns={"additional_gbp": "value"})
+        basis = "additional over baseline"
+    else:
+        per = yearly_costs(results)["total"].rename("value").reset_index()
+        basis = "total"
+    g = per.groupby("financial_year")["value"]
+    out = pd.DataFrame({"median": g.median(), "low": g.quantile(LOW_Q), "high": g.quantile(HIGH_Q)}).reset_index()
+    out.insert(1, "spend_basis", basis)
+    out["investment_gbp"] = out["financial_year"].map(budget).astype(float)
+    out["variance_median_gbp"] = out["median"] - out["investment_gbp"]
     return out

@@ -30,6 +30,8 @@ RAG_WORD = {"green": "Green", "amber": "Amber", "red": "Red", "none": "-"}
 WHY = {
     "awaiting case model": "needs children's cases, which this version of the model does not simulate yet",
     "awaiting finance model": "needs costs, which this version of the model does not simulate yet",
+    "needs a baseline run": "spend is measured above a baseline scenario run on the same seeds; "
+                            "this scenario names none (finance.investment.baseline)",
 }
 
 
@@ -39,6 +41,8 @@ def nice_date(iso: object) -> str:
         d = pd.Timestamp(str(iso))
     except (ValueError, TypeError):
         return "" if iso is None else str(iso)
+    if pd.isna(d):
+        return ""
     return f"{d.day} {d:%b %Y}"
 
 

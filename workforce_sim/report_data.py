@@ -61,6 +61,12 @@ def report_tables(results: Results, card: pd.DataFrame, target_set: str,
     """Summary tables of a report (also the Excel workbook's sheets)."""
     when = capacity_date or results.scenario.targets.permanent_share_date
     per_rep = targets.per_replication(results, target_set)
+    finance = {}
+    if results.costs is not None:
+        from .finance_summary import costs_by_year, spend_against_profile
+
+        finance = {"costs_by_year": costs_by_year(results),
+                   "spend_vs_profile": spend_against_profile(results, results.extra.get("baseline"))}
     return {
         "kpi": card,
         "kpi_by_replication": per_rep.reset_index().rename(columns={"index": "replication"}),
@@ -69,6 +75,7 @@ def report_tables(results: Results, card: pd.DataFrame, target_set: str,
         "post_changes": staffing.post_changes(results),
         "capacity_at_caps": staffing.capacity_at_caps(results, when),
         "investment_profile": investment_profile(),
+        **finance,
     }
 
 

@@ -59,6 +59,7 @@ SLOUGH_INVESTMENT_PROFILE_GBP: dict[str, float] = {
 # Attributes of Results that hold the data a target needs (detected by presence).
 NEEDS_ATTRIBUTES: dict[str, tuple[str, ...]] = {"cases": ("cases",), "finance": ("costs", "finance")}
 AWAITING = {"cases": "awaiting case model", "finance": "awaiting finance model"}
+NEEDS_EXTRA = "needs a baseline run"
 
 TARGET_SETS: dict[str, str] = {
     "slough_2017": "Slough 2014-2017 workforce strategy (S2 'Measures and targets')",
@@ -85,6 +86,7 @@ class Target:
     target_text: Optional[str] = None
     note: str = ""
     better: Optional[Literal["higher", "lower"]] = None
+    needs_extra: Optional[str] = None  # a key of Results.extra the measure needs (e.g. the baseline run)
 
     @property
     def is_indicator(self) -> bool:
@@ -196,7 +198,8 @@ REGISTRY: tuple[Target, ...] = (
            "Additional workforce spending by financial year against the investment profile.",
            "gbp", "S2 Appendix 1, 'Additional Investment'", SL, needs="finance",
            threshold=sum(SLOUGH_INVESTMENT_PROFILE_GBP.values()), direction="<=", date=dt.date(2018, 3, 31),
-           target_text="within £3.2m (2014/15), £2.3m (2015/16), £1.2m (2016/17), £0.8m (2017/18)"),
+           target_text="within £3.2m (2014/15), £2.3m (2015/16), £1.2m (2016/17), £0.8m (2017/18)",
+           needs_extra="baseline"),
     # ---------------------------------------------------------------- not modelled
     Target("students_on_placement", "Students on placement",
            "Social work students on placement each year.",
@@ -241,6 +244,22 @@ REGISTRY: tuple[Target, ...] = (
 
 
 # ---------------------------------------------------------------- measures
+@measure("spend_within_profile")
+def _spend_within_profile(results: Results, target: Target) -> pd.Series:
+    """Additional spend over the baseline (``results.extra['baseline']``, same seeds) summed over
+    the profile's financial years, per replication; NaN without a baseline."""
+    from .finance_summary import additional_spend
+
+    reps = pd.Index(range(results.replications), name="replication")
+    base = results.extra.get("baseline")
+    budget = results.scenario.finance.investment.gbp_by_financial_year
+    if base is None or not budget:
+        return pd.Series(np.nan, index=reps)
+    per = additional_spend(results, base)
+    per = per[per["financial_year"].isin(list(budget))]
+    return per.groupby("replication")["additional_gbp"].sum().reindex(reps)
+
+
 @measure("permanent_share")
 def _permanent_share(results: Results, target: Target) -> pd.DataFrame:
     s = permanent_share(results.snapshots, results.scenario.targets.permanent_share_groups)
@@ -291,10 +310,12 @@ def has_data(results: Results, needs: Needs) -> bool:
 
 
 def status(target: Target, results: Results) -> str:
-    """'modelled', 'awaiting case model', 'awaiting finance model' or 'not modelled'."""
+    """'modelled', 'awaiting case model', 'awaiting finance model', 'needs a baseline run' or 'not modelled'."""
     if target.needs == "none":
         return "not modelled"
     if target.key in MEASURES and has_data(results, target.needs):
+        if target.needs_extra and results.extra.get(target.needs_extra) is None:
+            return NEEDS_EXTRA
         return "modelled"
     return AWAITING.get(target.needs, "not modelled")
 
@@ -349,6 +370,8 @@ def evaluate(target: Target, results: Results) -> dict:
     if row["status"] != "modelled":
         return row
     snap_date, values, before = _at_date(MEASURES[target.key](results, target), target.date, results)
+    if snap_date is None and target.date is not None:
+        snap_date = target.date.isoformat()
     v = values.to_numpy(dtype=float)
     v = v[~np.isnan(v)]
     if len(v) == 0:
