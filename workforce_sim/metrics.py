@@ -45,6 +45,15 @@ def summarise(values: pd.Series | np.ndarray, threshold: Optional[float] = None)
     return out
 
 
+def share_by_replication(results: Results) -> tuple[pd.Series, pd.Timestamp]:
+    """Permanent share at the target date per replication, and the snapshot date used."""
+    t = results.scenario.targets
+    share = permanent_share(results.snapshots, t.permanent_share_groups)
+    at = nearest_date(share["date"], t.permanent_share_date)
+    values = share[share["date"] == at].set_index("replication")["permanent_share"]
+    return values.reindex(range(results.replications)), at
+
+
 def permanence_at_target(results: Results) -> dict:
     """The permanent share at the scenario's target date, against its target."""
     t = results.scenario.targets

@@ -6,7 +6,7 @@ from typing import Any, Callable, Optional
 
 import pandas as pd
 
-from .metrics import nearest_date, permanent_share
+from .metrics import share_by_replication
 from .replications import Results, run_replications
 from .scenario import Scenario, with_overrides
 
@@ -23,10 +23,7 @@ class Lever:
 
 def permanence_by_replication(results: Results) -> pd.Series:
     """Permanent share at the target date, one value per replication."""
-    t = results.scenario.targets
-    share = permanent_share(results.snapshots, t.permanent_share_groups)
-    at = nearest_date(share["date"], t.permanent_share_date)
-    return share[share["date"] == at].set_index("replication")["permanent_share"]
+    return share_by_replication(results)[0]
 
 
 def tornado(

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .errors import InputError
 from .finance_summary import cost_by_replication, costs_by_year, investment_comparison
-from .metrics import HIGH_Q, LOW_Q, nearest_date, permanent_share
+from .metrics import HIGH_Q, LOW_Q, share_by_replication
 from .replications import Results, run_replications
 from .scenario import Scenario, defining_file, load_scenario, parse_set
 
@@ -131,15 +131,6 @@ def baseline_scenario(path: str | Path, scenario: Scenario, overrides: list[str]
     if not target.exists():
         raise InputError(f"baseline scenario not found: {name}", file=str(owner), key="finance.investment.baseline")
     return load_scenario(target, list(overrides))
-
-
-def share_by_replication(results: Results) -> tuple[pd.Series, pd.Timestamp]:
-    """Permanent share at the target date per replication, and the snapshot date used."""
-    t = results.scenario.targets
-    share = permanent_share(results.snapshots, t.permanent_share_groups)
-    at = nearest_date(share["date"], t.permanent_share_date)
-    values = share[share["date"] == at].set_index("replication")["permanent_share"]
-    return values.reindex(range(results.replications)), at
 
 
 def run_sweep(
