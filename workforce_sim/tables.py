@@ -18,6 +18,9 @@ def result_tables(results: Results) -> dict[str, pd.DataFrame]:
         tables["events"] = results.events
     if results.workers is not None:
         tables["workers"] = results.workers
+    for name in ("case_monthly", "case_snapshots", "cases"):
+        if getattr(results, name, None) is not None:
+            tables[name] = getattr(results, name)
     return tables
 
 
