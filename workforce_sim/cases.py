@@ -157,6 +157,7 @@ class CaseService:
         }
         self.casework_share = share
         self.alloc = Allocator(c, share)
+        self.queue_policy = self.alloc.queue_policy
         for plan in d.plans.values():
             self.alloc.add_holding_types(plan.move_to)
         self.weights = {k: float(c.weights.get(k, 1.0)) for k in CASE_TYPES}
@@ -272,9 +273,9 @@ class CaseService:
         peek, step, pop = env.peek, env.step, heapq.heappop
         referral = self._referral
         n = len(times)
+        i = self.ref_next
         while True:
             ts = peek()
-            i = self.ref_next
             tr = times[i] if i < n else INF
             bound = min(ts, tr)
             if bound >= until:
@@ -287,9 +288,10 @@ class CaseService:
             if bound >= until:
                 break
             if tr <= ts:
-                self.ref_next = i + 1
+                i += 1
+                self.ref_next = i
                 env._now = tr
-                referral(i)
+                referral(i - 1)
             else:
                 step()
 
@@ -302,11 +304,19 @@ class CaseService:
         return case
 
     def _referral(self, row: int) -> None:
-        now = self.env.now
-        case = self._new_case("assessment", now, False, row)
+        now = self.env._now
+        case = Case(len(self.cases), "assessment", self.weights["assessment"], self.routes["assessment"], now, False, row)
+        self.cases.append(case)
+        self.referred_total += 1
+        self.open_by_type["assessment"] += 1
+        self.unallocated["assessment"] += 1
         case.work_left = self.work.from_z(self.Z[row * DRAWS])
         self.flows["referrals"] += 1
-        self._allocate(case)
+        h = self.alloc.find(case)
+        if h is None:
+            self.alloc.enqueue(case)
+        else:
+            self._assign(case, h)
 
     def _opening(self) -> None:
         """Cases open on the start date: per team type, cases_per_worker x workers present."""
@@ -423,7 +433,7 @@ class CaseService:
 
     def _room(self, h: Holder) -> None:
         """A holder's load fell or cap rose: under the queue policy, give them waiting cases."""
-        if self.alloc.queue_policy and h.worker.active and h.load < h.cap:
+        if self.queue_policy and h.worker.active and h.load < h.cap:
             self.alloc.pull(h, self._assign)
 
     # ------------------------------------------------------------------ assessments
@@ -449,7 +459,8 @@ class CaseService:
         self.flows["assessments_completed"] += 1
         if case.assess_wd <= self.clock_wd:
             self.flows["assessments_on_time"] += 1
-        outcome = self._choose(self.outcome_names, self.outcome_cdf, self._u(case, 0))
+        u = self.U[case.row * DRAWS] if case.row >= 0 else self._u(case, 0)
+        outcome = self._choose(self.outcome_names, self.outcome_cdf, u)
         case.outcome = outcome
         if outcome == "close":
             self._close(case)
@@ -459,8 +470,10 @@ class CaseService:
     # ------------------------------------------------------------------ plans
     def _become(self, case: Case, new: str) -> None:
         """Start a plan of type ``new``: keep the worker if their team keeps it, else move team."""
-        now = self.env.now
+        now = self.env._now
         old = case.type
+        if case.visit_due <= now:
+            self._visits_until(case, now)          # visits of the old plan, with the worker (if any) it had
         w_new = self.weights[new]
         h = case.holder
         keep = (h is not None and h.desk.team.type in self.keepers[new]
@@ -473,8 +486,6 @@ class CaseService:
             if old == "assessment":
                 self.assessing.pop(case, None)
                 h.aload -= case.weight
-            elif old in VISITED:
-                self._visits_until(case, now)
             self.alloc.reweight(h, case.weight, w_new)
         if case.holder is None:
             self.unallocated[old] -= 1
@@ -491,12 +502,12 @@ class CaseService:
         case.path = f"{case.path}>{new}" if case.path else new
         if math.isnan(case.plan_start):
             case.plan_start = now
-        case.plan_seq += 1
+        seq = case.plan_seq = case.plan_seq + 1
         length = self.plan_dur[new].from_z(self._z(case, 1 + case.spell))
-        self._at(now + length, self._plan_end, case, case.plan_seq)
+        heapq.heappush(self.heap, (now + length, next(self._seq), self._plan_end, (case, seq)))
         moved = self.move_after.get(new)
         if moved is not None and moved < length:
-            self._at(now + moved, self._move, case, case.plan_seq)
+            heapq.heappush(self.heap, (now + moved, next(self._seq), self._move, (case, seq)))
         if case.holder is None:
             self._allocate(case, stay=True)
         if h is not None and not keep:
@@ -552,7 +563,7 @@ class CaseService:
             f["pathway_workers_sum"] += case.n_workers
             if case.n_workers <= 3:
                 f["pathways_max_3_workers"] += 1
-        if h is not None:
+        if h is not None and self.queue_policy:
             self._room(h)
 
     # ------------------------------------------------------------------ visits
@@ -572,7 +583,10 @@ class CaseService:
         elif p <= 0.0:
             on_time = 0
         else:
-            on_time = sum(1 for _ in range(n) if self._visit_u() < p)
+            on_time = 0
+            for _ in range(n):
+                if self._visit_u() < p:
+                    on_time += 1
         f = self.flows
         f[case.type + "_visits_due"] += n
         f[case.type + "_visits_on_time"] += on_time
