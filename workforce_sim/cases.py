@@ -3,9 +3,11 @@
 Referrals arrive as a Poisson process whose rate is constant within each
 month (yearly rate x seasonal factor x compounding trend). Each becomes an
 assessment, which needs ``work_days`` of a worker at full capacity: it
-progresses at the allocated worker's coverage (capacity / load, at most 1),
-is re-evaluated at allocation and at every monthly tick, and stops while the
-case is unallocated. The assessment is on time when it ends within the clock
+progresses at the allocated worker's coverage for assessments (1 within
+capacity; over it, time is shared with assessments weighted by
+``assessment_priority``), set at allocation and reset at a monthly tick when
+the worker's coverage has moved by more than ``SPEED_TOLERANCE``; it stops
+while the case is unallocated. The assessment is on time when it ends within the clock
 (working days, Monday to Friday, counted from the day after referral). It then
 closes or becomes a Child in Need (cin), Child Protection (cp) or Looked After
 (lac) plan; a plan lasts its drawn duration and then closes, steps up or steps
@@ -19,7 +21,8 @@ between teams) is counted for the child. CP and LAC visits fall due at fixed
 intervals; a visit is on time with probability equal to the worker's coverage,
 and late when the case is unallocated.
 
-Random numbers: arrival times from ``referrals``; each referral's path
+Case events and referral arrivals run in their own queue beside SimPy's (see
+``CaseService.run``). Random numbers: arrival times from ``referrals``; each referral's path
 (assessment work, outcome, up to four plan durations and next steps) from
 ``case_paths`` drawn in referral order, so scenarios with the same demand see
 the same children (common random numbers); longer paths from
@@ -238,7 +241,6 @@ class CaseService:
 
     def _draw_referrals(self) -> list:
         r = self.d.referrals
-        sc = self.m.sc
         base = float(r.rate_per_year) / DAYS_PER_YEAR
         trend = float(r.trend_per_year)
         ticks, days = self.m.ticks, self.m.tick_days

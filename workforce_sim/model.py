@@ -424,10 +424,10 @@ class WorkforceModel:
             if day > self.env.now:
                 yield self.env.timeout(day - self.env.now)
             self._snapshot(k)
+            self.period = k + 1
             nxt = self.tick_days[k + 1] if k + 1 < len(self.tick_days) else None
             if self.cases is not None:
                 self.cases.tick(k, day, nxt)
-            self.period = k + 1
             if nxt is None:
                 return
             self.next_tick_day = nxt
