@@ -124,7 +124,8 @@ def cmd_run(args) -> int:
     from .tables import result_tables
 
     scenario = load_scenario(args.scenario, args.overrides)
-    table_names = [f"{n}.{ext}" for n in ("snapshots", "flows", "parameters", "costs", "pay_levels") for ext in ("csv", "parquet")]
+    names = ["snapshots", "flows", "parameters", "costs", "pay_levels"] + (["case_monthly", "case_snapshots"] if scenario.demand is not None else [])
+    table_names = [f"{n}.{ext}" for n in names for ext in ("csv", "parquet")]
     if args.out is not None:
         _prepare_out(args.out, table_names)
     bar, update = _progress(args.replications, not args.no_progress)

@@ -18,6 +18,7 @@ import pandas as pd
 import simpy
 
 from .calendar import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR, month_starts
+from .cases import CaseService
 from .entities import Post, Team, Worker
 from .hazard import BandedHazard
 from .scenario import ROLES, Scenario
@@ -47,6 +48,9 @@ class ReplicationResult:
     spells: Optional[pd.DataFrame] = None
     costs: Optional[pd.DataFrame] = None
     levels: Optional[pd.DataFrame] = None
+    case_monthly: Optional[pd.DataFrame] = None      # service-wide monthly case stocks and flows
+    case_snapshots: Optional[pd.DataFrame] = None    # monthly caseloads per team and role
+    cases: Optional[pd.DataFrame] = None             # one row per child (with keep_events)
 
 
 @dataclass(slots=True, eq=False)
@@ -83,6 +87,7 @@ class WorkforceModel:
         self.rng_agency = streams["agency"]
         self.rng_conversion = streams["conversion"]
         self._prepare_parameters()
+        self.cases: Optional[CaseService] = CaseService(self) if scenario.demand is not None else None
 
     # ------------------------------------------------------------------ set-up
     def _prepare_parameters(self) -> None:
@@ -203,6 +208,8 @@ class WorkforceModel:
             self._at(now + length, self._assignment_end, w, w.token)
         if log:
             self._log("start", "permanent" if permanent else "agency", route, w, post)
+        if self.cases is not None:
+            self.cases.worker_started(w)
         if now < self.next_tick_day:
             self._schedule_hazard(w, now, self.next_tick_day)
         return w
@@ -217,6 +224,8 @@ class WorkforceModel:
         if post.holder is w:
             post.holder = None
         self._log("leave", "permanent" if w.permanent else "agency", reason, w, post)
+        if self.cases is not None:
+            self.cases.worker_ended(w, reason)
 
     def _at(self, day: float, fn, *args) -> None:
         delay = max(0.0, day - self.env.now)
@@ -230,6 +239,8 @@ class WorkforceModel:
             mult = self.role_mult[w.role] * self.supplement_multiplier("attrition", w.role, group, a)
             if w.asye_until > a:
                 mult *= self.nqsw_mult
+            if self.cases is not None:
+                mult *= self.cases.pressure_multiplier(w)
             delay, spent = self.hazard.exhaust(w.tenure_years(a), (b - a) / DAYS_PER_YEAR, w.budget - w.spent, mult)
         else:
             if self.conversion_rate <= 0:
@@ -249,7 +260,8 @@ class WorkforceModel:
             return
         post = w.post
         if w.permanent:
-            reason = self.reason_names[int(self.rng_reasons.choice(len(self.reason_names), p=self.reason_p))]
+            p = self.reason_p if self.cases is None else self.cases.reason_probabilities(w, self.reason_names, self.reason_p)
+            reason = self.reason_names[int(self.rng_reasons.choice(len(self.reason_names), p=p))]
             self._end_worker(w, reason)
             self._post_vacated(post)
         else:
@@ -393,6 +405,17 @@ class WorkforceModel:
         for _ in range(max(0, cohort.count - len(posts))):
             self.events.append((self.period, self.env.now, "cohort_place_unfilled", "permanent", "no_open_post", ROLE_INDEX["social_worker"], -1, -1, -1))
 
+    def _appointment(self, app):
+        """Permanent appointments already made start on their date in open posts of their role."""
+        yield self.env.timeout(max(0.0, self.sc.day(app.date) - self.env.now))
+        types = set(app.team_types) if app.team_types else None
+        role = ROLE_INDEX[app.role]
+        posts = self._open_posts(role, types=types)
+        for post in posts[: app.count]:
+            self._start_worker(post, True, "appointment")
+        for _ in range(max(0, app.count - len(posts))):
+            self.events.append((self.period, self.env.now, "appointment_unfilled", "permanent", "no_open_post", role, -1, -1, -1))
+
     def _establishment(self, change):
         yield self.env.timeout(max(0.0, self.sc.day(change.date) - self.env.now))
         for block in change.add_teams:
@@ -411,6 +434,8 @@ class WorkforceModel:
             self._snapshot(k)
             self.period = k + 1
             nxt = self.tick_days[k + 1] if k + 1 < len(self.tick_days) else None
+            if self.cases is not None:
+                self.cases.tick(k, day, nxt)
             if nxt is None:
                 return
             self.next_tick_day = nxt
@@ -441,14 +466,21 @@ class WorkforceModel:
 
     def run(self) -> "WorkforceModel":
         self._build()
+        if self.cases is not None:
+            self.cases.start()
         self.env.process(self._clock())
         for campaign in self.sc.recruitment.campaigns:
             self.env.process(self._campaign(campaign))
         for cohort in self.sc.nqsw.cohorts:
             self.env.process(self._cohort(cohort))
+        for app in self.sc.recruitment.appointments:
+            self.env.process(self._appointment(app))
         for change in self.sc.establishment_changes:
             self.env.process(self._establishment(change))
-        self.env.run(until=self.tick_days[-1] + 1e-9)
+        if self.cases is None:
+            self.env.run(until=self.tick_days[-1] + 1e-9)
+        else:
+            self.cases.run(until=self.tick_days[-1] + 1e-9)
         return self
 
     # ------------------------------------------------------------------ tables
@@ -499,6 +531,9 @@ class WorkforceModel:
         flows["date"] = pd.to_datetime(pd.Series(self.ticks)).iloc[flows["period"].to_numpy()].to_numpy() if len(flows) else pd.Series(dtype="datetime64[ns]")
         flows.insert(0, "replication", replication)
         result = ReplicationResult(replication, seed, snap, flows, parameters, spells=self.spells())
+        if self.cases is not None:
+            for name, table in self.cases.tables(replication, self.ticks, teams, self.keep_events).items():
+                setattr(result, name, table)
         if self.keep_events:
             ev = ev.copy()
             ev["date"] = pd.Timestamp(self.sc.start_date) + pd.to_timedelta(ev["day"], unit="D")

@@ -48,6 +48,9 @@ class Results:
     extra: dict = field(default_factory=dict)
     costs: Optional[pd.DataFrame] = None    # by replication, month and component (finance.COMPONENTS), GBP
     levels: Optional[pd.DataFrame] = None   # permanent FTE by replication, month, role and pay level
+    case_monthly: Optional[pd.DataFrame] = None      # with demand: service-wide monthly case stocks and flows
+    case_snapshots: Optional[pd.DataFrame] = None    # with demand: monthly caseloads per team and role
+    cases: Optional[pd.DataFrame] = None             # with demand and keep_events: one row per child
 
 
 def _run_chunk(args: tuple[Scenario, int, list[int], bool]) -> list[ReplicationResult]:
@@ -97,6 +100,10 @@ def combine(scenario: Scenario, seed: int, results: Iterable[ReplicationResult])
     params = pd.DataFrame([{"replication": r.replication, **r.parameters} for r in results])
     events = [r.events for r in results if r.events is not None]
     workers = [r.workers for r in results if r.workers is not None]
+    case_tables = {}
+    for name in ("case_monthly", "case_snapshots", "cases"):
+        parts = [getattr(r, name) for r in results if getattr(r, name) is not None]
+        case_tables[name] = pd.concat(parts, ignore_index=True) if parts else None
     return Results(
         scenario=scenario,
         seed=seed,
@@ -108,6 +115,7 @@ def combine(scenario: Scenario, seed: int, results: Iterable[ReplicationResult])
         workers=pd.concat(workers, ignore_index=True) if workers else None,
         costs=_concat([r.costs for r in results]),
         levels=_concat([r.levels for r in results]),
+        **case_tables,
     )
 
 

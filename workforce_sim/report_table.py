@@ -7,13 +7,14 @@ from typing import Any
 
 import pandas as pd
 
+from .case_metrics import case_headline
 from .metrics import permanence_at_target, permanence_trend
 from .replications import Results
 
 
 def headline(results: Results) -> dict[str, Any]:
     """The figures `wfsim run` prints, as plain data."""
-    return {
+    out = {
         "scenario": results.scenario.name,
         "council": results.scenario.council,
         "seed": results.seed,
@@ -21,6 +22,9 @@ def headline(results: Results) -> dict[str, Any]:
         "permanent_share": permanence_at_target(results),
         "permanent_share_by_quarter": permanence_trend(results).to_dict(orient="records"),
     }
+    if results.case_monthly is not None:
+        out["cases"] = case_headline(results)
+    return out
 
 
 def _pct(x: float) -> str:
@@ -40,7 +44,41 @@ def text_table(h: dict[str, Any]) -> str:
     ]
     for row in h["permanent_share_by_quarter"]:
         lines.append(f"  {row['date']:<10}  {_pct(row['median'])}  {_pct(row['low'])}  {_pct(row['high'])}  {row['p_target']:11.2f}")
+    if "cases" in h:
+        lines += ["", *case_text(h["cases"])]
     return "\n".join(lines)
+
+
+_SHARES = {"assessments_on_time", "visits_on_time", "max_3_workers"}
+
+
+def _num(x: Any, measure: str) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "   n/a"
+    return _pct(x) if measure in _SHARES else f"{x:6.1f}"
+
+
+def case_text(c: dict[str, Any]) -> list[str]:
+    """The children's cases part of the table: each measure against its target, then the trend."""
+    lines = [
+        "Children's cases against targets (median, 90% interval over replications)",
+        f"  {'measure':<58} {'median':>6}  {'90% interval':>15}  {'target':>9}  {'P(meet)':>7}  when",
+    ]
+    for r in c["targets"]:
+        m = r["measure"]
+        target = "" if r["target"] is None else f"{r['direction']} {_num(r['target'], m).strip()}"
+        p = "" if r["target"] is None else f"{r['p_target']:.2f}"
+        lines.append(f"  {r['label']:<58} {_num(r['median'], m)}  {_num(r['low'], m)} - {_num(r['high'], m)}  {target:>9}  {p:>7}  {r['when']}")
+    lines += ["", "Average caseload of qualified social workers by team type (target: the team type's cap)"]
+    for r in c["caseload_by_team_type"]:
+        target = "" if r["target"] is None else f"<= {r['target']:g}"
+        lines.append(f"  {r['team_type']:<24} {_num(r['median'], 'x')}  {_num(r['low'], 'x')} - {_num(r['high'], 'x')}  {target:>9}  {r['p_target']:7.2f}")
+    lines += ["", "Case trend by quarter (medians; shares over the quarter)",
+              f"  {'date':<10}  {'SW load':>7}  {'NQSW':>6}  {'open':>6}  {'unalloc':>7}  {'assess':>6}  {'visits':>6}"]
+    for r in c["by_quarter"]:
+        lines.append(f"  {r['date']:<10}  {_num(r['caseload_social_worker'], 'x'):>7}  {_num(r['caseload_nqsw'], 'x')}  "
+                     f"{r['open_cases']:6.0f}  {r['unallocated']:7.0f}  {_pct(r['assessments_on_time'])}  {_pct(r['visits_on_time'])}")
+    return lines
 
 
 def to_json(h: dict[str, Any]) -> str:

@@ -26,6 +26,11 @@ Role = Literal["practice_manager", "consultant_practitioner", "social_worker"]
 ROLES: tuple[str, ...] = ("practice_manager", "consultant_practitioner", "social_worker")
 
 
+def float_or_max(value: Any) -> float:
+    """A number, or the upper end of a distribution's support."""
+    return float(value) if isinstance(value, (int, float)) else float(value.support()[1])
+
+
 def src(text: str) -> dict[str, Any]:
     """Field metadata naming where a default comes from."""
     return {"source": text}
@@ -200,9 +205,20 @@ class Campaign(Strict):
                                       json_schema_extra=src("assumption: none unless the scenario gives one"))
 
 
+class Appointment(Strict):
+    """Permanent appointments already made, starting on a date (no pipeline)."""
+
+    date: dt.date
+    role: Role
+    count: int = Field(ge=0, description="Workers starting")
+    team_types: Optional[list[str]] = Field(None, description="Team types they may be placed in (default any)")
+    note: str = ""
+
+
 class Recruitment(Strict):
     pipeline: Pipeline = Pipeline()
     campaigns: list[Campaign] = []
+    appointments: list[Appointment] = Field(default_factory=list, description="Known permanent starters on dates (e.g. a recruitment drive already completed)")
 
 
 # --------------------------------------------------------------------------- agency
@@ -431,6 +447,181 @@ class Targets(Strict):
     permanent_share_groups: Optional[list[str]] = Field(None, description="Team groups counted (default all)")
 
 
+# --------------------------------------------------------------------------- children's cases
+CaseType = Literal["assessment", "cin", "cp", "lac"]
+PlanType = Literal["cin", "cp", "lac"]
+Outcome = Literal["close", "cin", "cp", "lac"]
+CASE_TYPES: tuple[str, ...] = ("assessment", "cin", "cp", "lac")
+
+
+def _shares(values: dict[str, float]) -> dict[str, float]:
+    if not values or any(v < 0 for v in values.values()) or abs(sum(values.values()) - 1) > 1e-6:
+        raise ValueError("shares must be >= 0 and sum to 1")
+    return values
+
+
+class Duration(Strict):
+    """Distribution of a duration drawn afresh for every case, days."""
+
+    dist: Literal["fixed", "exponential", "lognormal"] = Field("lognormal", description="fixed, exponential, or lognormal (mean and coefficient of variation)")
+    mean_days: Uncertain(gt=0) = Field(description="Mean, days")
+    cv: Uncertain(ge=0) = Field(1.0, description="Coefficient of variation (sd / mean), lognormal only")
+
+
+class Referrals(Strict):
+    """Referrals accepted by children's social care: a Poisson process."""
+
+    rate_per_year: Uncertain(ge=0) = Field(description="Referrals a year at the start date, before seasonality")
+    trend_per_year: Uncertain(gt=-1) = Field(0.0, description="Relative change of the rate a year, compounding (0.05 = +5% a year)")
+    seasonality: list[float] = Field(
+        default_factory=lambda: [1.0] * 12,
+        description="Twelve monthly factors (January first) multiplying the rate; their mean must be 1",
+        json_schema_extra=src("assumption: flat unless a scenario says otherwise (DfE publishes annual referral counts only)"),
+    )
+
+    @field_validator("seasonality")
+    @classmethod
+    def _season(cls, f: list[float]) -> list[float]:
+        if len(f) != 12 or any(x < 0 for x in f):
+            raise ValueError("needs 12 factors >= 0")
+        if abs(sum(f) / 12 - 1) > 0.01:
+            raise ValueError(f"factors must average 1 (they average {sum(f) / 12:.3f})")
+        return f
+
+
+class AssessmentSpec(Strict):
+    """The single assessment that follows each referral."""
+
+    work_days: Duration = Field(
+        default_factory=lambda: Duration(dist="lognormal", mean_days=30.0, cv=0.6),
+        description="Days an assessment takes with a worker at full capacity (progress slows when the worker is over capacity and stops while unallocated)",
+        json_schema_extra=src("assumption: about 21 working days at full capacity, inside the 45-working-day limit"),
+    )
+    clock_working_days: int = Field(45, gt=0, description="Working days from referral to completion counted as on time", json_schema_extra=src("S2 Measures and targets: 95% within 45 days; Working Together 2013"))
+    outcomes: dict[Outcome, float] = Field(description="Shares of completed assessments that close or start each plan")
+
+    @field_validator("outcomes")
+    @classmethod
+    def _sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
+        return _shares(v)
+
+
+class PlanSpec(Strict):
+    """A Child in Need plan, Child Protection plan or period Looked After."""
+
+    duration: Duration = Field(description="Length of the plan, days")
+    next: dict[Outcome, float] = Field(description="When the plan ends: shares that close, step up or step down to each plan")
+    move_after_days: Optional[Uncertain(ge=0)] = Field(None, description="Days after the plan starts when the case moves to a team of move_to (e.g. looked after children to a Looked After team)")
+    move_to: list[str] = Field(default_factory=list, description="Team types the case moves to after move_after_days")
+
+    @field_validator("next")
+    @classmethod
+    def _sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
+        return _shares(v)
+
+    @model_validator(mode="after")
+    def _move(self) -> "PlanSpec":
+        if (self.move_after_days is None) != (not self.move_to):
+            raise ValueError("move_after_days and move_to go together")
+        return self
+
+
+class OpeningCaseload(Strict):
+    """Open cases held by the teams of one type on the start date."""
+
+    cases_per_worker: Uncertain(ge=0) = Field(description="Children per case-holding worker present (a Consultant Practitioner counts by their role share)")
+    mix: dict[CaseType, float] = Field(description="Shares of those cases by type")
+
+    @field_validator("mix")
+    @classmethod
+    def _sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
+        return _shares(v)
+
+
+class Demand(Strict):
+    """Children's cases: referrals, assessments, plans, and the open cases on the start date."""
+
+    referrals: Referrals
+    assessment: AssessmentSpec
+    plans: dict[PlanType, PlanSpec] = Field(default_factory=dict, description="Every plan type an outcome can lead to")
+    opening: dict[str, OpeningCaseload] = Field(default_factory=dict, description="Team type -> its open cases on the start date")
+
+
+class TimeOff(Strict):
+    """Time a worker spends away from casework."""
+
+    working_hours_per_week: float = Field(37.0, gt=0, json_schema_extra=src("assumption: NJC standard 37-hour week"))
+    supervision_hours_per_session: float = Field(1.5, ge=0, json_schema_extra=src("assumption: length of a supervision session"))
+    supervision_sessions_per_4_weeks: float = Field(1.0, ge=0, json_schema_extra=src("S0 Priority 2: a dedicated supervision session at least once every four weeks"))
+    asye_supervision_sessions_per_4_weeks: float = Field(2.5, ge=0, json_schema_extra=src("S2 Outcome 3: fortnightly for 6 months then monthly, plus monthly 1:1 with the Practice Educator (average over the year)"))
+    asye_development_share: float = Field(0.10, ge=0, lt=1, description="Protected development time of NQSWs in their ASYE, share of time", json_schema_extra=src("S2 Outcome 3 and Measures: 10% protected development time (0.5 days a week)"))
+    training_days_per_year: float = Field(5.0, ge=0, description="Training release, days a year", json_schema_extra=src("assumption; S2 Outcome 1 training offer; S4 4.1: post-qualifying release strains service delivery"))
+    working_days_per_year: float = Field(225.0, gt=0, json_schema_extra=src("assumption: 261 weekdays less 28 days' leave and 8 bank holidays"))
+    casework_share_assumed_by_cap: float = Field(0.90, gt=0, le=1, description="Share of a full-time worker's time the caseload cap assumes goes to casework", json_schema_extra=src("assumption"))
+
+
+class Visits(Strict):
+    """Statutory visits: a visit is late when the case is unallocated or its worker has no capacity for it."""
+
+    cp_interval_days: Uncertain(gt=0) = Field(14.0, description="Days between visits to a child on a Child Protection plan", json_schema_extra=src("assumption: every 10 working days, a common local procedure (Working Together 2013 leaves the frequency to local procedures)"))
+    lac_interval_days: Uncertain(gt=0) = Field(42.0, description="Days between visits to a looked-after child", json_schema_extra=src("Care Planning, Placement and Case Review (England) Regulations 2010, reg. 28: at most 6 weeks apart in the first year of a placement"))
+
+
+class Pressure(Strict):
+    """Caseload pressure (weighted caseload / cap) raises a permanent worker's leaving hazard."""
+
+    hazard_per_unit_over_cap: Uncertain(ge=0) = Field(
+        0.5, description="Hazard multiplier is 1 + this x (pressure - threshold) when pressure exceeds threshold; the extra hazard is attributed to the reason 'workload'",
+        json_schema_extra=src("assumption: S2 lists 'workloads too high' among reasons for leaving; no published elasticity"),
+    )
+    threshold: float = Field(1.0, ge=0, description="Pressure above which the hazard rises")
+
+
+class CaseTargets(Strict):
+    """Targets for the case measures, each with its date."""
+
+    average_caseload: Optional[float] = Field(16.0, gt=0, description="Average caseload of qualified social workers (children)", json_schema_extra=src("S2 Measures and targets: average caseloads at 16 children (March 2015)"))
+    consultant_practitioner_caseload: Optional[float] = Field(8.0, gt=0, json_schema_extra=src("S2: 50% caseload for Consultant Practitioners"))
+    nqsw_caseload: Optional[float] = Field(14.0, gt=0, description="NQSW (ASYE) caseload at most", json_schema_extra=src("S2 Measures and targets: NQSWs no more than 14 children (March 2015)"))
+    caseload_date: dt.date = Field(dt.date(2015, 3, 31), json_schema_extra=src("S2: March 2015"))
+    assessments_on_time: float = Field(0.95, ge=0, le=1, json_schema_extra=src("S2 Measures and targets: 95% of assessments within 45 days (March 2015)"))
+    assessments_date: dt.date = Field(dt.date(2015, 3, 31), json_schema_extra=src("S2: March 2015"))
+    visits_on_time: float = Field(0.95, ge=0, le=1, json_schema_extra=src("S2 Measures and targets: 95% of CP and LAC visits in accordance with procedures (March 2015)"))
+    visits_date: dt.date = Field(dt.date(2015, 3, 31), json_schema_extra=src("S2: March 2015"))
+    max_3_workers_share: float = Field(0.80, ge=0, le=1, description="Share of children with at most 3 social workers over their pathway", json_schema_extra=src("S2 Measures and targets, Outcome 4: 80% of children have a maximum of 3 social workers (2017)"))
+    max_3_workers_date: dt.date = Field(dt.date(2017, 12, 31), description="End of the 12 months whose closed pathways are counted", json_schema_extra=src("S2: 2017, taken as the calendar year 2017 (assumption)"))
+
+
+class Caseload(Strict):
+    """How cases are allocated: routes to teams, caps, weights, overflow policy."""
+
+    routes: dict[CaseType, list[str]] = Field(description="Case type -> team types that take new cases of that type")
+    keep: dict[CaseType, list[str]] = Field(default_factory=dict, description="Case type -> further team types whose worker keeps a case that changes to that type (default: its route)")
+    cap: Uncertain(gt=0) = Field(16.0, description="Cap of a full-time social worker, children (weighted)", json_schema_extra=src("S2 Measures and targets: average caseloads at 16 children"))
+    cap_by_team_type: dict[str, Uncertain(gt=0)] = Field(default_factory=dict, description="Team type -> its cap, overriding cap (e.g. Kent: 15 in Children in Care teams)")
+    role_share: dict[Role, float] = Field(
+        default_factory=lambda: {"practice_manager": 0.0, "consultant_practitioner": 0.5, "social_worker": 1.0},
+        description="Share of the cap held by each role (0 = holds no cases)",
+        json_schema_extra=src("S2 Measures and targets: 50% caseload for Consultant Practitioners; Practice Managers oversee (S2 Outcome 5)"),
+    )
+    asye_share: float = Field(0.9, ge=0, le=1, description="Share of the cap for an NQSW in the ASYE", json_schema_extra=src("S2: 90% caseload in the ASYE; S0 Priority 4: NQSWs 10% lower"))
+    asye_max_cases: Optional[float] = Field(14.0, gt=0, description="Upper limit on an NQSW's cap, children (none if null)", json_schema_extra=src("S2 Measures and targets: no more than 14 children"))
+    weights: dict[CaseType, Uncertain(gt=0)] = Field(
+        default_factory=lambda: {t: 1.0 for t in CASE_TYPES},
+        description="Workload weight of a case of each type, against the cap",
+        json_schema_extra=src("assumption: all 1 (children counted); S4 Appendix A, Laming rec. 24(iii) calls for weighting by complexity"),
+    )
+    overflow: Literal["queue", "least_loaded"] = Field("queue", description="When nobody is under cap: queue the case unallocated, or give it to the least-loaded worker over cap")
+    assessment_priority: Uncertain(ge=1) = Field(
+        3.0, description="When a worker's cases need more time than they have, an assessment gets this many times the share of time of a plan case (1 = equal shares)",
+        json_schema_extra=src("assumption: assessments run against a statutory clock and come first; 3 lets Slough's Assessment and CIN teams hold about 36 children (S2 Appendix 1, December 2013) without assessments backing up"),
+    )
+    time_off: TimeOff = TimeOff()
+    visits: Visits = Visits()
+    pressure: Pressure = Pressure()
+    targets: CaseTargets = CaseTargets()
+
+
 # --------------------------------------------------------------------------- scenario
 class Scenario(Strict):
     name: str
@@ -449,6 +640,8 @@ class Scenario(Strict):
     market_supplement: MarketSupplement = MarketSupplement()
     finance: Finance = Finance()
     targets: Targets = Targets()
+    demand: Optional[Demand] = Field(None, description="Children's cases (none: the model runs without cases)")
+    caseload: Optional[Caseload] = Field(None, description="Allocation of cases; required with demand")
     sources: dict[str, str] = Field(default_factory=dict, description="Dotted key -> where its value comes from")
 
     @model_validator(mode="after")
@@ -499,7 +692,55 @@ class Scenario(Strict):
         for i, post in enumerate(self.finance.nqsw_programme.posts):
             if post.end_date is not None and post.end_date <= post.start_date:
                 raise ValueError(f"finance.nqsw_programme.posts.{i}.end_date: must be after start_date")
+        for i, app in enumerate(self.recruitment.appointments):
+            for t in app.team_types or []:
+                if t not in self.team_types:
+                    raise ValueError(f"recruitment.appointments.{i}.team_types: unknown team type {t!r}")
+        self._check_cases()
         return self
+
+    def _check_cases(self) -> None:
+        """Cross-checks of the demand and caseload sections."""
+        d, c = self.demand, self.caseload
+        if d is None:
+            if c is not None:
+                raise ValueError("caseload: needs a demand section")
+            return
+        if c is None:
+            raise ValueError("caseload: required when demand is given")
+        types = set(self.team_types)
+        for section, mapping in (("caseload.routes", c.routes), ("caseload.keep", c.keep), ("caseload.cap_by_team_type", {k: [k] for k in c.cap_by_team_type})):
+            for case_type, tts in mapping.items():
+                for t in tts:
+                    if t not in types:
+                        raise ValueError(f"{section}.{case_type}: unknown team type {t!r}")
+        reachable = {"assessment"} | {o for o in d.assessment.outcomes if o != "close"}
+        todo = list(reachable)
+        while todo:
+            plan = d.plans.get(todo.pop())
+            for o in (plan.next if plan else {}):
+                if o != "close" and o not in reachable:
+                    reachable.add(o)
+                    todo.append(o)
+        for t in sorted(reachable - {"assessment"}):
+            if t not in d.plans:
+                raise ValueError(f"demand.plans.{t}: missing, but cases can become {t}")
+        for t in sorted(reachable | set(m for o in d.opening.values() for m in o.mix)):
+            if not c.routes.get(t):
+                raise ValueError(f"caseload.routes.{t}: no team type takes {t} cases")
+        for t, plan in d.plans.items():
+            for tt in plan.move_to:
+                if tt not in types:
+                    raise ValueError(f"demand.plans.{t}.move_to: unknown team type {tt!r}")
+        for tt, opening in d.opening.items():
+            if tt not in types:
+                raise ValueError(f"demand.opening.{tt}: unknown team type")
+            for t in opening.mix:
+                holders = set(c.routes.get(t, [])) | set(c.keep.get(t, [])) | set(d.plans[t].move_to if t in d.plans else [])
+                if opening.mix[t] > 0 and tt not in holders:
+                    raise ValueError(f"demand.opening.{tt}.mix.{t}: team type {tt!r} does not hold {t} cases")
+        if float_or_max(c.pressure.hazard_per_unit_over_cap) > 0 and "workload" not in self.attrition.leaver_reasons:
+            raise ValueError("attrition.leaver_reasons: must include 'workload' when caseload pressure raises the hazard")
 
     def posts_by_group(self) -> dict[str, int]:
         """Headcount of posts by team group on the start date."""

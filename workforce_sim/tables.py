@@ -22,6 +22,9 @@ def result_tables(results: Results) -> dict[str, pd.DataFrame]:
         tables["costs"] = results.costs
     if results.levels is not None:
         tables["pay_levels"] = results.levels
+    for name in ("case_monthly", "case_snapshots", "cases"):
+        if getattr(results, name, None) is not None:
+            tables[name] = getattr(results, name)
     return tables
 
 
