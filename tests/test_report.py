@@ -117,7 +117,7 @@ def test_report_html_has_no_code_and_shows_the_scorecard(two_runs):
     assert 'id="scorecard"' in page and "Permanent social work staff" in page
     kpi = pd.read_csv(folder / "kpi.csv").set_index("key")
     assert f"{100 * kpi.loc['permanent_share', 'median']:.1f}%" in page
-    assert "Targets not modelled" in page and "awaiting case model" in page
+    assert "Targets not modelled" in page and "Casework quality audits" in page and "Average caseload" in page
     assert page.count("<img") >= 5 and "<script src=" not in page  # readable offline
     # under papermill the replication progress bar stays quiet
     streams = [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "stream"]

@@ -108,29 +108,35 @@ def test_lower_is_better_targets_use_at_most():
     assert targets.meets(v, 0.16, ">=").tolist() == [False, True, True]
 
 
-def test_case_targets_await_the_case_model_until_data_and_measure_exist(monkeypatch):
+def test_case_targets_need_cases_in_the_scenario_and_match_the_case_metrics():
+    from workforce_sim.case_metrics import caseloads, monthly_measures
+
+    from .test_cases import PATHWAY
+
     res = run_replications(tiny(), replications=4, seed=2)
     card = targets.scorecard(res).set_index("key")
-    assert card.loc["average_caseload", "status"] == "awaiting case model"
+    assert card.loc["average_caseload", "status"] == targets.AWAITING["cases"]
     assert card.loc["spend_within_profile", "status"] == "needs a baseline run"   # tiny names no baseline
     assert card.loc["casework_audits", "status"] == "not modelled"
     assert np.isnan(card.loc["average_caseload", "median"])
 
-    # data alone is not enough: a measure must be registered too
-    res.cases = pd.DataFrame({"replication": range(4)})
-    assert targets.status(targets.targets_for("slough_2017")[5], res) == "awaiting case model"
-
-    def caseload(results, target):
-        return pd.Series([14.0, 15.0, 17.0, 18.0], index=pd.Index(range(4), name="replication"))
-
-    monkeypatch.setitem(targets.MEASURES, "average_caseload", caseload)
-    row = targets.scorecard(res).set_index("key").loc["average_caseload"]
-    assert row["status"] == "modelled"
-    assert row["median"] == pytest.approx(16.0)
-    assert row["p_meet"] == pytest.approx(0.5)  # at most 16: two of four
-    assert row["rag"] == "amber"
-    del res.cases
-    assert targets.scorecard(res).set_index("key").loc["average_caseload", "status"] == "awaiting case model"
+    sc = tiny(demand=PATHWAY, caseload={"routes": {t: ["team"] for t in ("assessment", "cin", "cp", "lac")}},
+              end_date="2017-06-01")
+    res = run_replications(sc, replications=4, seed=2)
+    card = targets.scorecard(res).set_index("key")
+    for key in ("average_caseload", "nqsw_caseload", "assessments_on_time", "cp_lac_visits", "three_or_fewer_workers"):
+        assert card.loc[key, "status"] == "modelled", key
+    cl = caseloads(res)
+    at = cl[cl["date"] == "2015-04-01"]["social_worker"]
+    assert card.loc["average_caseload", "median"] == pytest.approx(at.median())
+    m = monthly_measures(res)
+    on_time = m[m["date"] == "2015-04-01"]["assessments_on_time_share"]
+    assert card.loc["assessments_on_time", "median"] == pytest.approx(on_time.median())
+    # at most 3 workers: the 12 months of closed pathways to the snapshot nearest the target date
+    window = m[(m["date"] > "2016-04-01") & (m["date"] <= "2017-04-01")].groupby("replication")[["pathways_max_3_workers", "pathways_closed"]].sum()
+    share = window["pathways_max_3_workers"] / window["pathways_closed"]
+    assert card.loc["three_or_fewer_workers", "median"] == pytest.approx(share.median())
+    assert 0 <= card.loc["three_or_fewer_workers", "low"] <= card.loc["three_or_fewer_workers", "high"] <= 1
 
 
 def test_turnover_equals_the_leaving_hazard_without_replacement():
@@ -244,7 +250,7 @@ def test_scorecard_invariants_for_any_parameters(hazard, applicants, threshold):
             assert row["rag"] == targets.rag(row["p_meet"])
         if row["unit"] == "share":
             assert 0.0 <= row["low"] and row["high"] <= 1.0
-    assert set(card["status"]) <= {"modelled", "awaiting case model", "awaiting finance model", "needs a baseline run", "not modelled"}
+    assert set(card["status"]) <= {"modelled", *targets.AWAITING.values(), "needs a baseline run", "not modelled"}
 
 
 def test_spend_within_profile_is_the_paired_cost_above_the_baseline():

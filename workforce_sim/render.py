@@ -28,8 +28,8 @@ p.wfsim-caption {color: #444; font-size: 0.9em; max-width: 52em;}
 
 RAG_WORD = {"green": "Green", "amber": "Amber", "red": "Red", "none": "-"}
 WHY = {
-    "awaiting case model": "needs children's cases, which this version of the model does not simulate yet",
-    "awaiting finance model": "needs costs, which this version of the model does not simulate yet",
+    "no children's cases in this scenario": "needs children's cases: give the scenario demand: and caseload: sections",
+    "no costs in these results": "needs the cost tables of the finance model",
     "needs a baseline run": "spend is measured above a baseline scenario run on the same seeds; "
                             "this scenario names none (finance.investment.baseline)",
 }

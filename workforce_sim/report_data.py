@@ -67,6 +67,13 @@ def report_tables(results: Results, card: pd.DataFrame, target_set: str,
 
         finance = {"costs_by_year": costs_by_year(results),
                    "spend_vs_profile": spend_against_profile(results, results.extra.get("baseline"))}
+    cases = {}
+    if results.case_monthly is not None:
+        from .case_metrics import case_targets, case_trend, caseload_by_team_type
+
+        cases = {"case_measures": pd.DataFrame(case_targets(results)),
+                 "caseload_by_team_type": pd.DataFrame(caseload_by_team_type(results)),
+                 "case_trend": case_trend(results)}
     return {
         "kpi": card,
         "kpi_by_replication": per_rep.reset_index().rename(columns={"index": "replication"}),
@@ -76,6 +83,7 @@ def report_tables(results: Results, card: pd.DataFrame, target_set: str,
         "capacity_at_caps": staffing.capacity_at_caps(results, when),
         "investment_profile": investment_profile(),
         **finance,
+        **cases,
     }
 
 
