@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= scenarios/slough_2014_investment.yaml
 REPLICATIONS ?= 100
 
-.PHONY: help install report test lab clean
+.PHONY: help install report test lab strip clean
 
 help:
 	@echo "make report   run the default Slough report into outputs/"
@@ -31,6 +31,9 @@ test: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[lab]'
 	$(BIN)/jupyter lab notebooks/
+
+strip: $(STAMP)
+	$(BIN)/nbstripout notebooks/*.ipynb
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
