@@ -18,6 +18,11 @@ def result_tables(results: Results) -> dict[str, pd.DataFrame]:
         tables["events"] = results.events
     if results.workers is not None:
         tables["workers"] = results.workers
+    if results.failures:
+        tables["failures"] = pd.DataFrame([
+            {"replication": f.replication, "seed": f.seed, "error": f.error, "where": f.where, "traceback": f.traceback}
+            for f in results.failures
+        ])
     return tables
 
 
