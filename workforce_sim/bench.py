@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import simpy
+from simpy.core import EmptySchedule
 
 from . import __version__
 from .errors import InputError, RunError
@@ -72,8 +73,14 @@ def count_steps(env: simpy.Environment) -> list[int]:
     step = env.step
 
     def counting_step() -> None:
+        try:
+            step()
+        except EmptySchedule:  # nothing left: no event processed
+            raise
+        except BaseException:  # the event was processed and ended the run (``until``) or failed
+            counter[0] += 1
+            raise
         counter[0] += 1
-        step()
 
     env.step = counting_step  # type: ignore[method-assign]
     return counter
