@@ -459,7 +459,7 @@ class WorkforceModel:
             "team": [t.name for t in self.teams],
             "team_type": [t.type for t in self.teams],
             "group": [t.group for t in self.teams],
-        })
+        }).astype({"team": "category", "team_type": "category", "group": "category"})  # repeated on every snapshot row
         snap = pd.DataFrame(self.snapshots, columns=SNAPSHOT_COLUMNS)
         snap["date"] = pd.to_datetime(pd.Series(self.ticks)).iloc[snap["tick"].to_numpy()].to_numpy()
         snap = snap.merge(teams, on="team_idx", how="left")

@@ -112,8 +112,12 @@ class Results:
 
 
 def _batches(n: int, workers: int, executor: str) -> list[list[int]]:
-    """Replication indices per task: one each when serial, else about four tasks per worker (at most 25 each)."""
-    size = 1 if executor == "serial" or workers == 1 else max(1, min(25, n // (workers * 4)))
+    """Replication indices per task: one each when serial; else about 16 tasks per worker, of 1 to 10.
+
+    Small tasks keep the workers evenly busy to the end (the last task is short);
+    batching amortises the cost of a task (sending it, returning its tables).
+    """
+    size = 1 if executor == "serial" or workers == 1 else max(1, min(10, n // (workers * 16)))
     return [list(range(i, min(n, i + size))) for i in range(0, n, size)]
 
 
