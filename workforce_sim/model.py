@@ -454,12 +454,12 @@ class WorkforceModel:
 
     # ------------------------------------------------------------------ tables
     def tables(self, replication: int, seed: int, parameters: dict[str, float]) -> ReplicationResult:
-        teams = pd.DataFrame({
+        teams = pd.DataFrame({  # labels repeated on every snapshot row: categoricals
             "team_idx": [t.idx for t in self.teams],
-            "team": [t.name for t in self.teams],
-            "team_type": [t.type for t in self.teams],
-            "group": [t.group for t in self.teams],
-        }).astype({"team": "category", "team_type": "category", "group": "category"})  # repeated on every snapshot row
+            "team": pd.Categorical([t.name for t in self.teams]),
+            "team_type": pd.Categorical([t.type for t in self.teams]),
+            "group": pd.Categorical([t.group for t in self.teams]),
+        })
         snap = pd.DataFrame(self.snapshots, columns=SNAPSHOT_COLUMNS)
         snap["date"] = pd.to_datetime(pd.Series(self.ticks)).iloc[snap["tick"].to_numpy()].to_numpy()
         snap = snap.merge(teams, on="team_idx", how="left")
