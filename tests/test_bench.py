@@ -42,7 +42,9 @@ def test_bench_report_is_complete_and_consistent(tmp_path):
         c = r[key]
         assert c["model_to_bare_ratio"] == pytest.approx(c["model_events_per_s"] / r["bare_simpy_events_per_s"])
         assert c["parallel_efficiency"] == pytest.approx(
-            c["replications_per_s_2_workers"] / (2 * c["replications_per_s_1_worker"]))
+            c["replications_per_s_2_workers"] / (2 * c["replications_per_s_1_worker"]))  # one round when quick
+        assert len(c["throughput_rounds"]) == 1
+        assert 0 < c["parallel_cpu_efficiency"] < 1.5
         assert c["seconds_per_replication_min"] <= c["seconds_per_replication"] <= c["seconds_per_replication_max"]
         m = c["memory"]
         assert m["workers"] == 2 and m["wall_seconds"] > 0

@@ -8,7 +8,10 @@ Figures (all measured when called, medians where repeated):
   the simulation (build + run, without building tables), the ratio to bare
   SimPy, seconds per replication (the whole ``single_run``: parameters, model,
   tables), replications per second with 1 worker (in this process) and with 2
-  worker processes and the parallel efficiency ``rate2 / (2 * rate1)``;
+  worker processes (twice the replications) and the parallel efficiency
+  ``rate2 / (2 * rate1)``, in alternating rounds (medians over rounds); and,
+  insensitive to other load on the machine, the CPU efficiency: CPU seconds
+  per replication in this process / in the parent plus its workers;
 - memory: a fresh child process (``spawn``) runs N replications on 2 worker
   processes and reports its wall time, its own peak resident set size (the
   process that collects all results) and the largest worker's, from
@@ -54,16 +57,17 @@ class BenchOptions:
     bare_events: int = 200_000
     bare_repeats: int = 3
     samples: int = 10                    # single replications timed (median)
-    throughput_replications: int = 100   # per worker count
+    throughput_replications: int = 50    # per round and worker
+    rounds: int = 3                      # rounds of (1 worker, then 2 workers)
     memory_replications: int = 1000
     large_samples: int = 3
-    large_throughput_replications: int = 10
+    large_throughput_replications: int = 5
     large_memory_replications: int = 100
     workers: int = 2
 
     @classmethod
     def quick(cls) -> "BenchOptions":
-        return cls(bare_events=20_000, bare_repeats=1, samples=2, throughput_replications=4, memory_replications=6,
+        return cls(bare_events=20_000, bare_repeats=1, samples=2, throughput_replications=4, rounds=1, memory_replications=6,
                    large_samples=1, large_throughput_replications=2, large_memory_replications=2)
 
 
@@ -138,10 +142,18 @@ def replication_seconds(scenario: Scenario, seed: int, replication: int) -> tupl
     return time.perf_counter() - t0, time.process_time() - c0
 
 
-def replications_per_second(scenario: Scenario, n: int, workers: int, seed: int) -> float:
-    t0 = time.perf_counter()
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def replications_per_second(scenario: Scenario, n: int, workers: int, seed: int) -> tuple[float, float]:
+    """(replications per wall second, CPU seconds per replication of this process and its workers)."""
+    t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu()
     run_replications(scenario, n, seed, workers=workers, executor="processes")
-    return n / (time.perf_counter() - t0)
+    wall = time.perf_counter() - t0
+    cpu = (time.process_time() - c0) + (_children_cpu() - k0)
+    return n / wall, cpu / n
 
 
 def _maxrss_mb(who: int) -> float:
@@ -253,9 +265,16 @@ def council(path: str, samples: int, throughput_n: int, memory_n: int, bare_rate
     timed = [replication_seconds(scenario, seed, r) for r in reps]
     per_rep = [wall for wall, _ in timed]
     rates = [e / s for e, s in zip(events, sim)]
-    note(f"{scenario.name}: replications per second with 1 and {opts.workers} workers")
-    r1 = replications_per_second(scenario, throughput_n, 1, seed)
-    r2 = replications_per_second(scenario, throughput_n * opts.workers, opts.workers, seed)
+    note(f"{scenario.name}: replications per second with 1 and {opts.workers} workers, {opts.rounds} rounds")
+    rounds = []
+    for _ in range(opts.rounds):  # alternate, so both see the same machine load
+        r1, cpu1 = replications_per_second(scenario, throughput_n, 1, seed)
+        r2, cpu2 = replications_per_second(scenario, throughput_n * opts.workers, opts.workers, seed)
+        rounds.append({"replications_per_s_1_worker": r1, f"replications_per_s_{opts.workers}_workers": r2,
+                       "parallel_efficiency": r2 / (opts.workers * r1), "parallel_cpu_efficiency": cpu1 / cpu2,
+                       "load_average": load_average()})
+    r1 = statistics.median(r["replications_per_s_1_worker"] for r in rounds)
+    r2 = statistics.median(r[f"replications_per_s_{opts.workers}_workers"] for r in rounds)
     note(f"{scenario.name}: {memory_n} replications on {opts.workers} workers in a child process (memory)")
     mem = memory_run(path, memory_n, opts.workers, seed)
     return {
@@ -274,7 +293,9 @@ def council(path: str, samples: int, throughput_n: int, memory_n: int, bare_rate
         "throughput_replications": throughput_n,
         "replications_per_s_1_worker": r1,
         f"replications_per_s_{opts.workers}_workers": r2,
-        "parallel_efficiency": r2 / (opts.workers * r1),
+        "parallel_efficiency": statistics.median(r["parallel_efficiency"] for r in rounds),
+        "parallel_cpu_efficiency": statistics.median(r["parallel_cpu_efficiency"] for r in rounds),
+        "throughput_rounds": rounds,
         "memory": mem,
     }
 
@@ -370,7 +391,10 @@ def text_report(r: dict[str, Any]) -> str:
             f"min {c['seconds_per_replication_min']:.3f}, max {c['seconds_per_replication_max']:.3f}; "
             f"CPU {c['cpu_seconds_per_replication']:.3f}; simulation alone {c['simulation_seconds']:.3f})",
             f"  replications/s, 1 worker      {c['replications_per_s_1_worker']:>12.2f}",
-            f"  replications/s, {w} workers     {c[f'replications_per_s_{w}_workers']:>12.2f}   parallel efficiency {100 * c['parallel_efficiency']:.0f}%",
+            f"  replications/s, {w} workers     {c[f'replications_per_s_{w}_workers']:>12.2f}   parallel efficiency {100 * c['parallel_efficiency']:.0f}%"
+            f" (median of {len(c['throughput_rounds'])} rounds: "
+            + ", ".join(f"{100 * x['parallel_efficiency']:.0f}%" for x in c["throughput_rounds"])
+            + f"; CPU efficiency {100 * c['parallel_cpu_efficiency']:.0f}%)",
             f"  {m['replications']} replications on {w} workers: {m['wall_seconds']:.1f} s; peak memory "
             f"{'-' if m['peak_rss_mb_sampled'] is None else format(m['peak_rss_mb_sampled'], '.0f')} MB sampled; "
             f"{m['peak_rss_mb_main']:.0f} MB main + {w} x {m['peak_rss_mb_worker']:.0f} MB worker = {m['peak_rss_mb_bound']:.0f} MB bound; "
