@@ -215,6 +215,7 @@ def _memory_child(conn, path: str, n: int, workers: int, seed: int) -> None:
         tables = [res.snapshots, res.flows, res.parameters]
         conn.send({
             "wall_seconds": wall,
+            "replications_per_s": n / wall,
             "rss_before_mb": before,
             "peak_rss_mb_main": _maxrss_mb(resource.RUSAGE_SELF),
             "peak_rss_mb_worker": _maxrss_mb(resource.RUSAGE_CHILDREN),
@@ -395,7 +396,7 @@ def text_report(r: dict[str, Any]) -> str:
             f" (median of {len(c['throughput_rounds'])} rounds: "
             + ", ".join(f"{100 * x['parallel_efficiency']:.0f}%" for x in c["throughput_rounds"])
             + f"; CPU efficiency {100 * c['parallel_cpu_efficiency']:.0f}%)",
-            f"  {m['replications']} replications on {w} workers: {m['wall_seconds']:.1f} s; peak memory "
+            f"  {m['replications']} replications on {w} workers: {m['wall_seconds']:.1f} s ({m['replications_per_s']:.2f}/s); peak memory "
             f"{'-' if m['peak_rss_mb_sampled'] is None else format(m['peak_rss_mb_sampled'], '.0f')} MB sampled; "
             f"{m['peak_rss_mb_main']:.0f} MB main + {w} x {m['peak_rss_mb_worker']:.0f} MB worker = {m['peak_rss_mb_bound']:.0f} MB bound; "
             f"results tables {m['results_mb']:.0f} MB",
