@@ -12,8 +12,9 @@ import tempfile
 from pathlib import Path
 from typing import Optional, Sequence
 
-from . import __version__
+from . import __version__, cli_bench
 from .errors import InputError, RunError
+from .executors import EXECUTORS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,6 +50,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replications", "-n", type=_positive_int("--replications"), default=100)
     p.add_argument("--seed", type=_seed, default=2014)
     p.add_argument("--workers", type=_positive_int("--workers"), default=None, help="processes (default: all cores)")
+    p.add_argument("--executor", choices=EXECUTORS, default="processes",
+                   help="where replications run: local processes (default), serial, or dask (needs the dask extra)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a local cluster of --workers)")
+    p.add_argument("--continue-on-error", action="store_true",
+                   help="keep the other replications' results when one fails, and list the failures")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario value, e.g. --set recruitment.pipeline.offer_to_checks_days=30")
     p.add_argument("--out", type=Path, default=None, help="folder for the tables (must not hold them already)")
@@ -70,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_report.add_parser(sub)
     cli_sweep.add_parser(sub)
+    cli_bench.add_parser(sub)
     return parser
 
 
@@ -123,15 +131,18 @@ def cmd_run(args) -> int:
     from .scenario import load_scenario
     from .tables import result_tables
 
+    if args.scheduler is not None and args.executor != "dask":
+        raise InputError("only with --executor dask", file="--scheduler")
     scenario = load_scenario(args.scenario, args.overrides)
-    names = ["snapshots", "flows", "parameters", "costs", "pay_levels"] + (["case_monthly", "case_snapshots"] if scenario.demand is not None else [])
+    names = ["snapshots", "flows", "parameters", "costs", "pay_levels", "failures"] + (["case_monthly", "case_snapshots"] if scenario.demand is not None else [])
     table_names = [f"{n}.{ext}" for n in names for ext in ("csv", "parquet")]
     if args.out is not None:
         _prepare_out(args.out, table_names)
     bar, update = _progress(args.replications, not args.no_progress)
     try:
         results = run_replications(scenario, args.replications, args.seed, args.workers,
-                                   keep_events=args.keep_events, progress=update)
+                                   keep_events=args.keep_events, progress=update, executor=args.executor,
+                                   scheduler=args.scheduler, continue_on_error=args.continue_on_error)
     except (InputError, RunError):
         raise
     except Exception as exc:  # a failure inside the model
@@ -140,7 +151,15 @@ def cmd_run(args) -> int:
         if bar is not None:
             bar.close()
     h = headline(results)
+    if results.failures:
+        h["failures"] = [{"replication": f.replication, "seed": f.seed, "error": f.error, "where": f.where}
+                         for f in results.failures]
     print(to_json(h) if args.json else text_table(h))
+    for f in results.failures:
+        print(f"wfsim: {f.describe()}", file=sys.stderr)
+    if results.failures:
+        print(f"wfsim: {len(results.failures)} of {args.replications} replications failed; "
+              f"results are from the other {results.replications}", file=sys.stderr)
     if args.out is not None:
         _write_out(args.out, result_tables(results))
         if not args.json:
@@ -154,7 +173,7 @@ def cmd_sweep(args) -> int:
     return cli_sweep.run(args)
 
 
-COMMANDS = {"validate": cmd_validate, "run": cmd_run, "sweep": cmd_sweep}
+COMMANDS = {"validate": cmd_validate, "run": cmd_run, "sweep": cmd_sweep, "bench": cli_bench.run}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

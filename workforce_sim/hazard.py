@@ -32,6 +32,13 @@ class BandedHazard:
         t = tenure0
         end = tenure0 + years
         i = bisect_right(self.starts, t) - 1
+        if t < end and (i + 1 == len(self.starts) or end <= self.starts[i + 1]):
+            # fast path (most calls): the whole interval lies in one band; same arithmetic as the loop
+            h = self.rates[i] * multiplier
+            dh = h * (end - t)
+            if dh >= budget and h > 0:
+                return (t + budget / h) - tenure0, budget
+            return None, dh
         while t < end:
             seg_end = min(end, self.starts[i + 1]) if i + 1 < len(self.starts) else end
             h = self.rates[i] * multiplier

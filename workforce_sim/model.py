@@ -78,6 +78,8 @@ class WorkforceModel:
         self.events: list[tuple] = []
         self.snapshots: list[tuple] = []
         self._person = 0
+        self._snapshot_groups: Optional[list[tuple[int, int, list[Post]]]] = None
+        self._snapshot_groups_for = -1
         # random streams, one per stochastic element
         self.rng_initial = streams["initial"]
         self.rng_attrition = streams["attrition"]
@@ -444,25 +446,32 @@ class WorkforceModel:
 
     def _snapshot(self, k: int) -> None:
         now = self.env.now
-        acc: dict[tuple[int, int], list[float]] = {}
-        for p in self.posts:
-            row = acc.get((p.team.idx, p.role))
-            if row is None:
-                row = acc[(p.team.idx, p.role)] = [0.0] * 7
-            row[0] += p.fte
-            h = p.holder
-            if h is None:
-                row[3] += p.fte
-            elif h.permanent:
-                row[1] += p.fte
-                row[5] += 1
-                if h.asye_until > now:
-                    row[4] += p.fte
-            else:
-                row[2] += p.fte
-                row[6] += 1
-        for (team, role), r in acc.items():
-            self.snapshots.append((k, team, role, *r))
+        groups = self._snapshot_groups
+        if groups is None or self._snapshot_groups_for != len(self.posts):
+            # posts by (team, role) in order of first appearance; rebuilt only when posts are added
+            by_key: dict[tuple[int, int], list[Post]] = {}
+            for p in self.posts:
+                by_key.setdefault((p.team.idx, p.role), []).append(p)
+            groups = self._snapshot_groups = [(team, role, posts) for (team, role), posts in by_key.items()]
+            self._snapshot_groups_for = len(self.posts)
+        append = self.snapshots.append
+        for team, role, posts in groups:
+            posts_fte = perm = agency = vacant = asye = perm_n = agency_n = 0.0
+            for p in posts:
+                fte = p.fte
+                posts_fte += fte
+                h = p.holder
+                if h is None:
+                    vacant += fte
+                elif h.permanent:
+                    perm += fte
+                    perm_n += 1
+                    if h.asye_until > now:
+                        asye += fte
+                else:
+                    agency += fte
+                    agency_n += 1
+            append((k, team, role, posts_fte, perm, agency, vacant, asye, perm_n, agency_n))
 
     def run(self) -> "WorkforceModel":
         self._build()
@@ -505,11 +514,11 @@ class WorkforceModel:
         })
 
     def tables(self, replication: int, seed: int, parameters: dict[str, float]) -> ReplicationResult:
-        teams = pd.DataFrame({
+        teams = pd.DataFrame({  # labels repeated on every snapshot row: categoricals
             "team_idx": [t.idx for t in self.teams],
-            "team": [t.name for t in self.teams],
-            "team_type": [t.type for t in self.teams],
-            "group": [t.group for t in self.teams],
+            "team": pd.Categorical([t.name for t in self.teams]),
+            "team_type": pd.Categorical([t.type for t in self.teams]),
+            "group": pd.Categorical([t.group for t in self.teams]),
         })
         snap = pd.DataFrame(self.snapshots, columns=SNAPSHOT_COLUMNS)
         snap["date"] = pd.to_datetime(pd.Series(self.ticks)).iloc[snap["tick"].to_numpy()].to_numpy()

@@ -200,7 +200,9 @@ def capacity_at_caps(results: Results, date: dt.date, caps: Optional[dict[str, f
     per = s.groupby(["replication", "team_type", "role"], observed=True)[["staffed", "full"]].sum().reset_index()
     total = per.groupby(["replication", "team_type"], observed=True)[["staffed", "full"]].sum().reset_index()
     per = pd.concat([per, total.assign(role="all roles")], ignore_index=True)
-    per["n_teams"] = per["team_type"].map(teams)
+    teams.index = teams.index.astype(str)
+    per["team_type"] = per["team_type"].astype(str)
+    per["n_teams"] = per["team_type"].map(teams).astype(float)
     per["staffed"] /= per["n_teams"]
     per["full"] /= per["n_teams"]
     g = per.groupby(["team_type", "role"], observed=True)

@@ -25,6 +25,11 @@ def result_tables(results: Results) -> dict[str, pd.DataFrame]:
     for name in ("case_monthly", "case_snapshots", "cases"):
         if getattr(results, name, None) is not None:
             tables[name] = getattr(results, name)
+    if results.failures:
+        tables["failures"] = pd.DataFrame([
+            {"replication": f.replication, "seed": f.seed, "error": f.error, "where": f.where, "traceback": f.traceback}
+            for f in results.failures
+        ])
     return tables
 
 
