@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workforce_sim.metrics import permanence_at_target, permanent_share
+from workforce_sim.metrics import permanence_at_target
 from workforce_sim.replications import run_replications, single_run
 from workforce_sim.scenario import load_scenario
 

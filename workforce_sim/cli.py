@@ -6,13 +6,12 @@ traceback); 1 a failure inside a run.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Optional, Sequence
 
 from . import __version__, cli_bench
+from .cli_common import positive_int, write_atomically
 from .errors import InputError, RunError
 from .executors import EXECUTORS
 
@@ -22,17 +21,7 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(message, file="command line")
 
 
-def _positive_int(name: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise InputError(f"expected a whole number, got {text!r}", file=name) from None
-        if value < 1:
-            raise InputError(f"must be at least 1, got {value}", file=name)
-        return value
-
-    return parse
+_positive_int = positive_int
 
 
 def _seed(text: str) -> int:
@@ -94,18 +83,7 @@ def _write_out(out: Path, tables) -> None:
     """Write tables into a temporary folder beside ``out``, then move them in."""
     from .tables import write_tables
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        written = write_tables(tables, tmp)
-        if not out.exists():
-            tmp.rename(out)
-            return
-        for f in written:
-            f.rename(out / f.name)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    write_atomically(out, lambda folder: write_tables(tables, folder))
 
 
 def _progress(total: int, enabled: bool):

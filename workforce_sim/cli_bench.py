@@ -7,18 +7,9 @@ import sys
 
 
 def _count(name: str):
-    def parse(text: str) -> int:
-        from .errors import InputError
+    from .cli_common import positive_int
 
-        try:
-            value = int(text)
-        except ValueError:
-            raise InputError(f"expected a whole number, got {text!r}", file=name) from None
-        if value < 1:
-            raise InputError(f"must be at least 1, got {value}", file=name)
-        return value
-
-    return parse
+    return positive_int(name)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
-import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -49,20 +47,10 @@ def _check_out(out: Path) -> None:
 
 def _write(sweep, out: Path) -> None:
     """Write into a temporary folder beside ``out``, then move the files in."""
+    from .cli_common import write_atomically
     from .sweep import write_sweep
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        written = write_sweep(sweep, tmp)
-        if not out.exists():
-            tmp.rename(out)
-            return
-        for f in written:
-            f.rename(out / f.name)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    write_atomically(out, lambda folder: write_sweep(sweep, folder))
 
 
 def _m(x: float, signed: bool = False) -> str:
