@@ -242,7 +242,8 @@ REGISTRY: tuple[Target, ...] = (
     Target("kent_supervision", "Supervision at least every 4 weeks (Kent)",
            "Frequency of supervision.",
            "count", "S0 Priority 1 and 4", KE, needs="none",
-           target_text="at least every 4 weeks", note="supervision time is not modelled yet"),
+           target_text="at least every 4 weeks",
+           note="an input, not a result: caseload.time_off.supervision_sessions_per_4_weeks sets it and the model honours it"),
 )
 
 
