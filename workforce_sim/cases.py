@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 import pandas as pd
 
-from .allocation import Allocator, Desk, Holder
+from .allocation import EPS, Allocator, Desk, Holder
 from .calendar import DAYS_PER_YEAR
 from .scenario import CASE_TYPES, ROLES, Duration
 
@@ -165,6 +165,8 @@ class CaseService:
             self.alloc.add_holding_types(plan.move_to)
         self.weights = {k: float(c.weights.get(k, 1.0)) for k in CASE_TYPES}
         self.routes = {k: self.alloc.route(v) for k, v in c.routes.items()}
+        self._w_assess = self.weights["assessment"]
+        self._route_assess = self.routes["assessment"]
         self.keepers = {k: set(c.routes.get(k, [])) | set(c.keep.get(k, [])) for k in CASE_TYPES}
         self.move_routes = {k: self.alloc.route(p.move_to) for k, p in d.plans.items() if p.move_to}
         for k, p in d.plans.items():
@@ -307,8 +309,9 @@ class CaseService:
 
     def _referral(self, row: int) -> None:
         now = self.env._now
-        case = Case(len(self.cases), "assessment", self.weights["assessment"], self.routes["assessment"], now, False, row)
-        self.cases.append(case)
+        cases = self.cases
+        case = Case(len(cases), "assessment", self._w_assess, self._route_assess, now, False, row)
+        cases.append(case)
         self.referred_total += 1
         self.open_by_type["assessment"] += 1
         self.unallocated["assessment"] += 1
@@ -407,7 +410,16 @@ class CaseService:
         if t == "assessment":
             h.aload += w
             self.assessing[case] = None
-            self._progress(case, now, h.coverage(self.priority)[0])
+            # coverage is 1 within capacity; a case being assigned is never in progress (speed 0)
+            speed = 1.0 if h.load <= h.capacity else h.coverage(self.priority)[0]
+            if case.speed > 0:
+                self._progress(case, now, speed)
+            else:
+                token = case.token = case.token + 1
+                case.since = now
+                case.speed = speed
+                if speed > 0:
+                    heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._assessment_done, (case, token)))
 
     def _release(self, case: Case, change: bool) -> Holder:
         """Take a case off its worker (progress and visits settled first)."""
@@ -452,15 +464,20 @@ class CaseService:
     def _assessment_done(self, case: Case, token: int) -> None:
         if case.token != token or not case.open or case.type != "assessment":
             return
-        now = self.env.now
+        now = self.env._now
         case.work_left = 0.0
         case.speed = 0.0
         self.assessing.pop(case, None)
         case.assess_end = now
-        case.assess_wd = self.working_days(case.referral_day, now)
-        self.flows["assessments_completed"] += 1
-        if case.assess_wd <= self.clock_wd:
-            self.flows["assessments_on_time"] += 1
+        # working_days(referral_day, now), inlined
+        prefix = self._wd_prefix
+        fb, rb = divmod(math.floor(now) + 1, 7)
+        fa, ra = divmod(math.floor(case.referral_day) + 1, 7)
+        wd = case.assess_wd = 5 * fb + prefix[rb] - 5 * fa - prefix[ra]
+        f = self.flows
+        f["assessments_completed"] += 1
+        if wd <= self.clock_wd:
+            f["assessments_on_time"] += 1
         u = self.U[case.row * DRAWS] if case.row >= 0 else self._u(case, 0)
         outcome = self._choose(self.outcome_names, self.outcome_cdf, u)
         case.outcome = outcome
@@ -479,7 +496,7 @@ class CaseService:
         w_new = self.weights[new]
         h = case.holder
         keep = (h is not None and h.desk.team.type in self.keepers[new]
-                and self.alloc.fits(h, w_new - case.weight))
+                and ((not self.queue_policy) or h.load + (w_new - case.weight) <= h.cap + EPS))
         if h is not None and not keep:
             self._release(case, change=True)
             case.transfers += 1
@@ -488,7 +505,9 @@ class CaseService:
             if old == "assessment":
                 self.assessing.pop(case, None)
                 h.aload -= case.weight
-            self.alloc.reweight(h, case.weight, w_new)
+            d = w_new - case.weight
+            h.load += d
+            h.desk.load += d
         if case.holder is None:
             self.unallocated[old] -= 1
             self.unallocated[new] += 1
@@ -505,7 +524,9 @@ class CaseService:
         if math.isnan(case.plan_start):
             case.plan_start = now
         seq = case.plan_seq = case.plan_seq + 1
-        length = self.plan_dur[new].from_z(self._z(case, 1 + case.spell))
+        i = 1 + case.spell
+        z = self.Z[case.row * DRAWS + i] if case.row >= 0 and i < DRAWS else self._z(case, i)
+        length = self.plan_dur[new].from_z(z)
         heapq.heappush(self.heap, (now + length, next(self._seq), self._plan_end, (case, seq)))
         moved = self.move_after.get(new)
         if moved is not None and moved < length:
@@ -519,7 +540,9 @@ class CaseService:
         if not case.open or case.plan_seq != seq:
             return
         names, cdf = self.plan_next[case.type]
-        nxt = self._choose(names, cdf, self._u(case, 1 + case.spell))
+        i = 1 + case.spell
+        u = self.U[case.row * DRAWS + i] if case.row >= 0 and i < DRAWS else self._u(case, i)
+        nxt = self._choose(names, cdf, u)
         case.spell += 1
         if nxt == "close":
             self._close(case)
@@ -544,7 +567,7 @@ class CaseService:
             self._room(h)
 
     def _close(self, case: Case) -> None:
-        now = self.env.now
+        now = self.env._now
         if case.type in VISITED:
             self._visits_until(case, now)
         self.visited.pop(case, None)
