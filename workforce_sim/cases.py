@@ -42,6 +42,7 @@ import pandas as pd
 
 from .allocation import EPS, Allocator, Desk, Holder
 from .calendar import DAYS_PER_YEAR
+from .entities import add_team_labels
 from .scenario import CASE_TYPES, ROLES, Duration
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -749,7 +750,7 @@ class CaseService:
         monthly.insert(0, "replication", replication)
         snap = pd.DataFrame(self.team_rows, columns=TEAM_COLUMNS)
         snap["date"] = dates.iloc[snap["tick"].to_numpy()].to_numpy()
-        snap = snap.merge(teams, on="team_idx", how="left")
+        add_team_labels(snap, teams)
         snap["role"] = pd.Categorical.from_codes(snap["role_idx"].to_numpy(), categories=list(ROLES))
         snap.insert(0, "replication", replication)
         snap = snap[["replication", "tick", "date", "team", "team_type", "group", "role", *TEAM_COLUMNS[3:]]]
