@@ -42,7 +42,7 @@ import pandas as pd
 
 from .allocation import EPS, Allocator, Desk, Holder
 from .calendar import DAYS_PER_YEAR
-from .entities import add_team_labels
+from .frames import add_team_labels
 from .scenario import CASE_TYPES, ROLES, Duration
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -275,21 +275,26 @@ class CaseService:
         """
         env = self.env
         heap, times = self.heap, self.ref_times
-        peek, step, pop = env.peek, env.step, heapq.heappop
+        queue = env._queue                      # SimPy's own queue: env.peek() without the call
+        step, pop = env.step, heapq.heappop
         referral = self._referral
         n = len(times)
         i = self.ref_next
         while True:
-            ts = peek()
+            ts = queue[0][0] if queue else INF
             tr = times[i] if i < n else INF
-            bound = min(ts, tr)
+            bound = ts if ts < tr else tr
             if bound >= until:
                 bound = until
             # case events never schedule environment events, so ``ts`` holds while they run
-            while heap and heap[0][0] <= bound and heap[0][0] < until:
-                day, _, fn, args = pop(heap)
+            while heap:
+                top = heap[0]
+                day = top[0]
+                if day > bound or day >= until:
+                    break
+                pop(heap)
                 env._now = day
-                fn(*args)
+                top[2](*top[3])
             if bound >= until:
                 break
             if tr <= ts:

@@ -4,8 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-import pandas as pd
-
 from .calendar import DAYS_PER_YEAR
 
 
@@ -64,10 +62,3 @@ class Post:
     def open_for_permanent(self) -> bool:
         """No permanent holder and no permanent hire on the way."""
         return self.pending is None and (self.holder is None or not self.holder.permanent)
-
-
-def add_team_labels(table: pd.DataFrame, teams: pd.DataFrame) -> None:
-    """Add the categorical team, team_type and group columns of ``table["team_idx"]`` (team index = row of ``teams``)."""
-    pos = table["team_idx"].to_numpy()
-    for col in ("team", "team_type", "group"):
-        table[col] = teams[col].array.take(pos)

@@ -20,7 +20,8 @@ import simpy
 
 from .calendar import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR, month_starts
 from .cases import CaseService
-from .entities import Post, Team, Worker, add_team_labels
+from .entities import Post, Team, Worker
+from .frames import add_team_labels
 from .hazard import BandedHazard
 from .scenario import ROLES, Scenario
 from .streams import Streams
@@ -475,6 +476,18 @@ class WorkforceModel:
             append((k, team, role, posts_fte, perm, agency, vacant, asye, perm_n, agency_n))
 
     def run(self) -> "WorkforceModel":
+        # a run allocates many small objects that live to its end: the cyclic
+        # garbage collector would traverse them again and again for nothing
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._run()
+        finally:
+            if collecting:
+                gc.enable()
+        return self
+
+    def _run(self) -> None:
         self._build()
         if self.cases is not None:
             self.cases.start()
@@ -487,19 +500,10 @@ class WorkforceModel:
             self.env.process(self._appointment(app))
         for change in self.sc.establishment_changes:
             self.env.process(self._establishment(change))
-        # the run allocates many small objects that live to its end: the cyclic
-        # garbage collector would traverse them again and again for nothing
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            if self.cases is None:
-                self.env.run(until=self.tick_days[-1] + 1e-9)
-            else:
-                self.cases.run(until=self.tick_days[-1] + 1e-9)
-        finally:
-            if collecting:
-                gc.enable()
-        return self
+        if self.cases is None:
+            self.env.run(until=self.tick_days[-1] + 1e-9)
+        else:
+            self.cases.run(until=self.tick_days[-1] + 1e-9)
 
     # ------------------------------------------------------------------ tables
     def spells(self) -> pd.DataFrame:
