@@ -691,16 +691,17 @@ class CaseService:
                 self._room(h)
         prio = self.priority
         cover: dict[Holder, tuple[float, float]] = {}
+        visits_until = self._visits_until
         for case in self.visited:
             if case.visit_due <= day:
                 h = case.holder
                 if h is None:
-                    self._visits_until(case, day, 0.0)
+                    visits_until(case, day, 0.0)
                 else:
                     c = cover.get(h)
                     if c is None:
                         c = cover[h] = h.coverage(prio)
-                    self._visits_until(case, day, c[1])
+                    visits_until(case, day, c[1])
         self._record(k)
         if nxt is None:
             return
