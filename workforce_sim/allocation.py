@@ -199,8 +199,10 @@ class Allocator:
         best_r = math.inf
         if self.queue_policy:
             for h in desk.holders:
-                if h.load + w <= h.cap + EPS:
-                    r = h.load / h.cap
+                load = h.load
+                cap = h.cap
+                if load + w <= cap + EPS:
+                    r = load / cap
                     if r < best_r:
                         best, best_r = h, r
         else:

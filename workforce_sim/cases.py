@@ -40,8 +40,9 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 import pandas as pd
 
-from .allocation import Allocator, Desk, Holder
+from .allocation import EPS, Allocator, Desk, Holder
 from .calendar import DAYS_PER_YEAR
+from .frames import add_team_labels
 from .scenario import CASE_TYPES, ROLES, Duration
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -165,6 +166,8 @@ class CaseService:
             self.alloc.add_holding_types(plan.move_to)
         self.weights = {k: float(c.weights.get(k, 1.0)) for k in CASE_TYPES}
         self.routes = {k: self.alloc.route(v) for k, v in c.routes.items()}
+        self._w_assess = self.weights["assessment"]
+        self._route_assess = self.routes["assessment"]
         self.keepers = {k: set(c.routes.get(k, [])) | set(c.keep.get(k, [])) for k in CASE_TYPES}
         self.move_routes = {k: self.alloc.route(p.move_to) for k, p in d.plans.items() if p.move_to}
         for k, p in d.plans.items():
@@ -272,21 +275,26 @@ class CaseService:
         """
         env = self.env
         heap, times = self.heap, self.ref_times
-        peek, step, pop = env.peek, env.step, heapq.heappop
+        queue = env._queue                      # SimPy's own queue: env.peek() without the call
+        step, pop = env.step, heapq.heappop
         referral = self._referral
         n = len(times)
         i = self.ref_next
         while True:
-            ts = peek()
+            ts = queue[0][0] if queue else INF
             tr = times[i] if i < n else INF
-            bound = min(ts, tr)
+            bound = ts if ts < tr else tr
             if bound >= until:
                 bound = until
             # case events never schedule environment events, so ``ts`` holds while they run
-            while heap and heap[0][0] <= bound and heap[0][0] < until:
-                day, _, fn, args = pop(heap)
+            while heap:
+                top = heap[0]
+                day = top[0]
+                if day > bound or day >= until:
+                    break
+                pop(heap)
                 env._now = day
-                fn(*args)
+                top[2](*top[3])
             if bound >= until:
                 break
             if tr <= ts:
@@ -307,8 +315,9 @@ class CaseService:
 
     def _referral(self, row: int) -> None:
         now = self.env._now
-        case = Case(len(self.cases), "assessment", self.weights["assessment"], self.routes["assessment"], now, False, row)
-        self.cases.append(case)
+        cases = self.cases
+        case = Case(len(cases), "assessment", self._w_assess, self._route_assess, now, False, row)
+        cases.append(case)
         self.referred_total += 1
         self.open_by_type["assessment"] += 1
         self.unallocated["assessment"] += 1
@@ -407,7 +416,16 @@ class CaseService:
         if t == "assessment":
             h.aload += w
             self.assessing[case] = None
-            self._progress(case, now, h.coverage(self.priority)[0])
+            # coverage is 1 within capacity; a case being assigned is never in progress (speed 0)
+            speed = 1.0 if h.load <= h.capacity else h.coverage(self.priority)[0]
+            if case.speed > 0:
+                self._progress(case, now, speed)
+            else:
+                token = case.token = case.token + 1
+                case.since = now
+                case.speed = speed
+                if speed > 0:
+                    heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._assessment_done, (case, token)))
 
     def _release(self, case: Case, change: bool) -> Holder:
         """Take a case off its worker (progress and visits settled first)."""
@@ -452,15 +470,20 @@ class CaseService:
     def _assessment_done(self, case: Case, token: int) -> None:
         if case.token != token or not case.open or case.type != "assessment":
             return
-        now = self.env.now
+        now = self.env._now
         case.work_left = 0.0
         case.speed = 0.0
         self.assessing.pop(case, None)
         case.assess_end = now
-        case.assess_wd = self.working_days(case.referral_day, now)
-        self.flows["assessments_completed"] += 1
-        if case.assess_wd <= self.clock_wd:
-            self.flows["assessments_on_time"] += 1
+        # working_days(referral_day, now), inlined
+        prefix = self._wd_prefix
+        fb, rb = divmod(math.floor(now) + 1, 7)
+        fa, ra = divmod(math.floor(case.referral_day) + 1, 7)
+        wd = case.assess_wd = 5 * fb + prefix[rb] - 5 * fa - prefix[ra]
+        f = self.flows
+        f["assessments_completed"] += 1
+        if wd <= self.clock_wd:
+            f["assessments_on_time"] += 1
         u = self.U[case.row * DRAWS] if case.row >= 0 else self._u(case, 0)
         outcome = self._choose(self.outcome_names, self.outcome_cdf, u)
         case.outcome = outcome
@@ -479,7 +502,7 @@ class CaseService:
         w_new = self.weights[new]
         h = case.holder
         keep = (h is not None and h.desk.team.type in self.keepers[new]
-                and self.alloc.fits(h, w_new - case.weight))
+                and ((not self.queue_policy) or h.load + (w_new - case.weight) <= h.cap + EPS))
         if h is not None and not keep:
             self._release(case, change=True)
             case.transfers += 1
@@ -488,7 +511,9 @@ class CaseService:
             if old == "assessment":
                 self.assessing.pop(case, None)
                 h.aload -= case.weight
-            self.alloc.reweight(h, case.weight, w_new)
+            d = w_new - case.weight
+            h.load += d
+            h.desk.load += d
         if case.holder is None:
             self.unallocated[old] -= 1
             self.unallocated[new] += 1
@@ -505,7 +530,9 @@ class CaseService:
         if math.isnan(case.plan_start):
             case.plan_start = now
         seq = case.plan_seq = case.plan_seq + 1
-        length = self.plan_dur[new].from_z(self._z(case, 1 + case.spell))
+        i = 1 + case.spell
+        z = self.Z[case.row * DRAWS + i] if case.row >= 0 and i < DRAWS else self._z(case, i)
+        length = self.plan_dur[new].from_z(z)
         heapq.heappush(self.heap, (now + length, next(self._seq), self._plan_end, (case, seq)))
         moved = self.move_after.get(new)
         if moved is not None and moved < length:
@@ -519,7 +546,9 @@ class CaseService:
         if not case.open or case.plan_seq != seq:
             return
         names, cdf = self.plan_next[case.type]
-        nxt = self._choose(names, cdf, self._u(case, 1 + case.spell))
+        i = 1 + case.spell
+        u = self.U[case.row * DRAWS + i] if case.row >= 0 and i < DRAWS else self._u(case, i)
+        nxt = self._choose(names, cdf, u)
         case.spell += 1
         if nxt == "close":
             self._close(case)
@@ -544,7 +573,7 @@ class CaseService:
             self._room(h)
 
     def _close(self, case: Case) -> None:
-        now = self.env.now
+        now = self.env._now
         if case.type in VISITED:
             self._visits_until(case, now)
         self.visited.pop(case, None)
@@ -662,16 +691,17 @@ class CaseService:
                 self._room(h)
         prio = self.priority
         cover: dict[Holder, tuple[float, float]] = {}
+        visits_until = self._visits_until
         for case in self.visited:
             if case.visit_due <= day:
                 h = case.holder
                 if h is None:
-                    self._visits_until(case, day, 0.0)
+                    visits_until(case, day, 0.0)
                 else:
                     c = cover.get(h)
                     if c is None:
                         c = cover[h] = h.coverage(prio)
-                    self._visits_until(case, day, c[1])
+                    visits_until(case, day, c[1])
         self._record(k)
         if nxt is None:
             return
@@ -726,7 +756,7 @@ class CaseService:
         monthly.insert(0, "replication", replication)
         snap = pd.DataFrame(self.team_rows, columns=TEAM_COLUMNS)
         snap["date"] = dates.iloc[snap["tick"].to_numpy()].to_numpy()
-        snap = snap.merge(teams, on="team_idx", how="left")
+        add_team_labels(snap, teams)
         snap["role"] = pd.Categorical.from_codes(snap["role_idx"].to_numpy(), categories=list(ROLES))
         snap.insert(0, "replication", replication)
         snap = snap[["replication", "tick", "date", "team", "team_type", "group", "role", *TEAM_COLUMNS[3:]]]

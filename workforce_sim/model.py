@@ -9,6 +9,7 @@ derived from them.
 """
 from __future__ import annotations
 
+import gc
 import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -20,6 +21,7 @@ import simpy
 from .calendar import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR, month_starts
 from .cases import CaseService
 from .entities import Post, Team, Worker
+from .frames import add_team_labels
 from .hazard import BandedHazard
 from .scenario import ROLES, Scenario
 from .streams import Streams
@@ -474,6 +476,18 @@ class WorkforceModel:
             append((k, team, role, posts_fte, perm, agency, vacant, asye, perm_n, agency_n))
 
     def run(self) -> "WorkforceModel":
+        # a run allocates many small objects that live to its end: the cyclic
+        # garbage collector would traverse them again and again for nothing
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._run()
+        finally:
+            if collecting:
+                gc.enable()
+        return self
+
+    def _run(self) -> None:
         self._build()
         if self.cases is not None:
             self.cases.start()
@@ -490,7 +504,6 @@ class WorkforceModel:
             self.env.run(until=self.tick_days[-1] + 1e-9)
         else:
             self.cases.run(until=self.tick_days[-1] + 1e-9)
-        return self
 
     # ------------------------------------------------------------------ tables
     def spells(self) -> pd.DataFrame:
@@ -522,7 +535,7 @@ class WorkforceModel:
         })
         snap = pd.DataFrame(self.snapshots, columns=SNAPSHOT_COLUMNS)
         snap["date"] = pd.to_datetime(pd.Series(self.ticks)).iloc[snap["tick"].to_numpy()].to_numpy()
-        snap = snap.merge(teams, on="team_idx", how="left")
+        add_team_labels(snap, teams)
         snap["role"] = pd.Categorical.from_codes(snap["role_idx"].to_numpy(), categories=list(ROLES))
         snap.insert(0, "replication", replication)
         snap = snap[["replication", "tick", "date", "team", "team_type", "group", "role",
