@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import math
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Optional
 
 import numpy as np
 import pandas as pd
