@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import __version__, cli_bench
-from .cli_common import positive_int, write_atomically
+from .cli_common import positive_int, run_model, write_atomically
 from .errors import InputError, RunError
 from .executors import EXECUTORS
 
@@ -86,15 +86,6 @@ def _write_out(out: Path, tables) -> None:
     write_atomically(out, lambda folder: write_tables(tables, folder))
 
 
-def _progress(total: int, enabled: bool):
-    if not enabled or not sys.stderr.isatty():
-        return None, None
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, unit="rep", file=sys.stderr, leave=False)
-    return bar, bar.update
-
-
 def cmd_validate(args) -> int:
     from .scenario import load_scenario, resolved_yaml
 
@@ -116,18 +107,11 @@ def cmd_run(args) -> int:
     table_names = [f"{n}.{ext}" for n in names for ext in ("csv", "parquet")]
     if args.out is not None:
         _prepare_out(args.out, table_names)
-    bar, update = _progress(args.replications, not args.no_progress)
-    try:
-        results = run_replications(scenario, args.replications, args.seed, args.workers,
-                                   keep_events=args.keep_events, progress=update, executor=args.executor,
-                                   scheduler=args.scheduler, continue_on_error=args.continue_on_error)
-    except (InputError, RunError):
-        raise
-    except Exception as exc:  # a failure inside the model
-        raise RunError(f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        if bar is not None:
-            bar.close()
+    results = run_model(
+        lambda update: run_replications(scenario, args.replications, args.seed, args.workers,
+                                        keep_events=args.keep_events, progress=update, executor=args.executor,
+                                        scheduler=args.scheduler, continue_on_error=args.continue_on_error),
+        args.replications, not args.no_progress)
     h = headline(results)
     if results.failures:
         h["failures"] = [{"replication": f.replication, "seed": f.seed, "error": f.error, "where": f.where}

@@ -4,9 +4,11 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional, TypeVar
 
-from .errors import InputError
+from .errors import InputError, RunError
+
+T = TypeVar("T")
 
 
 def positive_int(name: str) -> Callable[[str], int]:
@@ -41,3 +43,17 @@ def write_atomically(out: Path, write: Callable[[Path], list[Path]]) -> None:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_model(fn: Callable[[Optional[Callable[[int], None]]], T], total: int, progress: bool) -> T:
+    """Call ``fn(update)`` under a replication progress bar; an unexpected error
+    inside the model becomes a ``RunError`` (exit 1), bad input stays bad input."""
+    from .progress import replication_bar
+
+    try:
+        with replication_bar(total, enabled=progress) as update:
+            return fn(update)
+    except (InputError, RunError):
+        raise
+    except Exception as exc:  # a failure inside the model
+        raise RunError(f"{type(exc).__name__}: {exc}") from exc

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError, RunError
+from .errors import InputError
 
 OUT_NAMES = [f"{t}.{ext}" for t in ("points", "costs_by_year", "investment", "replications", "about") for ext in ("csv", "parquet")]
 
@@ -92,24 +92,17 @@ def investment_text(inv: pd.DataFrame) -> str:
 
 
 def run(args) -> int:
-    from .cli import _progress
+    from .cli_common import run_model
     from .sweep import parse_grid, run_sweep
 
     axes = parse_grid(args.grid)
     if args.out is not None:
         _check_out(args.out)
     n_points = math.prod(len(a.values) for a in axes)
-    bar, update = _progress(args.replications * (n_points + 1), not args.no_progress)
-    try:
-        sweep = run_sweep(args.scenario, axes, args.overrides, args.replications, args.seed, args.workers,
-                          common_random_numbers=not args.independent_seeds, progress=update)
-    except (InputError, RunError):
-        raise
-    except Exception as exc:  # a failure inside the model
-        raise RunError(f"{type(exc).__name__}: {exc}") from exc
-    finally:
-        if bar is not None:
-            bar.close()
+    sweep = run_model(
+        lambda update: run_sweep(args.scenario, axes, args.overrides, args.replications, args.seed, args.workers,
+                                 common_random_numbers=not args.independent_seeds, progress=update),
+        args.replications * (n_points + 1), not args.no_progress)
     sc = sweep.scenario
     out = args.out or Path("outputs") / sc.name / f"{dt.datetime.now():%Y%m%d-%H%M%S}-sweep"
     _check_out(out)
