@@ -42,7 +42,7 @@ import pandas as pd
 
 from .allocation import EPS, Allocator, Desk, Holder
 from .calendar import DAYS_PER_YEAR
-from .frames import add_team_labels
+from .frames import team_snapshot_frame
 from .scenario import CASE_TYPES, ROLES, Duration
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -754,12 +754,7 @@ class CaseService:
         monthly = pd.DataFrame(self.monthly, columns=MONTHLY_COLUMNS)
         monthly.insert(0, "date", dates.iloc[monthly["tick"].to_numpy()].to_numpy())
         monthly.insert(0, "replication", replication)
-        snap = pd.DataFrame(self.team_rows, columns=TEAM_COLUMNS)
-        snap["date"] = dates.iloc[snap["tick"].to_numpy()].to_numpy()
-        add_team_labels(snap, teams)
-        snap["role"] = pd.Categorical.from_codes(snap["role_idx"].to_numpy(), categories=list(ROLES))
-        snap.insert(0, "replication", replication)
-        snap = snap[["replication", "tick", "date", "team", "team_type", "group", "role", *TEAM_COLUMNS[3:]]]
+        snap = team_snapshot_frame(self.team_rows, TEAM_COLUMNS, replication, dates.to_numpy(), teams)
         out = {"case_monthly": monthly, "case_snapshots": snap}
         if keep_cases:
             out["cases"] = self.case_table(replication)

@@ -1,11 +1,31 @@
 """Helpers for building a replication's DataFrames cheaply."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from .scenario import ROLES
 
-def add_team_labels(table: pd.DataFrame, teams: pd.DataFrame) -> None:
-    """Add the categorical team, team_type and group columns of ``table["team_idx"]`` (team index = row of ``teams``)."""
-    pos = table["team_idx"].to_numpy()
-    for col in ("team", "team_type", "group"):
-        table[col] = teams[col].array.take(pos)
+LABELS = ("team", "team_type", "group")
+
+
+def team_snapshot_frame(rows: list[tuple], columns: list[str], replication: int,
+                        tick_dates: np.ndarray, teams: pd.DataFrame) -> pd.DataFrame:
+    """A monthly per-team-and-role table from row tuples ``(tick, team_idx, role_idx, *values)``.
+
+    Columns: replication, tick, date, team, team_type, group, role (categoricals,
+    team index = row of ``teams``), then the values in ``columns[3:]``. Built
+    column by column in its final order: no column insertions or reordering,
+    which cost pandas a copy of every block.
+    """
+    raw = pd.DataFrame(rows, columns=columns)
+    tick = raw["tick"].to_numpy()
+    pos = raw["team_idx"].to_numpy()
+    data = {"replication": np.full(len(raw), replication, dtype=np.int64), "tick": tick,
+            "date": tick_dates[tick]}
+    for col in LABELS:
+        data[col] = teams[col].array.take(pos)
+    data["role"] = pd.Categorical.from_codes(raw["role_idx"].to_numpy(), categories=list(ROLES))
+    for col in columns[3:]:
+        data[col] = raw[col].to_numpy()
+    return pd.DataFrame(data)

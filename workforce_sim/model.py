@@ -21,7 +21,7 @@ import simpy
 from .calendar import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR, month_starts
 from .cases import CaseService
 from .entities import Post, Team, Worker
-from .frames import add_team_labels
+from .frames import team_snapshot_frame
 from .hazard import BandedHazard
 from .scenario import ROLES, Scenario
 from .streams import Streams
@@ -533,13 +533,8 @@ class WorkforceModel:
             "team_type": pd.Categorical([t.type for t in self.teams]),
             "group": pd.Categorical([t.group for t in self.teams]),
         })
-        snap = pd.DataFrame(self.snapshots, columns=SNAPSHOT_COLUMNS)
-        snap["date"] = pd.to_datetime(pd.Series(self.ticks)).iloc[snap["tick"].to_numpy()].to_numpy()
-        add_team_labels(snap, teams)
-        snap["role"] = pd.Categorical.from_codes(snap["role_idx"].to_numpy(), categories=list(ROLES))
-        snap.insert(0, "replication", replication)
-        snap = snap[["replication", "tick", "date", "team", "team_type", "group", "role",
-                     "posts_fte", "permanent_fte", "agency_fte", "vacant_fte", "asye_fte", "permanent_n", "agency_n"]]
+        tick_dates = pd.to_datetime(pd.Series(self.ticks)).to_numpy()
+        snap = team_snapshot_frame(self.snapshots, SNAPSHOT_COLUMNS, replication, tick_dates, teams)
         ev = pd.DataFrame(self.events, columns=EVENT_COLUMNS)
         flows_src = ev[ev["kind"].isin(["start", "leave"]) & (ev["period"] >= 1)]
         groups_by_idx = dict(zip(teams["team_idx"], teams["group"]))
