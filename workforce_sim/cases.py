@@ -320,14 +320,33 @@ class CaseService:
         cases.append(case)
         self.referred_total += 1
         self.open_by_type["assessment"] += 1
-        self.unallocated["assessment"] += 1
         case.work_left = self.work.from_z(self.Z[row * DRAWS])
-        self.flows["referrals"] += 1
+        f = self.flows
+        f["referrals"] += 1
         h = self.alloc.find(case)
         if h is None:
+            self.unallocated["assessment"] += 1
             self.alloc.enqueue(case)
-        else:
-            self._assign(case, h)
+            return
+        # ``_assign`` for a new referral: never allocated, nothing done yet, no visits
+        w = case.weight
+        case.holder = h
+        desk = case.desk = h.desk
+        h.cases[case] = None
+        load = h.load = h.load + w
+        desk.load += w
+        case.n_workers = 1
+        case.first_alloc = now
+        f["first_allocations"] += 1
+        f["wait_days_sum"] += 0.0               # allocated on referral: no wait
+        h.aload += w
+        self.assessing[case] = None
+        speed = 1.0 if load <= h.capacity else h.coverage(self.priority)[0]
+        case.token = 1
+        case.since = now
+        case.speed = speed
+        if speed > 0:
+            heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._assessment_done, (case, 1)))
 
     def _opening(self) -> None:
         """Cases open on the start date: per team type, cases_per_worker x workers present."""
@@ -487,10 +506,34 @@ class CaseService:
         u = self.U[case.row * DRAWS] if case.row >= 0 else self._u(case, 0)
         outcome = self._choose(self.outcome_names, self.outcome_cdf, u)
         case.outcome = outcome
-        if outcome == "close":
-            self._close(case)
-        else:
+        if outcome != "close":
             self._become(case, outcome)
+            return
+        h = case.holder
+        if h is None:
+            self._close(case)
+            return
+        # ``_close`` with ``_release`` for an allocated assessment just finished (never visited, nothing left to do)
+        w = case.weight
+        case.token += 1
+        h.aload -= w
+        del h.cases[case]
+        h.load -= w
+        h.desk.load -= w
+        case.holder = None
+        case.queued = False
+        case.open = False
+        case.close_day = now
+        self.open_by_type["assessment"] -= 1
+        self.closed_total += 1
+        f["closures"] += 1
+        if not case.opening:
+            f["pathways_closed"] += 1
+            f["pathway_workers_sum"] += case.n_workers
+            if case.n_workers <= 3:
+                f["pathways_max_3_workers"] += 1
+        if self.queue_policy:
+            self._room(h)
 
     # ------------------------------------------------------------------ plans
     def _become(self, case: Case, new: str) -> None:
@@ -691,17 +734,40 @@ class CaseService:
                 self._room(h)
         prio = self.priority
         cover: dict[Holder, tuple[float, float]] = {}
-        visits_until = self._visits_until
+        # visits due by now, as ``_visits_until`` counts them (inlined: every CP and LAC case, every month)
+        intervals = self.visit_interval
+        due_n = dict.fromkeys(VISITED, 0)
+        on_time_n = dict.fromkeys(VISITED, 0)
+        visit_u = self._visit_u
         for case in self.visited:
-            if case.visit_due <= day:
-                h = case.holder
-                if h is None:
-                    visits_until(case, day, 0.0)
-                else:
-                    c = cover.get(h)
-                    if c is None:
-                        c = cover[h] = h.coverage(prio)
-                    visits_until(case, day, c[1])
+            due = case.visit_due
+            if due > day:
+                continue
+            h = case.holder
+            if h is None:
+                p = 0.0
+            else:
+                c = cover.get(h)
+                if c is None:
+                    c = cover[h] = h.coverage(prio)
+                p = c[1]
+            t = case.type
+            interval = intervals[t]
+            n = int((day - due) // interval) + 1
+            case.visit_due = due + n * interval
+            due_n[t] += n
+            if p >= 1.0:
+                on_time_n[t] += n
+            elif p > 0.0:
+                on_time = 0
+                for _ in range(n):
+                    if visit_u() < p:
+                        on_time += 1
+                on_time_n[t] += on_time
+        f = self.flows
+        for t in VISITED:
+            f[t + "_visits_due"] += due_n[t]
+            f[t + "_visits_on_time"] += on_time_n[t]
         self._record(k)
         if nxt is None:
             return

@@ -18,14 +18,16 @@ def team_snapshot_frame(rows: list[tuple], columns: list[str], replication: int,
     column by column in its final order: no column insertions or reordering,
     which cost pandas a copy of every block.
     """
-    raw = pd.DataFrame(rows, columns=columns)
-    tick = raw["tick"].to_numpy()
-    pos = raw["team_idx"].to_numpy()
-    data = {"replication": np.full(len(raw), replication, dtype=np.int64), "tick": tick,
+    if rows:
+        raw = [np.array(values) for values in zip(*rows)]
+    else:
+        raw = [np.array([], dtype=np.int64)] * 3 + [np.array([], dtype=float)] * (len(columns) - 3)
+    tick, pos, role = raw[0], raw[1], raw[2]
+    data = {"replication": np.full(len(tick), replication, dtype=np.int64), "tick": tick,
             "date": tick_dates[tick]}
     for col in LABELS:
         data[col] = teams[col].array.take(pos)
-    data["role"] = pd.Categorical.from_codes(raw["role_idx"].to_numpy(), categories=list(ROLES))
-    for col in columns[3:]:
-        data[col] = raw[col].to_numpy()
+    data["role"] = pd.Categorical.from_codes(role, categories=list(ROLES))
+    for col, values in zip(columns[3:], raw[3:]):
+        data[col] = values
     return pd.DataFrame(data)
