@@ -24,8 +24,8 @@ from .streams import Streams
 from .uncertainty import sample_parameters
 
 __all__ = [
-    "EXECUTORS", "ReplicationFailure", "ReplicationsFailed", "Results", "combine", "default_workers",
-    "run_batch", "run_replications", "single_run",
+    "EXECUTORS", "Batch", "ReplicationFailure", "ReplicationsFailed", "Results", "combine", "combine_batches", "default_workers",
+    "run_batch", "run_replications", "single_run", "stack",
 ]
 
 # snapshot columns repeated on every row of a replication: stored as categoricals
@@ -89,16 +89,55 @@ def _failure(exc: BaseException, seed: int, replication: int) -> ReplicationFail
     )
 
 
-def run_batch(scenario: Scenario, seed: int, replications: list[int], keep_events: bool = False
-              ) -> list[Union[ReplicationResult, ReplicationFailure]]:
-    """Run several replications; one that raises becomes a ``ReplicationFailure``."""
-    out: list[Union[ReplicationResult, ReplicationFailure]] = []
+# the tables of a replication that are stacked across replications, in ``Results`` order
+STACKED_TABLES = ("snapshots", "flows", "events", "workers", "costs", "levels", "case_monthly", "case_snapshots", "cases")
+
+
+@dataclass
+class Batch:
+    """What a task returns: its replications' tables already stacked, and its failures.
+
+    Stacking in the worker means the collecting process receives a few large
+    tables per task instead of several small ones per replication: less to
+    unpickle and concatenate, and less memory held in many small pieces.
+    """
+
+    replications: list[int]                 # the replications that ran, ascending
+    tables: dict[str, pd.DataFrame]         # name -> stacked table (tables a replication lacks are left out)
+    parameters: list[dict]                  # drawn parameters, one dict per replication (with "replication")
+    failures: list[ReplicationFailure] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.replications) + len(self.failures)
+
+
+def stack(results: Iterable[ReplicationResult], failures: Iterable[ReplicationFailure] = ()) -> Batch:
+    """Stack replications' tables in replication order."""
+    results = sorted(results, key=lambda r: r.replication)
+    tables = {}
+    for name in STACKED_TABLES:
+        parts = [getattr(r, name) for r in results if getattr(r, name) is not None]
+        if parts:
+            tables[name] = _concat(parts)
+    return Batch(
+        replications=[r.replication for r in results],
+        tables=tables,
+        parameters=[{"replication": r.replication, **r.parameters} for r in results],
+        failures=list(failures),
+    )
+
+
+def run_batch(scenario: Scenario, seed: int, replications: list[int], keep_events: bool = False) -> Batch:
+    """Run several replications and stack their tables; one that raises becomes a ``ReplicationFailure``."""
+    results: list[ReplicationResult] = []
+    failures: list[ReplicationFailure] = []
     for r in replications:
         try:
-            out.append(single_run(scenario, seed, r, keep_events))
+            results.append(single_run(scenario, seed, r, keep_events))
         except Exception as exc:  # recorded with its seed and index, never lost
-            out.append(_failure(exc, seed, r))
-    return out
+            failures.append(_failure(exc, seed, r))
+    return stack(results, failures)
 
 
 @dataclass
@@ -157,56 +196,62 @@ def run_replications(
     check_executor(executor)
     workers = default_workers() if workers is None or workers < 1 else workers
     tasks = [(seed, batch, keep_events) for batch in _batches(replications, workers, executor)]
-    results: list[ReplicationResult] = []
+    batches: list[Batch] = []
     failures: list[ReplicationFailure] = []
     outcomes = map_tasks(run_batch, scenario, tasks, executor=executor, workers=workers, scheduler=scheduler)
     try:
         for batch in outcomes:
-            for item in batch:
-                if isinstance(item, ReplicationFailure):
-                    failures.append(item)
-                    if not continue_on_error:
-                        raise ReplicationsFailed(failures, replications)
-                else:
-                    results.append(item)
+            if batch.failures:
+                failures.extend(batch.failures)
+                if not continue_on_error:
+                    raise ReplicationsFailed(failures, replications)
+            if batch.replications:
+                batches.append(batch)
             if progress:
-                progress(len(batch))
+                progress(batch.size)
     finally:
         close = getattr(outcomes, "close", None)
         if close is not None:
             close()
-    if not results:
+    if not batches:
         raise ReplicationsFailed(failures, replications)
-    out = combine(scenario, seed, results)
+    out = combine_batches(scenario, seed, batches)
     out.failures = sorted(failures, key=lambda f: f.replication)
     return out
 
 
 def combine(scenario: Scenario, seed: int, results: Iterable[ReplicationResult]) -> Results:
     """Stack replications' records, in replication order."""
-    results = sorted(results, key=lambda r: r.replication)
-    params = pd.DataFrame([{"replication": r.replication, **r.parameters} for r in results])
-    events = [r.events for r in results if r.events is not None]
-    workers = [r.workers for r in results if r.workers is not None]
-    case_tables = {}
-    for name in ("case_monthly", "case_snapshots", "cases"):
-        parts = [getattr(r, name) for r in results if getattr(r, name) is not None]
-        case_tables[name] = pd.concat(parts, ignore_index=True) if parts else None
+    return combine_batches(scenario, seed, [stack(results)])
+
+
+def combine_batches(scenario: Scenario, seed: int, batches: list[Batch]) -> Results:
+    """Stack batches' tables, in replication order.
+
+    Each table is concatenated in turn and the batches' parts of it released
+    at once, so the peak is about the stacked tables plus the largest one's
+    parts, not twice everything.
+    """
+    batches = sorted((b for b in batches if b.replications), key=lambda b: b.replications[0])
+    stacked: dict[str, Optional[pd.DataFrame]] = {}
+    for name in STACKED_TABLES:
+        parts = [b.tables.pop(name) for b in batches if name in b.tables]
+        stacked[name] = _concat(parts)
+        del parts
     return Results(
         scenario=scenario,
         seed=seed,
-        replications=len(results),
-        snapshots=pd.concat([r.snapshots for r in results], ignore_index=True),
-        flows=pd.concat([r.flows for r in results], ignore_index=True),
-        parameters=params,
-        events=pd.concat(events, ignore_index=True) if events else None,
-        workers=pd.concat(workers, ignore_index=True) if workers else None,
-        costs=_concat([r.costs for r in results]),
-        levels=_concat([r.levels for r in results]),
-        **case_tables,
+        replications=sum(len(b.replications) for b in batches),
+        parameters=pd.DataFrame([p for b in batches for p in b.parameters]),
+        **stacked,
     )
 
 
-def _concat(frames: list[Optional[pd.DataFrame]]) -> Optional[pd.DataFrame]:
-    frames = [f for f in frames if f is not None]
-    return pd.concat(frames, ignore_index=True) if frames else None
+def _concat(frames: list[pd.DataFrame]) -> Optional[pd.DataFrame]:
+    if not frames:
+        return None
+    if len(frames) == 1:  # as concat would give, without the copy
+        f = frames[0]
+        plain = isinstance(f.index, pd.RangeIndex) and f.index.start == 0 and f.index.step == 1
+        return f if plain else f.reset_index(drop=True)
+    return pd.concat(frames, ignore_index=True)
