@@ -27,10 +27,26 @@ def test_model_event_count_is_repeatable_and_grows_with_the_council():
     big = tiny(teams=[{"type": "team", "count": 40}],
                initial_staffing=[{"group": "social_work_teams", "permanent_posts": 120, "agency_posts": 100,
                                   "vacant_uncovered_posts": 20}])
-    a, b = bench.model_events(small, 3, 0), bench.model_events(small, 3, 0)
+    a, b = bench.model_events(small, 3, 0)["total"], bench.model_events(small, 3, 0)["total"]
     assert a == b > 0
-    assert bench.model_events(small, 3, 1) != a or bench.model_events(small, 4, 0) != a
-    assert bench.model_events(big, 3, 0) > 5 * a
+    assert bench.model_events(small, 3, 1)["total"] != a or bench.model_events(small, 4, 0)["total"] != a
+    assert bench.model_events(big, 3, 0)["total"] > 5 * a
+
+
+def test_model_event_count_includes_the_case_queue_and_referrals():
+    scenario = load_scenario(SCENARIOS / "slough_2014_investment.yaml")
+    counts = bench.model_events(scenario, 3, 0)
+    assert counts["total"] == counts["simpy"] + counts["case"] + counts["referral"]
+    # the same seed: the same children, the same events
+    res = single_run(scenario, 3, 0, keep_events=True)
+    cases = res.cases
+    assert counts["referral"] == int((~cases["opening"]).sum())
+    # every finished assessment, and every plan that ended in closure, was an entry taken off the case queue
+    finished = int(res.case_monthly["assessments_completed"].sum())
+    closed_from_plan = int((cases["closed_day"].notna() & cases["plans"].str.len().gt(0)).sum())
+    assert finished > 0 and closed_from_plan > 0
+    assert counts["case"] >= finished + closed_from_plan
+    assert counts["simpy"] > 0
 
 
 def test_bench_report_is_complete_and_consistent(tmp_path):

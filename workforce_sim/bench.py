@@ -4,7 +4,8 @@ Figures (all measured when called, medians where repeated):
 
 - bare SimPy: events per second of one process looping over plain timeouts;
 - per council scenario: events processed by one replication (``env.step``
-  calls, counted in a separate run with the same seed), events per second of
+  calls, entries of the children's case queue and referral arrivals, counted
+  in a separate run with the same seed), events per second of
   the simulation (build + run, without building tables), the ratio to bare
   SimPy, seconds per replication (the whole ``single_run``: parameters, model,
   tables), replications per second with 1 worker (in this process) and with 2
@@ -39,7 +40,7 @@ from simpy.core import EmptySchedule
 from . import __version__
 from .errors import InputError, RunError
 from .model import WorkforceModel
-from .replications import run_replications, single_run
+from .replications import STACKED_TABLES, run_replications, single_run
 from .scenario import Scenario, load_scenario
 from .streams import Streams
 from .uncertainty import sample_parameters
@@ -120,12 +121,18 @@ def _model(scenario: Scenario, seed: int, replication: int) -> WorkforceModel:
     return WorkforceModel(resolved, streams)
 
 
-def model_events(scenario: Scenario, seed: int, replication: int) -> int:
-    """Events one replication processes (same seed, so the same events as a timed run)."""
+def model_events(scenario: Scenario, seed: int, replication: int) -> dict[str, int]:
+    """Events one replication processes (same seed, so the same events as a timed run).
+
+    ``simpy``: ``env.step`` calls (workforce events); ``case``: entries taken
+    off the children's case queue, stale ones included; ``referral``:
+    referral arrivals; ``total``: all three, the model's events.
+    """
     m = _model(scenario, seed, replication)
     counter = count_steps(m.env)
     m.run()
-    return counter[0]
+    case, referral = m.cases.events_processed() if m.cases is not None else (0, 0)
+    return {"simpy": counter[0], "case": case, "referral": referral, "total": counter[0] + case + referral}
 
 
 def model_sim_seconds(scenario: Scenario, seed: int, replication: int) -> float:
@@ -212,7 +219,7 @@ def _memory_child(conn, path: str, n: int, workers: int, seed: int) -> None:
         with _PeakSampler() as sampler:
             res = run_replications(scenario, n, seed, workers=workers, executor="processes")
             wall = time.perf_counter() - t0
-        tables = [res.snapshots, res.flows, res.parameters]
+        tables = [t for t in (getattr(res, name) for name in (*STACKED_TABLES, "parameters")) if t is not None]
         conn.send({
             "wall_seconds": wall,
             "replications_per_s": n / wall,
@@ -265,7 +272,8 @@ def council(path: str, samples: int, throughput_n: int, memory_n: int, bare_rate
     sim = [model_sim_seconds(scenario, seed, r) for r in reps]
     timed = [replication_seconds(scenario, seed, r) for r in reps]
     per_rep = [wall for wall, _ in timed]
-    rates = [e / s for e, s in zip(events, sim)]
+    rates = [e["total"] / s for e, s in zip(events, sim)]
+    simpy_rates = [e["simpy"] / s for e, s in zip(events, sim)]
     note(f"{scenario.name}: replications per second with 1 and {opts.workers} workers, {opts.rounds} rounds")
     rounds = []
     for _ in range(opts.rounds):  # alternate, so both see the same machine load
@@ -283,9 +291,14 @@ def council(path: str, samples: int, throughput_n: int, memory_n: int, bare_rate
         "path": path,
         "posts_at_start": sum(scenario.posts_by_group().values()),
         "samples": samples,
-        "model_events_per_replication": statistics.median(events),
+        "model_events_per_replication": statistics.median(e["total"] for e in events),
+        "simpy_events_per_replication": statistics.median(e["simpy"] for e in events),
+        "case_events_per_replication": statistics.median(e["case"] for e in events),
+        "referrals_per_replication": statistics.median(e["referral"] for e in events),
         "model_events_per_s": statistics.median(rates),
         "model_to_bare_ratio": statistics.median(rates) / bare_rate,
+        "simpy_events_per_s": statistics.median(simpy_rates),
+        "simpy_to_bare_ratio": statistics.median(simpy_rates) / bare_rate,
         "simulation_seconds": statistics.median(sim),
         "seconds_per_replication": statistics.median(per_rep),
         "seconds_per_replication_min": min(per_rep),
@@ -386,8 +399,11 @@ def text_report(r: dict[str, Any]) -> str:
         lines += [
             "",
             f"{c['scenario']} ({c['posts_at_start']} posts at the start)",
-            f"  events per replication        {c['model_events_per_replication']:>12,.0f}",
-            f"  model events/s                {c['model_events_per_s']:>12,.0f}   ratio to bare SimPy {c['model_to_bare_ratio']:.2f}",
+            f"  events per replication        {c['model_events_per_replication']:>12,.0f}   "
+            f"(SimPy {c['simpy_events_per_replication']:,.0f}, case queue {c['case_events_per_replication']:,.0f}, "
+            f"referrals {c['referrals_per_replication']:,.0f})",
+            f"  model events/s                {c['model_events_per_s']:>12,.0f}   ratio to bare SimPy {c['model_to_bare_ratio']:.2f} "
+            f"(SimPy events alone {c['simpy_events_per_s']:,.0f}/s, ratio {c['simpy_to_bare_ratio']:.3f})",
             f"  seconds per replication       {c['seconds_per_replication']:>12.3f}   (median of {c['samples']}; "
             f"min {c['seconds_per_replication_min']:.3f}, max {c['seconds_per_replication_max']:.3f}; "
             f"CPU {c['cpu_seconds_per_replication']:.3f}; simulation alone {c['simulation_seconds']:.3f})",

@@ -31,6 +31,7 @@ from ``visits``.
 """
 from __future__ import annotations
 
+import copy
 import heapq
 import itertools
 import math
@@ -304,6 +305,11 @@ class CaseService:
                 referral(i - 1)
             else:
                 step()
+
+    def events_processed(self) -> tuple[int, int]:
+        """(case events, referrals) handled so far: entries taken off the case queue (stale ones included) and arrivals."""
+        pushed = next(copy.copy(self._seq))     # every entry pushed took the next number
+        return pushed - len(self.heap), self.ref_next
 
     def _new_case(self, type_: str, referral_day: float, opening: bool, row: int = -1) -> Case:
         case = Case(len(self.cases), type_, self.weights[type_], self.routes[type_], referral_day, opening, row)
