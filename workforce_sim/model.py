@@ -458,7 +458,8 @@ class WorkforceModel:
             self._snapshot_groups_for = len(self.posts)
         append = self.snapshots.append
         for team, role, posts in groups:
-            posts_fte = perm = agency = vacant = asye = perm_n = agency_n = 0.0
+            posts_fte = perm = agency = vacant = asye = 0.0
+            perm_n = agency_n = 0
             for p in posts:
                 fte = p.fte
                 posts_fte += fte

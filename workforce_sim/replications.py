@@ -17,6 +17,7 @@ from typing import Callable, Iterable, Optional, Union
 import pandas as pd
 
 from .finance import workforce_costs
+from .frames import narrow
 from .errors import RunError
 from .executors import EXECUTORS, check_executor, default_workers, map_tasks
 from .model import ReplicationResult, WorkforceModel
@@ -62,6 +63,10 @@ def _single_run(scenario: Scenario, seed: int, replication: int, keep_events: bo
     fin.costs.insert(0, "replication", replication)
     fin.levels.insert(0, "replication", replication)
     result.costs, result.levels = fin.costs, fin.levels
+    for name in ("flows", "costs", "levels", "case_monthly", "events", "workers", "cases"):
+        table = getattr(result, name)
+        if table is not None:
+            narrow(table)
     return compact(result)
 
 
