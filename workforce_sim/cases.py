@@ -306,6 +306,17 @@ class CaseService:
             else:
                 step()
 
+    def release(self) -> None:
+        """Break the case-holder cycles once the run is tabulated, so reference counting frees the cases at once."""
+        for h in self.alloc.holders.values():
+            h.cases.clear()
+        for case in self.cases:
+            case.holder = None
+        self.heap.clear()
+        self.cases.clear()
+        self.assessing.clear()
+        self.visited.clear()
+
     def events_processed(self) -> tuple[int, int]:
         """(case events, referrals) handled so far: entries taken off the case queue (stale ones included) and arrivals."""
         pushed = next(copy.copy(self._seq))     # every entry pushed took the next number

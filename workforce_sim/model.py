@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -506,6 +507,11 @@ class WorkforceModel:
         else:
             self.cases.run(until=self.tick_days[-1] + 1e-9)
 
+    def release(self) -> None:
+        """Free what the run holds once it is tabulated (breaks the largest reference cycles)."""
+        if self.cases is not None:
+            self.cases.release()
+
     # ------------------------------------------------------------------ tables
     def spells(self) -> pd.DataFrame:
         """One row per worker spell in a post: the compact record pay and costs are derived from.
@@ -536,24 +542,31 @@ class WorkforceModel:
         })
         tick_dates = pd.to_datetime(pd.Series(self.ticks)).to_numpy()
         snap = team_snapshot_frame(self.snapshots, SNAPSHOT_COLUMNS, replication, tick_dates, teams)
-        ev = pd.DataFrame(self.events, columns=EVENT_COLUMNS)
-        flows_src = ev[ev["kind"].isin(["start", "leave"]) & (ev["period"] >= 1)]
-        groups_by_idx = dict(zip(teams["team_idx"], teams["group"]))
-        if len(flows_src):
-            flows = (flows_src.assign(group=flows_src["team_idx"].map(groups_by_idx),
-                                      role=flows_src["role_idx"].map(dict(enumerate(ROLES))))
-                     .groupby(["period", "kind", "contract", "detail", "role", "group"], observed=True)
-                     .size().rename("count").reset_index())
+        # flows: starters and leavers by period, contract, detail, role and group, counted from the event tuples
+        group_of = [t.group for t in self.teams]
+        counts = Counter(
+            (e[0], e[2], e[3], e[4], ROLES[e[5]], group_of[e[6]])
+            for e in self.events if e[0] >= 1 and (e[2] == "start" or e[2] == "leave")
+        )
+        if counts:
+            keys = sorted(counts)   # the order groupby gives
+            cols = list(zip(*keys))
+            flows = pd.DataFrame({
+                "period": np.array(cols[0], dtype=np.int64),
+                **{name: list(values) for name, values in zip(("kind", "contract", "detail", "role", "group"), cols[1:])},
+                "count": np.array([counts[k] for k in keys], dtype=np.int64),
+            })
+            flows["date"] = tick_dates[flows["period"].to_numpy()]
         else:
             flows = pd.DataFrame({c: pd.Series(dtype=t) for c, t in [("period", "int64"), ("kind", "object"), ("contract", "object"), ("detail", "object"), ("role", "object"), ("group", "object"), ("count", "int64")]})
-        flows["date"] = pd.to_datetime(pd.Series(self.ticks)).iloc[flows["period"].to_numpy()].to_numpy() if len(flows) else pd.Series(dtype="datetime64[ns]")
+            flows["date"] = pd.Series(dtype="datetime64[ns]")
         flows.insert(0, "replication", replication)
         result = ReplicationResult(replication, seed, snap, flows, parameters, spells=self.spells())
         if self.cases is not None:
             for name, table in self.cases.tables(replication, self.ticks, teams, self.keep_events).items():
                 setattr(result, name, table)
         if self.keep_events:
-            ev = ev.copy()
+            ev = pd.DataFrame(self.events, columns=EVENT_COLUMNS)
             ev["date"] = pd.Timestamp(self.sc.start_date) + pd.to_timedelta(ev["day"], unit="D")
             ev["role"] = ev["role_idx"].map(lambda i: ROLES[i] if i >= 0 else "")
             ev["team"] = ev["team_idx"].map(lambda i: self.teams[i].name if i >= 0 else "")

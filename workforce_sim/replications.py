@@ -63,6 +63,7 @@ def _single_run(scenario: Scenario, seed: int, replication: int, keep_events: bo
     fin.costs.insert(0, "replication", replication)
     fin.levels.insert(0, "replication", replication)
     result.costs, result.levels = fin.costs, fin.levels
+    model.release()
     for name in ("flows", "costs", "levels", "case_monthly", "events", "workers", "cases"):
         table = getattr(result, name)
         if table is not None:
