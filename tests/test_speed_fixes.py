@@ -52,3 +52,31 @@ def test_snapshot_counts_posts_added_after_the_first_snapshot_in_their_own_rows(
     last = snap[snap["tick"] == snap["tick"].max()]
     assert (last["posts_fte"] == last["permanent_fte"] + last["agency_fte"] + last["vacant_fte"]).all()
     assert last.groupby("team")["posts_fte"].sum().tolist() == [6.0] * 6
+
+
+def test_tables_stacked_in_batches_equal_tables_stacked_by_replication():
+    import pandas as pd
+
+    from workforce_sim.replications import STACKED_TABLES, combine, combine_batches, stack
+    from workforce_sim.scenario import load_scenario
+
+    from .conftest import SCENARIOS
+
+    sc = load_scenario(SCENARIOS / "slough_2014_investment.yaml")
+    runs = [single_run(sc, 9, r) for r in range(4)]
+    # batches out of order, as tasks finish
+    by_batch = combine_batches(sc, 9, [stack(runs[3:]), stack(runs[:2]), stack(runs[2:3])])
+    by_replication = combine(sc, 9, runs)
+    for name in (*STACKED_TABLES, "parameters"):
+        a, b = getattr(by_batch, name), getattr(by_replication, name)
+        if a is None:
+            assert b is None, name
+        else:
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
+    snap = by_batch.snapshots
+    assert snap["replication"].tolist() == sorted(snap["replication"].tolist())
+    assert set(snap["replication"]) == {0, 1, 2, 3}
+    # stacking keeps the compact dtypes (categorical labels, narrow integers) that keep 1,000 replications small
+    for table in (snap, by_batch.case_snapshots):
+        assert all(isinstance(table[c].dtype, pd.CategoricalDtype) for c in ("team", "team_type", "group", "role"))
+        assert table["replication"].dtype == "int32" and table["tick"].dtype == "int16"

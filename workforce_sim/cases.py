@@ -539,16 +539,7 @@ class CaseService:
         h.desk.load -= w
         case.holder = None
         case.queued = False
-        case.open = False
-        case.close_day = now
-        self.open_by_type["assessment"] -= 1
-        self.closed_total += 1
-        f["closures"] += 1
-        if not case.opening:
-            f["pathways_closed"] += 1
-            f["pathway_workers_sum"] += case.n_workers
-            if case.n_workers <= 3:
-                f["pathways_max_3_workers"] += 1
+        self._closed(case, now)
         if self.queue_policy:
             self._room(h)
 
@@ -643,6 +634,12 @@ class CaseService:
         self.assessing.pop(case, None)
         case.queued = False
         self.unallocated[case.type] -= 1
+        self._closed(case, now)
+        if h is not None and self.queue_policy:
+            self._room(h)
+
+    def _closed(self, case: Case, now: float) -> None:
+        """The records of a closure (the case is already off its worker and out of the queue)."""
         case.open = False
         case.close_day = now
         self.open_by_type[case.type] -= 1
@@ -654,8 +651,6 @@ class CaseService:
             f["pathway_workers_sum"] += case.n_workers
             if case.n_workers <= 3:
                 f["pathways_max_3_workers"] += 1
-        if h is not None and self.queue_policy:
-            self._room(h)
 
     # ------------------------------------------------------------------ visits
     def _visits_until(self, case: Case, day: float, p: Optional[float] = None) -> None:
