@@ -9,12 +9,17 @@ otherwise it waits, first in first out, until a worker on its route has room;
 under ``least_loaded`` it goes to the least-loaded worker even over cap and
 waits only when its route has no case-holding worker at all.
 
+On a route with many teams (``INDEX_MIN_DESKS`` or more) the least-loaded
+team is found with a ``DeskHeap`` instead of a scan: the same team, ties
+broken the same way (the first on the route), in logarithmic time.
+
 The allocator knows cases only through a few attributes (``weight``,
 ``route``, ``holder``, ``desk``, ``queued``, ``qseq``); what happens to a case
 when it is assigned or released is the caller's business.
 """
 from __future__ import annotations
 
+import heapq
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -24,6 +29,7 @@ from .entities import Team, Worker
 from .scenario import ROLES, Caseload
 
 EPS = 1e-9
+INDEX_MIN_DESKS = 16     # routes with this many teams find the least-loaded one with a heap, not a scan
 
 
 @dataclass(slots=True, eq=False)
@@ -69,9 +75,80 @@ class Desk:
     holders: list[Holder] = field(default_factory=list)
     load: float = 0.0
     cap: float = 0.0
+    heaps: list["DeskHeap"] = field(default_factory=list)   # indexes of the routes it is on (large routes only)
 
     def ratio(self) -> float:
         return self.load / self.cap if self.cap > 0 else math.inf
+
+    def lowered(self) -> None:
+        """Its load fell or its cap rose: tell the route indexes (call only if ``heaps``)."""
+        for heap in self.heaps:
+            heap.lowered(self)
+
+
+class DeskHeap:
+    """The teams of one route by (load / cap, position on the route): the least-loaded one without a scan.
+
+    Entries are ``(ratio, position, stamp)``. A desk's newest entry (the one
+    with its current stamp) never has a key above the desk's current key: a
+    key that falls is pushed at once (``lowered``), one that rises is put
+    right when its entry reaches the top. Older entries are dropped as they
+    surface, and the heap is rebuilt when they pile up.
+    """
+
+    __slots__ = ("desks", "position", "stamp", "heap")
+
+    def __init__(self, desks: list[Desk]):
+        self.desks = desks                      # the route's own list: desks added to the route are added here too
+        self.position: dict[Desk, int] = {}
+        self.stamp: list[int] = []
+        self.heap: list[tuple[float, int, int]] = []
+        for desk in desks:
+            self.add(desk)
+
+    def add(self, desk: Desk) -> None:
+        """A desk just appended to the route."""
+        i = len(self.stamp)
+        self.position[desk] = i
+        self.stamp.append(0)
+        desk.heaps.append(self)
+        heapq.heappush(self.heap, (desk.ratio(), i, 0))
+
+    def lowered(self, desk: Desk) -> None:
+        i = self.position[desk]
+        stamp = self.stamp[i] = self.stamp[i] + 1
+        heapq.heappush(self.heap, (desk.load / desk.cap if desk.cap > 0 else math.inf, i, stamp))
+        if len(self.heap) > 4 * len(self.stamp) + 64:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        self.stamp = [s + 1 for s in self.stamp]
+        self.heap = [(d.ratio(), i, self.stamp[i]) for i, d in enumerate(self.desks)]
+        heapq.heapify(self.heap)
+
+    def best(self) -> Optional[Desk]:
+        """The desk with holders and the lowest (load / cap, position), as a scan of the route would choose."""
+        heap, stamp, desks = self.heap, self.stamp, self.desks
+        empty = []
+        found = None
+        while heap:
+            r, i, s = heap[0]
+            if s != stamp[i]:
+                heapq.heappop(heap)             # superseded by a newer entry
+                continue
+            d = desks[i]
+            now = d.load / d.cap if d.cap > 0 else math.inf
+            if now != r:                        # its key rose since: put it right
+                heapq.heapreplace(heap, (now, i, s))
+                continue
+            if not d.holders:                   # no one to take the case: set aside for now
+                empty.append(heapq.heappop(heap))
+                continue
+            found = d
+            break
+        for entry in empty:
+            heapq.heappush(heap, entry)
+        return found
 
 
 class Allocator:
@@ -96,6 +173,7 @@ class Allocator:
         self.route_desks: dict[tuple, list[Desk]] = {}
         self.queues: dict[tuple, deque] = {}
         self.keys_for_type: dict[str, list[tuple]] = {}
+        self.indexes: dict[tuple, DeskHeap] = {}     # route -> its desk heap, for routes with many desks (least_loaded only)
         self.holders: dict[int, Holder] = {}
         self._order = 0
 
@@ -122,6 +200,11 @@ class Allocator:
             for key, desks in self.route_desks.items():
                 if team.type in key:
                     desks.append(desk)
+                    index = self.indexes.get(key)
+                    if index is not None:
+                        index.add(desk)
+                    elif not self.queue_policy and len(desks) >= INDEX_MIN_DESKS:
+                        self.indexes[key] = DeskHeap(desks)
         return desk
 
     def caps(self, w: Worker, desk: Desk, asye: bool) -> tuple[float, float]:
@@ -147,6 +230,8 @@ class Allocator:
         h = Holder(w, desk, cap, capacity, asye)
         desk.holders.append(h)
         desk.cap += cap
+        if desk.heaps:
+            desk.lowered()
         self.holders[w.idx] = h
         return h
 
@@ -166,6 +251,8 @@ class Allocator:
         h.desk.cap += cap - h.cap
         rose = cap > h.cap
         h.cap, h.capacity, h.asye = cap, capacity, asye
+        if h.desk.heaps:
+            h.desk.lowered()                    # a key that rose is put right lazily; one that fell must be pushed
         return rose
 
     # ------------------------------------------------------------------ choice
@@ -177,11 +264,15 @@ class Allocator:
             if h is not None:
                 return h
         desks = self.route_desks[case.route]
-        best, best_r = None, math.inf
-        for desk in desks:
-            r = desk.load / desk.cap if desk.cap > 0 else math.inf
-            if r < best_r and desk.holders:
-                best, best_r = desk, r
+        index = self.indexes.get(case.route)
+        if index is not None:
+            best = index.best()
+        else:
+            best, best_r = None, math.inf
+            for desk in desks:
+                r = desk.load / desk.cap if desk.cap > 0 else math.inf
+                if r < best_r and desk.holders:
+                    best, best_r = desk, r
         if best is None:
             return None
         h = self._in_desk(best, w)
@@ -211,25 +302,6 @@ class Allocator:
                 if r < best_r:
                     best, best_r = h, r
         return best
-
-    def fits(self, h: Holder, extra: float) -> bool:
-        """Whether ``h`` may take ``extra`` more load under the policy."""
-        return (not self.queue_policy) or h.load + extra <= h.cap + EPS
-
-    # ------------------------------------------------------------------ load
-    def add_load(self, h: Holder, case: Any) -> None:
-        h.cases[case] = None
-        h.load += case.weight
-        h.desk.load += case.weight
-
-    def remove_load(self, h: Holder, case: Any) -> None:
-        del h.cases[case]
-        h.load -= case.weight
-        h.desk.load -= case.weight
-
-    def reweight(self, h: Holder, old: float, new: float) -> None:
-        h.load += new - old
-        h.desk.load += new - old
 
     # ------------------------------------------------------------------ queue
     def enqueue(self, case: Any) -> None:

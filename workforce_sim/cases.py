@@ -199,7 +199,11 @@ class CaseService:
         self.handover: dict[int, list[Case]] = {}
         self.Z: list[float] = []
         self.U: list[float] = []
-        self.heap: list[tuple] = []            # case events: (day, seq, fn, args)
+        self.heap: list[tuple] = []            # case events: (day, seq, fn, a, b) for fn(a, b)
+        # the handlers, bound once (binding a method at every push costs an allocation)
+        self._done_event = self._assessment_done
+        self._plan_end_event = self._plan_end
+        self._move_event = self._move
         self._seq = itertools.count()
         self.ref_times: list[float] = []
         self.ref_next = 0
@@ -262,9 +266,9 @@ class CaseService:
         return times
 
     # ------------------------------------------------------------------ event loop
-    def _at(self, day: float, fn, *args) -> None:
-        """Schedule a case event (kept apart from the SimPy queue: far cheaper per event)."""
-        heapq.heappush(self.heap, (day, next(self._seq), fn, args))
+    def _at(self, day: float, fn, a, b) -> None:
+        """Schedule ``fn(a, b)`` as a case event (kept apart from the SimPy queue: far cheaper per event)."""
+        heapq.heappush(self.heap, (day, next(self._seq), fn, a, b))
 
     def run(self, until: float) -> None:
         """Run the model to ``until``: SimPy's events, case events and referrals in time order.
@@ -295,7 +299,7 @@ class CaseService:
                     break
                 pop(heap)
                 env._now = day
-                top[2](*top[3])
+                top[2](top[3], top[4])
             if bound >= until:
                 break
             if tr <= ts:
@@ -363,7 +367,7 @@ class CaseService:
         case.since = now
         case.speed = speed
         if speed > 0:
-            heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._assessment_done, (case, 1)))
+            heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._done_event, case, 1))
 
     def _opening(self) -> None:
         """Cases open on the start date: per team type, cases_per_worker x workers present."""
@@ -461,7 +465,7 @@ class CaseService:
                 case.since = now
                 case.speed = speed
                 if speed > 0:
-                    heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._assessment_done, (case, token)))
+                    heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._done_event, case, token))
 
     def _release(self, case: Case, change: bool) -> Holder:
         """Take a case off its worker (progress and visits settled first)."""
@@ -478,7 +482,10 @@ class CaseService:
             self._visits_until(case, now)
         del h.cases[case]
         h.load -= w
-        h.desk.load -= w
+        desk = h.desk
+        desk.load -= w
+        if desk.heaps:
+            desk.lowered()
         case.holder = None
         self.unallocated[case.type] += 1
         if change:
@@ -501,7 +508,7 @@ class CaseService:
         case.since = now
         case.speed = speed
         if speed > 0:
-            heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._assessment_done, (case, token)))
+            heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._done_event, case, token))
 
     def _assessment_done(self, case: Case, token: int) -> None:
         if case.token != token or not case.open or case.type != "assessment":
@@ -536,7 +543,10 @@ class CaseService:
         h.aload -= w
         del h.cases[case]
         h.load -= w
-        h.desk.load -= w
+        desk = h.desk
+        desk.load -= w
+        if desk.heaps:
+            desk.lowered()
         case.holder = None
         case.queued = False
         self._closed(case, now)
@@ -565,6 +575,8 @@ class CaseService:
             d = w_new - case.weight
             h.load += d
             h.desk.load += d
+            if d < 0 and h.desk.heaps:
+                h.desk.lowered()
         if case.holder is None:
             self.unallocated[old] -= 1
             self.unallocated[new] += 1
@@ -584,10 +596,10 @@ class CaseService:
         i = 1 + case.spell
         z = self.Z[case.row * DRAWS + i] if case.row >= 0 and i < DRAWS else self._z(case, i)
         length = self.plan_dur[new].from_z(z)
-        heapq.heappush(self.heap, (now + length, next(self._seq), self._plan_end, (case, seq)))
+        heapq.heappush(self.heap, (now + length, next(self._seq), self._plan_end_event, case, seq))
         moved = self.move_after.get(new)
         if moved is not None and moved < length:
-            heapq.heappush(self.heap, (now + moved, next(self._seq), self._move, (case, seq)))
+            heapq.heappush(self.heap, (now + moved, next(self._seq), self._move_event, case, seq))
         if case.holder is None:
             self._allocate(case, stay=True)
         if h is not None and not keep:
