@@ -767,19 +767,21 @@ class CaseService:
             due = case.visit_due
             if due > day:
                 continue
-            h = case.holder
-            if h is None:
-                p = 0.0
-            else:
-                c = cover.get(h)
-                if c is None:
-                    c = cover[h] = h.coverage(prio)
-                p = c[1]
             t = case.type
             interval = intervals[t]
             n = int((day - due) // interval) + 1
             case.visit_due = due + n * interval
             due_n[t] += n
+            h = case.holder
+            if h is None:                       # unallocated: every visit late
+                continue
+            if h.load <= h.capacity:            # within capacity: coverage 1, every visit on time
+                on_time_n[t] += n
+                continue
+            c = cover.get(h)
+            if c is None:
+                c = cover[h] = h.coverage(prio)
+            p = c[1]
             if p >= 1.0:
                 on_time_n[t] += n
             elif p > 0.0:
@@ -797,11 +799,15 @@ class CaseService:
             return
         for case in list(self.assessing):
             h = case.holder
-            c = cover.get(h)
-            if c is None:
-                c = cover[h] = h.coverage(prio)
-            if abs(c[0] - case.speed) > SPEED_TOLERANCE * case.speed:
-                self._progress(case, day, c[0])
+            if h.load <= h.capacity:            # coverage 1
+                speed = 1.0
+            else:
+                c = cover.get(h)
+                if c is None:
+                    c = cover[h] = h.coverage(prio)
+                speed = c[0]
+            if abs(speed - case.speed) > SPEED_TOLERANCE * case.speed:
+                self._progress(case, day, speed)
 
     def _record(self, k: int) -> None:
         held = sum(len(h.cases) for h in self.alloc.holders.values())
