@@ -35,6 +35,7 @@ import copy
 import heapq
 import itertools
 import math
+from array import array
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
@@ -197,8 +198,9 @@ class CaseService:
         self.changes_total = 0
         self.flows = dict.fromkeys(FLOW_KEYS, 0)
         self.handover: dict[int, list[Case]] = {}
-        self.Z: list[float] = []
-        self.U: list[float] = []
+        # pre-drawn numbers of every referral, as C doubles: a Python float is made only for the few read
+        self.Z: array = array("d")
+        self.U: array = array("d")
         self.heap: list[tuple] = []            # case events: (day, seq, fn, a, b) for fn(a, b)
         # the handlers, bound once (binding a method at every push costs an allocation)
         self._done_event = self._assessment_done
@@ -261,8 +263,8 @@ class CaseService:
                 times.append(np.sort(self.rng_ref.uniform(a, b, n)))
         times = np.concatenate(times).tolist() if times else []
         n = len(times)
-        self.Z = self.rng_paths.standard_normal(n * DRAWS).tolist()
-        self.U = self.rng_paths.random(n * DRAWS).tolist()
+        self.Z = array("d", self.rng_paths.standard_normal(n * DRAWS).tobytes())
+        self.U = array("d", self.rng_paths.random(n * DRAWS).tobytes())
         return times
 
     # ------------------------------------------------------------------ event loop
@@ -320,6 +322,8 @@ class CaseService:
         self.cases.clear()
         self.assessing.clear()
         self.visited.clear()
+        self.monthly.clear()
+        self.team_rows.clear()
 
     def events_processed(self) -> tuple[int, int]:
         """(case events, referrals) handled so far: entries taken off the case queue (stale ones included) and arrivals."""

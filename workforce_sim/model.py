@@ -508,9 +508,21 @@ class WorkforceModel:
             self.cases.run(until=self.tick_days[-1] + 1e-9)
 
     def release(self) -> None:
-        """Free what the run holds once it is tabulated (breaks the largest reference cycles)."""
+        """Free what the run holds once it is tabulated.
+
+        Breaks the largest reference cycles (cases and their holders, posts
+        and their workers) and drops the record lists, so that reference
+        counting frees them at once and the collector has little to traverse.
+        """
         if self.cases is not None:
             self.cases.release()
+        self.env._queue.clear()             # events still scheduled (and the processes they would resume)
+        for post in self.posts:
+            post.holder = None
+        self.active.clear()
+        self.workers.clear()
+        self.events.clear()
+        self.snapshots.clear()
 
     # ------------------------------------------------------------------ tables
     def spells(self) -> pd.DataFrame:
