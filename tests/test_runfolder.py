@@ -127,3 +127,38 @@ def test_report_kernel_is_workforce_sim_only_when_it_runs_this_python(tmp_path, 
     assert kernel_name() == "python3"  # a kernel of that name from another environment
     monkeypatch.setenv("JUPYTER_PATH", str(same))
     assert kernel_name() == "workforce_sim"
+
+
+def test_a_killed_run_is_moved_aside_as_interrupted_and_a_running_one_is_left(tmp_path):
+    import os
+    import subprocess
+
+    done = subprocess.Popen(["true"])
+    done.wait()                                   # a process that has ended: its run was killed
+    host = runfolder.socket.gethostname()
+    runs = {}
+    for run_id, pid, on_host in [("20240101-000000-aaaaaa", done.pid, host),
+                                 ("20240101-000001-bbbbbb", os.getpid(), host),       # still running
+                                 ("20240101-000002-cccccc", done.pid, "another-host")]:
+        rf = RunFolder(tmp_path, "slough", run_id)
+        tmp = rf.create()
+        (tmp / "kpi.csv").write_text("x\n1\n")
+        rf.write_record({"kind": "report", "run_id": run_id, "name": "slough", "status": "running",
+                         "pid": pid, "host": on_host})
+        runs[run_id] = rf
+    write_index(tmp_path)
+    killed = runs["20240101-000000-aaaaaa"]
+    assert not killed.tmp.exists() and (killed.failed / "kpi.csv").read_text() == "x\n1\n"   # nothing written is lost
+    record = json.loads((killed.failed / "run.json").read_text())
+    assert record["status"] == "interrupted" and "ended" in record["error"]
+    assert runs["20240101-000001-bbbbbb"].tmp.exists() and runs["20240101-000002-cccccc"].tmp.exists()
+    index = (tmp_path / "index.html").read_text()
+    assert '<td class="interrupted">interrupted</td>' in index
+    assert [r["run_id"] for r in list_runs(tmp_path)] == ["20240101-000000-aaaaaa"]
+    assert runfolder.recover_interrupted(tmp_path) == []    # once only
+
+
+def test_writer_names_this_process_and_host():
+    import os
+
+    assert runfolder.writer() == {"pid": os.getpid(), "host": runfolder.socket.gethostname()}

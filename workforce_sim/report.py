@@ -20,7 +20,7 @@ from . import targets
 from .errors import InputError
 from .render import nice_date
 from .report_data import run_inputs
-from .runfolder import RunFolder, new_run_id, now_iso, previous_complete, write_index
+from .runfolder import RunFolder, new_run_id, now_iso, previous_complete, write_index, writer
 from .scenario import Scenario, load_scenario, resolved_yaml
 
 PACKAGE = Path(__file__).resolve().parent
@@ -161,7 +161,7 @@ def run_report(req: ReportRequest) -> ReportOutcome:
         "workers": req.workers, "keep_events": req.keep_events,
         "notebook": str(Path(req.notebook or DEFAULT_NOTEBOOK).resolve()),
         "previous_run": previous.name if previous else None,
-        "started": now_iso(), "finished": None, "error": None,
+        "started": now_iso(), "finished": None, "error": None, **writer(),
     }
     rf.write_record(record)
     (tmp / "scenario.yaml").write_text(resolved_yaml(scenario), encoding="utf-8")

@@ -4,8 +4,11 @@ A run is written into a hidden ``.incomplete-<run-id>`` folder beside its
 final place and renamed when complete (a rename within one file system is
 atomic), so a run folder either holds everything or does not exist. A run
 that fails is moved to ``outputs/<scenario>/failed/<run-id>/`` with what it
-had written. ``run.json`` records what ran; ``outputs/index.html`` lists
-every run with links.
+had written. ``run.json`` records what ran (and, while it runs, the process
+and host writing it); ``outputs/index.html`` lists every run with links. A
+run whose process ended without finishing (killed, machine stopped) is found
+by its hidden folder and moved to ``failed/`` as interrupted the next time the
+index is written.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import math
 import os
 import re
 import secrets
+import socket
 import subprocess
 from pathlib import Path
 from typing import Any, Optional
@@ -122,6 +126,53 @@ class RunFolder:
         return self.failed
 
 
+def writer() -> dict[str, Any]:
+    """The process and host writing a run (recorded while it runs)."""
+    return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: it exists
+        return True
+    return True
+
+
+def recover_interrupted(outputs: Path) -> list[Path]:
+    """Move runs whose process has ended without finishing to ``failed/<run-id>/``, marked interrupted.
+
+    Only hidden run folders whose ``run.json`` names a process on this host
+    that no longer exists are moved, with everything they hold; runs still
+    going, runs of other hosts and folders without that record are left alone.
+    """
+    outputs = Path(outputs)
+    moved: list[Path] = []
+    if not outputs.is_dir():
+        return moved
+    host = socket.gethostname()
+    for scen in (p for p in outputs.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for tmp in scen.glob(f"{INCOMPLETE}*"):
+            run_id = tmp.name[len(INCOMPLETE):]
+            record = read_run(tmp)
+            if not tmp.is_dir() or not RUN_ID_RE.match(run_id) or record is None:
+                continue
+            pid = record.get("pid")
+            if record.get("host") != host or not isinstance(pid, int) or _alive(pid):
+                continue
+            target = scen / FAILED / run_id
+            if target.exists():
+                continue
+            record.update(status="interrupted", error="the run's process ended before the run finished (killed or stopped)")
+            write_json(tmp / RUN_JSON, record)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(tmp, target)
+            moved.append(target)
+    return moved
+
+
 def list_runs(outputs: Path) -> list[dict[str, Any]]:
     """Every complete and failed run under ``outputs`` (newest first), each with its folder."""
     outputs = Path(outputs)
@@ -173,6 +224,7 @@ def write_index(outputs: Path) -> Path:
     """Rewrite ``outputs/index.html``: every run, newest first, with links."""
     outputs = Path(outputs)
     outputs.mkdir(parents=True, exist_ok=True)
+    recover_interrupted(outputs)
     rows = []
     for run in list_runs(outputs):
         folder = Path(run["folder"])
