@@ -460,16 +460,9 @@ class CaseService:
         if t == "assessment":
             h.aload += w
             self.assessing[case] = None
-            # coverage is 1 within capacity; a case being assigned is never in progress (speed 0)
+            # coverage is 1 within capacity
             speed = 1.0 if h.load <= h.capacity else h.coverage(self.priority)[0]
-            if case.speed > 0:
-                self._progress(case, now, speed)
-            else:
-                token = case.token = case.token + 1
-                case.since = now
-                case.speed = speed
-                if speed > 0:
-                    heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._done_event, case, token))
+            self._progress(case, now, speed)
 
     def _release(self, case: Case, change: bool) -> Holder:
         """Take a case off its worker (progress and visits settled first)."""
