@@ -40,35 +40,46 @@ def annual_indicators(results: Results, month: int = 10) -> pd.DataFrame:
 
     FTE in post, agency and vacancies are read from the snapshot on 1 October
     (the state at the end of 30 September); starters and leavers of permanent
-    staff are counted over the twelve months before it.
+    staff are counted over the twelve months before it (flows dated after the
+    snapshot a year earlier, up to and including this one). Years that start
+    before the run are left out.
     """
     snap = results.snapshots
     tot = snap.groupby(["replication", "date"], observed=True)[["posts_fte", "permanent_fte", "agency_fte"]].sum().reset_index()
     tot = tot[tot["date"].dt.month == month]
+    tot = tot[tot["date"] - pd.DateOffset(years=1) >= pd.Timestamp(results.scenario.start_date)].reset_index(drop=True)
+    # each permanent flow counts towards the first year end on or after its date, if within a year of it
+    ends = np.sort(tot["date"].unique())
     flows = results.flows[results.flows["contract"] == "permanent"]
-    rows = []
-    for _, r in tot.iterrows():
-        end = r["date"]
-        start = end - pd.DateOffset(years=1)
-        if start < pd.Timestamp(results.scenario.start_date):
-            continue
-        f = flows[(flows["replication"] == r["replication"]) & (flows["date"] > start) & (flows["date"] <= end)]
-        leavers = f.loc[f["kind"] == "leave", "count"].sum()
-        starters = f.loc[f["kind"] == "start", "count"].sum()
-        in_post = r["permanent_fte"]
-        vacancies = r["posts_fte"] - in_post
-        rows.append({
-            "replication": r["replication"],
-            "year_to_30_sept": end.year,
-            "fte_in_post": in_post,
-            "starters": starters,
-            "leavers": leavers,
-            "turnover_rate_pct": 100 * leavers / in_post if in_post else np.nan,
-            "agency_rate_pct": 100 * r["agency_fte"] / (r["agency_fte"] + in_post) if (r["agency_fte"] + in_post) else np.nan,
-            "vacancy_rate_pct": 100 * vacancies / (vacancies + in_post) if (vacancies + in_post) else np.nan,
-            "starters_per_100_fte": 100 * starters / in_post if in_post else np.nan,
-        })
-    return pd.DataFrame(rows)
+    flow_dates = pd.to_datetime(flows["date"]).to_numpy()
+    i = np.searchsorted(ends, flow_dates, side="left")
+    inside = i < len(ends)
+    year_end = pd.Series(ends[np.minimum(i, len(ends) - 1)] if len(ends) else flow_dates, index=flows.index)
+    inside &= (year_end - pd.DateOffset(years=1)).to_numpy() < flow_dates
+    counted = flows[inside].assign(date=year_end[inside])
+    counts = (counted.groupby(["replication", "date", "kind"], observed=True)["count"].sum()
+              .unstack("kind").reindex(columns=["start", "leave"]).fillna(0).astype("int64"))
+    tot = tot.merge(counts, left_on=["replication", "date"], right_index=True, how="left")
+    starters = tot["start"].fillna(0).astype("int64")
+    leavers = tot["leave"].fillna(0).astype("int64")
+    in_post = tot["permanent_fte"]
+    vacancies = tot["posts_fte"] - in_post
+    staffed = tot["agency_fte"] + in_post
+
+    def pct(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+        return (100 * numerator / denominator.where(denominator != 0)).astype(float)
+
+    return pd.DataFrame({
+        "replication": tot["replication"],
+        "year_to_30_sept": tot["date"].dt.year,
+        "fte_in_post": in_post,
+        "starters": starters,
+        "leavers": leavers,
+        "turnover_rate_pct": pct(leavers, in_post),
+        "agency_rate_pct": pct(tot["agency_fte"], staffed),
+        "vacancy_rate_pct": pct(vacancies, vacancies + in_post),
+        "starters_per_100_fte": pct(starters, in_post),
+    })
 
 
 def summarise_indicators(indicators: pd.DataFrame) -> pd.DataFrame:
