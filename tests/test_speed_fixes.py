@@ -143,3 +143,21 @@ def test_allocation_index_gives_the_same_run_as_the_scan(monkeypatch):
     indexed = single_run(sc, 11, 0, keep_events=True)
     for name in ("snapshots", "flows", "case_monthly", "case_snapshots", "cases"):
         pd.testing.assert_frame_equal(getattr(scanned, name), getattr(indexed, name), check_exact=True)
+
+
+def test_a_released_model_refuses_to_tabulate_and_its_results_stand():
+    import pytest
+
+    from workforce_sim.model import WorkforceModel
+    from workforce_sim.streams import Streams
+
+    sc = tiny()
+    model = WorkforceModel(sc, Streams(2, 0)).run()
+    before = model.tables(0, 2, {})
+    model.release()
+    with pytest.raises(RuntimeError, match="released"):
+        model.tables(0, 2, {})
+    import pandas as pd
+
+    again = single_run(sc, 2, 0)     # single_run tabulates, then releases
+    pd.testing.assert_frame_equal(before.snapshots, again.snapshots, check_exact=True)

@@ -80,6 +80,7 @@ class WorkforceModel:
         self.active: set[Worker] = set()
         self.events: list[tuple] = []
         self.snapshots: list[tuple] = []
+        self.released = False
         self._person = 0
         self._snapshot_groups: Optional[list[tuple[int, int, list[Post]]]] = None
         self._snapshot_groups_for = -1
@@ -514,6 +515,7 @@ class WorkforceModel:
         and their workers) and drops the record lists, so that reference
         counting frees them at once and the collector has little to traverse.
         """
+        self.released = True
         if self.cases is not None:
             self.cases.release()
         self.env._queue.clear()             # events still scheduled (and the processes they would resume)
@@ -546,6 +548,8 @@ class WorkforceModel:
         })
 
     def tables(self, replication: int, seed: int, parameters: dict[str, float]) -> ReplicationResult:
+        if self.released:
+            raise RuntimeError("the model's records were released: tabulate before release()")
         teams = pd.DataFrame({  # labels repeated on every snapshot row: categoricals
             "team_idx": [t.idx for t in self.teams],
             "team": pd.Categorical([t.name for t in self.teams]),
