@@ -161,3 +161,18 @@ def test_a_released_model_refuses_to_tabulate_and_its_results_stand():
 
     again = single_run(sc, 2, 0)     # single_run tabulates, then releases
     pd.testing.assert_frame_equal(before.snapshots, again.snapshots, check_exact=True)
+
+
+def test_permanent_share_in_blocks_of_replications_equals_one_grouping(monkeypatch):
+    import pandas as pd
+
+    from workforce_sim import metrics
+    from workforce_sim.replications import run_replications
+
+    res = run_replications(tiny(), 7, seed=3, workers=1)
+    for groups in (None, ["social_work_teams"]):
+        monkeypatch.setattr(metrics, "SHARE_BLOCK", 10**9)
+        whole = metrics.permanent_share(res.snapshots, groups)
+        monkeypatch.setattr(metrics, "SHARE_BLOCK", 3)       # blocks of 3, 3 and 1 replications
+        pd.testing.assert_frame_equal(whole, metrics.permanent_share(res.snapshots, groups), check_exact=True)
+    assert sorted(whole["replication"].unique()) == list(range(7))
