@@ -477,6 +477,17 @@ class CaseService:
             h.aload -= w
         elif case.visit_due <= now:
             self._visits_until(case, now)
+        self._unload(h, case, w)
+        self.unallocated[case.type] += 1
+        if change:
+            case.changes += 1
+            self.changes_total += 1
+            self.flows["changes_of_worker"] += 1
+        return h
+
+    @staticmethod
+    def _unload(h: Holder, case: Case, w: float) -> None:
+        """Take a case's weight off its holder and their team (the team's index told if its load fell)."""
         del h.cases[case]
         h.load -= w
         desk = h.desk
@@ -484,12 +495,6 @@ class CaseService:
         if desk.heaps:
             desk.lowered()
         case.holder = None
-        self.unallocated[case.type] += 1
-        if change:
-            case.changes += 1
-            self.changes_total += 1
-            self.flows["changes_of_worker"] += 1
-        return h
 
     def _room(self, h: Holder) -> None:
         """A holder's load fell or cap rose: under the queue policy, give them waiting cases."""
@@ -538,13 +543,7 @@ class CaseService:
         w = case.weight
         case.token += 1
         h.aload -= w
-        del h.cases[case]
-        h.load -= w
-        desk = h.desk
-        desk.load -= w
-        if desk.heaps:
-            desk.lowered()
-        case.holder = None
+        self._unload(h, case, w)
         case.queued = False
         self._closed(case, now)
         if self.queue_policy:
