@@ -45,7 +45,7 @@ import pandas as pd
 from .allocation import EPS, Allocator, Desk, Holder
 from .calendar import DAYS_PER_YEAR
 from .frames import team_snapshot_frame
-from .scenario import CASE_TYPES, ROLES, Duration
+from .scenario import CASE_TYPES, Duration
 
 if TYPE_CHECKING:  # pragma: no cover
     from .entities import Worker

@@ -12,14 +12,14 @@ from __future__ import annotations
 import gc
 import traceback
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Optional, Union
+from typing import Callable, Iterable, Optional
 
 import pandas as pd
 
-from .finance import workforce_costs
-from .frames import narrow
 from .errors import RunError
 from .executors import EXECUTORS, check_executor, default_workers, map_tasks
+from .finance import workforce_costs
+from .frames import narrow
 from .model import ReplicationResult, WorkforceModel
 from .scenario import Scenario
 from .streams import Streams
