@@ -58,6 +58,7 @@ DRAWS = 1 + SPELLS_DRAWN
 SPEED_TOLERANCE = 0.20      # at a tick, an assessment's speed is reset only if its worker's coverage moved more than this (relative)
 PLAN_TYPES = ("cin", "cp", "lac")
 VISITED = ("cp", "lac")
+VISIT_KEYS = {t: (f"{t}_visits_due", f"{t}_visits_on_time") for t in VISITED}   # their monthly flow counters
 
 MONTHLY_COLUMNS = [
     "tick", "referred_total", "closed_total", "open_allocated", "unallocated",
@@ -345,33 +346,14 @@ class CaseService:
         cases.append(case)
         self.referred_total += 1
         self.open_by_type["assessment"] += 1
+        self.unallocated["assessment"] += 1
         case.work_left = self.work.from_z(self.Z[row * DRAWS])
-        f = self.flows
-        f["referrals"] += 1
+        self.flows["referrals"] += 1
         h = self.alloc.find(case)
         if h is None:
-            self.unallocated["assessment"] += 1
             self.alloc.enqueue(case)
-            return
-        # ``_assign`` for a new referral: never allocated, nothing done yet, no visits
-        w = case.weight
-        case.holder = h
-        desk = case.desk = h.desk
-        h.cases[case] = None
-        load = h.load = h.load + w
-        desk.load += w
-        case.n_workers = 1
-        case.first_alloc = now
-        f["first_allocations"] += 1
-        f["wait_days_sum"] += 0.0               # allocated on referral: no wait
-        h.aload += w
-        self.assessing[case] = None
-        speed = 1.0 if load <= h.capacity else h.coverage(self.priority)[0]
-        case.token = 1
-        case.since = now
-        case.speed = speed
-        if speed > 0:
-            heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._done_event, case, 1))
+        else:
+            self._assign(case, h)
 
     def _opening(self) -> None:
         """Cases open on the start date: per team type, cases_per_worker x workers present."""
@@ -460,9 +442,16 @@ class CaseService:
         if t == "assessment":
             h.aload += w
             self.assessing[case] = None
-            # coverage is 1 within capacity
+            # coverage is 1 within capacity; a case being assigned is never in progress (speed 0)
             speed = 1.0 if h.load <= h.capacity else h.coverage(self.priority)[0]
-            self._progress(case, now, speed)
+            if case.speed > 0:
+                self._progress(case, now, speed)
+            else:
+                token = case.token = case.token + 1
+                case.since = now
+                case.speed = speed
+                if speed > 0:
+                    heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._done_event, case, token))
 
     def _release(self, case: Case, change: bool) -> Holder:
         """Take a case off its worker (progress and visits settled first)."""
@@ -477,17 +466,6 @@ class CaseService:
             h.aload -= w
         elif case.visit_due <= now:
             self._visits_until(case, now)
-        self._unload(h, case, w)
-        self.unallocated[case.type] += 1
-        if change:
-            case.changes += 1
-            self.changes_total += 1
-            self.flows["changes_of_worker"] += 1
-        return h
-
-    @staticmethod
-    def _unload(h: Holder, case: Case, w: float) -> None:
-        """Take a case's weight off its holder and their team (the team's index told if its load fell)."""
         del h.cases[case]
         h.load -= w
         desk = h.desk
@@ -495,6 +473,12 @@ class CaseService:
         if desk.heaps:
             desk.lowered()
         case.holder = None
+        self.unallocated[case.type] += 1
+        if change:
+            case.changes += 1
+            self.changes_total += 1
+            self.flows["changes_of_worker"] += 1
+        return h
 
     def _room(self, h: Holder) -> None:
         """A holder's load fell or cap rose: under the queue policy, give them waiting cases."""
@@ -532,22 +516,10 @@ class CaseService:
         u = self.U[case.row * DRAWS] if case.row >= 0 else self._u(case, 0)
         outcome = self._choose(self.outcome_names, self.outcome_cdf, u)
         case.outcome = outcome
-        if outcome != "close":
-            self._become(case, outcome)
-            return
-        h = case.holder
-        if h is None:
+        if outcome == "close":
             self._close(case)
-            return
-        # ``_close`` with ``_release`` for an allocated assessment just finished (never visited, nothing left to do)
-        w = case.weight
-        case.token += 1
-        h.aload -= w
-        self._unload(h, case, w)
-        case.queued = False
-        self._closed(case, now)
-        if self.queue_policy:
-            self._room(h)
+        else:
+            self._become(case, outcome)
 
     # ------------------------------------------------------------------ plans
     def _become(self, case: Case, new: str) -> None:
@@ -642,12 +614,6 @@ class CaseService:
         self.assessing.pop(case, None)
         case.queued = False
         self.unallocated[case.type] -= 1
-        self._closed(case, now)
-        if h is not None and self.queue_policy:
-            self._room(h)
-
-    def _closed(self, case: Case, now: float) -> None:
-        """The records of a closure (the case is already off its worker and out of the queue)."""
         case.open = False
         case.close_day = now
         self.open_by_type[case.type] -= 1
@@ -659,6 +625,8 @@ class CaseService:
             f["pathway_workers_sum"] += case.n_workers
             if case.n_workers <= 3:
                 f["pathways_max_3_workers"] += 1
+        if h is not None and self.queue_policy:
+            self._room(h)
 
     # ------------------------------------------------------------------ visits
     def _visits_until(self, case: Case, day: float, p: Optional[float] = None) -> None:
@@ -681,9 +649,10 @@ class CaseService:
             for _ in range(n):
                 if self._visit_u() < p:
                     on_time += 1
+        due_key, on_time_key = VISIT_KEYS[case.type]
         f = self.flows
-        f[case.type + "_visits_due"] += n
-        f[case.type + "_visits_on_time"] += on_time
+        f[due_key] += n
+        f[on_time_key] += on_time
 
     def _visit_u(self) -> float:
         """Next uniform of the visits stream (drawn in blocks)."""
@@ -754,56 +723,30 @@ class CaseService:
                 self._room(h)
         prio = self.priority
         cover: dict[Holder, tuple[float, float]] = {}
-        # visits due by now, as ``_visits_until`` counts them (inlined: every CP and LAC case, every month)
-        intervals = self.visit_interval
-        due_n = dict.fromkeys(VISITED, 0)
-        on_time_n = dict.fromkeys(VISITED, 0)
-        visit_u = self._visit_u
+        visits_until = self._visits_until
         for case in self.visited:
-            due = case.visit_due
-            if due > day:
-                continue
-            t = case.type
-            interval = intervals[t]
-            n = int((day - due) // interval) + 1
-            case.visit_due = due + n * interval
-            due_n[t] += n
-            h = case.holder
-            if h is None:                       # unallocated: every visit late
-                continue
-            if h.load <= h.capacity:            # within capacity: coverage 1, every visit on time
-                on_time_n[t] += n
-                continue
-            c = cover.get(h)
-            if c is None:
-                c = cover[h] = h.coverage(prio)
-            p = c[1]
-            if p >= 1.0:
-                on_time_n[t] += n
-            elif p > 0.0:
-                on_time = 0
-                for _ in range(n):
-                    if visit_u() < p:
-                        on_time += 1
-                on_time_n[t] += on_time
-        f = self.flows
-        for t in VISITED:
-            f[t + "_visits_due"] += due_n[t]
-            f[t + "_visits_on_time"] += on_time_n[t]
+            if case.visit_due <= day:
+                h = case.holder
+                if h is None:
+                    p = 0.0
+                elif h.load <= h.capacity:      # within capacity: coverage 1
+                    p = 1.0
+                else:
+                    c = cover.get(h)
+                    if c is None:
+                        c = cover[h] = h.coverage(prio)
+                    p = c[1]
+                visits_until(case, day, p)
         self._record(k)
         if nxt is None:
             return
         for case in list(self.assessing):
             h = case.holder
-            if h.load <= h.capacity:            # coverage 1
-                speed = 1.0
-            else:
-                c = cover.get(h)
-                if c is None:
-                    c = cover[h] = h.coverage(prio)
-                speed = c[0]
-            if abs(speed - case.speed) > SPEED_TOLERANCE * case.speed:
-                self._progress(case, day, speed)
+            c = cover.get(h)
+            if c is None:
+                c = cover[h] = h.coverage(prio)
+            if abs(c[0] - case.speed) > SPEED_TOLERANCE * case.speed:
+                self._progress(case, day, c[0])
 
     def _record(self, k: int) -> None:
         held = sum(len(h.cases) for h in self.alloc.holders.values())
