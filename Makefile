@@ -26,6 +26,8 @@ report: $(STAMP)
 	$(BIN)/wfsim report $(SCENARIO) --replications $(REPLICATIONS)
 
 test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks scripts notebooks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 tests notebooks
 
 lab: $(STAMP)

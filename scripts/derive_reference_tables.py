@@ -4,7 +4,7 @@
 The raw DfE files are NOT part of this repository.  By default they are read
 from ``../shared/data/dfe/`` relative to the repository root; pass
 ``--data-dir`` to point elsewhere.  The derived tables (a few rows each, every
-row naming its source) are written to ``data/`` (override with ``--out-dir``)
+row naming its source) are written to ``src/workforce_sim/data/`` (override with ``--out-dir``)
 and documented in ``data/README.md``.
 
 Usage (from the repository root)::
@@ -27,7 +27,7 @@ import pandas as pd
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "dfe"
-DEFAULT_OUT_DIR = REPO_ROOT / "data"
+DEFAULT_OUT_DIR = REPO_ROOT / "src" / "workforce_sim" / "data"
 
 # Values DfE uses instead of numbers: x / c = suppressed (confidential),
 # . / .. = not available / not collected, z = not applicable, u = low

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from workforce_sim.scenario import Scenario, deep_merge
+from workforce_sim.scenario.loading import deep_merge
+from workforce_sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from workforce_sim.cli import main
+from workforce_sim.cli.main import main
 
 from .conftest import SCENARIOS
 

@@ -5,11 +5,10 @@ import json
 
 import pytest
 import yaml
+from benchmarks import bench
 
-from workforce_sim import bench
-from workforce_sim.cli import main
-from workforce_sim.replications import single_run
-from workforce_sim.scenario import load_scenario
+from workforce_sim.experiments.replications import single_run
+from workforce_sim.scenario.loading import load_scenario
 
 from .conftest import SCENARIOS, tiny
 
@@ -82,9 +81,9 @@ def test_bench_report_is_complete_and_consistent(tmp_path):
 
 
 def test_bench_missing_scenario_is_bad_input(capsys):
-    assert main(["bench", "--quick", "--scenario", "no/such.yaml"]) == 2
+    assert bench.main(["--quick", "--scenario", "no/such.yaml"]) == 2
     err = capsys.readouterr().err
-    assert err.strip() == "wfsim: error: --scenario: no/such.yaml: file not found"
+    assert err.strip() == "bench: error: --scenario: no/such.yaml: file not found"
 
 
 def test_large_council_is_ten_times_slough_at_the_start_and_after_the_new_teams():

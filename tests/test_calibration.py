@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from workforce_sim.calibration import annual_indicators
-from workforce_sim.replications import run_replications
+from workforce_sim.analysis.calibration import annual_indicators
+from workforce_sim.experiments.replications import run_replications
 
 from .conftest import tiny
 

@@ -10,10 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workforce_sim.cases import MONTHLY_COLUMNS, CaseService, DurationSampler
-from workforce_sim.model import WorkforceModel
-from workforce_sim.replications import run_replications, single_run
-from workforce_sim.scenario import Duration, load_scenario
+from workforce_sim.experiments.replications import run_replications, single_run
+from workforce_sim.model.cases import MONTHLY_COLUMNS, CaseService, DurationSampler
+from workforce_sim.model.workforce import WorkforceModel
+from workforce_sim.scenario.loading import load_scenario
+from workforce_sim.scenario.schema import Duration
 from workforce_sim.streams import Streams
 
 from .conftest import SCENARIOS, tiny

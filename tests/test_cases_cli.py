@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
+
 import pandas as pd
 import pytest
 
-from workforce_sim.cli import main
+from workforce_sim.cli.main import main
 
 from .conftest import SCENARIOS
 from .test_bad_input import assert_one_line, child, run_cli
@@ -133,8 +134,8 @@ def test_out_refuses_to_overwrite_case_tables(capsys, tmp_path):
 
 
 def test_shipped_case_scenarios_run_briefly():
-    from workforce_sim.replications import single_run
-    from workforce_sim.scenario import load_scenario
+    from workforce_sim.experiments.replications import single_run
+    from workforce_sim.scenario.loading import load_scenario
 
     for name in ["kent_2013_contract", "kent_2013_contract_rising_lac"]:
         sc = load_scenario(SCENARIOS / f"{name}.yaml", ["end_date=2014-03-31"])

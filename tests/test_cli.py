@@ -7,7 +7,7 @@ import sys
 
 import pandas as pd
 
-from workforce_sim.cli import main
+from workforce_sim.cli.main import main
 
 from .conftest import ROOT, SCENARIOS
 

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from workforce_sim import replications
-from workforce_sim.cli import main
-from workforce_sim.replications import ReplicationsFailed, run_replications
+from workforce_sim.cli.main import main
+from workforce_sim.experiments import replications
+from workforce_sim.experiments.replications import ReplicationsFailed, run_replications
 
 from .conftest import tiny
 

@@ -10,14 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from workforce_sim.analysis.finance import cost_by_replication, costs_by_year, investment_comparison, yearly_costs
 from workforce_sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR, month_starts
-from workforce_sim.finance import COMPONENTS
-from workforce_sim.finance_summary import cost_by_replication, costs_by_year, investment_comparison, yearly_costs
-from workforce_sim.model import WorkforceModel
-from workforce_sim.pay import PayTable, pay_paths
-from workforce_sim.pay_spine import medway_spine
-from workforce_sim.replications import run_replications, single_run
-from workforce_sim.scenario import ROLES, load_scenario
+from workforce_sim.experiments.replications import run_replications, single_run
+from workforce_sim.finance.costs import COMPONENTS
+from workforce_sim.finance.pay import PayTable, pay_paths
+from workforce_sim.model.workforce import WorkforceModel
+from workforce_sim.scenario.loading import load_scenario
+from workforce_sim.scenario.pay_spine import medway_spine
+from workforce_sim.scenario.schema import ROLES
 from workforce_sim.streams import Streams
 
 from .conftest import SCENARIOS, tiny
@@ -401,7 +402,7 @@ def test_costs_are_non_negative_and_pay_levels_match_the_snapshots(perm, hazard,
     ("recruitment.campaigns.0.cost_gbp=-1", "recruitment.campaigns.0.cost_gbp", "must be >= 0"),
 ])
 def test_bad_finance_input_gives_one_line_naming_the_key(capsys, setting, key, needle):
-    from workforce_sim.cli import main
+    from workforce_sim.cli.main import main
 
     code = main(["validate", str(SCENARIOS / "slough_2014_investment.yaml"), "--set", setting])
     err = capsys.readouterr().err.strip()

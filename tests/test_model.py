@@ -8,9 +8,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workforce_sim.metrics import permanence_at_target
-from workforce_sim.replications import run_replications, single_run
-from workforce_sim.scenario import load_scenario
+from workforce_sim.analysis.measures import permanence_at_target
+from workforce_sim.experiments.replications import run_replications, single_run
+from workforce_sim.scenario.loading import load_scenario
 
 from .conftest import SCENARIOS, tiny
 
@@ -222,7 +222,7 @@ def test_leavers_carry_reasons_in_the_given_shares():
 def test_interval_half_width_shrinks_like_one_over_root_n():
     import numpy as np
 
-    from workforce_sim.calibration import interval_by_replications, replications_for
+    from workforce_sim.analysis.calibration import interval_by_replications, replications_for
 
     values = np.random.default_rng(0).normal(0.6, 0.05, 4000)
     w = interval_by_replications(values, counts=[200, 3200]).set_index("replications")["half_width"]

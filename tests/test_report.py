@@ -19,11 +19,11 @@ import pandas as pd
 import pytest
 
 from workforce_sim import __version__
-from workforce_sim.cli import main
-from workforce_sim.metrics import nearest_date, permanent_share
-from workforce_sim.report import DEFAULT_NOTEBOOK, REQUIRED_FILES
-from workforce_sim.runfolder import list_runs
-from workforce_sim.scenario import load_scenario, resolved_yaml
+from workforce_sim.analysis.measures import nearest_date, permanent_share
+from workforce_sim.cli.main import main
+from workforce_sim.reporting.notebook import DEFAULT_NOTEBOOK, REQUIRED_FILES
+from workforce_sim.reporting.runs import list_runs
+from workforce_sim.scenario.loading import load_scenario, resolved_yaml
 
 from .conftest import ROOT, tiny
 
@@ -236,7 +236,7 @@ def test_compare_writes_a_paired_comparison_and_lists_it(tmp_path, capsys):
 
 
 def test_the_report_notebook_is_committed_without_outputs():
-    nb = nbformat.read(str(ROOT / "notebooks" / "report.ipynb"), as_version=4)
+    nb = nbformat.read(str(DEFAULT_NOTEBOOK), as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code)
     tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]

@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from workforce_sim import progress, runfolder
-from workforce_sim.runfolder import RunFolder, list_runs, previous_complete, write_index
+from workforce_sim import progress
+from workforce_sim.reporting import runs as runfolder
+from workforce_sim.reporting.runs import RunFolder, list_runs, previous_complete, write_index
 
 
 def _run(outputs, scenario, run_id, name=None, status="complete", **extra):
@@ -118,7 +119,7 @@ def _kernel(folder, python):
 def test_report_kernel_is_workforce_sim_only_when_it_runs_this_python(tmp_path, monkeypatch):
     import sys
 
-    from workforce_sim.report import kernel_name
+    from workforce_sim.reporting.notebook import kernel_name
 
     other, same = tmp_path / "other", tmp_path / "same"
     _kernel(other, "/some/other/env/bin/python")

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from workforce_sim.errors import InputError
-from workforce_sim.scenario import load_scenario, resolved_yaml
+from workforce_sim.scenario.loading import load_scenario, resolved_yaml
+from workforce_sim.scenario.uncertain import Uniform, sample_parameters, uncertain_paths
 from workforce_sim.streams import Streams
-from workforce_sim.uncertainty import Uniform, sample_parameters, uncertain_paths
 
 from .conftest import SCENARIOS, tiny
 

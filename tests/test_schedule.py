@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from workforce_sim.cli import main
+from workforce_sim.cli.main import main
 from workforce_sim.errors import InputError
-from workforce_sim.runfolder import list_runs
-from workforce_sim.schedule import load_manifest
+from workforce_sim.reporting.runs import list_runs
+from workforce_sim.reporting.schedule import load_manifest
 
 from .conftest import ROOT
 from .test_report import notebook_with, write_tiny

@@ -6,8 +6,8 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workforce_sim.hazard import BandedHazard
-from workforce_sim.replications import single_run
+from workforce_sim.experiments.replications import single_run
+from workforce_sim.model.hazard import BandedHazard
 
 from .conftest import tiny
 
@@ -57,8 +57,8 @@ def test_snapshot_counts_posts_added_after_the_first_snapshot_in_their_own_rows(
 def test_tables_stacked_in_batches_equal_tables_stacked_by_replication():
     import pandas as pd
 
-    from workforce_sim.replications import STACKED_TABLES, combine, combine_batches, stack
-    from workforce_sim.scenario import load_scenario
+    from workforce_sim.experiments.replications import STACKED_TABLES, combine, combine_batches, stack
+    from workforce_sim.scenario.loading import load_scenario
 
     from .conftest import SCENARIOS
 
@@ -96,7 +96,7 @@ def _scan(desks):
 @given(ops=st.lists(st.tuples(st.integers(0, 7), st.sampled_from(["load+", "load-", "cap+", "cap-", "empty", "staff", "add"]),
                               st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 4.0])), max_size=120))
 def test_desk_heap_finds_the_desk_a_scan_finds(ops):
-    from workforce_sim.allocation import Desk, DeskHeap
+    from workforce_sim.model.allocation import Desk, DeskHeap
 
     def desk(i):
         return Desk(team=None, base_cap=16.0, holders=["h"], load=float(i % 3), cap=16.0)
@@ -131,8 +131,8 @@ def test_desk_heap_finds_the_desk_a_scan_finds(ops):
 def test_allocation_index_gives_the_same_run_as_the_scan(monkeypatch):
     import pandas as pd
 
-    import workforce_sim.allocation as allocation
-    from workforce_sim.scenario import load_scenario
+    import workforce_sim.model.allocation as allocation
+    from workforce_sim.scenario.loading import load_scenario
 
     from .conftest import SCENARIOS
 
@@ -148,7 +148,7 @@ def test_allocation_index_gives_the_same_run_as_the_scan(monkeypatch):
 def test_a_released_model_refuses_to_tabulate_and_its_results_stand():
     import pytest
 
-    from workforce_sim.model import WorkforceModel
+    from workforce_sim.model.workforce import WorkforceModel
     from workforce_sim.streams import Streams
 
     sc = tiny()
@@ -166,8 +166,8 @@ def test_a_released_model_refuses_to_tabulate_and_its_results_stand():
 def test_permanent_share_in_blocks_of_replications_equals_one_grouping(monkeypatch):
     import pandas as pd
 
-    from workforce_sim import metrics
-    from workforce_sim.replications import run_replications
+    from workforce_sim.analysis import measures as metrics
+    from workforce_sim.experiments.replications import run_replications
 
     res = run_replications(tiny(), 7, seed=3, workers=1)
     for groups in (None, ["social_work_teams"]):

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from workforce_sim.cli import main
-from workforce_sim.sweep import parse_grid, run_sweep
+from workforce_sim.analysis.sweep import tabulate
+from workforce_sim.cli.main import main
+from workforce_sim.experiments.sweep import parse_grid, run_sweep
 
 from .conftest import SCENARIOS, tiny
 
@@ -36,8 +37,8 @@ def test_grid_values_are_read_like_set_values():
 def test_common_random_numbers_cut_the_variance_of_differences(tmp_path):
     path = tiny_file(tmp_path)
     axes = parse_grid([f"{SUPP}=0,4000"])
-    crn = run_sweep(path, axes, replications=30, seed=7)
-    ind = run_sweep(path, axes, replications=30, seed=7, common_random_numbers=False)
+    crn = tabulate(run_sweep(path, axes, replications=30, seed=7))
+    ind = tabulate(run_sweep(path, axes, replications=30, seed=7, common_random_numbers=False))
 
     def diffs(sweep, col):
         r = sweep.tables["replications"].pivot(index="replication", columns="point", values=col)
@@ -56,7 +57,7 @@ def test_common_random_numbers_cut_the_variance_of_differences(tmp_path):
 
 def test_points_that_differ_only_in_a_cost_rate_share_the_workforce_path(tmp_path):
     path = tiny_file(tmp_path)
-    sweep = run_sweep(path, parse_grid([f"{SUPP}=2000", "finance.on_cost_rate=0.2,0.3"]), replications=4, seed=3)
+    sweep = tabulate(run_sweep(path, parse_grid([f"{SUPP}=2000", "finance.on_cost_rate=0.2,0.3"]), replications=4, seed=3))
     a, b = sweep.results
     pd.testing.assert_frame_equal(a.snapshots, b.snapshots)        # common random numbers: the same workforce path
     ca, cb = (r.costs.groupby("component")["cost_gbp"].sum() for r in (a, b))
@@ -138,5 +139,5 @@ def test_baseline_is_found_beside_the_file_that_names_it(tmp_path):
     # a scenario elsewhere that extends the investment scenario still finds slough_2014_baseline.yaml
     path = tmp_path / "child.yaml"
     path.write_text(f"extends: {INVESTMENT}\nname: child\n")
-    sweep = run_sweep(path, parse_grid([f"{SUPP}=0"]), replications=1, seed=1)
+    sweep = tabulate(run_sweep(path, parse_grid([f"{SUPP}=0"]), replications=1, seed=1))
     assert sweep.baseline is not None and sweep.baseline.scenario.name == "slough_2014_baseline"

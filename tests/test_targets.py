@@ -10,9 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workforce_sim import compare, history, staffing, targets
-from workforce_sim.metrics import nearest_date, permanent_share
-from workforce_sim.replications import run_replications
+from workforce_sim.analysis import compare, staffing, targets
+from workforce_sim.analysis.measures import nearest_date, permanent_share
+from workforce_sim.experiments.replications import run_replications
+from workforce_sim.reporting import compare as compare_text
+from workforce_sim.reporting import history
 
 from .conftest import tiny
 
@@ -109,7 +111,7 @@ def test_lower_is_better_targets_use_at_most():
 
 
 def test_case_targets_need_cases_in_the_scenario_and_match_the_case_metrics():
-    from workforce_sim.case_metrics import caseloads, monthly_measures
+    from workforce_sim.analysis.cases import caseloads, monthly_measures
 
     from .test_cases import PATHWAY
 
@@ -202,7 +204,7 @@ def test_comparison_differences_are_paired_by_replication_and_monotone():
     assert row["diff_high"] < 0 and row["p_better"] == 0.0
     turnover = cmp.table[(cmp.table["key"] == "permanent_turnover") & (cmp.table["scenario"] == "tiny_high")].iloc[0]
     assert turnover["diff_low"] > 0
-    text = compare.text_table(cmp, 8, 11)
+    text = compare_text.text_table(cmp, 8, 11)
     assert "Permanent social work staff" in text and "tiny_high" in text
 
 
@@ -254,7 +256,7 @@ def test_scorecard_invariants_for_any_parameters(hazard, applicants, threshold):
 
 
 def test_spend_within_profile_is_the_paired_cost_above_the_baseline():
-    from workforce_sim import finance_summary
+    from workforce_sim.analysis import finance as finance_summary
 
     base = tiny(name="base")
     more = tiny(name="more", teams=[{"type": "team", "count": 5}],

@@ -1,0 +1,1 @@
+"""Measures derived from results: workforce, cases, finance, targets, comparisons, checks."""

@@ -1,0 +1,103 @@
+"""A sweep's tables: per point, the permanent share at the target date (median,
+90% interval, probability of reaching the target), total and agency cost over
+the run, the net cost against the first point and the cost per percentage
+point of permanence gained; costs by financial year; spend against the
+investment profile; per replication; and what the columns mean."""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from workforce_sim.analysis.finance import cost_by_replication, costs_by_year, investment_comparison
+from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, share_by_replication
+from workforce_sim.experiments.sweep import Axis, SweepResult
+
+
+def tabulate(sweep: SweepResult) -> SweepResult:
+    """Fill ``sweep.tables`` (see ``sweep_tables``) and return the sweep."""
+    sweep.tables = sweep_tables(sweep)
+    return sweep
+
+
+def _q(x: pd.Series, q: float) -> float:
+    x = x.dropna()
+    return float(x.quantile(q)) if len(x) else float("nan")
+
+
+def sweep_tables(sweep: SweepResult) -> dict[str, pd.DataFrame]:
+    """The sweep's tables: points, costs by year, investment, replications, about."""
+    target = sweep.scenario.targets.permanent_share
+    per_rep, by_year, invest, rows = [], [], [], []
+    first_share = first_cost = None
+    snapshot_date = None
+    for i, (p, res) in enumerate(zip(sweep.points, sweep.results)):
+        share, snapshot_date = share_by_replication(res)
+        total = cost_by_replication(res)
+        agency = cost_by_replication(res, "agency")
+        if i == 0:
+            first_share, first_cost = share, total
+        d_cost = total - first_cost
+        d_pp = 100 * (share - first_share)
+        row = {"point": i, "label": p.label, **{a.key: _cell(p.settings[a.key], a) for a in sweep.axes}}
+        row.update({
+            "permanent_share_median_pct": 100 * float(share.median()),
+            "permanent_share_p5_pct": 100 * _q(share, LOW_Q),
+            "permanent_share_p95_pct": 100 * _q(share, HIGH_Q),
+            "p_permanent_share_ge_target": float((share >= target - 1e-12).mean()),
+            "total_cost_gbp": float(total.mean()),
+            "total_cost_p5_gbp": _q(total, LOW_Q),
+            "total_cost_p95_gbp": _q(total, HIGH_Q),
+            "agency_cost_gbp": float(agency.mean()),
+            "net_cost_vs_first_gbp": float(d_cost.mean()),
+            "net_cost_vs_first_p5_gbp": _q(d_cost, LOW_Q),
+            "net_cost_vs_first_p95_gbp": _q(d_cost, HIGH_Q),
+            "permanent_share_change_vs_first_pp": float(d_pp.mean()),
+        })
+        gain = row["permanent_share_change_vs_first_pp"]
+        row["cost_per_pp_gbp"] = row["net_cost_vs_first_gbp"] / gain if i > 0 and abs(gain) > 1e-9 else float("nan")
+        rows.append(row)
+        per_rep.append(pd.DataFrame({"point": i, "label": p.label, "replication": share.index,
+                                     "permanent_share_pct": 100 * share.to_numpy(), "total_cost_gbp": total.to_numpy(),
+                                     "agency_cost_gbp": agency.to_numpy()}))
+        by_year.append(costs_by_year(res).assign(point=i, label=p.label))
+        if sweep.baseline is not None or res.scenario.finance.investment.gbp_by_financial_year:
+            invest.append(investment_comparison(res, sweep.baseline).assign(point=i, label=p.label))
+    front = ["point", "label"]
+    tables = {
+        "points": pd.DataFrame(rows),
+        "costs_by_year": _front(pd.concat(by_year, ignore_index=True), front),
+        "replications": pd.concat(per_rep, ignore_index=True),
+    }
+    if invest:
+        tables["investment"] = _front(pd.concat(invest, ignore_index=True), front)
+    sc = sweep.scenario
+    about = {
+        "scenario": sc.name,
+        "council": sc.council,
+        "grid": "; ".join(f"{a.key} = {', '.join(a.texts)}" for a in sweep.axes),
+        "replications per point": sweep.replications,
+        "seed": sweep.seed,
+        "common random numbers": "yes: every point runs the same seeds" if sweep.common_random_numbers else "no: independent seeds per point",
+        "permanent share": f"permanent FTE / (permanent + agency FTE) at {snapshot_date.date().isoformat() if snapshot_date is not None else ''} "
+                           f"(target {target:.0%} by {sc.targets.permanent_share_date.isoformat()})",
+        "costs": f"GBP, from {sc.start_date.isoformat()} to the last month start before {sc.end_date.isoformat()}; "
+                 "mean over replications unless the column says p5/p95 (90% interval)",
+        "net cost vs first point": "mean of paired differences per replication against point 0",
+        "cost per pp": "net cost vs first point / change in permanent share (percentage points)",
+        "investment": ("additional cost over the baseline scenario " + str(sc.finance.investment.baseline)) if sweep.baseline is not None
+                      else "total cost against the investment profile",
+    }
+    tables["about"] = pd.DataFrame({"item": list(about), "value": [str(v) for v in about.values()]})
+    return tables
+
+
+def _cell(value: Any, axis: Axis) -> Any:
+    """A grid value as a table cell: numbers when every value of the axis is a number, else the text given."""
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in axis.values):
+        return value
+    return axis.texts[axis.values.index(value)]
+
+
+def _front(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    return df[cols + [c for c in df.columns if c not in cols]]

@@ -1,0 +1,120 @@
+"""Command line: ``wfsim`` (also ``python -m workforce_sim``).
+
+Exit codes: 0 success; 2 bad input (one line naming the file and key, no
+traceback); 1 a failure inside a run.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Optional
+
+from workforce_sim import __version__
+from workforce_sim.cli import report as cli_report
+from workforce_sim.cli import sweep as cli_sweep
+from workforce_sim.cli.common import add_run_options, run_model, write_atomically
+from workforce_sim.errors import InputError, RunError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        raise InputError(message, file="command line")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="wfsim", description="Workforce simulation for children's social care.")
+    parser.add_argument("--version", action="version", version=f"workforce_sim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    v = sub.add_parser("validate", help="resolve and check a scenario; print it as resolved")
+    v.add_argument("scenario")
+    v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    r = sub.add_parser("run", help="simulate and print the permanent share against the target")
+    add_run_options(r)
+    cli_report.add_parser(sub)
+    cli_sweep.add_parser(sub)
+    return parser
+
+
+def _prepare_out(out: Path, names: list[str]) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder", file="--out", key=str(out))
+    if out.exists():
+        clash = [n for n in names if (out / n).exists()]
+        if clash:
+            raise InputError(f"would overwrite {clash[0]} in {out}; choose a new folder", file="--out")
+
+
+def _write_out(out: Path, tables) -> None:
+    """Write tables into a temporary folder beside ``out``, then move them in."""
+    from workforce_sim.reporting.tables import write_tables
+
+    write_atomically(out, lambda folder: write_tables(tables, folder))
+
+
+def cmd_validate(args) -> int:
+    from workforce_sim.scenario.loading import load_scenario, resolved_yaml
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    print(resolved_yaml(scenario), end="")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from workforce_sim.experiments.replications import run_replications
+    from workforce_sim.reporting.tables import result_tables
+    from workforce_sim.reporting.text import headline, text_table, to_json
+    from workforce_sim.scenario.loading import load_scenario
+
+    if args.scheduler is not None and args.executor != "dask":
+        raise InputError("only with --executor dask", file="--scheduler")
+    scenario = load_scenario(args.scenario, args.overrides)
+    names = ["snapshots", "flows", "parameters", "costs", "pay_levels", "failures"] + (["case_monthly", "case_snapshots"] if scenario.demand is not None else [])
+    table_names = [f"{n}.{ext}" for n in names for ext in ("csv", "parquet")]
+    if args.out is not None:
+        _prepare_out(args.out, table_names)
+    results = run_model(
+        lambda update: run_replications(scenario, args.replications, args.seed, args.workers,
+                                        keep_events=args.keep_events, progress=update, executor=args.executor,
+                                        scheduler=args.scheduler, continue_on_error=args.continue_on_error),
+        args.replications, not args.no_progress)
+    h = headline(results)
+    if results.failures:
+        h["failures"] = [{"replication": f.replication, "seed": f.seed, "error": f.error, "where": f.where}
+                         for f in results.failures]
+    print(to_json(h) if args.json else text_table(h))
+    for f in results.failures:
+        print(f"wfsim: {f.describe()}", file=sys.stderr)
+    if results.failures:
+        print(f"wfsim: {len(results.failures)} of {args.replications} replications failed; "
+              f"results are from the other {results.replications}", file=sys.stderr)
+    if args.out is not None:
+        _write_out(args.out, result_tables(results))
+        if not args.json:
+            print(f"\ntables written to {args.out}")
+    return 0
+
+
+COMMANDS = {"validate": cmd_validate, "run": cmd_run, "sweep": cli_sweep.run}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command in cli_report.COMMANDS:
+            return cli_report.run(args)
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        print(f"wfsim: error: {exc.one_line()}", file=sys.stderr)
+        return 2
+    except RunError as exc:
+        print(f"wfsim: run failed: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("wfsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

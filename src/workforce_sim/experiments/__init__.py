@@ -1,0 +1,1 @@
+"""Running the model: replications, executors, parameter sweeps."""

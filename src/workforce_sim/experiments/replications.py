@@ -1,0 +1,284 @@
+"""Replications: one SeedSequence per replication, run by an executor.
+
+Seeds cross process boundaries, never generators: a replication is fully
+determined by (scenario, seed, replication index), so results are identical
+whatever the executor (serial, local processes, Dask) or the number of
+workers. A replication that raises is recorded with its seed and index; the
+run then fails, or with ``continue_on_error`` keeps the others' results and
+lists the failures.
+"""
+from __future__ import annotations
+
+import gc
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Optional
+
+import pandas as pd
+
+from workforce_sim.errors import RunError
+from workforce_sim.experiments.executors import EXECUTORS, check_executor, default_workers, map_tasks
+from workforce_sim.finance.costs import workforce_costs
+from workforce_sim.model.frames import narrow
+from workforce_sim.model.workforce import ReplicationResult, WorkforceModel
+from workforce_sim.scenario.schema import Scenario
+from workforce_sim.scenario.uncertain import sample_parameters
+from workforce_sim.streams import Streams
+
+__all__ = [
+    "EXECUTORS", "Batch", "ReplicationFailure", "ReplicationsFailed", "Results", "combine", "combine_batches", "default_workers",
+    "run_batch", "run_replications", "single_run", "stack",
+]
+
+# snapshot columns repeated on every row of a replication: stored as categoricals
+_CATEGORICAL_SNAPSHOT_COLUMNS = ("team", "team_type", "group")
+
+
+def single_run(scenario: Scenario, seed: int, replication: int = 0, keep_events: bool = False) -> ReplicationResult:
+    """Run one replication: draw uncertain parameters, build the model, run it, tabulate it.
+
+    Python's cyclic garbage collector is paused for the replication (a run
+    allocates tens of thousands of objects that live to its end, which it
+    would traverse again and again), then run once on the youngest
+    generation, where all of them still are: the finished model, its cycles
+    included, is freed at once instead of being promoted to older
+    generations and held there, which grew a worker by about 150 MB.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _single_run(scenario, seed, replication, keep_events)
+    finally:
+        if collecting:
+            gc.enable()
+            gc.collect(0)
+
+
+def _single_run(scenario: Scenario, seed: int, replication: int, keep_events: bool) -> ReplicationResult:
+    streams = Streams(seed, replication)
+    resolved, drawn = sample_parameters(scenario, lambda path: streams["param:" + path])
+    model = WorkforceModel(resolved, streams, keep_events=keep_events).run()
+    result = model.tables(replication, seed, drawn)
+    fin = workforce_costs(resolved, result.spells, streams)
+    fin.costs.insert(0, "replication", replication)
+    fin.levels.insert(0, "replication", replication)
+    result.costs, result.levels = fin.costs, fin.levels
+    model.release()
+    for name in ("flows", "costs", "levels", "case_monthly", "events", "workers", "cases"):
+        table = getattr(result, name)
+        if table is not None:
+            narrow(table)
+    return compact(result)
+
+
+def compact(result: ReplicationResult) -> ReplicationResult:
+    """Store the snapshot's repeated team labels as categoricals (about half the memory)."""
+    snap = result.snapshots
+    cols = [c for c in _CATEGORICAL_SNAPSHOT_COLUMNS if c in snap.columns and not isinstance(snap[c].dtype, pd.CategoricalDtype)]
+    if cols:
+        result.snapshots = snap.astype({c: "category" for c in cols})
+    return result
+
+
+@dataclass(frozen=True)
+class ReplicationFailure:
+    """A replication that raised: enough to rerun it alone."""
+
+    replication: int
+    seed: int
+    error: str
+    where: str = ""
+    traceback: str = ""
+
+    def describe(self) -> str:
+        at = f" at {self.where}" if self.where else ""
+        return f"replication {self.replication} (seed {self.seed}) failed: {self.error}{at}"
+
+
+class ReplicationsFailed(RunError):
+    """One or more replications raised (exit code 1)."""
+
+    def __init__(self, failures: list[ReplicationFailure], total: int):
+        self.failures = sorted(failures, key=lambda f: f.replication)
+        first = self.failures[0].describe()
+        more = f" (and {len(self.failures) - 1} more of {total})" if len(self.failures) > 1 else ""
+        super().__init__(first + more)
+
+
+def _failure(exc: BaseException, seed: int, replication: int) -> ReplicationFailure:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"{frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
+    text = " ".join(str(exc).split())
+    return ReplicationFailure(
+        replication=replication, seed=seed, error=f"{type(exc).__name__}: {text}" if text else type(exc).__name__,
+        where=where, traceback="".join(traceback.format_exception(exc)),
+    )
+
+
+# the tables of a replication that are stacked across replications, in ``Results`` order
+STACKED_TABLES = ("snapshots", "flows", "events", "workers", "costs", "levels", "case_monthly", "case_snapshots", "cases")
+
+
+@dataclass
+class Batch:
+    """What a task returns: its replications' tables already stacked, and its failures.
+
+    Stacking in the worker means the collecting process receives a few large
+    tables per task instead of several small ones per replication: less to
+    unpickle and concatenate, and less memory held in many small pieces.
+    """
+
+    replications: list[int]                 # the replications that ran, ascending
+    tables: dict[str, pd.DataFrame]         # name -> stacked table (tables a replication lacks are left out)
+    parameters: list[dict]                  # drawn parameters, one dict per replication (with "replication")
+    failures: list[ReplicationFailure] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.replications) + len(self.failures)
+
+
+def stack(results: Iterable[ReplicationResult], failures: Iterable[ReplicationFailure] = ()) -> Batch:
+    """Stack replications' tables in replication order."""
+    results = sorted(results, key=lambda r: r.replication)
+    tables = {}
+    for name in STACKED_TABLES:
+        parts = [getattr(r, name) for r in results if getattr(r, name) is not None]
+        if parts:
+            tables[name] = _concat(parts)
+    return Batch(
+        replications=[r.replication for r in results],
+        tables=tables,
+        parameters=[{"replication": r.replication, **r.parameters} for r in results],
+        failures=list(failures),
+    )
+
+
+def run_batch(scenario: Scenario, seed: int, replications: list[int], keep_events: bool = False) -> Batch:
+    """Run several replications and stack their tables; one that raises becomes a ``ReplicationFailure``."""
+    results: list[ReplicationResult] = []
+    failures: list[ReplicationFailure] = []
+    for r in replications:
+        try:
+            results.append(single_run(scenario, seed, r, keep_events))
+        except Exception as exc:  # recorded with its seed and index, never lost
+            failures.append(_failure(exc, seed, r))
+    return stack(results, failures)
+
+
+@dataclass
+class Results:
+    """All replications of one scenario, as tidy tables."""
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    snapshots: pd.DataFrame
+    flows: pd.DataFrame
+    parameters: pd.DataFrame
+    events: Optional[pd.DataFrame] = None
+    workers: Optional[pd.DataFrame] = None
+    extra: dict = field(default_factory=dict)
+    costs: Optional[pd.DataFrame] = None    # by replication, month and component (finance.COMPONENTS), GBP
+    levels: Optional[pd.DataFrame] = None   # permanent FTE by replication, month, role and pay level
+    case_monthly: Optional[pd.DataFrame] = None      # with demand: service-wide monthly case stocks and flows
+    case_snapshots: Optional[pd.DataFrame] = None    # with demand: monthly caseloads per team and role
+    cases: Optional[pd.DataFrame] = None             # with demand and keep_events: one row per child
+    failures: list[ReplicationFailure] = field(default_factory=list)
+
+
+def _batches(n: int, workers: int, executor: str) -> list[list[int]]:
+    """Replication indices per task: one each when serial; else about 16 tasks per worker, of 1 to 10.
+
+    Small tasks keep the workers evenly busy to the end (the last task is short);
+    batching amortises the cost of a task (sending it, returning its tables).
+    """
+    size = 1 if executor == "serial" or workers == 1 else max(1, min(10, n // (workers * 16)))
+    return [list(range(i, min(n, i + size))) for i in range(0, n, size)]
+
+
+def run_replications(
+    scenario: Scenario,
+    replications: int = 20,
+    seed: int = 2014,
+    workers: int | None = 1,
+    keep_events: bool = False,
+    progress: Optional[Callable[[int], None]] = None,
+    executor: str = "processes",
+    scheduler: Optional[str] = None,
+    continue_on_error: bool = False,
+) -> Results:
+    """Run ``replications`` replications with seeds (seed, 0..n-1).
+
+    ``executor`` is ``processes`` (a local pool of ``workers`` processes; one
+    worker runs in this process), ``serial`` or ``dask`` (``scheduler`` is a
+    Dask scheduler address; none starts a LocalCluster of ``workers``).
+    A replication that raises stops the run with ``ReplicationsFailed``; with
+    ``continue_on_error`` the others' results are kept and the failures listed
+    in ``Results.failures`` (the run still fails if every replication failed).
+    """
+    if replications < 1:
+        raise ValueError("replications must be >= 1")
+    check_executor(executor)
+    workers = default_workers() if workers is None or workers < 1 else workers
+    tasks = [(seed, batch, keep_events) for batch in _batches(replications, workers, executor)]
+    batches: list[Batch] = []
+    failures: list[ReplicationFailure] = []
+    outcomes = map_tasks(run_batch, scenario, tasks, executor=executor, workers=workers, scheduler=scheduler)
+    try:
+        for batch in outcomes:
+            if batch.failures:
+                failures.extend(batch.failures)
+                if not continue_on_error:
+                    raise ReplicationsFailed(failures, replications)
+            if batch.replications:
+                batches.append(batch)
+            if progress:
+                progress(batch.size)
+    finally:
+        close = getattr(outcomes, "close", None)
+        if close is not None:
+            close()
+    if not batches:
+        raise ReplicationsFailed(failures, replications)
+    out = combine_batches(scenario, seed, batches)
+    out.failures = sorted(failures, key=lambda f: f.replication)
+    return out
+
+
+def combine(scenario: Scenario, seed: int, results: Iterable[ReplicationResult]) -> Results:
+    """Stack replications' records, in replication order."""
+    return combine_batches(scenario, seed, [stack(results)])
+
+
+def combine_batches(scenario: Scenario, seed: int, batches: list[Batch]) -> Results:
+    """Stack batches' tables, in replication order.
+
+    Each table is concatenated in turn and the batches' parts of it released
+    at once, so the peak is about the stacked tables plus the largest one's
+    parts, not twice everything.
+    """
+    batches = sorted((b for b in batches if b.replications), key=lambda b: b.replications[0])
+    stacked: dict[str, Optional[pd.DataFrame]] = {}
+    for name in STACKED_TABLES:
+        parts = [b.tables.pop(name) for b in batches if name in b.tables]
+        stacked[name] = _concat(parts)
+        del parts
+    return Results(
+        scenario=scenario,
+        seed=seed,
+        replications=sum(len(b.replications) for b in batches),
+        parameters=pd.DataFrame([p for b in batches for p in b.parameters]),
+        **stacked,
+    )
+
+
+def _concat(frames: list[pd.DataFrame]) -> Optional[pd.DataFrame]:
+    if not frames:
+        return None
+    if len(frames) == 1:  # as concat would give, without the copy
+        f = frames[0]
+        plain = isinstance(f.index, pd.RangeIndex) and f.index.start == 0 and f.index.step == 1
+        return f if plain else f.reset_index(drop=True)
+    return pd.concat(frames, ignore_index=True)

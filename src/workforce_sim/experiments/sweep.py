@@ -1,0 +1,150 @@
+"""Parameter sweeps: every point of a grid run with the same seeds.
+
+Common random numbers: each grid point runs replications 0..n-1 with the same
+seed, so each random element draws the same numbers at every point and the
+differences between points are paired per replication. ``analysis.sweep``
+turns a sweep's results into its tables.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pandas as pd
+
+from workforce_sim.errors import InputError
+from workforce_sim.experiments.replications import Results, run_replications
+from workforce_sim.scenario.loading import defining_file, load_scenario, parse_set
+from workforce_sim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One ``--grid key=v1,v2,...``: a scenario key and the values it takes."""
+
+    key: str
+    values: tuple[Any, ...]
+    texts: tuple[str, ...]
+
+
+@dataclass
+class Point:
+    label: str
+    settings: dict[str, Any]
+    overrides: list[str]
+    scenario: Scenario
+
+
+@dataclass
+class SweepResult:
+    scenario: Scenario
+    axes: list[Axis]
+    points: list[Point]
+    results: list[Results]
+    baseline: Optional[Results]
+    seed: int
+    replications: int
+    common_random_numbers: bool
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # filled by analysis.sweep.tabulate
+
+
+def _split_values(raw: str) -> list[str]:
+    """Split at commas outside brackets and quotes, so a value may be ``[0.1, 0.2]``."""
+    out, depth, quote, cur = [], 0, "", []
+    for ch in raw:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append("".join(cur).strip())
+            cur = []
+            continue
+        cur.append(ch)
+    out.append("".join(cur).strip())
+    return out
+
+
+def parse_grid(items: list[str]) -> list[Axis]:
+    """Parse ``--grid`` options; values are read like ``--set`` values (YAML)."""
+    axes: list[Axis] = []
+    for item in items:
+        if "=" not in item:
+            raise InputError(f"expected key=value1,value2,..., got {item!r}", file="--grid")
+        key, _, raw = item.partition("=")
+        key = key.strip()
+        texts = _split_values(raw)
+        if any(not t for t in texts):
+            raise InputError(f"empty value in {raw!r}", file="--grid", key=key or None)
+        values = []
+        for text in texts:
+            try:
+                parts, value = parse_set(f"{key}={text}")
+            except InputError as exc:
+                raise InputError(exc.message, file="--grid", key=exc.key or key or None) from None
+            values.append(value)
+        key = ".".join(parts)
+        if any(a.key == key for a in axes):
+            raise InputError("key given in two --grid options", file="--grid", key=key)
+        if len(set(map(repr, values))) != len(values):
+            raise InputError(f"a value is given twice in {raw!r}", file="--grid", key=key)
+        axes.append(Axis(key, tuple(values), tuple(texts)))
+    if not axes:
+        raise InputError("give at least one --grid key=v1,v2,...", file="--grid")
+    return axes
+
+
+def grid_points(path: str | Path, axes: list[Axis], overrides: list[str] = ()) -> list[Point]:
+    """Every combination of the axes' values, each resolved and validated before anything runs."""
+    load_scenario(path, list(overrides))      # the scenario itself is good: later errors come from the grid
+    points = []
+    for combo in itertools.product(*[range(len(a.values)) for a in axes]):
+        settings = {a.key: a.values[i] for a, i in zip(axes, combo)}
+        grid_sets = [f"{a.key}={a.texts[i]}" for a, i in zip(axes, combo)]
+        try:
+            sc = load_scenario(path, [*overrides, *grid_sets])
+        except InputError as exc:
+            raise InputError(exc.message, file="--grid", key=exc.key) from None
+        label = ", ".join(f"{a.key.rsplit('.', 1)[-1]}={a.texts[i]}" for a, i in zip(axes, combo))
+        points.append(Point(label, settings, [*overrides, *grid_sets], sc))
+    return points
+
+
+def baseline_scenario(path: str | Path, scenario: Scenario, overrides: list[str] = ()) -> Optional[Scenario]:
+    """The scenario named by ``finance.investment.baseline`` (relative to the file that names it), or None."""
+    name = scenario.finance.investment.baseline
+    if not name:
+        return None
+    owner = defining_file(path, "finance.investment.baseline")
+    target = owner.parent / name
+    if not target.exists():
+        raise InputError(f"baseline scenario not found: {name}", file=str(owner), key="finance.investment.baseline")
+    return load_scenario(target, list(overrides))
+
+
+def run_sweep(
+    path: str | Path,
+    axes: list[Axis],
+    overrides: list[str] = (),
+    replications: int = 20,
+    seed: int = 2014,
+    workers: Optional[int] = 1,
+    common_random_numbers: bool = True,
+    progress: Optional[Callable[[int], None]] = None,
+) -> SweepResult:
+    """Run every grid point (and the investment baseline, if the scenario names one)."""
+    points = grid_points(path, axes, list(overrides))
+    base_sc = baseline_scenario(path, points[0].scenario, list(overrides))
+    results = []
+    for i, p in enumerate(points):
+        s = seed if common_random_numbers else seed + 1 + i
+        results.append(run_replications(p.scenario, replications, s, workers, progress=progress))
+    baseline = run_replications(base_sc, replications, seed, workers, progress=progress) if base_sc is not None else None
+    return SweepResult(points[0].scenario, axes, points, results, baseline, seed, replications, common_random_numbers)

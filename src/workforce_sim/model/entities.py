@@ -1,0 +1,64 @@
+"""The model's entities: teams, posts and workers (state, not behaviour)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from workforce_sim.calendar import DAYS_PER_YEAR
+
+
+@dataclass(slots=True, eq=False)
+class Team:
+    idx: int
+    name: str
+    type: str
+    group: str
+    opened_day: float = 0.0
+
+
+@dataclass(slots=True, eq=False)
+class Worker:
+    idx: int
+    person: int
+    role: int
+    permanent: bool
+    fte: float
+    start_day: float
+    tenure0_years: float
+    route: str
+    post: Post
+    asye_until: float = -1.0
+    budget: float = 0.0
+    spent: float = 0.0
+    token: int = 0
+    active: bool = True
+    end_day: float = -1.0
+    reason: str = ""
+
+    def tenure_years(self, day: float) -> float:
+        return self.tenure0_years + (day - self.start_day) / DAYS_PER_YEAR
+
+    def in_asye(self, day: float) -> bool:
+        return self.asye_until > day
+
+
+@dataclass(slots=True, eq=False)
+class Post:
+    idx: int
+    team: Team
+    role: int
+    fte: float
+    holder: Optional[Worker] = None
+    pending: Optional[object] = None
+    recruiting: bool = False
+    covering: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def has_permanent(self) -> bool:
+        return self.holder is not None and self.holder.permanent
+
+    @property
+    def open_for_permanent(self) -> bool:
+        """No permanent holder and no permanent hire on the way."""
+        return self.pending is None and (self.holder is None or not self.holder.permanent)

@@ -1,0 +1,68 @@
+"""Comparisons of scenarios for a terminal and as an HTML page (see ``analysis.compare``)."""
+from __future__ import annotations
+
+import html
+import math
+
+from workforce_sim.analysis import targets
+from workforce_sim.analysis.compare import Comparison
+from workforce_sim.reporting.html import STYLE
+
+
+def _pct(p: float) -> str:
+    return "n/a" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{100 * p:.0f}%"
+
+
+def text_table(cmp: Comparison, replications: int, seed: int) -> str:
+    """The comparison for a terminal."""
+    fv, fc = targets.format_value, targets.format_change
+    base = cmp.labels[0]
+    width = max(12, *(len(x) for x in cmp.labels))
+    lines = [f"Comparison of {len(cmp.labels)} scenarios, {replications} replications each, seed {seed} "
+             f"(same seeds: differences are paired by replication); baseline {base}", ""]
+    for _key, block in cmp.table.groupby("key", sort=False):
+        first = block.iloc[0]
+        lines.append(f"{first['title']} (target: {first['target_text']}; better when {first['better'] or 'n/a'})")
+        lines.append(f"  {'scenario':<{width}}  {'median':>16}  {'90% interval':>33}  {'P(meet)':>7}  "
+                     f"{'difference vs ' + base + ' (90% interval)':>44}  {'P(better)':>9}")
+        for _, r in block.iterrows():
+            u = r["unit"]
+            interval = f"{fv(r['low'], u)} to {fv(r['high'], u)}"
+            diff = "" if r["scenario"] == base else f"{fc(r['diff_median'], u)} ({fc(r['diff_low'], u)} to {fc(r['diff_high'], u)})"
+            pb = "" if r["scenario"] == base else _pct(r["p_better"])
+            lines.append(f"  {r['scenario']:<{width}}  {fv(r['median'], u):>16}  {interval:>33}  {_pct(r['p_meet']):>7}  {diff:>44}  {pb:>9}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def html_page(cmp: Comparison, replications: int, seed: int, title: str) -> str:
+    """The comparison as a standalone HTML page."""
+    fv, fc = targets.format_value, targets.format_change
+    e = html.escape
+    base = cmp.labels[0]
+    parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>{STYLE}"
+             "<style>body{font-family: system-ui, sans-serif; margin: 2em; max-width: 72em;}</style></head><body>",
+             f"<h1>{e(title)}</h1>",
+             f"<p>{len(cmp.labels)} scenarios, {replications} simulated futures each, with the same random seed ({seed}). "
+             f"Replication <i>r</i> of every scenario shares its chance events, so each difference is taken future by future "
+             f"(paired) against the baseline, <b>{e(base)}</b>: the median difference and the range holding 90% of the "
+             f"paired differences. <i>Chance better</i> is the share of futures in which the scenario does better than the baseline.</p>"]
+    for _key, block in cmp.table.groupby("key", sort=False):
+        first = block.iloc[0]
+        parts.append(f"<h2>{e(first['title'])}</h2><p>Target: {e(str(first['target_text']))}; better when {e(str(first['better'] or 'n/a'))}.</p>")
+        parts.append('<table class="wfsim"><thead><tr><th>Scenario</th><th>Date</th><th>Median</th><th>90% interval</th>'
+                     f"<th>Chance of meeting the target</th><th>Difference vs {e(base)}</th><th>90% interval of the difference</th>"
+                     "<th>Chance better</th></tr></thead><tbody>")
+        for _, r in block.iterrows():
+            u = r["unit"]
+            is_base = r["scenario"] == base
+            parts.append(
+                f"<tr><td>{e(r['scenario'])}</td><td>{e(str(r['snapshot_date']))}</td>"
+                f'<td class="num">{e(fv(r["median"], u))}</td><td class="num">{e(fv(r["low"], u))} to {e(fv(r["high"], u))}</td>'
+                f'<td class="num">{e(_pct(r["p_meet"]))}</td>'
+                f'<td class="num">{"baseline" if is_base else e(fc(r["diff_median"], u))}</td>'
+                f'<td class="num">{"" if is_base else e(fc(r["diff_low"], u)) + " to " + e(fc(r["diff_high"], u))}</td>'
+                f'<td class="num">{"" if is_base else e(_pct(r["p_better"]))}</td></tr>')
+        parts.append("</tbody></table>")
+    parts.append("</body></html>\n")
+    return "".join(parts)

@@ -1,0 +1,173 @@
+"""Uncertain parameters: a number, or a distribution sampled once per replication.
+
+A scenario value written as ``{dist: uniform, low: 0.1, high: 0.2}`` (or the
+range shorthand ``[0.1, 0.2]``) is drawn once at the start of each replication
+from its own random stream, keyed by the parameter's dotted path, so that the
+draw for one parameter does not depend on which other parameters are uncertain.
+"""
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal, Union
+
+import numpy as np
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def support(self) -> tuple[float, float]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def sample(self, rng: np.random.Generator) -> float:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class Uniform(_Dist):
+    """Uniform between ``low`` and ``high``."""
+
+    dist: Literal["uniform"] = "uniform"
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _order(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError("high must be >= low")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.uniform(self.low, self.high))
+
+
+class Triangular(_Dist):
+    """Triangular with ``low`` <= ``mode`` <= ``high``."""
+
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _order(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high) or self.low == self.high:
+            raise ValueError("need low <= mode <= high and low < high")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.triangular(self.low, self.mode, self.high))
+
+
+class Normal(_Dist):
+    """Normal(mean, sd), truncated to [low, high] when given (by resampling)."""
+
+    dist: Literal["normal"]
+    mean: float
+    sd: float = Field(ge=0)
+    low: float = -math.inf
+    high: float = math.inf
+
+    @model_validator(mode="after")
+    def _order(self) -> Normal:
+        if not (self.low <= self.mean <= self.high):
+            raise ValueError("need low <= mean <= high")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
+
+    def sample(self, rng: np.random.Generator) -> float:
+        for _ in range(1000):
+            x = float(rng.normal(self.mean, self.sd))
+            if self.low <= x <= self.high:
+                return x
+        return float(min(max(self.mean, self.low), self.high))
+
+
+Distribution = Annotated[Union[Uniform, Triangular, Normal], Field(discriminator="dist")]
+
+
+def _range_shorthand(value: Any) -> Any:
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return {"dist": "uniform", "low": value[0], "high": value[1]}
+    if isinstance(value, dict) and "dist" not in value and set(value) == {"low", "high"}:
+        return {"dist": "uniform", **value}
+    return value
+
+
+def _bounded(ge: float | None, le: float | None, gt: float | None):
+    def check(value: Any) -> Any:
+        lo, hi = (value, value) if isinstance(value, (int, float)) else value.support()
+        if ge is not None and lo < ge:
+            raise ValueError(f"must be >= {ge} (got {lo})")
+        if gt is not None and lo <= gt:
+            raise ValueError(f"must be > {gt} (got {lo})")
+        if le is not None and hi > le:
+            raise ValueError(f"must be <= {le} (got {hi})")
+        return float(value) if isinstance(value, (int, float)) else value
+
+    return check
+
+
+def Uncertain(ge: float | None = None, le: float | None = None, gt: float | None = None) -> Any:
+    """Type of a parameter that may be a number or a distribution within bounds."""
+    return Annotated[
+        Union[float, Distribution],
+        BeforeValidator(_range_shorthand),
+        AfterValidator(_bounded(ge, le, gt)),
+    ]
+
+
+def _resolve(obj: Any, path: str, draw) -> Any:
+    if isinstance(obj, _Dist):
+        return draw(path, obj)
+    if isinstance(obj, BaseModel):
+        updates = {}
+        for name in type(obj).model_fields:
+            value = getattr(obj, name)
+            new = _resolve(value, f"{path}.{name}" if path else name, draw)
+            if new is not value:
+                updates[name] = new
+        return obj.model_copy(update=updates) if updates else obj
+    if isinstance(obj, list):
+        new_list = [_resolve(v, f"{path}.{i}", draw) for i, v in enumerate(obj)]
+        return new_list if any(a is not b for a, b in zip(new_list, obj)) else obj
+    if isinstance(obj, dict):
+        new_dict = {k: _resolve(v, f"{path}.{k}", draw) for k, v in obj.items()}
+        return new_dict if any(new_dict[k] is not obj[k] for k in obj) else obj
+    return obj
+
+
+def uncertain_paths(obj: Any) -> list[str]:
+    """Dotted paths of every parameter given as a distribution."""
+    found: list[str] = []
+
+    def note(path: str, dist: _Dist) -> _Dist:
+        found.append(path)
+        return dist
+
+    _resolve(obj, "", note)
+    return found
+
+
+def sample_parameters(obj: BaseModel, rng_for) -> tuple[BaseModel, dict[str, float]]:
+    """Replace every distribution in ``obj`` by one draw.
+
+    ``rng_for(path)`` returns the generator for the parameter at ``path``.
+    Returns the resolved object and the drawn values by path.
+    """
+    drawn: dict[str, float] = {}
+
+    def draw(path: str, dist: _Dist) -> float:
+        value = dist.sample(rng_for(path))
+        drawn[path] = value
+        return value
+
+    return _resolve(obj, "", draw), drawn
