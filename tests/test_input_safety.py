@@ -1,0 +1,164 @@
+"""Scenario files the reader cannot trust: numbers that are not finite or absurdly large,
+impossible dates, other encodings, binary or endless files, deep nesting, alias bombs,
+duplicate keys. Each is one line on stderr naming the file (and key or line), exit 2,
+no traceback."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import yaml
+
+from workforce_sim.cli.main import main
+from workforce_sim.scenario.loading import MAX_DEPTH, MAX_FILE_BYTES, decode_text, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "slough_2014_baseline.yaml"
+
+
+def refused(capsys, *argv) -> str:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert code == 2, (code, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+def child(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"extends: {BASELINE}\n{body}", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("value", [".nan", ".NaN", ".inf", "-.inf", "1e308", "-1e12"])
+@pytest.mark.parametrize("key", ["agency.cover_probability", "recruitment.pipeline.offer_to_checks_days",
+                                 "attrition.bands.0.hazard_per_year", "teams.0.count"])
+def test_non_finite_or_huge_numbers_are_refused_through_set(capsys, key, value):
+    line = refused(capsys, "validate", BASELINE, "--set", f"{key}={value}")
+    assert line.startswith(f"wfsim: error: --set: {key}: "), line
+
+
+def test_nan_in_a_file_names_the_file_and_key(capsys, tmp_path):
+    path = child(tmp_path, "agency:\n  cover_probability: .nan\n")
+    line = refused(capsys, "validate", path)
+    assert f"{path}: agency.cover_probability: " in line and "finite" in line
+
+
+def test_nan_inside_a_distribution_is_refused(capsys, tmp_path):
+    path = child(tmp_path, "agency:\n  cover_probability: {dist: uniform, low: .nan, high: 0.5}\n")
+    line = refused(capsys, "validate", path)
+    assert str(path) in line and "agency.cover_probability" in line
+
+
+def test_nan_in_a_mapping_of_numbers_is_refused(capsys, tmp_path):
+    path = child(tmp_path, "attrition:\n  role_multiplier: {social_worker: .nan}\n")
+    assert "attrition.role_multiplier" in refused(capsys, "validate", path)
+
+
+@pytest.mark.parametrize("date, needle", [("2014-02-30", "impossible date"), ("2014-13-01", "impossible date"),
+                                          ("9999-12-31", "outside"), ("1066-10-14", "outside")])
+def test_impossible_or_far_dates(capsys, tmp_path, date, needle):
+    path = child(tmp_path, f"end_date: {date}\n")
+    line = refused(capsys, "validate", path)
+    assert str(path) in line and "line 2" in line and needle in line
+
+
+def test_impossible_date_through_set(capsys):
+    line = refused(capsys, "validate", BASELINE, "--set", "end_date=2017-02-29")
+    assert line.startswith("wfsim: error: --set: end_date: impossible date"), line
+
+
+def test_duplicate_keys_name_both_lines(capsys, tmp_path):
+    path = child(tmp_path, "agency:\n  cover_probability: 0.5\n  cover_probability: 0.6\n")
+    line = refused(capsys, "validate", path)
+    assert str(path) in line and "duplicate key 'cover_probability'" in line
+    assert "line 4" in line and "line 3" in line
+
+
+def test_duplicate_top_level_keys(capsys, tmp_path):
+    path = child(tmp_path, "seed_note: 1\nname: a\nname: b\n")
+    line = refused(capsys, "validate", path)
+    assert "duplicate key 'name'" in line and "line 4" in line and "line 3" in line
+
+
+def test_utf16_and_utf8_bom_files_are_read(tmp_path):
+    text = f"extends: {BASELINE}\ndescription: Caf\u00e9 \u00a3 test\n"
+    for name, raw in (("u16.yaml", text.encode("utf-16")), ("bom.yaml", b"\xef\xbb\xbf" + text.encode("utf-8")),
+                      ("u16be.yaml", b"\xfe\xff" + text.encode("utf-16-be"))):
+        (tmp_path / name).write_bytes(raw)
+        assert load_scenario(tmp_path / name).description == "Caf\u00e9 \u00a3 test"
+
+
+def test_windows_ansi_file_is_refused_with_the_byte_offset(capsys, tmp_path):
+    path = tmp_path / "ansi.yaml"
+    raw = f"extends: {BASELINE}\ndescription: Caf\u00e9\n".encode("cp1252")
+    path.write_bytes(raw)
+    line = refused(capsys, "validate", path)
+    offset = raw.index(bytes([0xE9]))
+    assert str(path) in line and f"byte {offset} " in line and "UTF-8" in line
+
+
+def test_binary_file_is_refused(capsys, tmp_path):
+    path = tmp_path / "bin.yaml"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert "binary file" in refused(capsys, "validate", path)
+
+
+def test_oversized_file_is_refused_without_reading_it_whole(capsys, tmp_path):
+    path = tmp_path / "big.yaml"
+    path.write_bytes(b"# " + b"x" * (MAX_FILE_BYTES + 10))
+    assert "larger than" in refused(capsys, "validate", path)
+
+
+def test_endless_input_is_refused(capsys):
+    assert "larger than" in refused(capsys, "validate", "/dev/zero")
+
+
+def test_a_folder_is_refused(capsys, tmp_path):
+    assert "is a folder" in refused(capsys, "validate", tmp_path)
+
+
+@pytest.mark.parametrize("style", ["block", "flow"])
+def test_deep_nesting_is_refused_before_parsing(capsys, tmp_path, style):
+    depth = 3000
+    if style == "flow":
+        body = "description: " + "[" * depth + "]" * depth + "\n"
+    else:
+        depth = 600  # indentation makes a deeper block file larger than any scenario
+        body = "".join(" " * i + f"k{i}:\n" for i in range(depth)) + " " * depth + "v\n"
+    path = tmp_path / "deep.yaml"
+    path.write_text(body)
+    line = refused(capsys, "validate", path)
+    assert str(path) in line and f"deeper than {MAX_DEPTH}" in line
+
+
+def test_alias_bomb_is_refused(capsys, tmp_path):
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for i in range(1, 9):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    line = refused(capsys, "validate", path)
+    assert str(path) in line and "anchors are expanded" in line
+
+
+def test_ordinary_anchors_still_work(tmp_path):
+    path = tmp_path / "anchors.yaml"
+    path.write_text(f"extends: {BASELINE}\ndescription: &d shared text\nsources:\n  description: *d\n")
+    assert load_scenario(path).sources["description"] == "shared text"
+
+
+def test_decode_text_rules():
+    assert decode_text("a: 1".encode("utf-16")) == "a: 1"
+    assert decode_text(b"\xef\xbb\xbfa: 1") == "a: 1"
+    with pytest.raises(ValueError, match="byte 3"):
+        decode_text(b"a: \xff")
+
+
+def test_every_shipped_scenario_still_loads_and_holds_only_finite_numbers():
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        dumped = yaml.safe_dump(load_scenario(path).model_dump(mode="json"))
+        numbers = [v for v in yaml.safe_load(dumped).values() if isinstance(v, float)]
+        assert all(math.isfinite(v) for v in numbers)
