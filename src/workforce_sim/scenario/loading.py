@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from workforce_sim.errors import InputError
 from workforce_sim.scenario.schema import Scenario
 
-
 MAX_FILE_BYTES = 1_000_000   # a scenario or manifest is a few KB; anything larger is refused before it is read whole
 MAX_DEPTH = 40               # nesting of mappings and lists; real scenarios need fewer than 10
 MAX_NODES = 200_000          # values after anchors and aliases are expanded (refuses alias bombs)
