@@ -162,3 +162,73 @@ def test_every_shipped_scenario_still_loads_and_holds_only_finite_numbers():
         dumped = yaml.safe_dump(load_scenario(path).model_dump(mode="json"))
         numbers = [v for v in yaml.safe_load(dumped).values() if isinstance(v, float)]
         assert all(math.isfinite(v) for v in numbers)
+
+
+# ---------------------------------------------------------------------------- output folders
+
+def _snapshot(folder: Path) -> dict[str, float]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime for p in folder.rglob("*")} if folder.exists() else {}
+
+
+@pytest.mark.parametrize("command", [["run", "-n", "1", "--workers", "1", "--no-progress", "--out"],
+                                     ["sweep", "-n", "1", "--workers", "1", "--no-progress", "--grid", "finance.on_cost_rate=0.2", "--out"],
+                                     ["report", "-n", "1", "--workers", "1", "--no-progress", "--out"],
+                                     ["compare", str(BASELINE), "-n", "1", "--workers", "1", "--no-progress", "--out"]])
+def test_read_only_out_is_refused_before_simulating(capsys, tmp_path, command, monkeypatch):
+    import os
+
+    if os.geteuid() == 0:  # root writes through permissions: make the folder a file's child instead
+        blocker = tmp_path / "file"
+        blocker.write_text("x")
+        out = blocker / "out"
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        out = locked / "out"
+    simulated = []
+    from workforce_sim.model.workforce import WorkforceModel
+
+    original = WorkforceModel.__init__
+    monkeypatch.setattr(WorkforceModel, "__init__", lambda self, *a, **k: simulated.append(1) or original(self, *a, **k))
+    line = refused(capsys, *command[:1], BASELINE, *command[1:], out)
+    assert "--out" in line and ("not a folder" in line or "cannot write" in line), line
+    assert simulated == []
+
+
+def test_write_failure_keeps_what_was_written_and_says_where(tmp_path):
+    from workforce_sim.cli.common import write_atomically
+    from workforce_sim.errors import RunError
+
+    def write(folder: Path) -> list[Path]:
+        (folder / "a.csv").write_text("a\n1\n")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(RunError, match="No space left on device; 1 files written so far are kept in"):
+        write_atomically(tmp_path / "out", write)
+    assert not (tmp_path / "out").exists()
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+    assert len(kept) == 1 and (kept[0] / "a.csv").read_text() == "a\n1\n"
+
+
+def test_new_out_folders_follow_the_umask(tmp_path):
+    import os
+
+    from workforce_sim.cli.common import write_atomically
+
+    old = os.umask(0o022)
+    try:
+        write_atomically(tmp_path / "out", lambda folder: [folder / "x.csv"] if (folder / "x.csv").write_text("1") else [])
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
+
+
+def test_two_sweeps_started_in_the_same_second_get_their_own_folders(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert main(["sweep", str(BASELINE), "-n", "1", "--workers", "1", "--no-progress", "--grid",
+                     "finance.on_cost_rate=0.2", "--set", "end_date=2014-06-01"]) == 0
+    capsys.readouterr()
+    folders = sorted((tmp_path / "outputs").glob("*/*-sweep"))
+    assert len(folders) == 2 and all((f / "points.csv").exists() for f in folders)

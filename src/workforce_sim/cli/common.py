@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -28,24 +29,60 @@ def positive_int(name: str) -> Callable[[str], int]:
     return parse
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def check_writable(folder: Path, option: str) -> None:
+    """Before any simulation: ``folder`` (or the nearest folder above it that exists)
+    must be a folder this user can create files in; else a one-line ``InputError``."""
+    probe = folder
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise InputError(f"{probe} exists and is not a folder", file=option, key=str(folder))
+    try:
+        fd, name = tempfile.mkstemp(prefix=".wfsim-write-check-", dir=probe)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise InputError(f"cannot write in {probe}: {exc.strerror}", file=option, key=str(folder)) from None
+
+
 def write_atomically(out: Path, write: Callable[[Path], list[Path]]) -> None:
     """Call ``write(folder)`` on a temporary folder beside ``out``, then move the result in.
 
-    A new ``out`` appears complete or not at all; into an existing ``out`` the
-    written files are moved one by one (callers check first that none exists).
+    A new ``out`` appears complete or not at all, with the permissions the
+    user's umask gives a new folder; into an existing ``out`` the written files
+    are moved one by one (callers check first that none exists). If writing
+    fails (disk full, permissions), what was written is kept in the temporary
+    folder and a ``RunError`` says where.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())
         written = write(tmp)
         if not out.exists():
-            tmp.rename(out)
-            return
+            try:
+                tmp.rename(out)
+                return
+            except OSError:
+                if not out.is_dir():
+                    raise
         for f in written:
             f.rename(out / f.name)
-    finally:
-        if tmp.exists():
+        shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as exc:
+        kept = [p for p in tmp.iterdir()] if tmp.exists() else []
+        where = f"; {len(kept)} files written so far are kept in {tmp}" if kept else ""
+        if not kept:
             shutil.rmtree(tmp, ignore_errors=True)
+        raise RunError(f"could not write {out}: {exc.strerror or exc}{where}") from None
 
 
 def run_model(fn: Callable[[Optional[Callable[[int], None]]], T], total: int, progress: bool) -> T:

@@ -14,7 +14,7 @@ from typing import Optional
 from workforce_sim import __version__
 from workforce_sim.cli import report as cli_report
 from workforce_sim.cli import sweep as cli_sweep
-from workforce_sim.cli.common import add_run_options, run_model, write_atomically
+from workforce_sim.cli.common import add_run_options, check_writable, run_model, write_atomically
 from workforce_sim.errors import InputError, RunError
 
 
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _prepare_out(out: Path, names: list[str]) -> None:
+    check_writable(out, "--out")
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder", file="--out", key=str(out))
     if out.exists():

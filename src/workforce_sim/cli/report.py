@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from workforce_sim.cli.common import check_writable
 from workforce_sim.errors import InputError, RunError
 
 COMMANDS = ("report", "compare", "schedule")
@@ -77,6 +78,7 @@ def _terminate_as_interrupt() -> Iterator[None]:
 def cmd_report(args) -> int:
     from workforce_sim.reporting.notebook import ReportRequest, run_report
 
+    check_writable(args.out, "--out")
     req = ReportRequest(scenario=Path(args.scenario), replications=args.replications, seed=args.seed,
                         workers=args.workers, overrides=list(args.overrides), target_set=args.target_set,
                         outputs=args.out, name=args.name, notebook=args.notebook, keep_events=args.keep_events,
@@ -109,6 +111,7 @@ def cmd_compare(args) -> int:
         raise InputError(f"unknown target set {args.target_set!r}; choose one of {', '.join(targets.TARGET_SETS)}", file="--targets")
     if args.out.exists() and not args.out.is_dir():
         raise InputError("exists and is not a folder", file="--out", key=str(args.out))
+    check_writable(args.out, "--out")
     scenarios = [load_scenario(p, args.overrides) for p in args.scenarios]
     run_id = new_run_id()
     started = now_iso()
@@ -157,6 +160,7 @@ def cmd_schedule(args) -> int:
     load_manifest(args.manifest)  # bad manifest: exit 2 before anything runs
     if args.out.exists() and not args.out.is_dir():
         raise InputError("exists and is not a folder", file="--out", key=str(args.out))
+    check_writable(args.out, "--out")
     with _terminate_as_interrupt():
         runs = run_schedule(args.manifest, args.out, progress=not args.no_progress,
                             echo=lambda line: print(line, file=sys.stderr))

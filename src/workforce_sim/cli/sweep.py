@@ -8,7 +8,6 @@ financial year beside the investment profile.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import math
 from pathlib import Path
 
@@ -37,6 +36,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _check_out(out: Path) -> None:
+    from workforce_sim.cli.common import check_writable
+
+    check_writable(out, "--out")
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder", file="--out", key=str(out))
     if out.exists():
@@ -95,17 +97,19 @@ def run(args) -> int:
     from workforce_sim.analysis.sweep import tabulate
     from workforce_sim.cli.common import run_model
     from workforce_sim.experiments.sweep import parse_grid, run_sweep
+    from workforce_sim.reporting.runs import new_run_id, safe_name
+    from workforce_sim.scenario import load_scenario
 
     axes = parse_grid(args.grid)
-    if args.out is not None:
-        _check_out(args.out)
+    # the folder is named and checked before anything is simulated (a unique run id: parallel sweeps never share one)
+    out = args.out or Path("outputs") / safe_name(load_scenario(args.scenario, args.overrides).name) / f"{new_run_id()}-sweep"
+    _check_out(out)
     n_points = math.prod(len(a.values) for a in axes)
     sweep = run_model(
         lambda update: tabulate(run_sweep(args.scenario, axes, args.overrides, args.replications, args.seed, args.workers,
                                           common_random_numbers=not args.independent_seeds, progress=update)),
         args.replications * (n_points + 1), not args.no_progress)
     sc = sweep.scenario
-    out = args.out or Path("outputs") / sc.name / f"{dt.datetime.now():%Y%m%d-%H%M%S}-sweep"
     _check_out(out)
     seeds = "the same seeds at every point" if sweep.common_random_numbers else "independent seeds"
     print(f"{sc.name} ({sc.council}): {len(sweep.points)} points x {sweep.replications} replications, seed {sweep.seed}, {seeds}")
