@@ -232,3 +232,75 @@ def test_two_sweeps_started_in_the_same_second_get_their_own_folders(capsys, tmp
     capsys.readouterr()
     folders = sorted((tmp_path / "outputs").glob("*/*-sweep"))
     assert len(folders) == 2 and all((f / "points.csv").exists() for f in folders)
+
+
+# ---------------------------------------------------------------------------- sizes and processes
+
+def test_more_replications_than_the_ceiling_need_allow_large(capsys):
+    line = refused(capsys, "run", BASELINE, "-n", "1000000000")
+    assert line.startswith("wfsim: error: --replications: 1,000,000,000 is more than the ceiling") and "--allow-large" in line
+
+
+def test_a_huge_grid_is_refused_before_any_point_is_built(capsys):
+    values = ",".join(f"0.{i:03d}" for i in range(1, 101))
+    line = refused(capsys, "sweep", BASELINE, "--grid", f"finance.on_cost_rate={values}",
+                   "--grid", f"agency.cover_probability={values}")
+    assert "--grid: 10,000 grid points is more than the ceiling" in line
+
+
+def test_memory_estimate_refuses_a_run_that_cannot_fit(capsys, monkeypatch):
+    import workforce_sim.cli.common as common
+
+    monkeypatch.setattr(common, "available_memory", lambda: 50 * 2**20)   # 50 MiB free
+    line = refused(capsys, "run", BASELINE, "-n", "2000", "--allow-large", "--set", "end_date=2014-06-01")
+    assert "--replications: 2,000 replications need about" in line and "GiB available" in line
+
+
+def test_workers_beyond_the_cores_are_capped_with_a_warning(capsys):
+    import os
+
+    code = main(["run", str(BASELINE), "-n", "2", "--workers", "999", "--no-progress", "--set", "end_date=2014-04-01"])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert f"--workers 999 is more than this machine's {os.cpu_count()} cores; using {os.cpu_count()}" in err
+
+
+def test_a_misspelt_intermediate_set_key_is_blamed_on_set(capsys):
+    line = refused(capsys, "validate", BASELINE, "--set", "recruitment.pipelin.offer_to_checks_days=3")
+    assert line == "wfsim: error: --set: recruitment.pipelin: unknown key"
+
+
+def test_pool_workers_die_with_their_parent(tmp_path):
+    """A parent killed with SIGKILL takes its pool workers with it (PR_SET_PDEATHSIG)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    psutil = pytest.importorskip("psutil")
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import time\n"
+        "from workforce_sim.experiments.executors import map_tasks\n"
+        "def slow(shared, i):\n"
+        "    time.sleep(60)\n"
+        "for _ in map_tasks(slow, None, [(0,), (1,)], 'processes', 2):\n"
+        "    pass\n")
+    proc = subprocess.Popen([sys.executable, str(script)], start_new_session=True)
+    try:
+        parent = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 30
+        while len(parent.children(recursive=True)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        kids = parent.children(recursive=True)
+        assert len(kids) >= 2
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        gone, alive = psutil.wait_procs(kids, timeout=5)
+        assert alive == [], alive
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,12 @@ from workforce_sim.errors import InputError, RunError
 from workforce_sim.experiments.executors import EXECUTORS
 
 T = TypeVar("T")
+
+# Ceilings a run must stay under unless ``--allow-large`` is given (docs/cli.md)
+MAX_REPLICATIONS = 10_000    # per scenario; 1,000 Slough replications take under 2 minutes on 2 cores
+MAX_GRID_POINTS = 400        # points of one sweep grid
+MEMORY_CHECK_FROM = 500      # runs of at least this many replications in all get a memory estimate
+MEMORY_SHARE = 0.8           # of the memory available now that a run's tables may take
 
 
 def positive_int(name: str) -> Callable[[str], int]:
@@ -126,3 +133,52 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON on stdout instead of a table")
     p.add_argument("--keep-events", action="store_true", help="also keep per-worker and per-event records")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--allow-large", action="store_true",
+                   help=f"allow more than {MAX_REPLICATIONS:,} replications (the memory estimate still applies)")
+
+
+def warn(message: str) -> None:
+    print(f"wfsim: warning: {message}", file=sys.stderr)
+
+
+def cap_workers(args: argparse.Namespace) -> None:
+    """More worker processes than cores only slow a run down: use the cores, and say so."""
+    workers = getattr(args, "workers", None)
+    cores = os.cpu_count() or 1
+    if workers is not None and workers > cores and getattr(args, "executor", "processes") == "processes":
+        warn(f"--workers {workers} is more than this machine's {cores} cores; using {cores}")
+        args.workers = cores
+
+
+def check_replications(n: int, allow_large: bool, option: str = "--replications") -> None:
+    if n > MAX_REPLICATIONS and not allow_large:
+        raise InputError(f"{n:,} is more than the ceiling of {MAX_REPLICATIONS:,}; add --allow-large to run it anyway",
+                         file=option)
+
+
+def available_memory() -> Optional[int]:
+    """Bytes of memory available now (Linux ``MemAvailable``), None where unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - not Linux
+        return None
+    return None
+
+
+def check_memory(scenario, seed: int, total: int, keep_events: bool = False) -> None:
+    """Refuse, before it starts, a run whose tables would not fit in memory (estimated
+    from one replication's tables; only for runs of MEMORY_CHECK_FROM replications or more)."""
+    if total < MEMORY_CHECK_FROM:
+        return
+    from workforce_sim.experiments.replications import result_bytes
+
+    free = available_memory()
+    if free is None:
+        return
+    need = result_bytes(scenario, seed, keep_events) * total
+    if need > MEMORY_SHARE * free:
+        raise InputError(f"{total:,} replications need about {need / 2**30:.1f} GiB for their tables, more than "
+                         f"{MEMORY_SHARE:.0%} of the {free / 2**30:.1f} GiB available; run fewer", file="--replications")

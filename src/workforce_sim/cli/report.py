@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from workforce_sim.cli.common import check_writable
+from workforce_sim.cli.common import check_memory, check_replications, check_writable
 from workforce_sim.errors import InputError, RunError
 
 COMMANDS = ("report", "compare", "schedule")
@@ -50,6 +50,7 @@ def add_parser(sub) -> None:
     c.add_argument("--out", type=Path, default=Path("outputs"), help="outputs folder (default: outputs)")
     c.add_argument("--json", action="store_true", help="print JSON on stdout instead of a table")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
+    c.add_argument("--allow-large", action="store_true", help="allow a replication count above the ceiling")
     _common(c)
 
     s = sub.add_parser("schedule", help="run every report of a manifest (YAML); continue past failures")
@@ -79,6 +80,11 @@ def cmd_report(args) -> int:
     from workforce_sim.reporting.notebook import ReportRequest, run_report
 
     check_writable(args.out, "--out")
+    check_replications(args.replications, args.allow_large)
+    if args.replications >= 500:
+        from workforce_sim.scenario.loading import load_scenario
+
+        check_memory(load_scenario(args.scenario, args.overrides), args.seed, args.replications, args.keep_events)
     req = ReportRequest(scenario=Path(args.scenario), replications=args.replications, seed=args.seed,
                         workers=args.workers, overrides=list(args.overrides), target_set=args.target_set,
                         outputs=args.out, name=args.name, notebook=args.notebook, keep_events=args.keep_events,
@@ -112,7 +118,9 @@ def cmd_compare(args) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise InputError("exists and is not a folder", file="--out", key=str(args.out))
     check_writable(args.out, "--out")
+    check_replications(args.replications, args.allow_large)
     scenarios = [load_scenario(p, args.overrides) for p in args.scenarios]
+    check_memory(scenarios[0], args.seed, args.replications * len(scenarios))
     run_id = new_run_id()
     started = now_iso()
     total = args.replications * len(scenarios)

@@ -281,7 +281,8 @@ def _format_validation(exc: ValidationError, chain: list[tuple[Path, dict[str, A
     if not key and ": " in msg:
         key, _, msg = msg.partition(": ")
     path_parts = tuple(int(p) if p.isdigit() else p for p in key.split(".")) if key else ()
-    if key and any(tuple(path_parts[: len(sp)]) == sp for sp in overrides):
+    # an error at or below a --set key, or at a key on its way (a misspelt intermediate key), is the override's
+    if key and any(tuple(path_parts[: len(sp)]) == sp or tuple(sp[: len(path_parts)]) == path_parts for sp in overrides):
         return InputError(msg, file="--set", key=key)
     best = chain[-1][0]
     best_depth = -1
