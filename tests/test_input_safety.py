@@ -304,3 +304,44 @@ def test_pool_workers_die_with_their_parent(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def test_a_report_killed_hard_leaves_no_process_and_is_marked_interrupted(tmp_path):
+    """kill -9 of ``wfsim report``: its kernel and the kernel's pool workers end within
+    5 seconds, and the next index write moves the run aside as interrupted."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from workforce_sim.reporting.runs import write_index
+
+    psutil = pytest.importorskip("psutil")
+    wfsim = Path(sys.executable).with_name("wfsim")
+    outputs = tmp_path / "outputs"
+    proc = subprocess.Popen([str(wfsim), "report", str(ROOT / "scenarios" / "slough_2014_investment.yaml"), "-n", "400",
+                             "--workers", "2", "--no-progress", "--out", str(outputs)],
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        parent = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 90
+        while len(parent.children(recursive=True)) < 3 and time.monotonic() < deadline:  # kernel + 2 workers
+            time.sleep(0.2)
+        descendants = parent.children(recursive=True)
+        assert len(descendants) >= 3, "the report's kernel and workers did not start"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        _, alive = psutil.wait_procs(descendants, timeout=5)
+        assert alive == [], [p.cmdline() for p in alive]
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    write_index(outputs)
+    failed = list(outputs.glob("*/failed/*/run.json"))
+    assert len(failed) == 1
+    assert json.loads(failed[0].read_text())["status"] == "interrupted"
+    assert not list(outputs.glob("*/.incomplete-*"))
