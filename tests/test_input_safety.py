@@ -345,3 +345,34 @@ def test_a_report_killed_hard_leaves_no_process_and_is_marked_interrupted(tmp_pa
     assert len(failed) == 1
     assert json.loads(failed[0].read_text())["status"] == "interrupted"
     assert not list(outputs.glob("*/.incomplete-*"))
+
+
+# ---------------------------------------------------------------------------- results that would mislead
+
+def test_compare_refuses_scenarios_on_different_dates(capsys):
+    kent = ROOT / "scenarios" / "kent_2013_contract.yaml"
+    line = refused(capsys, "compare", BASELINE, kent, "-n", "1", "--no-progress")
+    assert line.startswith(f"wfsim: error: {kent}: start_date: runs ") and "same dates" in line
+
+
+def test_a_scenario_cannot_be_its_own_investment_baseline(capsys, tmp_path):
+    path = tmp_path / "own.yaml"
+    path.write_text(f"extends: {BASELINE}\nname: own\nfinance:\n  investment:\n    baseline: own.yaml\n")
+    line = refused(capsys, "validate", path)
+    assert line == f"wfsim: error: {path}: finance.investment.baseline: names this scenario itself: " \
+                   "its spend would be compared with itself (GBP 0)"
+
+
+def test_dated_items_outside_the_run_warn_on_stderr(capsys):
+    investment = ROOT / "scenarios" / "slough_2014_investment.yaml"
+    assert main(["validate", str(investment), "--set", "nqsw.cohorts.0.date=2020-01-01"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"wfsim: warning: {investment}: nqsw.cohorts.0.date: 2020-01-01 is outside the run "
+                   "(2014-02-01 to 2018-04-01): it has no effect"]
+
+
+def test_shipped_scenarios_raise_no_doubts():
+    from workforce_sim.scenario.loading import doubts
+
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        assert doubts(load_scenario(path)) == [], path

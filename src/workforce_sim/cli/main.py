@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
@@ -110,7 +111,12 @@ def cmd_run(args) -> int:
 COMMANDS = {"validate": cmd_validate, "run": cmd_run, "sweep": cli_sweep.run}
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"wfsim: warning: {message}", file=sys.stderr)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    warnings.showwarning = _show_warning
     try:
         args = build_parser().parse_args(argv)
         cap_workers(args)

@@ -120,6 +120,15 @@ def cmd_compare(args) -> int:
     check_writable(args.out, "--out")
     check_replications(args.replications, args.allow_large)
     scenarios = [load_scenario(p, args.overrides) for p in args.scenarios]
+    first = scenarios[0]
+    for path, sc in zip(args.scenarios[1:], scenarios[1:]):
+        if (sc.start_date, sc.end_date) != (first.start_date, first.end_date):
+            raise InputError(f"runs {sc.start_date} to {sc.end_date} but {args.scenarios[0]} runs {first.start_date} to "
+                             f"{first.end_date}: paired differences need scenarios on the same dates", file=str(path),
+                             key="start_date" if sc.start_date != first.start_date else "end_date")
+        if sc.council != first.council:
+            print(f"wfsim: warning: {path}: council: {sc.council!r}, not {first.council!r}: the differences compare "
+                  "two councils, not two policies", file=sys.stderr)
     check_memory(scenarios[0], args.seed, args.replications * len(scenarios))
     run_id = new_run_id()
     started = now_iso()

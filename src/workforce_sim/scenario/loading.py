@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -320,7 +321,44 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     except ValidationError as exc:
         raise _format_validation(exc, chain, set_paths) from None
     _check_sources(scenario, chain)
+    _check_baseline(scenario, chain, Path(path), set_paths)
+    for key, message in doubts(scenario):
+        warnings.warn(ScenarioWarning(f"{Path(path)}: {key}: {message}"), stacklevel=2)
     return scenario
+
+
+class ScenarioWarning(UserWarning):
+    """A scenario that validates but is probably not what its author meant (shown on stderr)."""
+
+
+def doubts(scenario: Scenario) -> list[tuple[str, str]]:
+    """(key, message) for dated items that fall outside the run, so would silently do nothing."""
+    start, end = scenario.start_date, scenario.end_date
+    found = []
+    dated = [(f"nqsw.cohorts.{i}.date", c.date) for i, c in enumerate(scenario.nqsw.cohorts)]
+    dated += [(f"recruitment.campaigns.{i}.date", c.date) for i, c in enumerate(scenario.recruitment.campaigns)]
+    dated += [(f"recruitment.appointments.{i}.date", a.date) for i, a in enumerate(scenario.recruitment.appointments)]
+    for key, date in dated:
+        if not (start <= date < end):
+            found.append((key, f"{date} is outside the run ({start} to {end}): it has no effect"))
+    ms = scenario.market_supplement
+    if ms.enabled and ms.start_date is not None and ms.start_date >= end:
+        found.append(("market_supplement.start_date", f"{ms.start_date} is after the run ends ({end}): no supplement is paid"))
+    return found
+
+
+def _check_baseline(scenario: Scenario, chain: list[tuple[Path, dict[str, Any]]], path: Path, set_paths: list[tuple]) -> None:
+    """A scenario cannot be its own investment baseline (its additional spend would be zero by definition)."""
+    name = scenario.finance.investment.baseline
+    if not name:
+        return
+    key = "finance.investment.baseline"
+    owner = next((f for f, raw in reversed(chain) if _has_path(raw, tuple(key.split("."))) == 3), path.resolve())
+    target = (owner.parent / name).resolve()
+    if ("finance", "investment", "baseline") in set_paths:
+        owner, target = "--set", (path.parent / name).resolve()
+    if target == path.resolve():
+        raise InputError("names this scenario itself: its spend would be compared with itself (GBP 0)", file=str(owner), key=key)
 
 
 def _check_sources(scenario: Scenario, chain: list[tuple[Path, dict[str, Any]]]) -> None:
