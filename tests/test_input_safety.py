@@ -376,3 +376,15 @@ def test_shipped_scenarios_raise_no_doubts():
 
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
         assert doubts(load_scenario(path)) == [], path
+
+
+def test_an_alias_bomb_in_a_schedule_is_refused_before_anything_runs(capsys, tmp_path):
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for i in range(1, 9):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    manifest = tmp_path / "reports.yaml"
+    manifest.write_text("\n".join(lines) + f"\nreports:\n  - name: r\n    scenario: {BASELINE}\n    overrides:\n"
+                        "      description: *a8\n")
+    line = refused(capsys, "schedule", manifest, "--out", tmp_path / "outputs")
+    assert str(manifest) in line and "anchors are expanded" in line
+    assert not (tmp_path / "outputs").exists()
