@@ -48,16 +48,18 @@ def _chance(p: Any) -> str:
 def targets_text(rows: list[dict[str, Any]]) -> list[str]:
     """The declared targets, each at its date: median, 90% interval, chance of meeting it, rating."""
     fv = targets.format_value
+    w = max([len(r["title"]) for r in rows] + [20])
+    t = max([len(r["target_text"]) for r in rows] + [6])
     lines = ["Targets declared by the scenario (median and 90% interval over replications, at each target's date)",
-             f"  {'target':<52} {'median':>16}  {'90% interval':>33}  {'target':<36} {'P(meet)':>7}  {'rating':<6}  read at"]
+             f"  {'target':<{w}} {'median':>16}  {'90% interval':>33}  {'target':<{t}} {'P(meet)':>7}  {'rating':<6}  read at"]
     for r in rows:
         if r["status"] != "modelled":
-            lines.append(f"  {r['title'][:52]:<52} {'':>16}  {'':>33}  {r['target_text'][:36]:<36} {'':>7}  {'':<6}  {r['status']}")
+            lines.append(f"  {r['title']:<{w}} {'':>16}  {'':>33}  {r['target_text']:<{t}} {'':>7}  {'':<6}  {r['status']}")
             continue
         u = r["unit"]
         interval = f"{fv(r['low'], u)} to {fv(r['high'], u)}"
         when = r["snapshot_date"] or r.get("financial_year") or ""
-        lines.append(f"  {r['title'][:52]:<52} {fv(r['median'], u):>16}  {interval:>33}  {r['target_text'][:36]:<36} "
+        lines.append(f"  {r['title']:<{w}} {fv(r['median'], u):>16}  {interval:>33}  {r['target_text']:<{t}} "
                      f"{_chance(r['p_meet']):>7}  {r['rag'] if r['rag'] != 'none' else '':<6}  {when}")
     return lines
 
