@@ -389,6 +389,12 @@ class Investment(Strict):
     baseline: Optional[str] = Field(None, description="Scenario file (relative to the scenario given on the command line) whose spend is "
                                                       "subtracted: the budget is compared with the additional spend")
 
+    @field_validator("gbp_by_financial_year", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        """null (e.g. in a scenario that extends one with a profile) means no profile."""
+        return {} if value is None else value
+
 
 def _default_pay() -> dict[str, RolePay]:
     return {
