@@ -49,7 +49,7 @@ def test_every_shipped_scenario_reports_its_own_targets(tmp_path, name, capsys):
         assert not re.search(bad, text), (bad, re.search(bad, text) and text[re.search(bad, text).start() - 80:][:160])
     # team types by their description, not their keys, outside the provenance tables
     scorecard_and_tables = text.split("Assumptions and provenance")[0]
-    for key, tt in sc.team_types.items():
+    for key in sc.team_types:
         if "_" in key:
             assert key not in scorecard_and_tables, key
     if sc.finance.investment.gbp_by_financial_year:
