@@ -29,6 +29,13 @@ def tiny(**overrides: Any) -> Scenario:
         "initial_staffing": [
             {"group": "social_work_teams", "permanent_posts": 12, "agency_posts": 10, "vacant_uncovered_posts": 2},
         ],
+        "targets": {
+            "permanent_share": {"measure": "permanent_share", "threshold": 0.80, "direction": "at_least",
+                                "date": "2016-12-31", "title": "Permanent social work staff", "source": "test"},
+            "vacancy_rate": {"measure": "vacancy_rate", "date": "2016-12-31", "title": "Vacancy rate", "source": "test"},
+            "agency_share": {"measure": "agency_share", "date": "2016-12-31", "title": "Agency share", "source": "test"},
+            "permanent_turnover": {"measure": "permanent_turnover", "date": "2016-12-31", "title": "Turnover", "source": "test"},
+        },
     }
     return Scenario.model_validate(deep_merge(base, copy.deepcopy(overrides)))
 

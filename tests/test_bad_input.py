@@ -163,3 +163,27 @@ def test_out_never_overwrites(capsys, tmp_path):
 def test_no_command_is_bad_input(capsys):
     code, _, err = run_cli(capsys)
     assert_one_line(code, err, "command line")
+
+
+@pytest.mark.parametrize("text, needles", [
+    ("targets:\n  permanent_share: {measure: permanence}\n", ["bad.yaml", "targets.permanent_share.measure", "unknown measure 'permanence'"]),
+    ("targets:\n  permanent_share: {direction: above}\n", ["bad.yaml", "targets.permanent_share.direction", "at_least"]),
+    ("targets:\n  permanent_share: {date: 2019-03-31}\n", ["bad.yaml", "targets.permanent_share.date", "outside the run"]),
+    ("targets:\n  permanent_share: {threshold: .nan}\n", ["bad.yaml", "targets.permanent_share.threshold", "finite"]),
+    ("targets:\n  x: {measure: vacancy_rate, threshold: 0.2, date: 2016-03-31, title: X, source: s}\n",
+     ["bad.yaml", "targets.x", "threshold and direction together"]),
+    ("targets:\n  x: {measure: vacancy_rate, date: 2016-03-31, title: X}\n", ["bad.yaml", "targets.x.source", "required"]),
+    ("targets:\n  x: {measure: spend_within_profile, title: X, source: s}\n", ["bad.yaml", "targets.x.measure", "investment profile"]),
+    ("targets:\n  x: {modelled: false, title: X, source: s}\n", ["bad.yaml", "targets.x", "target_text"]),
+    ("targets:\n  x: {measure: vacancy_rate, date: 2016-03-31, title: X, source: s, groups: [nowhere]}\n",
+     ["bad.yaml", "targets.x.groups", "nowhere"]),
+])
+def test_bad_target_declarations(capsys, tmp_path, text, needles):
+    path = child(tmp_path, f"extends: {BASELINE}\n{text}")
+    code, _, err = run_cli(capsys, "validate", path)
+    assert_one_line(code, err, *needles)
+
+
+def test_bad_target_from_the_command_line(capsys):
+    code, _, err = run_cli(capsys, "run", BASELINE, "-n", "1", "--set", "targets.average_caseload.date=2013-01-01")
+    assert_one_line(code, err, "--set", "targets.average_caseload.date", "outside the run")

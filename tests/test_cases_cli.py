@@ -46,7 +46,9 @@ teams: [{type: team}]
     ("caseload:\n  assessment_priority: 0.5\n", ["caseload.assessment_priority", ">= 1"]),
     ("caseload:\n  time_off: {asye_development_share: 1}\n", ["caseload.time_off.asye_development_share", "less than 1"]),
     ("caseload:\n  visits: {cp_interval_days: 0}\n", ["caseload.visits.cp_interval_days", "> 0"]),
-    ("caseload:\n  targets: {visits_on_time: 95}\n", ["caseload.targets.visits_on_time", "less than or equal to 1"]),
+    ("caseload:\n  targets: {visits_on_time: 95}\n", ["caseload.targets", "unknown key"]),
+    ("targets:\n  visits_on_time: {team_types: [assessment_cin]}\n", ["targets.visits_on_time", "team_types", "not an option"]),
+    ("targets:\n  average_caseload: {team_types: [nowhere]}\n", ["targets.average_caseload.team_types", "nowhere"]),
     ("attrition:\n  leaver_reasons: {pay: 0.5, other: 0.5}\n", ["attrition.leaver_reasons", "workload"]),
     ("recruitment:\n  appointments:\n    - {date: 2014-10-01, role: social_worker, count: 2, team_types: [nowhere]}\n",
      ["recruitment.appointments.0.team_types", "nowhere"]),
@@ -103,9 +105,11 @@ def test_run_reports_cases_against_targets(capsys, tmp_path):
     assert main(["run", str(SCENARIOS / "slough_2014_investment.yaml"), "-n", "2", "--workers", "1", "--no-progress", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "Permanent share" in text                       # the workforce part is still there
-    for needle in ["Children's cases against targets", "Average caseload, qualified social workers", "<= 16.0",
-                   "Assessments completed within the clock", ">= 95.0%", "CP and LAC visits on time",
-                   "at most 3 social workers", "by team type", "assessment_cin", "Case trend by quarter"]:
+    for needle in ["Targets declared by the scenario", "Average caseload", "at most 16 children by 31 Mar 2015",
+                   "Assessments within 45 working days", "at least 95% by 31 Mar 2015",
+                   "Child protection and looked-after visits on time", "at most 3 social workers", "by team type",
+                   "Assessment and Child in Need team", "Case trend by quarter",
+                   "Additional spend within the investment profile, 2016/17", "at most £1.2m in 2016/17"]:
         assert needle in text, needle
     monthly = pd.read_parquet(out / "case_monthly.parquet")
     snap = pd.read_csv(out / "case_snapshots.csv")
@@ -117,10 +121,13 @@ def test_run_reports_cases_against_targets(capsys, tmp_path):
 def test_run_json_has_case_measures(capsys):
     assert main(["run", str(SCENARIOS / "slough_2014_baseline.yaml"), "-n", "2", "--workers", "1", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    rows = {r["measure"]: r for r in data["cases"]["targets"]}
-    assert rows["average_caseload"]["target"] == 16.0 and rows["average_caseload"]["direction"] == "<="
-    assert 0 <= rows["max_3_workers"]["low"] <= rows["max_3_workers"]["median"] <= rows["max_3_workers"]["high"] <= 1
+    rows = {r["key"]: r for r in data["targets"]}
+    assert rows["average_caseload"]["target"] == 16.0 and rows["average_caseload"]["direction"] == "at_most"
+    assert rows["average_caseload"]["snapshot_date"] == "2015-03-01"    # the snapshot at or before 31 March 2015
+    three = rows["three_or_fewer_workers"]
+    assert 0 <= three["low"] <= three["median"] <= three["high"] <= 1
     assert rows["assessments_on_time"]["target"] == 0.95
+    assert rows["casework_audits"]["status"] == "not modelled"
     assert len(data["cases"]["by_quarter"]) >= 16
 
 
@@ -138,7 +145,7 @@ def test_shipped_case_scenarios_run_briefly():
     from workforce_sim.scenario.loading import load_scenario
 
     for name in ["kent_2013_contract", "kent_2013_contract_rising_lac"]:
-        sc = load_scenario(SCENARIOS / f"{name}.yaml", ["end_date=2014-03-31"])
+        sc = load_scenario(SCENARIOS / f"{name}.yaml", ["end_date=2014-03-31", "targets={}"])
         res = single_run(sc, seed=1)
         m = res.case_monthly
         assert m["referrals"].sum() > 5000 and (m["referred_total"] == m["closed_total"] + m["open_allocated"] + m["unallocated"]).all()

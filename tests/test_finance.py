@@ -17,7 +17,7 @@ from workforce_sim.finance.costs import COMPONENTS
 from workforce_sim.finance.pay import PayTable, pay_paths
 from workforce_sim.model.workforce import WorkforceModel
 from workforce_sim.scenario.loading import load_scenario
-from workforce_sim.scenario.pay_spine import medway_spine
+from workforce_sim.scenario.pay_spine import pay_spine
 from workforce_sim.scenario.schema import ROLES
 from workforce_sim.streams import Streams
 
@@ -40,8 +40,8 @@ def horizon_days(sc) -> float:
 
 
 # --------------------------------------------------------------------------- the shipped table
-def test_medway_pay_table_matches_the_seed():
-    first, levels = medway_spine()
+def test_pay_spine_table_matches_the_seed():
+    first, levels = pay_spine()
     assert first == 33
     assert [len(lvl) for lvl in levels] == [3, 5, 3]
     assert levels[0] == (27849, 28636, 29236)          # S4 3.1, Level 1 SCP 33-35

@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workforce_sim.analysis.measures import permanence_at_target
+from workforce_sim.analysis import targets
 from workforce_sim.experiments.replications import run_replications, single_run
 from workforce_sim.scenario.loading import load_scenario
 
@@ -146,7 +146,7 @@ def test_higher_attrition_gives_lower_permanent_share():
 
 
 def permanence_at_target_mean(res) -> float:
-    return permanence_at_target(res)["mean"]
+    return float(targets.values_at(targets.permanence(res.scenario), res)[1].mean())
 
 
 def test_faster_checks_and_more_applicants_raise_permanence():

@@ -2,6 +2,7 @@
 targets switching on, staffing measures, paired comparisons, history."""
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workforce_sim.analysis import compare, staffing, targets
-from workforce_sim.analysis.measures import nearest_date, permanent_share
+from workforce_sim.analysis.measures import permanent_share, snapshot_at
 from workforce_sim.experiments.replications import run_replications
 from workforce_sim.reporting import compare as compare_text
 from workforce_sim.reporting import history
@@ -33,40 +34,79 @@ def frozen(**overrides):
                 **NO_ATTRITION, **overrides)
 
 
-def test_registry_holds_every_design_target_with_a_source():
-    slough = {t.key for t in targets.targets_for("slough_2017")}
-    # DESIGN.md section 2: Slough's 2017 targets (S2 'Measures and targets')
+def target(measure, threshold=None, direction=None, date="2016-12-31", **extra):
+    out = {"measure": measure, "title": measure.replace("_", " "), "source": "test", "date": date, **extra}
+    if threshold is not None:
+        out.update(threshold=threshold, direction=direction)
+    return out
+
+
+def test_every_measure_has_a_function_and_every_shipped_target_a_source():
+    from workforce_sim.scenario.loading import load_scenario
+    from workforce_sim.scenario.targets import MEASURES
+
+    from .conftest import SCENARIOS
+
+    assert set(targets.MEASURE_FUNCTIONS) == set(MEASURES)
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        sc = load_scenario(path)
+        rows = targets.targets_for(sc)
+        assert rows, path.name
+        for t in rows:
+            assert t.source and t.title and t.description or not t.modelled, (path.name, t.key)
+            assert (t.threshold is None) == (t.direction is None)
+    slough = {t.key for t in targets.targets_for(load_scenario(SCENARIOS / "slough_2014_baseline.yaml"))}
+    # DESIGN.md section 2: Slough's 2017 targets (S2 'Measures and targets'), the qualitative ones listed as not modelled
     assert {"permanent_share", "average_caseload", "nqsw_caseload", "nqsw_protected_time", "assessments_on_time",
-            "cp_lac_visits", "three_or_fewer_workers", "students_on_placement"} <= slough
-    # qualitative measures are listed, so reports can say they are not modelled
-    assert {"casework_audits", "staff_health_check", "reasons_left"} <= slough
-    assert {"kent_caseload_children_in_care", "kent_caseload_other", "kent_nqsw_caseload", "permanent_turnover"} <= {
-        t.key for t in targets.targets_for("kent_2014")}
-    assert "medway_vacancy_rate" in {t.key for t in targets.targets_for("medway_2010")}
-    everything = targets.targets_for("all")
-    assert len({t.key for t in everything}) == len(everything) == len(targets.REGISTRY)
-    for t in everything:
-        assert t.source and t.title and t.description
-        assert (t.threshold is None) == (t.direction is None)
-        assert t.needs == "none" or t.threshold is not None or t.is_indicator
-    with pytest.raises(KeyError):
-        targets.targets_for("no_such_set")
+            "visits_on_time", "three_or_fewer_workers", "students_on_placement", "casework_audits", "staff_health_check"} <= slough
+    kent = {t.key: t for t in targets.targets_for(load_scenario(SCENARIOS / "kent_2013_contract.yaml"))}
+    assert kent["caseload_children_in_care"].team_types == ("children_in_care",) and kent["caseload_children_in_care"].threshold == 15
+    assert kent["caseload_other_teams"].threshold == 20 and "children_in_care" not in kent["caseload_other_teams"].team_types
+    medway = {t.key: t for t in targets.targets_for(load_scenario(SCENARIOS / "medway_2010_career_framework.yaml"))}
+    assert medway["vacancy_rate"].threshold == 0.16 and medway["vacancy_rate"].direction == "at_most"
 
 
-def test_scenario_sets_the_permanence_target_and_date():
-    sc = tiny(targets={"permanent_share": 0.65, "permanent_share_date": "2016-06-30"})
-    t = {x.key: x for x in targets.targets_for("slough_2017", sc)}
-    assert t["permanent_share"].threshold == 0.65
-    assert t["permanent_share"].date.isoformat() == "2016-06-30"
-    assert t["vacancy_rate"].date.isoformat() == "2016-06-30"
-    assert t["average_caseload"].date.isoformat() == "2015-03-31"  # case targets keep S2's date
+def test_targets_inherit_through_extends_and_can_be_changed_or_removed(tmp_path):
+    from workforce_sim.scenario.loading import load_scenario
+
+    from .conftest import SCENARIOS
+
+    base = load_scenario(SCENARIOS / "slough_2014_baseline.yaml")
+    invest = load_scenario(SCENARIOS / "slough_2014_investment.yaml")
+    assert set(invest.targets) == set(base.targets) | {"spend_within_profile"}
+    assert invest.targets["average_caseload"] == base.targets["average_caseload"]
+    child = tmp_path / "child.yaml"
+    child.write_text(f"extends: {SCENARIOS / 'slough_2014_investment.yaml'}\nname: child\n"
+                     "targets:\n  permanent_share: {threshold: 0.7}\n  casework_audits: null\n", encoding="utf-8")
+    sc = load_scenario(child)
+    assert sc.targets["permanent_share"].threshold == 0.7
+    assert sc.targets["permanent_share"].date == base.targets["permanent_share"].date   # the rest is inherited
+    assert "casework_audits" not in sc.targets and "contact_audits" in sc.targets
+
+
+def test_a_target_date_reads_the_snapshot_at_or_before_it():
+    dates = pd.Series(pd.to_datetime(["2015-02-01", "2015-03-01", "2015-04-01", "2015-05-01"]))
+    assert snapshot_at(dates, dt.date(2015, 3, 31)) == pd.Timestamp("2015-03-01")
+    assert snapshot_at(dates, dt.date(2015, 4, 1)) == pd.Timestamp("2015-04-01")
+    assert snapshot_at(dates, dt.date(2015, 4, 30)) == pd.Timestamp("2015-04-01")
+    # and the scorecard reads the value there (the permanent share falls month by month here)
+    sc = tiny(targets={"permanent_share": {"date": "2016-03-31"}},
+              attrition={"tenure_bands": [{"min_years": 0, "hazard_per_year": 0.6}]})
+    res = run_replications(sc, replications=3, seed=2)
+    row = targets.scorecard(res).set_index("key").loc["permanent_share"]
+    share = permanent_share(res.snapshots)
+    assert row["snapshot_date"] == "2016-03-01"
+    march = share.loc[share["date"] == "2016-03-01"].set_index("replication")["permanent_share"]
+    april = share.loc[share["date"] == "2016-04-01"].set_index("replication")["permanent_share"]
+    per = targets.per_replication(res)["permanent_share"]
+    assert np.allclose(per.to_numpy(), march.to_numpy()) and not np.allclose(per.to_numpy(), april.to_numpy())
 
 
 @pytest.mark.parametrize("threshold, p, rag", [(0.5, 1.0, "green"), (0.6, 0.0, "red")])
 def test_frozen_staffing_gives_exact_scorecard(threshold, p, rag):
     # 4 teams x 6 posts; 12 permanent, 10 agency, 2 vacant and nobody ever moves:
     # permanent share 12/22 and vacancy rate 12/24 in every replication and month
-    sc = frozen(targets={"permanent_share": threshold})
+    sc = frozen(targets={"permanent_share": {"threshold": threshold}})
     res = run_replications(sc, replications=3, seed=1)
     card = targets.scorecard(res).set_index("key")
     ps = card.loc["permanent_share"]
@@ -81,13 +121,13 @@ def test_frozen_staffing_gives_exact_scorecard(threshold, p, rag):
 
 
 def test_scorecard_matches_direct_computation_from_snapshots():
-    sc = tiny(targets={"permanent_share": 0.55})
+    sc = tiny(targets={"permanent_share": {"threshold": 0.55}})
     res = run_replications(sc, replications=12, seed=3)
     row = targets.scorecard(res).set_index("key").loc["permanent_share"]
     share = permanent_share(res.snapshots)
-    at = nearest_date(share["date"], sc.targets.permanent_share_date)
+    at = snapshot_at(share["date"], sc.targets["permanent_share"].date)
     v = share.loc[share["date"] == at, "permanent_share"].to_numpy()
-    assert row["snapshot_date"] == at.date().isoformat()
+    assert row["snapshot_date"] == at.date().isoformat() == "2016-12-01"
     assert row["median"] == pytest.approx(np.median(v))
     assert row["low"] == pytest.approx(np.quantile(v, 0.05))
     assert row["high"] == pytest.approx(np.quantile(v, 0.95))
@@ -106,36 +146,60 @@ def test_rag_bands():
 
 def test_lower_is_better_targets_use_at_most():
     v = np.array([0.1, 0.16, 0.2])
-    assert targets.meets(v, 0.16, "<=").tolist() == [True, True, False]
-    assert targets.meets(v, 0.16, ">=").tolist() == [False, True, True]
+    assert targets.meets(v, 0.16, "at_most").tolist() == [True, True, False]
+    assert targets.meets(v, 0.16, "at_least").tolist() == [False, True, True]
+
+
+def test_staffing_measures_count_the_groups_a_target_names():
+    sc = frozen(team_types={"other": {"group": "reviewing", "posts": [{"role": "social_worker", "count": 4}]}},
+                teams=[{"type": "team", "count": 4}, {"type": "other", "count": 1}],
+                initial_staffing=[{"group": "social_work_teams", "permanent_posts": 12, "agency_posts": 10, "vacant_uncovered_posts": 2},
+                                  {"group": "reviewing", "permanent_posts": 4, "agency_posts": 0, "vacant_uncovered_posts": 0}],
+                targets={"reviewing_share": target("permanent_share", 0.9, "at_least", groups=["reviewing"]),
+                         "reviewing_vacancy": target("vacancy_rate", groups=["reviewing"])})
+    res = run_replications(sc, replications=2, seed=1)
+    card = targets.scorecard(res).set_index("key")
+    assert card.loc["reviewing_share", "median"] == 1.0 and card.loc["reviewing_share", "rag"] == "green"
+    assert card.loc["reviewing_vacancy", "median"] == 0.0
+    assert card.loc["permanent_share", "median"] == pytest.approx(16 / 26)   # all groups
+
+
+CASE_TARGETS = {
+    "average_caseload": target("average_caseload", 16, "at_most", date="2015-03-31"),
+    "team_caseload": target("average_caseload", 16, "at_most", date="2015-03-31", team_types=["team"]),
+    "nqsw_caseload": target("nqsw_caseload", 14, "at_most", date="2015-03-31"),
+    "assessments_on_time": target("assessments_on_time", 0.95, "at_least", date="2015-03-31"),
+    "visits_on_time": target("visits_on_time", 0.95, "at_least", date="2015-03-31"),
+    "three_or_fewer_workers": target("three_or_fewer_workers", 0.8, "at_least", date="2017-03-31"),
+}
 
 
 def test_case_targets_need_cases_in_the_scenario_and_match_the_case_metrics():
+    from pydantic import ValidationError
+
     from workforce_sim.analysis.cases import caseloads, monthly_measures
 
     from .test_cases import PATHWAY
 
-    res = run_replications(tiny(), replications=4, seed=2)
-    card = targets.scorecard(res).set_index("key")
-    assert card.loc["average_caseload", "status"] == targets.AWAITING["cases"]
-    assert card.loc["spend_within_profile", "status"] == "needs a baseline run"   # tiny names no baseline
-    assert card.loc["casework_audits", "status"] == "not modelled"
-    assert np.isnan(card.loc["average_caseload", "median"])
-
+    with pytest.raises(ValidationError, match="needs children's cases"):
+        tiny(targets={"average_caseload": CASE_TARGETS["average_caseload"]})
     sc = tiny(demand=PATHWAY, caseload={"routes": {t: ["team"] for t in ("assessment", "cin", "cp", "lac")}},
-              end_date="2017-06-01")
+              end_date="2017-06-01", targets={**CASE_TARGETS, "audits": {"modelled": False, "title": "Audits", "source": "test",
+                                                                         "target_text": "qualitative"}})
     res = run_replications(sc, replications=4, seed=2)
     card = targets.scorecard(res).set_index("key")
-    for key in ("average_caseload", "nqsw_caseload", "assessments_on_time", "cp_lac_visits", "three_or_fewer_workers"):
+    for key in CASE_TARGETS:
         assert card.loc[key, "status"] == "modelled", key
+    assert card.loc["audits", "status"] == "not modelled" and np.isnan(card.loc["audits", "median"])
     cl = caseloads(res)
-    at = cl[cl["date"] == "2015-04-01"]["social_worker"]
+    at = cl[cl["date"] == "2015-03-01"]["social_worker"]     # the snapshot at or before 31 March 2015
     assert card.loc["average_caseload", "median"] == pytest.approx(at.median())
+    assert card.loc["team_caseload", "median"] == pytest.approx(at.median())    # the only team type
     m = monthly_measures(res)
-    on_time = m[m["date"] == "2015-04-01"]["assessments_on_time_share"]
+    on_time = m[m["date"] == "2015-03-01"]["assessments_on_time_share"]
     assert card.loc["assessments_on_time", "median"] == pytest.approx(on_time.median())
-    # at most 3 workers: the 12 months of closed pathways to the snapshot nearest the target date
-    window = m[(m["date"] > "2016-04-01") & (m["date"] <= "2017-04-01")].groupby("replication")[["pathways_max_3_workers", "pathways_closed"]].sum()
+    # at most 3 workers: the 12 months of closed pathways to the snapshot at or before the target date
+    window = m[(m["date"] > "2016-03-01") & (m["date"] <= "2017-03-01")].groupby("replication")[["pathways_max_3_workers", "pathways_closed"]].sum()
     share = window["pathways_max_3_workers"] / window["pathways_closed"]
     assert card.loc["three_or_fewer_workers", "median"] == pytest.approx(share.median())
     assert 0 <= card.loc["three_or_fewer_workers", "low"] <= card.loc["three_or_fewer_workers", "high"] <= 1
@@ -239,10 +303,10 @@ def test_values_are_formatted_in_their_units():
 def test_scorecard_invariants_for_any_parameters(hazard, applicants, threshold):
     sc = tiny(attrition={"tenure_bands": [{"min_years": 0, "hazard_per_year": hazard}]},
               recruitment={"pipeline": {"applicants_per_advert": {"social_worker": applicants}}},
-              targets={"permanent_share": threshold})
+              targets={"permanent_share": {"threshold": threshold}})
     res = run_replications(sc, replications=4, seed=6)
-    card = targets.scorecard(res, "all")
-    per = targets.per_replication(res, "all")
+    card = targets.scorecard(res)
+    per = targets.per_replication(res)
     for _, row in card[card["status"] == "modelled"].iterrows():
         assert row["low"] <= row["median"] <= row["high"]
         assert row["n"] == 4
@@ -255,20 +319,48 @@ def test_scorecard_invariants_for_any_parameters(hazard, applicants, threshold):
     assert set(card["status"]) <= {"modelled", *targets.AWAITING.values(), "needs a baseline run", "not modelled"}
 
 
+def _with_budget(budget, **extra):
+    return tiny(name="more", finance={"investment": {"gbp_by_financial_year": budget, **extra}},
+                targets={"spend": {"measure": "spend_within_profile", "title": "Spend", "source": "test"}})
+
+
+def test_spend_is_judged_in_each_financial_year_not_summed():
+    from workforce_sim.analysis import finance as finance_summary
+
+    res = run_replications(_with_budget({"2015/16": 1e5, "2016/17": 1e5}), replications=3, seed=4)
+    total = finance_summary.yearly_costs(res)["total"]
+    y15, y16 = total.xs("2015/16", level="financial_year"), total.xs("2016/17", level="financial_year")
+    # a budget far above 2015/16's spend and just under 2016/17's: the four years summed would be within budget
+    budget = {"2015/16": float(y15.max()) * 3, "2016/17": float(y16.min()) * 0.9}
+    assert sum(budget.values()) > float((y15 + y16).max())
+    res.scenario = _with_budget(budget)
+    card = targets.scorecard(res).set_index("key")
+    assert list(card.index[card.index.str.startswith("spend")]) == ["spend_2015_16", "spend_2016_17"]
+    assert card.loc["spend_2015_16", "rag"] == "green" and card.loc["spend_2015_16", "target"] == budget["2015/16"]
+    assert card.loc["spend_2016_17", "rag"] == "red" and card.loc["spend_2016_17", "p_meet"] == 0.0
+    assert card.loc["spend_2016_17", "median"] == pytest.approx(y16.median())
+    assert card.loc["spend_2016_17", "target_text"] == f"at most {targets.format_value(budget['2016/17'], 'gbp', compact=True)} in 2016/17"
+
+
 def test_spend_within_profile_is_the_paired_cost_above_the_baseline():
     from workforce_sim.analysis import finance as finance_summary
 
     base = tiny(name="base")
-    more = tiny(name="more", teams=[{"type": "team", "count": 5}],
-                initial_staffing=[{"group": "social_work_teams", "permanent_posts": 12, "agency_posts": 16, "vacant_uncovered_posts": 2}],
-                finance={"investment": {"gbp_by_financial_year": {"2015/16": 1e5, "2016/17": 1e5}, "baseline": "base.yaml"}})
+    more = _with_budget({"2015/16": 1e5, "2016/17": 1e5}, baseline="base.yaml").model_dump()
+    more.update(teams=[{"type": "team", "count": 5}],
+                initial_staffing=[{"group": "social_work_teams", "permanent_posts": 12, "agency_posts": 16, "vacant_uncovered_posts": 2}])
+    from workforce_sim.scenario.schema import Scenario
+
+    more = Scenario.model_validate(more)
     res = run_replications(more, replications=3, seed=4)
-    assert targets.status(next(t for t in targets.REGISTRY if t.key == "spend_within_profile"), res) == "needs a baseline run"
+    spend = [t for t in targets.targets_for(more) if t.measure == "spend_within_profile"]
+    assert [t.financial_year for t in spend] == ["2015/16", "2016/17"]
+    assert {targets.status(t, res) for t in spend} == {"needs a baseline run"}
     res.extra["baseline"] = run_replications(base, replications=3, seed=4)
-    per = targets.MEASURES["spend_within_profile"](res, None)
     total = finance_summary.yearly_costs(res)["total"]
     btotal = finance_summary.yearly_costs(res.extra["baseline"])["total"]
-    for r in range(3):
-        expected = sum(total.loc[(r, fy)] - btotal.loc[(r, fy)] for fy in ("2015/16", "2016/17"))
-        assert per.loc[r] == pytest.approx(expected)
-    assert (per > 0).all()   # a sixth of extra posts costs money in every replication
+    for t in spend:
+        per = targets.values_at(t, res)[1]
+        for r in range(3):
+            assert per.loc[r] == pytest.approx(total.loc[(r, t.financial_year)] - btotal.loc[(r, t.financial_year)])
+        assert (per > 0).all()   # a sixth of extra posts costs money in every replication

@@ -1,21 +1,20 @@
-"""Case measures derived from the monthly case tables, and their summary against targets.
+"""Case measures derived from the monthly case tables (the targets are judged in ``targets``).
 
 Conventions: a row of ``case_monthly`` dated D holds the stocks on D and the
-flows of the month before D (so "March 2015" is the row dated 1 April 2015,
-the snapshot nearest 31 March). Caseloads are children per case-holding FTE;
+flows of the month before D (so the flows of March 2015 are in the row dated
+1 April 2015). A date is read from the row at or before it. Caseloads are children per case-holding FTE;
 a qualified social worker is a social worker not in their ASYE; NQSWs are
 social workers in their ASYE. Children open on the start date are left out of
 the pathway measures (their earlier workers are not known).
 """
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from workforce_sim.analysis.measures import nearest_date, summarise
+from workforce_sim.analysis.measures import meets, snapshot_at, summarise
 from workforce_sim.experiments.replications import Results
 
 
@@ -59,69 +58,57 @@ def _window(m: pd.DataFrame, end: pd.Timestamp, months: int) -> pd.DataFrame:
     return m[(m["date"] > end - pd.DateOffset(months=months)) & (m["date"] <= end)]
 
 
-def _row(measure: str, label: str, values: pd.Series, target: Optional[float], direction: str,
-         target_date: dt.date, when: str) -> dict[str, Any]:
-    s = summarise(values)
-    v = np.asarray(values, dtype=float)
-    v = v[~np.isnan(v)]
-    if target is None or not len(v):
-        p = float("nan")
-    elif direction == "<=":
-        p = float((v <= target + 1e-12).mean())
-    else:
-        p = float((v >= target - 1e-12).mean())
-    return {"measure": measure, "label": label, "target": target, "direction": direction,
-            "target_date": target_date.isoformat(), "when": when, **s, "p_target": p}
+def _row(measure: str, label: str, values: pd.Series, when: str) -> dict[str, Any]:
+    return {"measure": measure, "label": label, "when": when, **summarise(values)}
 
 
-def case_targets(results: Results) -> list[dict[str, Any]]:
-    """Each case measure at its target date: median, 90% interval, probability of meeting the target."""
-    t = results.scenario.caseload.targets
-    rows = []
-    cl = caseloads(results)
-    at = nearest_date(cl["date"], t.caseload_date)
-    now = cl[cl["date"] == at]
-    when = f"snapshot {at.date().isoformat()}"
-    rows.append(_row("average_caseload", "Average caseload, qualified social workers", now["social_worker"], t.average_caseload, "<=", t.caseload_date, when))
-    rows.append(_row("consultant_practitioner_caseload", "Average caseload, consultant practitioners", now["consultant_practitioner"], t.consultant_practitioner_caseload, "<=", t.caseload_date, when))
-    rows.append(_row("nqsw_caseload", "Average caseload, NQSWs in their ASYE", now["nqsw"], t.nqsw_caseload, "<=", t.caseload_date, when))
+def case_indicators(results: Results) -> list[dict[str, Any]]:
+    """Case figures reported beside the targets (no threshold): unallocated cases at the
+    caseload date, and over the 12 months to the pathway date the share of children with at
+    most 3 social workers, the mean workers per child and the changes of worker. The dates are
+    those of the scenario's average_caseload and three_or_fewer_workers targets (else the end
+    of the run), read from the snapshot at or before them."""
+    sc = results.scenario
     m = monthly_measures(results)
-    unalloc = m[m["date"] == at]
-    rows.append(_row("unallocated", "Unallocated cases", unalloc["unallocated"], None, "<=", t.caseload_date, when))
-    at_a = nearest_date(m["date"], t.assessments_date)
-    month = m[m["date"] == at_a]
-    rows.append(_row("assessments_on_time", "Assessments completed within the clock (working days)", month["assessments_on_time_share"],
-                     t.assessments_on_time, ">=", t.assessments_date, f"month to {at_a.date().isoformat()}"))
-    at_v = nearest_date(m["date"], t.visits_date)
-    month = m[m["date"] == at_v]
-    rows.append(_row("visits_on_time", "CP and LAC visits on time", month["visits_on_time_share"],
-                     t.visits_on_time, ">=", t.visits_date, f"month to {at_v.date().isoformat()}"))
-    at_w = nearest_date(m["date"], t.max_3_workers_date)
-    year = _window(m, at_w, 12).groupby("replication")[["pathways_max_3_workers", "pathways_closed", "pathway_workers_sum"]].sum()
+    at = snapshot_at(m["date"], sc.target_date("average_caseload"))
+    rows = [_row("unallocated", "Unallocated cases", m.loc[m["date"] == at, "unallocated"], f"snapshot {at.date().isoformat()}")]
+    at_w = snapshot_at(m["date"], sc.target_date("three_or_fewer_workers"))
+    year = _window(m, at_w, 12).groupby("replication")[["pathways_max_3_workers", "pathways_closed", "pathway_workers_sum", "changes_of_worker"]].sum()
     when = f"pathways closed in the 12 months to {at_w.date().isoformat()}"
     rows.append(_row("max_3_workers", "Children with at most 3 social workers over their pathway",
-                     _ratio(year["pathways_max_3_workers"], year["pathways_closed"]), t.max_3_workers_share, ">=", t.max_3_workers_date, when))
+                     _ratio(year["pathways_max_3_workers"], year["pathways_closed"]), when))
     rows.append(_row("workers_per_child", "Social workers per child over their pathway (mean)",
-                     _ratio(year["pathway_workers_sum"], year["pathways_closed"]), None, "<=", t.max_3_workers_date, when))
-    changes = _window(m, at_w, 12).groupby("replication")["changes_of_worker"].sum()
-    rows.append(_row("changes_of_worker", "Changes of social worker in the year", changes, None, "<=", t.max_3_workers_date,
+                     _ratio(year["pathway_workers_sum"], year["pathways_closed"]), when))
+    rows.append(_row("changes_of_worker", "Changes of social worker in the year", year["changes_of_worker"],
                      f"12 months to {at_w.date().isoformat()}"))
     return rows
 
 
+def team_type_label(scenario, team_type: str) -> str:
+    """A team type as readers know it: its description up to any bracket, else its key."""
+    tt = scenario.team_types.get(team_type)
+    text = tt.description.split("(")[0].strip(" -") if tt is not None else ""
+    return text or team_type.replace("_", " ")
+
+
 def caseload_by_team_type(results: Results) -> list[dict[str, Any]]:
-    """Average caseload of qualified social workers per team type at the caseload date, against that type's cap."""
+    """Average caseload of qualified social workers per team type at the caseload date (that of
+    the scenario's average_caseload target, else the end of the run), against that type's cap."""
     sc = results.scenario
     c = sc.caseload
     cl = caseloads(results, by_team_type=True)
-    at = nearest_date(cl["date"], c.targets.caseload_date)
+    at = snapshot_at(cl["date"], sc.target_date("average_caseload"))
     now = cl[cl["date"] == at]
     rows = []
     for team_type, g in now.groupby("team_type", observed=True):
         cap = c.cap_by_team_type.get(team_type, c.cap)
-        target = float(cap) if isinstance(cap, (int, float)) else None
-        rows.append({"team_type": team_type, **_row("average_caseload", team_type, g["social_worker"], target, "<=",
-                                                      c.targets.caseload_date, f"snapshot {at.date().isoformat()}")})
+        cap = float(cap) if isinstance(cap, (int, float)) else None
+        v = g["social_worker"].to_numpy(dtype=float)
+        v = v[~np.isnan(v)]
+        p = float(meets(v, cap, "at_most").mean()) if cap is not None and len(v) else float("nan")
+        rows.append({"team_type": str(team_type), "team_label": team_type_label(sc, str(team_type)),
+                     **_row("average_caseload", str(team_type), g["social_worker"], f"snapshot {at.date().isoformat()}"),
+                     "cap": cap, "p_within_cap": p})
     return rows
 
 
@@ -157,7 +144,7 @@ def case_trend(results: Results, freq_months: int = 3) -> pd.DataFrame:
 def case_headline(results: Results) -> dict[str, Any]:
     """The case figures `wfsim run` prints, as plain data."""
     return {
-        "targets": case_targets(results),
+        "indicators": case_indicators(results),
         "caseload_by_team_type": caseload_by_team_type(results),
         "by_quarter": case_trend(results).to_dict(orient="records"),
     }

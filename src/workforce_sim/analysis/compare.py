@@ -57,18 +57,19 @@ def paired(base: pd.Series, other: pd.Series, better: Optional[str]) -> dict[str
 
 
 def compare(scenarios: list[Scenario], replications: int, seed: int, workers: Optional[int] = 1,
-            target_set: str = "slough_2017", progress: Optional[Callable[[int], None]] = None) -> Comparison:
-    """Run every scenario with the same seed and replications; compare each with the first."""
+            progress: Optional[Callable[[int], None]] = None) -> Comparison:
+    """Run every scenario with the same seed and replications; compare each with the first on
+    the targets they all declare (by name), each judged against the first scenario's declaration."""
     labels = labels_for(scenarios)
     cards, values = [], []
     for label, sc in zip(labels, scenarios):
         res = run_replications(sc, replications, seed, workers, progress=progress)
-        cards.append(targets.scorecard(res, target_set).assign(scenario=label))
-        per = targets.per_replication(res, target_set)
+        cards.append(targets.scorecard(res).assign(scenario=label))
+        per = targets.per_replication(res)
         per.index.name = "replication"
         values.append(per.reset_index().melt(id_vars="replication", var_name="key").assign(scenario=label))
     long = pd.concat(values, ignore_index=True)[["scenario", "replication", "key", "value"]]
-    by_key = {t.key: t for sc in scenarios for t in targets.targets_for(target_set, sc)}
+    by_key = {t.key: t for t in targets.targets_for(scenarios[0])}
     common = [k for k in cards[0].loc[cards[0]["status"] == "modelled", "key"]
               if all(k in set(c.loc[c["status"] == "modelled", "key"]) for c in cards)]
     rows = []

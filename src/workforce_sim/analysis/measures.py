@@ -1,4 +1,4 @@
-"""Measures derived from the flat records, and their summary against targets."""
+"""Measures derived from the flat records, how a date is read, and the one test of a target."""
 from __future__ import annotations
 
 import datetime as dt
@@ -22,7 +22,7 @@ def permanent_share(snapshots: pd.DataFrame, groups: Optional[list[str]] = None)
     keep = None if groups is None else snapshots["group"].isin(groups).to_numpy()
     parts = []
     # a block of replications at a time: grouping every row at once needs about 200 bytes a row
-    # of temporary memory (200 MB for 1,000 Slough replications); the sums are the same
+    # of temporary memory (200 MB for 1,000 replications of a 126-post service); the sums are the same
     for first in range(int(reps.min()) if len(reps) else 0, int(reps.max()) + 1 if len(reps) else 0, SHARE_BLOCK):
         rows = (reps >= first) & (reps < first + SHARE_BLOCK)
         if keep is not None:
@@ -36,64 +36,43 @@ def permanent_share(snapshots: pd.DataFrame, groups: Optional[list[str]] = None)
     return out.reset_index()
 
 
-def nearest_date(dates: pd.Series, target: dt.date) -> pd.Timestamp:
-    """The snapshot date closest to ``target``."""
-    uniq = pd.Series(pd.to_datetime(dates.unique())).sort_values()
-    t = pd.Timestamp(target)
-    return uniq.iloc[int(np.argmin(np.abs((uniq - t).dt.days.to_numpy())))]
+def snapshot_at(dates: pd.Series, date: dt.date) -> pd.Timestamp:
+    """The monthly snapshot read for ``date``: the last snapshot dated at or before it.
+
+    Snapshots are dated at month starts and hold the stocks on that day (and,
+    for monthly flows, the month before it). A target dated 31 March 2015 is
+    read from the 1 March 2015 snapshot, one dated 1 April 2015 from the
+    1 April snapshot. A date before the first snapshot reads the first.
+    """
+    uniq = pd.Series(pd.to_datetime(dates.unique())).sort_values(ignore_index=True)
+    if uniq.empty:
+        raise ValueError("no snapshots")
+    before = uniq[uniq <= pd.Timestamp(date)]
+    return before.iloc[-1] if len(before) else uniq.iloc[0]
 
 
-def summarise(values: pd.Series | np.ndarray, threshold: Optional[float] = None) -> dict[str, float]:
-    """Median, 90% interval and (optionally) probability of reaching a threshold."""
+def meets(values: np.ndarray | pd.Series | float, threshold: float, direction: str) -> np.ndarray:
+    """Whether each value meets the threshold: ``at_least`` (>=) or ``at_most`` (<=), with a
+    tolerance of 1e-12 for rounding. The one test of a target every command uses."""
+    v = np.asarray(values, dtype=float)
+    if direction in ("at_least", ">="):
+        return v >= threshold - 1e-12
+    if direction in ("at_most", "<="):
+        return v <= threshold + 1e-12
+    raise ValueError(f"unknown direction {direction!r}")
+
+
+def summarise(values: pd.Series | np.ndarray) -> dict[str, float]:
+    """Median, 90% interval, mean and count of the values that are not NaN."""
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
-    out = {
+    return {
         "median": float(np.median(v)) if len(v) else float("nan"),
         "low": float(np.quantile(v, LOW_Q)) if len(v) else float("nan"),
         "high": float(np.quantile(v, HIGH_Q)) if len(v) else float("nan"),
         "mean": float(v.mean()) if len(v) else float("nan"),
         "n": int(len(v)),
     }
-    if threshold is not None:
-        out["p_target"] = float((v >= threshold - 1e-12).mean()) if len(v) else float("nan")
-    return out
-
-
-def share_by_replication(results: Results) -> tuple[pd.Series, pd.Timestamp]:
-    """Permanent share at the target date per replication, and the snapshot date used."""
-    t = results.scenario.targets
-    share = permanent_share(results.snapshots, t.permanent_share_groups)
-    at = nearest_date(share["date"], t.permanent_share_date)
-    values = share[share["date"] == at].set_index("replication")["permanent_share"]
-    return values.reindex(range(results.replications)), at
-
-
-def permanence_at_target(results: Results) -> dict:
-    """The permanent share at the scenario's target date, against its target."""
-    t = results.scenario.targets
-    share = permanent_share(results.snapshots, t.permanent_share_groups)
-    at = nearest_date(share["date"], t.permanent_share_date)
-    values = share.loc[share["date"] == at, "permanent_share"]
-    return {
-        "measure": "permanent_share",
-        "target": t.permanent_share,
-        "target_date": t.permanent_share_date.isoformat(),
-        "snapshot_date": at.date().isoformat(),
-        **summarise(values, t.permanent_share),
-    }
-
-
-def permanence_trend(results: Results, freq_months: int = 3) -> pd.DataFrame:
-    """Permanent share by quarter: median and 90% interval over replications."""
-    t = results.scenario.targets
-    share = permanent_share(results.snapshots, t.permanent_share_groups)
-    dates = sorted(share["date"].unique())
-    keep = [d for d in dates if (pd.Timestamp(d).month - 1) % freq_months == 0 or d == dates[0]]
-    rows = []
-    for d in keep:
-        s = summarise(share.loc[share["date"] == d, "permanent_share"], t.permanent_share)
-        rows.append({"date": pd.Timestamp(d).date().isoformat(), **s})
-    return pd.DataFrame(rows)
 
 
 def headcount_flows(results: Results) -> pd.DataFrame:

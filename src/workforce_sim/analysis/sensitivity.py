@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import pandas as pd
 
-from workforce_sim.analysis.measures import share_by_replication
+from workforce_sim.analysis import targets
 from workforce_sim.experiments.replications import Results, run_replications
 from workforce_sim.scenario.loading import with_overrides
 from workforce_sim.scenario.schema import Scenario
@@ -24,8 +24,8 @@ class Lever:
 
 
 def permanence_by_replication(results: Results) -> pd.Series:
-    """Permanent share at the target date, one value per replication."""
-    return share_by_replication(results)[0]
+    """Permanent share at the date of the scenario's permanent share target, one value per replication."""
+    return targets.values_at(targets.permanence(results.scenario), results)[1].reindex(range(results.replications))
 
 
 def tornado(

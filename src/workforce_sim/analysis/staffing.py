@@ -14,24 +14,40 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, nearest_date
+from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, snapshot_at
 from workforce_sim.calendar import financial_year
 from workforce_sim.experiments.replications import Results
+from workforce_sim.scenario.schema import Scenario
 
 FAN_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 
-# Children a worker can hold at the caps, by role. Slough (S2 'Measures and
-# targets'): average 16 children; Consultant Practitioners 50% of that; NQSWs
-# in their ASYE 90% (14.4) and no more than 14. Practice managers hold no cases
-# (assumption: S2 'Actions' has them overseeing the team's caseload).
-SLOUGH_CAPS_CHILDREN: dict[str, float] = {
-    "social_worker": 16.0,
-    "consultant_practitioner": 8.0,
-    "practice_manager": 0.0,
-    "nqsw": 14.0,
-}
-# S2 'Actions': each standard team should hold approximately 90 children.
-SLOUGH_TEAM_CASELOAD_CHILDREN = 90.0
+
+
+def _mid(value: object) -> float:
+    """A number, or the middle of a distribution's support."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    lo, hi = value.support()
+    return (lo + hi) / 2
+
+
+def caps_children(scenario: Scenario) -> dict[str, float]:
+    """Children a full-time worker can hold at the caps, by role (and ``nqsw`` for an NQSW in the
+    ASYE): the scenario's caseload section, or the caseload defaults when it simulates no cases."""
+    from workforce_sim.scenario.schema import Caseload
+
+    if scenario.caseload is not None:
+        c = scenario.caseload
+        cap, role_share, asye_share, asye_max = _mid(c.cap), c.role_share, c.asye_share, c.asye_max_cases
+    else:
+        f = Caseload.model_fields
+        cap, role_share = float(f["cap"].default), f["role_share"].default_factory()
+        asye_share, asye_max = f["asye_share"].default, f["asye_max_cases"].default
+    out = {role: cap * share for role, share in role_share.items()}
+    nqsw = cap * asye_share
+    out["nqsw"] = min(nqsw, asye_max) if asye_max is not None else nqsw
+    return out
+
 
 ROUTE_LABELS = {
     "advert": "Advert (one post)",
@@ -111,8 +127,8 @@ def summary_table(series: pd.DataFrame) -> pd.DataFrame:
 
 
 def values_at(series: pd.DataFrame, date: dt.date) -> tuple[pd.Timestamp, pd.Series]:
-    """Per-replication values at the snapshot date nearest ``date``."""
-    at = nearest_date(series["date"], date)
+    """Per-replication values at the snapshot at or before ``date``."""
+    at = snapshot_at(series["date"], date)
     rows = series[series["date"] == at]
     return at, rows.set_index("replication")["value"]
 
@@ -186,13 +202,13 @@ def capacity_at_caps(results: Results, date: dt.date, caps: Optional[dict[str, f
     """Children the staff in post could hold at the caps, per team, by team type and role.
 
     Returns, for each team type and role (and "all roles"), the median and 90% interval over
-    replications of the capacity per team at the snapshot nearest ``date``,
+    replications of the capacity per team at the snapshot at or before ``date``,
     and the capacity per team if every post were filled. Only case-holding
-    team groups count (default: social_work_teams).
+    team groups count (default: social_work_teams). ``caps`` default to ``caps_children``.
     """
-    caps = caps or SLOUGH_CAPS_CHILDREN
+    caps = caps or caps_children(results.scenario)
     snap = _groups(results.snapshots, groups)
-    at = nearest_date(snap["date"], date)
+    at = snapshot_at(snap["date"], date)
     s = snap[snap["date"] == at].copy()
     s["role"] = s["role"].astype(str)
     s["staffed"] = _capacity(s, caps, staffed=True)
@@ -214,7 +230,7 @@ def capacity_at_caps(results: Results, date: dt.date, caps: Optional[dict[str, f
         "all_posts_filled": g["full"].first(),
         "teams": g["n_teams"].first(),
     }).reset_index()
-    labels = {k: (v.description.split("(")[0].strip() or k) for k, v in results.scenario.team_types.items()}
+    labels = {k: (v.description.split("(")[0].strip(" -") or k.replace("_", " ")) for k, v in results.scenario.team_types.items()}
     out.insert(2, "team_label", out["team_type"].map(labels))
     out.insert(0, "date", at.date().isoformat())
     return out

@@ -9,8 +9,9 @@ from typing import Any
 
 import pandas as pd
 
+from workforce_sim.analysis import targets
 from workforce_sim.analysis.finance import cost_by_replication, costs_by_year, investment_comparison
-from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, share_by_replication
+from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, meets
 from workforce_sim.experiments.sweep import Axis, SweepResult
 
 
@@ -27,12 +28,15 @@ def _q(x: pd.Series, q: float) -> float:
 
 def sweep_tables(sweep: SweepResult) -> dict[str, pd.DataFrame]:
     """The sweep's tables: points, costs by year, investment, replications, about."""
-    target = sweep.scenario.targets.permanent_share
+    perm = targets.permanence(sweep.scenario)
+    target = perm.threshold
     per_rep, by_year, invest, rows = [], [], [], []
     first_share = first_cost = None
     snapshot_date = None
     for i, (p, res) in enumerate(zip(sweep.points, sweep.results)):
-        share, snapshot_date = share_by_replication(res)
+        snap, share = targets.values_at(perm, res)
+        share = share.reindex(range(res.replications))
+        snapshot_date = pd.Timestamp(snap)
         total = cost_by_replication(res)
         agency = cost_by_replication(res, "agency")
         if i == 0:
@@ -44,7 +48,7 @@ def sweep_tables(sweep: SweepResult) -> dict[str, pd.DataFrame]:
             "permanent_share_median_pct": 100 * float(share.median()),
             "permanent_share_p5_pct": 100 * _q(share, LOW_Q),
             "permanent_share_p95_pct": 100 * _q(share, HIGH_Q),
-            "p_permanent_share_ge_target": float((share >= target - 1e-12).mean()),
+            "p_permanent_share_ge_target": float(meets(share.dropna(), target, perm.direction).mean()) if target is not None else float("nan"),
             "total_cost_gbp": float(total.mean()),
             "total_cost_p5_gbp": _q(total, LOW_Q),
             "total_cost_p95_gbp": _q(total, HIGH_Q),
@@ -80,7 +84,7 @@ def sweep_tables(sweep: SweepResult) -> dict[str, pd.DataFrame]:
         "seed": sweep.seed,
         "common random numbers": "yes: every point runs the same seeds" if sweep.common_random_numbers else "no: independent seeds per point",
         "permanent share": f"permanent FTE / (permanent + agency FTE) at {snapshot_date.date().isoformat() if snapshot_date is not None else ''} "
-                           f"(target {target:.0%} by {sc.targets.permanent_share_date.isoformat()})",
+                           f"(target: {perm.describe_target()})",
         "costs": f"GBP, from {sc.start_date.isoformat()} to the last month start before {sc.end_date.isoformat()}; "
                  "mean over replications unless the column says p5/p95 (90% interval)",
         "net cost vs first point": "mean of paired differences per replication against point 0",

@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="resolve and check a scenario; print it as resolved")
     v.add_argument("scenario")
     v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-    r = sub.add_parser("run", help="simulate and print the permanent share against the target")
+    r = sub.add_parser("run", help="simulate and print the scenario's targets: value at each date, chance of meeting it")
     add_run_options(r)
     cli_report.add_parser(sub)
     cli_sweep.add_parser(sub)
@@ -76,6 +76,7 @@ def cmd_run(args) -> int:
     from workforce_sim.reporting.tables import result_tables
     from workforce_sim.reporting.text import headline, text_table, to_json
     from workforce_sim.scenario.loading import load_scenario
+    from workforce_sim.scenario.targets import SPEND
 
     if args.scheduler is not None and args.executor != "dask":
         raise InputError("only with --executor dask", file="--scheduler")
@@ -91,6 +92,13 @@ def cmd_run(args) -> int:
                                         keep_events=args.keep_events, progress=update, executor=args.executor,
                                         scheduler=args.scheduler, continue_on_error=args.continue_on_error),
         args.replications, not args.no_progress)
+    if scenario.finance.investment.baseline and any(t.measure == SPEND for t in scenario.targets.values()):
+        # spend is judged as the cost above the named baseline, on the same seeds (as in the report)
+        from workforce_sim.analysis.finance import baseline_results
+
+        results.extra["baseline"] = run_model(
+            lambda update: baseline_results(results, args.scenario, args.workers, progress=update),
+            results.replications, not args.no_progress)
     h = headline(results)
     if results.failures:
         h["failures"] = [{"replication": f.replication, "seed": f.seed, "error": f.error, "where": f.where}

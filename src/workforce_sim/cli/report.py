@@ -6,7 +6,6 @@ Exit codes as for ``wfsim run``: 0 success, 2 bad input (nothing written),
 """
 from __future__ import annotations
 
-import argparse
 import json
 import signal
 import sys
@@ -18,11 +17,6 @@ from workforce_sim.cli.common import check_memory, check_replications, check_wri
 from workforce_sim.errors import InputError, RunError
 
 COMMANDS = ("report", "compare", "schedule")
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--targets", dest="target_set", default="slough_2017",
-                   help="target set: slough_2017 (default), kent_2014, medway_2010 or all")
 
 
 def add_parser(sub) -> None:
@@ -38,7 +32,6 @@ def add_parser(sub) -> None:
             action.help = "print the run's outcome as JSON"
     r.add_argument("--name", default=None, help="report name (default: the scenario's name)")
     r.add_argument("--notebook", type=Path, default=None, help="report notebook (default: the report notebook shipped in the package)")
-    _common(r)
 
     c = sub.add_parser("compare", help="compare scenarios run with the same seeds (paired differences)")
     c.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenario files; the first is the baseline")
@@ -51,7 +44,6 @@ def add_parser(sub) -> None:
     c.add_argument("--json", action="store_true", help="print JSON on stdout instead of a table")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
     c.add_argument("--allow-large", action="store_true", help="allow a replication count above the ceiling")
-    _common(c)
 
     s = sub.add_parser("schedule", help="run every report of a manifest (YAML); continue past failures")
     s.add_argument("manifest", type=Path, help="manifest file, e.g. schedules/monthly.yaml")
@@ -86,7 +78,7 @@ def cmd_report(args) -> int:
 
         check_memory(load_scenario(args.scenario, args.overrides), args.seed, args.replications, args.keep_events)
     req = ReportRequest(scenario=Path(args.scenario), replications=args.replications, seed=args.seed,
-                        workers=args.workers, overrides=list(args.overrides), target_set=args.target_set,
+                        workers=args.workers, overrides=list(args.overrides),
                         outputs=args.out, name=args.name, notebook=args.notebook, keep_events=args.keep_events,
                         progress=not args.no_progress)
     with _terminate_as_interrupt():
@@ -113,8 +105,6 @@ def cmd_compare(args) -> int:
 
     if len(args.scenarios) < 2:
         raise InputError("give at least two scenarios to compare", file="command line", key="SCENARIO")
-    if args.target_set not in targets.TARGET_SETS:
-        raise InputError(f"unknown target set {args.target_set!r}; choose one of {', '.join(targets.TARGET_SETS)}", file="--targets")
     if args.out.exists() and not args.out.is_dir():
         raise InputError("exists and is not a folder", file="--out", key=str(args.out))
     check_writable(args.out, "--out")
@@ -135,7 +125,7 @@ def cmd_compare(args) -> int:
     total = args.replications * len(scenarios)
     try:
         with replication_bar(total, enabled=not args.no_progress) as tick:
-            cmp = compare(scenarios, args.replications, args.seed, args.workers, args.target_set, progress=tick)
+            cmp = compare(scenarios, args.replications, args.seed, args.workers, progress=tick)
     except (InputError, RunError):
         raise
     except Exception as exc:  # a failure inside the model
@@ -156,7 +146,7 @@ def cmd_compare(args) -> int:
         "kind": "comparison", "run_id": run_id, "name": " vs ".join(cmp.labels), "scenarios": cmp.labels,
         "scenario_files": [str(Path(p).resolve()) for p in args.scenarios],
         "scenarios_resolved": [sc.model_dump(mode="json") for sc in scenarios],
-        **{k: v for k, v in run_inputs(scenarios[0], args.seed, args.replications, args.target_set, args.overrides).items()
+        **{k: v for k, v in run_inputs(scenarios[0], args.seed, args.replications, args.overrides).items()
            if k not in ("scenario", "council", "scenario_resolved")},
         "workers": args.workers, "started": started, "finished": now_iso(), "headline_text": headline,
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
+from typing import Optional
 
 import pandas as pd
 
@@ -62,9 +63,10 @@ def _m(x: float, signed: bool = False) -> str:
     return f"{x / 1e6:+.2f}" if signed else f"{x / 1e6:.2f}"
 
 
-def points_text(points: pd.DataFrame, target: float) -> str:
+def points_text(points: pd.DataFrame, target: Optional[float]) -> str:
+    chance = "P(target)" if target is None else f"P(>={target:.0%})"
     lines = [
-        f"{'point':<28} {'permanent % (median, 90% int.)':>31} {f'P(>={target:.0%})':>9} {'total £m':>9} {'agency £m':>9} "
+        f"{'point':<28} {'permanent % (median, 90% int.)':>31} {chance:>9} {'total £m':>9} {'agency £m':>9} "
         f"{'net £m':>7} {'+pp':>6} {'£ per pp':>10}",
     ]
     for _, r in points.iterrows():
@@ -121,7 +123,9 @@ def run(args) -> int:
     print(f"{sc.name} ({sc.council}): {len(sweep.points)} points x {sweep.replications} replications, seed {sweep.seed}, {seeds}")
     print(f"Permanent share = {sweep.tables['about'].set_index('item').loc['permanent share', 'value']}")
     print("Costs over the whole run; net cost and +pp are paired differences against the first point.\n")
-    print(points_text(sweep.tables["points"], sc.targets.permanent_share))
+    from workforce_sim.analysis.targets import permanence
+
+    print(points_text(sweep.tables["points"], permanence(sc).threshold))
     if "investment" in sweep.tables:
         print("\nSpend by financial year beside the investment profile (variance = spend - investment)")
         print(investment_text(sweep.tables["investment"]))

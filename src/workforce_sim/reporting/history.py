@@ -62,7 +62,7 @@ def input_changes(previous: dict[str, Any], current: dict[str, Any]) -> pd.DataF
     """Inputs that differ between two run records: seed, replications, overrides,
     package version, commit and every scenario value (dotted keys)."""
     rows = []
-    for key in ("seed", "replications", "target_set", "overrides", "package_version", "git_commit"):
+    for key in ("seed", "replications", "overrides", "package_version", "git_commit"):
         if previous.get(key) != current.get(key):
             rows.append({"input": key, "previous": previous.get(key), "now": current.get(key)})
     a = flatten(previous.get("scenario_resolved") or {})

@@ -29,7 +29,7 @@ p.wfsim-caption {color: #444; font-size: 0.9em; max-width: 52em;}
 
 RAG_WORD = {"green": "Green", "amber": "Amber", "red": "Red", "none": "-"}
 WHY = {
-    "no children's cases in this scenario": "needs children's cases: give the scenario demand: and caseload: sections",
+    "no children's cases in these results": "needs children's cases: give the scenario demand: and caseload: sections",
     "no costs in these results": "needs the cost tables of the finance model",
     "needs a baseline run": "spend is measured above a baseline scenario run on the same seeds; "
                             "this scenario names none (finance.investment.baseline)",
@@ -45,6 +45,39 @@ def nice_date(iso: object) -> str:
     if pd.isna(d):
         return ""
     return f"{d.day} {d:%b %Y}"
+
+
+def _fixed(value: object, digits: int) -> str:
+    if _is_nan(value):
+        return ""
+    text = f"{float(value):,.{digits}f}"
+    if text.startswith("-") and float(text.replace(",", "")) == 0:
+        text = text[1:]  # no '-0.0'
+    return text
+
+
+def one_decimal(value: object) -> str:
+    """A figure to one decimal place ('' for NaN, never '-0.0')."""
+    return _fixed(value, 1)
+
+
+def two_decimals(value: object) -> str:
+    return _fixed(value, 2)
+
+
+def whole(value: object) -> str:
+    """A count as a whole number ('' for NaN)."""
+    return _fixed(value, 0)
+
+
+def money(value: object) -> str:
+    """GBP to the pound, with thousands separators ('' for NaN)."""
+    return _fixed(value, 0)
+
+
+def percent(value: object) -> str:
+    """A share as a percentage to one decimal place ('' for NaN)."""
+    return "" if _is_nan(value) else _fixed(100 * float(value), 1) + "%"
 
 
 def _e(value: object) -> str:
@@ -82,20 +115,23 @@ def scorecard(card: pd.DataFrame) -> str:
         unit = r["unit"]
         interval = f"{format_value(r['low'], unit)} to {format_value(r['high'], unit)}"
         chance = "n/a" if _is_nan(r["p_meet"]) else f"{100 * r['p_meet']:.0f}%"
-        when = f" (at {nice_date(r['snapshot_date'])})" if r["snapshot_date"] else ""
+        read = nice_date(r["snapshot_date"]) if not _is_nan(r["snapshot_date"]) else ""
+        when = f" (at {read})" if read and not _is_nan(r["median"]) else ""
+        if _is_nan(r["median"]):
+            interval = ""
         body.append(
             "<tr>"
             f"<td><b>{_e(r['title'])}</b><br><small>{_e(r['description'])}</small></td>"
             f"<td>{_e(r['target_text'])}</td>"
-            f'<td class="num">{_e(format_value(r["median"], unit))}{_e(when)}</td>'
+            f'<td class="num">{_e(format_value(r["median"], unit) if not _is_nan(r["median"]) else "no value at the date")}{_e(when)}</td>'
             f'<td class="num">{_e(interval)}</td>'
             f'<td class="num">{_e(chance)}</td>'
             f'<td class="rag-{_e(r["rag"])}" title="{_e(RAG_MEANING.get(r["rag"], ""))}">{_e(RAG_WORD.get(r["rag"], r["rag"]))}</td>'
-            f'<td class="num">{_e(format_change(r["change_12m"], unit))}</td>'
+            f'<td class="num">{_e("" if _is_nan(r["change_12m"]) else format_change(r["change_12m"], unit))}</td>'
             "</tr>"
         )
     if not body:
-        body.append(f'<tr><td colspan="{len(head)}">No target of this set is modelled yet.</td></tr>')
+        body.append(f'<tr><td colspan="{len(head)}">The scenario declares no target the model measures.</td></tr>')
     thead = "".join(f"<th>{_e(h)}</th>" for h in head)
     return f'{STYLE}<table class="wfsim wfsim-scorecard" id="scorecard"><thead><tr>{thead}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
@@ -107,7 +143,7 @@ def indicators(card: pd.DataFrame) -> str:
         return ""
     rows["value"] = [format_value(m, u) for m, u in zip(rows["median"], rows["unit"])]
     rows["interval"] = [f"{format_value(lo, u)} to {format_value(hi, u)}" for lo, hi, u in zip(rows["low"], rows["high"], rows["unit"])]
-    rows["change"] = [format_change(c, u) for c, u in zip(rows["change_12m"], rows["unit"])]
+    rows["change"] = ["" if _is_nan(c) else format_change(c, u) for c, u in zip(rows["change_12m"], rows["unit"])]
     rows["snapshot_date"] = rows["snapshot_date"].map(nice_date)
     return table(rows, {"title": "Indicator", "description": "What it measures", "snapshot_date": "Date",
                         "value": "Median", "interval": "90% interval", "change": "Change over 12 months"},
@@ -118,7 +154,7 @@ def not_modelled(card: pd.DataFrame) -> str:
     """Targets the model does not (yet) compute, with the reason."""
     rows = card[card["status"] != "modelled"].copy()
     if rows.empty:
-        return "<p>Every target of this set is modelled.</p>"
+        return "<p>Every target the scenario declares is modelled.</p>"
     rows["why"] = [n if n else WHY.get(s, s) for n, s in zip(rows["note"], rows["status"])]
     return table(rows, {"title": "Measure", "target_text": "Target", "status": "Status", "why": "Why", "source": "Source"})
 

@@ -1,7 +1,7 @@
 """Reports: run the parameterised notebook with papermill into a run folder,
 export it to HTML without code, record run.json and update outputs/index.html.
 
-Bad input (scenario, target set, notebook) is refused before anything is
+Bad input (scenario, notebook) is refused before anything is
 written. A run is written in a hidden folder and renamed when complete; a run
 that fails is moved, with its partly executed notebook, to
 ``outputs/<scenario>/failed/<run-id>/``. Earlier runs are never touched.
@@ -42,7 +42,6 @@ class ReportRequest:
     seed: int = 2014
     workers: Optional[int] = None
     overrides: list[str] = field(default_factory=list)
-    target_set: str = "slough_2017"
     outputs: Path = Path("outputs")
     name: Optional[str] = None
     notebook: Optional[Path] = None
@@ -77,8 +76,6 @@ def kernel_name() -> str:
 
 def check(req: ReportRequest) -> Scenario:
     """Refuse bad input before anything is written (InputError naming file and key)."""
-    if req.target_set not in targets.TARGET_SETS:
-        raise InputError(f"unknown target set {req.target_set!r}; choose one of {', '.join(targets.TARGET_SETS)}", file="--targets")
     notebook = req.notebook or DEFAULT_NOTEBOOK
     if not Path(notebook).is_file():
         raise InputError("report notebook not found", file=str(notebook))
@@ -158,7 +155,7 @@ def run_report(req: ReportRequest) -> ReportOutcome:
     record: dict[str, Any] = {
         "kind": "report", "run_id": run_id, "name": name, "status": "running",
         "scenario_file": str(Path(req.scenario).resolve()),
-        **run_inputs(scenario, req.seed, req.replications, req.target_set, req.overrides),
+        **run_inputs(scenario, req.seed, req.replications, req.overrides),
         "workers": req.workers, "keep_events": req.keep_events,
         "notebook": str(Path(req.notebook or DEFAULT_NOTEBOOK).resolve()),
         "previous_run": previous.name if previous else None,
@@ -168,7 +165,7 @@ def run_report(req: ReportRequest) -> ReportOutcome:
     (tmp / "scenario.yaml").write_text(resolved_yaml(scenario), encoding="utf-8")
     parameters = {
         "scenario": str(Path(req.scenario).resolve()), "replications": req.replications, "seed": req.seed,
-        "target_set": req.target_set, "overrides": list(req.overrides), "output_dir": ".",
+        "overrides": list(req.overrides), "output_dir": ".",
         "workers": req.workers, "run_name": name, "run_id": run_id,
         "previous_run": str(previous.resolve()) if previous else None,
         "keep_events": req.keep_events, "progress": False,

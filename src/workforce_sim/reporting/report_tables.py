@@ -19,7 +19,7 @@ from workforce_sim.scenario.schema import Scenario
 WORKBOOK = "workbook.xlsx"
 
 
-def run_inputs(scenario: Scenario, seed: int, replications: int, target_set: str,
+def run_inputs(scenario: Scenario, seed: int, replications: int,
                overrides: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """What a run was made from (the inputs part of run.json)."""
     return {
@@ -28,17 +28,16 @@ def run_inputs(scenario: Scenario, seed: int, replications: int, target_set: str
         "scenario_resolved": scenario.model_dump(mode="json"),
         "seed": int(seed),
         "replications": int(replications),
-        "target_set": target_set,
         "overrides": list(overrides),
         "package_version": __version__,
         **git_info(),
     }
 
 
-def timeseries(results: Results, target_set: str) -> pd.DataFrame:
-    """Monthly median and 90% interval of every modelled measure with a series, and NQSWs in ASYE."""
+def timeseries(results: Results) -> pd.DataFrame:
+    """Monthly median and 90% interval of every modelled target with a series, and NQSWs in ASYE."""
     frames = []
-    for t in targets.targets_for(target_set, results.scenario):
+    for t in targets.targets_for(results.scenario):
         if targets.status(t, results) != "modelled":
             continue
         s = targets.series(t, results)
@@ -51,17 +50,19 @@ def timeseries(results: Results, target_set: str) -> pd.DataFrame:
     return out[["measure", "unit", "date", "median", "low", "high"]]
 
 
-def investment_profile() -> pd.DataFrame:
-    return pd.DataFrame({"financial_year": list(targets.SLOUGH_INVESTMENT_PROFILE_GBP),
-                         "investment_gbp": list(targets.SLOUGH_INVESTMENT_PROFILE_GBP.values()),
-                         "source": "S2 Appendix 1, 'Additional Investment'"})
+def investment_profile(scenario: Scenario) -> pd.DataFrame:
+    """The scenario's investment profile by financial year (empty when it has none), with its source."""
+    budget = scenario.finance.investment.gbp_by_financial_year
+    source = scenario.sources.get("finance.investment.gbp_by_financial_year", "the scenario (finance.investment)")
+    return pd.DataFrame({"financial_year": list(budget), "investment_gbp": [float(v) for v in budget.values()],
+                         "source": [source] * len(budget)}, columns=["financial_year", "investment_gbp", "source"])
 
 
-def report_tables(results: Results, card: pd.DataFrame, target_set: str,
+def report_tables(results: Results, card: pd.DataFrame,
                   capacity_date: Optional[dt.date] = None) -> dict[str, pd.DataFrame]:
     """Summary tables of a report (also the Excel workbook's sheets)."""
-    when = capacity_date or results.scenario.targets.permanent_share_date
-    per_rep = targets.per_replication(results, target_set)
+    when = capacity_date or results.scenario.target_date("permanent_share")
+    per_rep = targets.per_replication(results)
     finance = {}
     if results.costs is not None:
         from workforce_sim.analysis.finance import costs_by_year, spend_against_profile
@@ -70,29 +71,29 @@ def report_tables(results: Results, card: pd.DataFrame, target_set: str,
                    "spend_vs_profile": spend_against_profile(results, results.extra.get("baseline"))}
     cases = {}
     if results.case_monthly is not None:
-        from workforce_sim.analysis.cases import case_targets, case_trend, caseload_by_team_type
+        from workforce_sim.analysis.cases import case_indicators, case_trend, caseload_by_team_type
 
-        cases = {"case_measures": pd.DataFrame(case_targets(results)),
+        cases = {"case_measures": pd.DataFrame(case_indicators(results)),
                  "caseload_by_team_type": pd.DataFrame(caseload_by_team_type(results)),
                  "case_trend": case_trend(results)}
     return {
         "kpi": card,
         "kpi_by_replication": per_rep.reset_index().rename(columns={"index": "replication"}),
-        "timeseries": timeseries(results, target_set),
+        "timeseries": timeseries(results),
         "starters_by_route": staffing.starters_by_route(results),
         "post_changes": staffing.post_changes(results),
         "capacity_at_caps": staffing.capacity_at_caps(results, when),
-        "investment_profile": investment_profile(),
+        "investment_profile": investment_profile(results.scenario),
         **finance,
         **cases,
     }
 
 
-def write_report(folder: str | Path, results: Results, card: pd.DataFrame, target_set: str) -> list[Path]:
+def write_report(folder: str | Path, results: Results, card: pd.DataFrame) -> list[Path]:
     """Write the summary tables (CSV and Parquet), the raw per-replication records
     (Parquet only: as CSV they run to tens of MB) and the workbook into ``folder``."""
     folder = Path(folder)
-    summary = report_tables(results, card, target_set)
+    summary = report_tables(results, card)
     written = write_tables(summary, folder) + write_tables(result_tables(results), folder, formats=("parquet",))
     book = folder / WORKBOOK
     write_workbook({**summary, "parameters": results.parameters}, book)

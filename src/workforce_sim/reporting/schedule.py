@@ -1,7 +1,8 @@
 """Scheduled report sets: a YAML manifest of report runs, run one after another.
 
 A run that fails (bad scenario, failing notebook) is recorded and the next
-one runs; the summary names each run's outcome. Scenario paths are relative
+one runs; the summary names each run's outcome. Each report is judged against
+its scenario's own targets. Scenario paths are relative
 to the manifest's folder.
 """
 from __future__ import annotations
@@ -11,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from workforce_sim.analysis.targets import TARGET_SETS
 from workforce_sim.errors import InputError
 from workforce_sim.reporting.notebook import ReportRequest, run_report
 from workforce_sim.scenario.loading import _read_yaml
@@ -25,7 +25,6 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 class Defaults(Strict):
     replications: int = Field(100, ge=1, description="Simulated futures per report")
     seed: int = Field(2014, ge=0, description="Random seed")
-    targets: str = Field("slough_2017", description="Target set")
     workers: Optional[int] = Field(None, ge=1, description="Processes per report (default: all cores)")
 
 
@@ -34,17 +33,9 @@ class Entry(Strict):
     scenario: str = Field(min_length=1, description="Scenario file, relative to the manifest")
     replications: Optional[int] = Field(None, ge=1)
     seed: Optional[int] = Field(None, ge=0)
-    targets: Optional[str] = None
     workers: Optional[int] = Field(None, ge=1)
     overrides: Union[list[str], dict[str, Any]] = Field(default_factory=list, description="key=value strings, or a mapping of dotted keys to values")
     notebook: Optional[str] = Field(None, description="Report notebook, relative to the manifest (default: the report notebook shipped in the package)")
-
-    @field_validator("targets")
-    @classmethod
-    def _known(cls, value: Optional[str]) -> Optional[str]:
-        if value is not None and value not in TARGET_SETS:
-            raise ValueError(f"unknown target set {value!r}; choose one of {', '.join(TARGET_SETS)}")
-        return value
 
     def override_list(self) -> list[str]:
         if isinstance(self.overrides, dict):
@@ -55,13 +46,6 @@ class Entry(Strict):
 class Manifest(Strict):
     defaults: Defaults = Defaults()
     reports: list[Entry] = Field(min_length=1)
-
-    @field_validator("defaults")
-    @classmethod
-    def _known_default(cls, d: Defaults) -> Defaults:
-        if d.targets not in TARGET_SETS:
-            raise ValueError(f"targets: unknown target set {d.targets!r}")
-        return d
 
     @model_validator(mode="after")
     def _unique(self) -> Manifest:
@@ -106,7 +90,7 @@ def requests(manifest: Manifest, manifest_path: Path, outputs: Path, progress: b
         ReportRequest(
             scenario=(base / e.scenario).resolve(), replications=e.replications or d.replications,
             seed=e.seed if e.seed is not None else d.seed, workers=e.workers or d.workers,
-            overrides=e.override_list(), target_set=e.targets or d.targets, outputs=outputs, name=e.name,
+            overrides=e.override_list(), outputs=outputs, name=e.name,
             notebook=(base / e.notebook).resolve() if e.notebook else None, progress=progress,
         )
         for e in manifest.reports

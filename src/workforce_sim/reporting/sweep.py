@@ -25,8 +25,11 @@ def plot_cost_vs_permanence(sweep: SweepResult, path: Path) -> Path:
     ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="o-", capsize=3, color="tab:blue", ecolor="0.6")
     for xi, yi, label in zip(x, y, pts["label"]):
         ax.annotate(label, (xi, yi), textcoords="offset points", xytext=(6, 6), fontsize=8)
-    target = 100 * sweep.scenario.targets.permanent_share
-    ax.axvline(target, color="tab:red", linestyle="--", linewidth=1, label=f"target {target:.0f}%")
+    from workforce_sim.analysis.targets import permanence
+
+    threshold = permanence(sweep.scenario).threshold
+    if threshold is not None:
+        ax.axvline(100 * threshold, color="tab:red", linestyle="--", linewidth=1, label=f"target {100 * threshold:.0f}%")
     ax.set_xlabel("Permanent share at the target date (%, median and 90% interval)")
     ax.set_ylabel("Total cost over the run (GBP m, mean and 90% interval)")
     seeds = "common seeds" if sweep.common_random_numbers else "independent seeds"

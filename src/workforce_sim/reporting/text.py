@@ -7,20 +7,30 @@ from typing import Any
 
 import pandas as pd
 
+from workforce_sim.analysis import targets
 from workforce_sim.analysis.cases import case_headline
-from workforce_sim.analysis.measures import permanence_at_target, permanence_trend
 from workforce_sim.experiments.replications import Results
 
 
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in df.to_dict(orient="records")]
+
+
 def headline(results: Results) -> dict[str, Any]:
-    """The figures `wfsim run` prints, as plain data."""
+    """The figures `wfsim run` prints, as plain data: every declared target judged as in the
+    report (``targets.scorecard``), the permanent share and its trend by quarter."""
+    card = targets.scorecard(results)
+    perm = targets.permanence(results.scenario)
+    row = card[card["key"] == perm.key]
+    main = _records(row)[0] if len(row) else targets.evaluate(perm, results)
     out = {
         "scenario": results.scenario.name,
         "council": results.scenario.council,
         "seed": results.seed,
         "replications": results.replications,
-        "permanent_share": permanence_at_target(results),
-        "permanent_share_by_quarter": permanence_trend(results).to_dict(orient="records"),
+        "targets": _records(card),
+        "permanent_share": main,
+        "permanent_share_by_quarter": _records(targets.trend(perm, results)),
     }
     if results.case_monthly is not None:
         out["cases"] = case_headline(results)
@@ -31,25 +41,49 @@ def _pct(x: float) -> str:
     return "   n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:5.1f}%"
 
 
+def _chance(p: Any) -> str:
+    return "" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{p:.2f}"
+
+
+def targets_text(rows: list[dict[str, Any]]) -> list[str]:
+    """The declared targets, each at its date: median, 90% interval, chance of meeting it, rating."""
+    fv = targets.format_value
+    w = max([len(r["title"]) for r in rows] + [20])
+    t = max([len(r["target_text"]) for r in rows] + [6])
+    lines = ["Targets declared by the scenario (median and 90% interval over replications, at each target's date)",
+             f"  {'target':<{w}} {'median':>16}  {'90% interval':>33}  {'target':<{t}} {'P(meet)':>7}  {'rating':<6}  read at"]
+    for r in rows:
+        if r["status"] != "modelled":
+            lines.append(f"  {r['title']:<{w}} {'':>16}  {'':>33}  {r['target_text']:<{t}} {'':>7}  {'':<6}  {r['status']}")
+            continue
+        u = r["unit"]
+        interval = f"{fv(r['low'], u)} to {fv(r['high'], u)}"
+        when = r["snapshot_date"] or r.get("financial_year") or ""
+        lines.append(f"  {r['title']:<{w}} {fv(r['median'], u):>16}  {interval:>33}  {r['target_text']:<{t}} "
+                     f"{_chance(r['p_meet']):>7}  {r['rag'] if r['rag'] != 'none' else '':<6}  {when}")
+    return lines
+
+
 def text_table(h: dict[str, Any]) -> str:
     p = h["permanent_share"]
-    lines = [
-        f"{h['scenario']} ({h['council']}): {h['replications']} replications, seed {h['seed']}",
+    lines = [f"{h['scenario']} ({h['council']}): {h['replications']} replications, seed {h['seed']}", ""]
+    lines += targets_text(h["targets"])
+    lines += [
         "",
-        f"Permanent share of qualified staff (permanent FTE / filled FTE), target >= {_pct(p['target']).strip()} by {p['target_date']}",
-        f"  at {p['snapshot_date']}: median {_pct(p['median'])}   90% interval {_pct(p['low'])} - {_pct(p['high'])}   P(>= target) {p['p_target']:.2f}",
+        f"Permanent share of qualified staff (permanent FTE / filled FTE), target: {p['target_text']}",
+        f"  at {p['snapshot_date']}: median {_pct(p['median'])}   90% interval {_pct(p['low'])} - {_pct(p['high'])}   P(meet) {_chance(p['p_meet']) or 'n/a'}",
         "",
         "Trend by quarter",
-        f"  {'date':<10}  {'median':>6}  {'5%':>6}  {'95%':>6}  {'P(>=target)':>11}",
+        f"  {'date':<10}  {'median':>6}  {'5%':>6}  {'95%':>6}  {'P(meet)':>7}",
     ]
     for row in h["permanent_share_by_quarter"]:
-        lines.append(f"  {row['date']:<10}  {_pct(row['median'])}  {_pct(row['low'])}  {_pct(row['high'])}  {row['p_target']:11.2f}")
+        lines.append(f"  {row['date']:<10}  {_pct(row['median'])}  {_pct(row['low'])}  {_pct(row['high'])}  {_chance(row['p_meet']):>7}")
     if "cases" in h:
         lines += ["", *case_text(h["cases"])]
     return "\n".join(lines)
 
 
-_SHARES = {"assessments_on_time", "visits_on_time", "max_3_workers"}
+_SHARES = {"max_3_workers"}
 
 
 def _num(x: Any, measure: str) -> str:
@@ -59,20 +93,19 @@ def _num(x: Any, measure: str) -> str:
 
 
 def case_text(c: dict[str, Any]) -> list[str]:
-    """The children's cases part of the table: each measure against its target, then the trend."""
+    """The children's cases part of the table: indicators, caseload by team type, then the trend."""
     lines = [
-        "Children's cases against targets (median, 90% interval over replications)",
-        f"  {'measure':<58} {'median':>6}  {'90% interval':>15}  {'target':>9}  {'P(meet)':>7}  when",
+        "Children's cases: other figures (median, 90% interval over replications)",
+        f"  {'measure':<58} {'median':>6}  {'90% interval':>15}  when",
     ]
-    for r in c["targets"]:
+    for r in c["indicators"]:
         m = r["measure"]
-        target = "" if r["target"] is None else f"{r['direction']} {_num(r['target'], m).strip()}"
-        p = "" if r["target"] is None else f"{r['p_target']:.2f}"
-        lines.append(f"  {r['label']:<58} {_num(r['median'], m)}  {_num(r['low'], m)} - {_num(r['high'], m)}  {target:>9}  {p:>7}  {r['when']}")
-    lines += ["", "Average caseload of qualified social workers by team type (target: the team type's cap)"]
+        lines.append(f"  {r['label']:<58} {_num(r['median'], m)}  {_num(r['low'], m)} - {_num(r['high'], m)}  {r['when']}")
+    lines += ["", "Average caseload of qualified social workers by team type (against the team type's cap)"]
     for r in c["caseload_by_team_type"]:
-        target = "" if r["target"] is None else f"<= {r['target']:g}"
-        lines.append(f"  {r['team_type']:<24} {_num(r['median'], 'x')}  {_num(r['low'], 'x')} - {_num(r['high'], 'x')}  {target:>9}  {r['p_target']:7.2f}")
+        cap = "" if r["cap"] is None else f"cap {r['cap']:g}"
+        lines.append(f"  {r['team_label'][:40]:<40} {_num(r['median'], 'x')}  {_num(r['low'], 'x')} - {_num(r['high'], 'x')}  {cap:>7}  "
+                     f"P(within cap) {_chance(r['p_within_cap'])}")
     lines += ["", "Case trend by quarter (medians; shares over the quarter)",
               f"  {'date':<10}  {'SW load':>7}  {'NQSW':>6}  {'open':>6}  {'unalloc':>7}  {'assess':>6}  {'visits':>6}"]
     for r in c["by_quarter"]:

@@ -1,6 +1,7 @@
-"""The shipped pay-point table: Medway's spinal column points 33-43 (seed S4, 3.1).
+"""The shipped pay-point table: a three-level social worker framework on spinal
+column points 33-43 (seed S4, 3.1).
 
-The table lives in ``workforce_sim/data/medway_social_worker_pay_2009.csv`` with
+The table lives in ``workforce_sim/data/social_worker_pay_spine_2009.csv`` with
 its citation in every row. Scenario defaults for social workers' pay are built
 from it; other grades are scenario parameters.
 """
@@ -10,12 +11,12 @@ import csv
 from functools import lru_cache
 from pathlib import Path
 
-SPINE_FILE = Path(__file__).resolve().parents[1] / "data" / "medway_social_worker_pay_2009.csv"
-SPINE_SOURCE = "S4 section 3.1 (Medway three-level framework, SCP 33-43); workforce_sim/data/medway_social_worker_pay_2009.csv"
+SPINE_FILE = Path(__file__).resolve().parents[1] / "data" / "social_worker_pay_spine_2009.csv"
+SPINE_SOURCE = "S4 section 3.1 (three-level framework, SCP 33-43); workforce_sim/data/social_worker_pay_spine_2009.csv"
 
 
 @lru_cache(maxsize=1)
-def medway_spine() -> tuple[int, tuple[tuple[float, ...], ...]]:
+def pay_spine() -> tuple[int, tuple[tuple[float, ...], ...]]:
     """(first spinal column point, salaries in GBP a year grouped by level, lowest first)."""
     with SPINE_FILE.open(newline="", encoding="utf-8") as fh:
         rows = [(int(r["spinal_column_point"]), float(r["salary_gbp_per_year"]), int(r["level"])) for r in csv.DictReader(fh)]

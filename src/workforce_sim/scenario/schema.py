@@ -16,7 +16,8 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from workforce_sim.scenario.pay_spine import SPINE_SOURCE, medway_spine
+from workforce_sim.scenario.pay_spine import SPINE_SOURCE, pay_spine
+from workforce_sim.scenario.targets import CASE_MEASURES, SPEND, TargetSpec
 from workforce_sim.scenario.uncertain import Uncertain
 
 Role = Literal["practice_manager", "consultant_practitioner", "social_worker"]
@@ -311,7 +312,7 @@ class MarketSupplement(Strict):
 
 # --------------------------------------------------------------------------- finance
 def _spine_levels() -> list[list[float]]:
-    return [list(level) for level in medway_spine()[1]]
+    return [list(level) for level in pay_spine()[1]]
 
 
 class RolePay(Strict):
@@ -417,10 +418,16 @@ class Investment(Strict):
     baseline: Optional[str] = Field(None, description="Scenario file (relative to the scenario given on the command line) whose spend is "
                                                       "subtracted: the budget is compared with the additional spend")
 
+    @field_validator("gbp_by_financial_year", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        """null (e.g. in a scenario that extends one with a profile) means no profile."""
+        return {} if value is None else value
+
 
 def _default_pay() -> dict[str, RolePay]:
     return {
-        "social_worker": RolePay(levels=_spine_levels(), first_spinal_point=medway_spine()[0], entry_level=2, nqsw_entry_level=1,
+        "social_worker": RolePay(levels=_spine_levels(), first_spinal_point=pay_spine()[0], entry_level=2, nqsw_entry_level=1,
                                  progression_per_year=[0.5, 0.2]),
         "consultant_practitioner": RolePay(levels=[[37206.0, 38042.0, 38961.0, 39855.0]]),
         "practice_manager": RolePay(levels=[[41000.0, 42000.0, 43000.0, 44000.0]]),
@@ -463,13 +470,6 @@ class Finance(Strict):
             else:
                 merged[role] = value
         return merged
-
-
-# --------------------------------------------------------------------------- targets
-class Targets(Strict):
-    permanent_share: float = Field(0.80, ge=0, le=1, json_schema_extra=src("S2 Measures and targets: sustainable 80% permanent (2017)"))
-    permanent_share_date: dt.date = Field(dt.date(2017, 3, 31), json_schema_extra=src("S2: 2017, taken as the end of 2016/17"))
-    permanent_share_groups: Optional[list[str]] = Field(None, description="Team groups counted (default all)")
 
 
 # --------------------------------------------------------------------------- children's cases
@@ -602,28 +602,13 @@ class Pressure(Strict):
     threshold: float = Field(1.0, ge=0, description="Pressure above which the hazard rises")
 
 
-class CaseTargets(Strict):
-    """Targets for the case measures, each with its date."""
-
-    average_caseload: Optional[float] = Field(16.0, gt=0, description="Average caseload of qualified social workers (children)", json_schema_extra=src("S2 Measures and targets: average caseloads at 16 children (March 2015)"))
-    consultant_practitioner_caseload: Optional[float] = Field(8.0, gt=0, json_schema_extra=src("S2: 50% caseload for Consultant Practitioners"))
-    nqsw_caseload: Optional[float] = Field(14.0, gt=0, description="NQSW (ASYE) caseload at most", json_schema_extra=src("S2 Measures and targets: NQSWs no more than 14 children (March 2015)"))
-    caseload_date: dt.date = Field(dt.date(2015, 3, 31), json_schema_extra=src("S2: March 2015"))
-    assessments_on_time: float = Field(0.95, ge=0, le=1, json_schema_extra=src("S2 Measures and targets: 95% of assessments within 45 days (March 2015)"))
-    assessments_date: dt.date = Field(dt.date(2015, 3, 31), json_schema_extra=src("S2: March 2015"))
-    visits_on_time: float = Field(0.95, ge=0, le=1, json_schema_extra=src("S2 Measures and targets: 95% of CP and LAC visits in accordance with procedures (March 2015)"))
-    visits_date: dt.date = Field(dt.date(2015, 3, 31), json_schema_extra=src("S2: March 2015"))
-    max_3_workers_share: float = Field(0.80, ge=0, le=1, description="Share of children with at most 3 social workers over their pathway", json_schema_extra=src("S2 Measures and targets, Outcome 4: 80% of children have a maximum of 3 social workers (2017)"))
-    max_3_workers_date: dt.date = Field(dt.date(2017, 12, 31), description="End of the 12 months whose closed pathways are counted", json_schema_extra=src("S2: 2017, taken as the calendar year 2017 (assumption)"))
-
-
 class Caseload(Strict):
     """How cases are allocated: routes to teams, caps, weights, overflow policy."""
 
     routes: dict[CaseType, list[str]] = Field(description="Case type -> team types that take new cases of that type")
     keep: dict[CaseType, list[str]] = Field(default_factory=dict, description="Case type -> further team types whose worker keeps a case that changes to that type (default: its route)")
     cap: Uncertain(gt=0) = Field(16.0, description="Cap of a full-time social worker, children (weighted)", json_schema_extra=src("S2 Measures and targets: average caseloads at 16 children"))
-    cap_by_team_type: dict[str, Uncertain(gt=0)] = Field(default_factory=dict, description="Team type -> its cap, overriding cap (e.g. Kent: 15 in Children in Care teams)")
+    cap_by_team_type: dict[str, Uncertain(gt=0)] = Field(default_factory=dict, description="Team type -> its cap, overriding cap (e.g. 15 in children in care teams)")
     role_share: dict[Role, float] = Field(
         default_factory=lambda: {"practice_manager": 0.0, "consultant_practitioner": 0.5, "social_worker": 1.0},
         description="Share of the cap held by each role (0 = holds no cases)",
@@ -639,12 +624,11 @@ class Caseload(Strict):
     overflow: Literal["queue", "least_loaded"] = Field("queue", description="When nobody is under cap: queue the case unallocated, or give it to the least-loaded worker over cap")
     assessment_priority: Uncertain(ge=1) = Field(
         3.0, description="When a worker's cases need more time than they have, an assessment gets this many times the share of time of a plan case (1 = equal shares)",
-        json_schema_extra=src("assumption: assessments run against a statutory clock and come first; 3 lets Slough's Assessment and CIN teams hold about 36 children (S2 Appendix 1, December 2013) without assessments backing up"),
+        json_schema_extra=src("assumption: assessments run against a statutory clock and come first; 3 lets assessment and Child in Need teams hold about 36 children (S2 Appendix 1, December 2013) without assessments backing up"),
     )
     time_off: TimeOff = TimeOff()
     visits: Visits = Visits()
     pressure: Pressure = Pressure()
-    targets: CaseTargets = CaseTargets()
 
 
 # --------------------------------------------------------------------------- scenario
@@ -664,7 +648,7 @@ class Scenario(Strict):
     nqsw: NQSW = NQSW()
     market_supplement: MarketSupplement = MarketSupplement()
     finance: Finance = Finance()
-    targets: Targets = Targets()
+    targets: dict[str, TargetSpec] = Field(default_factory=dict, description="Target name -> its declaration (scenario.targets); null removes an inherited one")
     demand: Optional[Demand] = Field(None, description="Children's cases (none: the model runs without cases)")
     caseload: Optional[Caseload] = Field(None, description="Allocation of cases; required with demand")
     sources: dict[str, str] = Field(default_factory=dict, description="Dotted key -> where its value comes from")
@@ -706,9 +690,7 @@ class Scenario(Strict):
             for g in camp.team_groups or []:
                 if g not in groups:
                     raise ValueError(f"recruitment.campaigns.{i}.team_groups: unknown group {g!r}")
-        for g in self.targets.permanent_share_groups or []:
-            if g not in groups:
-                raise ValueError(f"targets.permanent_share_groups: unknown group {g!r}")
+        self._check_targets(groups)
         if self.market_supplement.enabled and self.market_supplement.start_date is None:
             raise ValueError("market_supplement.start_date: required when enabled")
         for g in self.finance.relocation.team_groups or []:
@@ -723,6 +705,48 @@ class Scenario(Strict):
                     raise ValueError(f"recruitment.appointments.{i}.team_types: unknown team type {t!r}")
         self._check_cases()
         return self
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _drop_removed(cls, targets: Any) -> Any:
+        """A target set to null (e.g. in a scenario that extends another) is removed."""
+        if isinstance(targets, dict):
+            return {k: v for k, v in targets.items() if v is not None}
+        return targets
+
+    def _check_targets(self, groups: set[str]) -> None:
+        """Cross-checks of the target declarations against the rest of the scenario."""
+        for name, t in self.targets.items():
+            where = f"targets.{name}"
+            if not t.modelled:
+                continue
+            for tt in t.team_types or []:
+                if tt not in self.team_types:
+                    raise ValueError(f"{where}.team_types: unknown team type {tt!r}")
+            for g in t.groups or []:
+                if g not in groups:
+                    raise ValueError(f"{where}.groups: unknown group {g!r}")
+            if t.date is not None and not (self.start_date <= t.date <= self.end_date):
+                raise ValueError(f"{where}.date: {t.date.isoformat()} is outside the run ({self.start_date.isoformat()} to {self.end_date.isoformat()})")
+            if t.measure in CASE_MEASURES and self.demand is None:
+                raise ValueError(f"{where}.measure: {t.measure} needs children's cases (a demand: section)")
+            if t.measure == SPEND and not self.finance.investment.gbp_by_financial_year:
+                raise ValueError(f"{where}.measure: {SPEND} needs an investment profile (finance.investment.gbp_by_financial_year)")
+
+    def target_for(self, measure: str) -> Optional[tuple[str, TargetSpec]]:
+        """The first modelled target of ``measure`` over all team types and groups (name, declaration), if any."""
+        for name, t in self.targets.items():
+            if t.modelled and t.measure == measure and not t.team_types and not t.groups:
+                return name, t
+        for name, t in self.targets.items():
+            if t.modelled and t.measure == measure:
+                return name, t
+        return None
+
+    def target_date(self, measure: str) -> dt.date:
+        """The date of the scenario's target of ``measure``, else the end of the run."""
+        found = self.target_for(measure)
+        return found[1].date if found and found[1].date else self.end_date
 
     def _check_cases(self) -> None:
         """Cross-checks of the demand and caseload sections."""
