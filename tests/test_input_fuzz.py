@@ -24,6 +24,8 @@ for _, _raw in _resolve_chain(ROOT / "scenarios" / "slough_2014_baseline.yaml"):
     BASE = deep_merge(BASE, _raw)
 BASE.pop("sources", None)
 BASE["end_date"] = "2014-04-01"
+# targets dated after the short run would be refused; keep those on dates inside it (none is), and one to mutate
+BASE["targets"] = {"permanent_share": {**BASE["targets"]["permanent_share"], "date": "2014-03-31"}}
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 

@@ -228,7 +228,7 @@ def test_two_sweeps_started_in_the_same_second_get_their_own_folders(capsys, tmp
     monkeypatch.chdir(tmp_path)
     for _ in range(2):
         assert main(["sweep", str(BASELINE), "-n", "1", "--workers", "1", "--no-progress", "--grid",
-                     "finance.on_cost_rate=0.2", "--set", "end_date=2014-06-01"]) == 0
+                     "finance.on_cost_rate=0.2", "--set", "end_date=2014-06-01", "--set", "targets={}"]) == 0
     capsys.readouterr()
     folders = sorted((tmp_path / "outputs").glob("*/*-sweep"))
     assert len(folders) == 2 and all((f / "points.csv").exists() for f in folders)
@@ -252,14 +252,14 @@ def test_memory_estimate_refuses_a_run_that_cannot_fit(capsys, monkeypatch):
     import workforce_sim.cli.common as common
 
     monkeypatch.setattr(common, "available_memory", lambda: 50 * 2**20)   # 50 MiB free
-    line = refused(capsys, "run", BASELINE, "-n", "2000", "--allow-large", "--set", "end_date=2014-06-01")
+    line = refused(capsys, "run", BASELINE, "-n", "2000", "--allow-large", "--set", "end_date=2014-06-01", "--set", "targets={}")
     assert "--replications: 2,000 replications need about" in line and "GiB available" in line
 
 
 def test_workers_beyond_the_cores_are_capped_with_a_warning(capsys):
     import os
 
-    code = main(["run", str(BASELINE), "-n", "2", "--workers", "999", "--no-progress", "--set", "end_date=2014-04-01"])
+    code = main(["run", str(BASELINE), "-n", "2", "--workers", "999", "--no-progress", "--set", "end_date=2014-04-01", "--set", "targets={}"])
     err = capsys.readouterr().err
     assert code == 0
     assert f"--workers 999 is more than this machine's {os.cpu_count()} cores; using {os.cpu_count()}" in err
