@@ -388,3 +388,17 @@ def test_an_alias_bomb_in_a_schedule_is_refused_before_anything_runs(capsys, tmp
     line = refused(capsys, "schedule", manifest, "--out", tmp_path / "outputs")
     assert str(manifest) in line and "anchors are expanded" in line
     assert not (tmp_path / "outputs").exists()
+
+
+def test_children_waiting_unallocated_are_judged_by_their_own_target():
+    """Under the queue policy children wait unallocated: the caseload target may look fine,
+    but the unallocated target shows the waiting children and is not met."""
+    from workforce_sim.analysis.targets import scorecard
+    from workforce_sim.experiments.replications import run_replications
+
+    queue = load_scenario(BASELINE, ["caseload.overflow=queue"])
+    spill = load_scenario(BASELINE)
+    rows = {name: scorecard(run_replications(sc, 3, 5, 1)).set_index("key").loc["unallocated_children"]
+            for name, sc in (("queue", queue), ("spill", spill))}
+    assert rows["queue"]["median"] > 100 and rows["queue"]["p_meet"] == 0 and rows["queue"]["rag"] == "red"
+    assert rows["spill"]["median"] < rows["queue"]["median"]

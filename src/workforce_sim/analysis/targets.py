@@ -193,6 +193,13 @@ def _assessments_on_time(results: Results, target: Target) -> pd.DataFrame:
     return _long(monthly_measures(results), "assessments_on_time_share")
 
 
+@measure("unallocated_children")
+def _unallocated(results: Results, target: Target) -> pd.DataFrame:
+    from workforce_sim.analysis.cases import monthly_measures
+
+    return _long(monthly_measures(results), "unallocated")
+
+
 @measure("visits_on_time")
 def _visits_on_time(results: Results, target: Target) -> pd.DataFrame:
     from workforce_sim.analysis.cases import monthly_measures

@@ -75,6 +75,9 @@ MEASURES: dict[str, MeasureInfo] = {
     "nqsw_caseload_reduction": MeasureInfo("share", "higher", "cases",
                                            "How much lower NQSWs' average caseload is than qualified social workers' (0.10 = 10% lower).", ("team_types",)),
     "assessments_on_time": MeasureInfo("share", "higher", "cases", "Share of the assessments completed in the month that finished within the clock (working days)."),
+    "unallocated_children": MeasureInfo("count", "lower", "cases",
+                                        "Open cases held by nobody on the date: children waiting for a social worker (under the "
+                                        "queue policy, or when NQSWs' caps leave no one with room)."),
     "visits_on_time": MeasureInfo("share", "higher", "cases", "Share of the child protection and looked-after visits due in the month that were made on time."),
     "three_or_fewer_workers": MeasureInfo("share", "higher", "cases",
                                           "Share of children whose pathway from assessment closed in the 12 months to the date who had no more than 3 social workers."),
