@@ -1,36 +1,10 @@
 from __future__ import annotations
 
-import copy
-from pathlib import Path
-from typing import Any
-
 import pytest
 
-from workforce_sim.scenario.loading import deep_merge
 from workforce_sim.scenario.schema import Scenario
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ROOT / "scenarios"
-
-
-def tiny(**overrides: Any) -> Scenario:
-    """A small one-group scenario; keyword overrides are deep-merged."""
-    base: dict[str, Any] = {
-        "name": "tiny",
-        "start_date": "2015-01-01",
-        "end_date": "2017-01-01",
-        "team_types": {
-            "team": {"group": "social_work_teams", "posts": [
-                {"role": "practice_manager", "count": 1},
-                {"role": "social_worker", "count": 5},
-            ]},
-        },
-        "teams": [{"type": "team", "count": 4}],
-        "initial_staffing": [
-            {"group": "social_work_teams", "permanent_posts": 12, "agency_posts": 10, "vacant_uncovered_posts": 2},
-        ],
-    }
-    return Scenario.model_validate(deep_merge(base, copy.deepcopy(overrides)))
+from .helpers import tiny
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ import pytest
 
 from workforce_sim.cli.main import main
 
-from .conftest import SCENARIOS
-from .test_bad_input import assert_one_line, child, run_cli
+from .helpers import SCENARIOS, assert_one_line, child, run_cli
 
 BASELINE = SCENARIOS / "slough_2014_baseline.yaml"
 BASE_NO_CASES = """

@@ -12,7 +12,7 @@ from workforce_sim.analysis.measures import permanence_at_target
 from workforce_sim.experiments.replications import run_replications, single_run
 from workforce_sim.scenario.loading import load_scenario
 
-from .conftest import SCENARIOS, tiny
+from .helpers import SCENARIOS, tiny
 
 NO_FLOWS = {
     "recruitment": {"pipeline": {"enabled": False}},

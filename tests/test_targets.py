@@ -16,7 +16,7 @@ from workforce_sim.experiments.replications import run_replications
 from workforce_sim.reporting import compare as compare_text
 from workforce_sim.reporting import history
 
-from .conftest import tiny
+from .helpers import tiny
 
 NO_FLOWS = {
     "recruitment": {"pipeline": {"enabled": False}},
@@ -113,7 +113,7 @@ def test_lower_is_better_targets_use_at_most():
 def test_case_targets_need_cases_in_the_scenario_and_match_the_case_metrics():
     from workforce_sim.analysis.cases import caseloads, monthly_measures
 
-    from .test_cases import PATHWAY
+    from .helpers import PATHWAY
 
     res = run_replications(tiny(), replications=4, seed=2)
     card = targets.scorecard(res).set_index("key")
