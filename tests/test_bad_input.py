@@ -1,36 +1,11 @@
 """Every bad-input rule: one line on stderr naming the file and key, exit code 2, no traceback."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from workforce_sim.cli.main import main
-
-from .conftest import SCENARIOS
+from .helpers import SCENARIOS, assert_one_line, child, run_cli
 
 BASELINE = SCENARIOS / "slough_2014_baseline.yaml"
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line(code: int, err: str, *needles: str) -> None:
-    assert code == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-
-
-def child(tmp_path: Path, text: str, name: str = "bad.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
 
 
 def test_missing_file(capsys, tmp_path):
@@ -163,3 +138,17 @@ def test_out_never_overwrites(capsys, tmp_path):
 def test_no_command_is_bad_input(capsys):
     code, _, err = run_cli(capsys)
     assert_one_line(code, err, "command line")
+
+
+def test_library_names_overrides_and_grid_without_the_command_line_options():
+    from workforce_sim.errors import InputError
+    from workforce_sim.experiments.sweep import parse_grid
+    from workforce_sim.scenario.loading import load_scenario
+
+    with pytest.raises(InputError) as err:
+        load_scenario(BASELINE, ["agency.no_such_key=1"])
+    assert str(err.value) == "overrides: agency.no_such_key: unknown key"
+    assert err.value.one_line({"overrides": "--set"}) == "--set: agency.no_such_key: unknown key"
+    with pytest.raises(InputError) as err:
+        parse_grid(["agency.cover_probability=0.5", "agency.cover_probability=0.6"])
+    assert str(err.value) == "grid: agency.cover_probability: key given in two grid options"

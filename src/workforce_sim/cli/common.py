@@ -13,6 +13,9 @@ from workforce_sim.experiments.executors import EXECUTORS
 
 T = TypeVar("T")
 
+# the library names inputs that are not files by its own names; the command line shows its options
+OPTION_FLAGS = {"overrides": "--set", "grid": "--grid", "executor": "--executor", "scheduler": "--scheduler"}
+
 
 def positive_int(name: str) -> Callable[[str], int]:
     """An argparse type: a whole number >= 1, else a one-line error naming the option."""

@@ -73,15 +73,15 @@ def _resolve_chain(path: Path, chain: tuple[Path, ...] = ()) -> list[tuple[Path,
 def parse_set(item: str) -> tuple[list[str], Any]:
     """Parse one ``dotted.key=value`` override (value read as YAML)."""
     if "=" not in item:
-        raise InputError(f"expected key=value, got {item!r}", file="--set")
+        raise InputError(f"expected key=value, got {item!r}", option="overrides")
     key, _, raw = item.partition("=")
     key = key.strip()
     if not key or any(not part for part in key.split(".")):
-        raise InputError(f"bad key in {item!r}", file="--set")
+        raise InputError(f"bad key in {item!r}", option="overrides")
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError:
-        raise InputError(f"value is not valid YAML: {raw!r}", file="--set", key=key) from None
+        raise InputError(f"value is not valid YAML: {raw!r}", option="overrides", key=key) from None
     return key.split("."), value
 
 
@@ -93,7 +93,7 @@ def apply_set(data: dict[str, Any], parts: list[str], value: Any) -> None:
         last = i == len(parts) - 1
         if isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
-                raise InputError(f"no list item {part!r}", file="--set", key=key)
+                raise InputError(f"no list item {part!r}", option="overrides", key=key)
             idx = int(part)
             if last:
                 node[idx] = value
@@ -101,7 +101,7 @@ def apply_set(data: dict[str, Any], parts: list[str], value: Any) -> None:
                 node = node[idx]
         elif isinstance(node, dict):
             if part.isdigit() and part not in node:
-                raise InputError(f"no list item {part!r}", file="--set", key=key)
+                raise InputError(f"no list item {part!r}", option="overrides", key=key)
             if last:
                 node[part] = value
             else:
@@ -109,7 +109,7 @@ def apply_set(data: dict[str, Any], parts: list[str], value: Any) -> None:
                     node[part] = {}
                 node = node[part]
         else:
-            raise InputError(f"{'.'.join(parts[:i])} is not a mapping or list", file="--set", key=key)
+            raise InputError(f"{'.'.join(parts[:i])} is not a mapping or list", option="overrides", key=key)
 
 
 def _has_path(data: Any, loc: tuple) -> int:
@@ -150,7 +150,7 @@ def _format_validation(exc: ValidationError, chain: list[tuple[Path, dict[str, A
         key, _, msg = msg.partition(": ")
     path_parts = tuple(int(p) if p.isdigit() else p for p in key.split(".")) if key else ()
     if key and any(tuple(path_parts[: len(sp)]) == sp for sp in overrides):
-        return InputError(msg, file="--set", key=key)
+        return InputError(msg, option="overrides", key=key)
     best = chain[-1][0]
     best_depth = -1
     for file, raw in chain:
