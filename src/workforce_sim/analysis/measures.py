@@ -94,12 +94,3 @@ def permanence_trend(results: Results, freq_months: int = 3) -> pd.DataFrame:
         s = summarise(share.loc[share["date"] == d, "permanent_share"], t.permanent_share)
         rows.append({"date": pd.Timestamp(d).date().isoformat(), **s})
     return pd.DataFrame(rows)
-
-
-def headcount_flows(results: Results) -> pd.DataFrame:
-    """Starters and leavers by month, contract and reason: mean per replication."""
-    f = results.flows
-    if f.empty:
-        return f
-    g = f.groupby(["date", "kind", "contract", "detail"], observed=True)["count"].sum() / results.replications
-    return g.rename("mean_per_replication").reset_index()
