@@ -49,6 +49,24 @@ def tiny(**overrides: Any) -> Scenario:
     return Scenario.model_validate(deep_merge(base, copy.deepcopy(overrides)))
 
 
+# nobody joins and no post is covered: recruitment, agency cover and conversion off
+NO_FLOWS = {
+    "recruitment": {"pipeline": {"enabled": False}},
+    "agency": {"enabled": False, "conversion_per_year": 0.0},
+}
+
+
+def permanent_only(attrition: dict[str, Any]) -> Scenario:
+    """400 permanent social workers in 4 teams, nobody joining: only ``attrition`` changes staffing."""
+    return tiny(
+        team_types={"team": {"posts": [{"role": "practice_manager", "count": 0}, {"role": "social_worker", "count": 100}]}},
+        teams=[{"type": "team", "count": 4}],
+        initial_staffing=[{"group": "social_work_teams", "permanent_posts": 400, "agency_posts": 0, "vacant_uncovered_posts": 0}],
+        attrition={"role_multiplier": {"social_worker": 1.0}, **attrition},
+        **NO_FLOWS,
+    )
+
+
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     """``wfsim ARGV`` in this process: exit code, stdout, stderr."""
     code = main([str(a) for a in argv])

@@ -25,58 +25,31 @@ def test_yaml_not_a_mapping(capsys, tmp_path):
     assert_one_line(code, err, str(path), "must be a mapping")
 
 
-@pytest.mark.parametrize("text,key", [
-    ("colour: red\n", "colour"),
-    ("agency:\n  cover_lagg_days: 3\n", "agency.cover_lagg_days"),
+@pytest.mark.parametrize("text,needles", [
+    ("colour: red\n", ["colour"]),
+    ("agency:\n  cover_lagg_days: 3\n", ["agency.cover_lagg_days"]),
     ("recruitment:\n  pipeline:\n    applicants_per_advert: {social_worker: 1, director: 2}\n",
-     "recruitment.pipeline.applicants_per_advert.director"),
-])
-def test_unknown_key(capsys, tmp_path, text, key):
+     ["recruitment.pipeline.applicants_per_advert.director"]),
+    ("agency:\n  assignment_mean_months: lots\n", ["agency.assignment_mean_months"]),
+    ("team_types:\n  reviewing:\n    posts:\n      - {role: social_worker, count: 18, fte: -0.5}\n",
+     ["team_types.reviewing.posts.0.fte", "greater than 0"]),
+    ("agency:\n  cover_probability: 1.5\n", ["agency.cover_probability", "<= 1"]),
+    ("recruitment:\n  pipeline:\n    p_accept: [0.5, 1.2]\n", ["recruitment.pipeline.p_accept", "<= 1"]),
+    ("end_date: 2013-01-01\n", ["end_date", "after start_date"]),
+    ("nqsw:\n  cohorts:\n    - {date: 2014-09-01, count: 3, team_types: [no_such_team]}\n",
+     ["nqsw.cohorts.0.team_types", "no_such_team"]),
+], ids=["unknown-top", "unknown-nested", "unknown-role", "wrong-type", "negative-fte", "share-above-1",
+        "uncertain-range-above-1", "end-before-start", "unknown-team-type"])
+def test_bad_value_names_file_and_key(capsys, tmp_path, text, needles):
     path = child(tmp_path, f"extends: {BASELINE}\n{text}")
     code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), key)
-
-
-def test_wrong_type(capsys, tmp_path):
-    path = child(tmp_path, f"extends: {BASELINE}\nagency:\n  assignment_mean_months: lots\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "agency.assignment_mean_months")
-
-
-def test_negative_fte(capsys, tmp_path):
-    path = child(tmp_path, f"extends: {BASELINE}\nteam_types:\n  reviewing:\n    posts:\n      - {{role: social_worker, count: 18, fte: -0.5}}\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "team_types.reviewing.posts.0.fte", "greater than 0")
-
-
-def test_share_outside_zero_one(capsys, tmp_path):
-    path = child(tmp_path, f"extends: {BASELINE}\nagency:\n  cover_probability: 1.5\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "agency.cover_probability", "<= 1")
-
-
-def test_uncertain_range_outside_bounds(capsys, tmp_path):
-    path = child(tmp_path, f"extends: {BASELINE}\nrecruitment:\n  pipeline:\n    p_accept: [0.5, 1.2]\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "recruitment.pipeline.p_accept", "<= 1")
-
-
-def test_end_before_start(capsys, tmp_path):
-    path = child(tmp_path, f"extends: {BASELINE}\nend_date: 2013-01-01\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "end_date", "after start_date")
+    assert_one_line(code, err, str(path), *needles)
 
 
 def test_initial_staffing_must_match_posts(capsys, tmp_path):
     path = child(tmp_path, f"extends: {BASELINE}\ninitial_staffing:\n  - {{group: reviewing, permanent_posts: 1, agency_posts: 0, vacant_uncovered_posts: 0}}\n")
     code, _, err = run_cli(capsys, "validate", path)
     assert_one_line(code, err, "initial_staffing.0", "18 posts")
-
-
-def test_unknown_team_type_reference(capsys, tmp_path):
-    path = child(tmp_path, f"extends: {BASELINE}\nnqsw:\n  cohorts:\n    - {{date: 2014-09-01, count: 3, team_types: [no_such_team]}}\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "nqsw.cohorts.0.team_types", "no_such_team")
 
 
 def test_missing_extends(capsys, tmp_path):
@@ -126,13 +99,14 @@ def test_bad_run_options(capsys, args, needles):
     assert_one_line(code, err, *needles)
 
 
-def test_out_never_overwrites(capsys, tmp_path):
+@pytest.mark.parametrize("table", ["snapshots.csv", "case_monthly.csv"])
+def test_out_never_overwrites(capsys, tmp_path, table):
     out = tmp_path / "out"
     out.mkdir()
-    (out / "snapshots.csv").write_text("precious\n")
+    (out / table).write_text("precious\n")
     code, _, err = run_cli(capsys, "run", BASELINE, "-n", "1", "--workers", "1", "--no-progress", "--out", out)
-    assert_one_line(code, err, "--out", "snapshots.csv")
-    assert (out / "snapshots.csv").read_text() == "precious\n"
+    assert_one_line(code, err, "--out", table)
+    assert (out / table).read_text() == "precious\n"
 
 
 def test_no_command_is_bad_input(capsys):

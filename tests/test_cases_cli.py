@@ -123,15 +123,6 @@ def test_run_json_has_case_measures(capsys):
     assert len(data["cases"]["by_quarter"]) >= 16
 
 
-def test_out_refuses_to_overwrite_case_tables(capsys, tmp_path):
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "case_monthly.csv").write_text("precious\n")
-    code, _, err = run_cli(capsys, "run", BASELINE, "-n", "1", "--workers", "1", "--no-progress", "--out", out)
-    assert_one_line(code, err, "--out", "case_monthly.csv")
-    assert (out / "case_monthly.csv").read_text() == "precious\n"
-
-
 def test_shipped_case_scenarios_run_briefly():
     from workforce_sim.experiments.replications import single_run
     from workforce_sim.scenario.loading import load_scenario
