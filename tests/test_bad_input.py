@@ -13,16 +13,15 @@ def test_missing_file(capsys, tmp_path):
     assert_one_line(code, err, "nope.yaml", "file not found")
 
 
-def test_invalid_yaml(capsys, tmp_path):
-    path = child(tmp_path, "name: x\nteams: [unclosed\n")
+@pytest.mark.parametrize("text,needles", [
+    ("name: x\nteams: [unclosed\n", ["invalid YAML", "line"]),
+    ("- just\n- a list\n", ["must be a mapping"]),
+    ("extends: not_there.yaml\nname: x\n", ["extends", "not_there.yaml"]),
+], ids=["invalid-yaml", "not-a-mapping", "missing-extends"])
+def test_bad_file_names_it(capsys, tmp_path, text, needles):
+    path = child(tmp_path, text)
     code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "invalid YAML", "line")
-
-
-def test_yaml_not_a_mapping(capsys, tmp_path):
-    path = child(tmp_path, "- just\n- a list\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "must be a mapping")
+    assert_one_line(code, err, str(path), *needles)
 
 
 @pytest.mark.parametrize("text,needles", [
@@ -50,12 +49,6 @@ def test_initial_staffing_must_match_posts(capsys, tmp_path):
     path = child(tmp_path, f"extends: {BASELINE}\ninitial_staffing:\n  - {{group: reviewing, permanent_posts: 1, agency_posts: 0, vacant_uncovered_posts: 0}}\n")
     code, _, err = run_cli(capsys, "validate", path)
     assert_one_line(code, err, "initial_staffing.0", "18 posts")
-
-
-def test_missing_extends(capsys, tmp_path):
-    path = child(tmp_path, "extends: not_there.yaml\nname: x\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "extends", "not_there.yaml")
 
 
 def test_circular_extends(capsys, tmp_path):
