@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +17,12 @@ T = TypeVar("T")
 
 # the library names inputs that are not files by its own names; the command line shows its options
 OPTION_FLAGS = {"overrides": "--set", "grid": "--grid", "executor": "--executor", "scheduler": "--scheduler"}
+
+# Ceilings a run must stay under unless ``--allow-large`` is given (docs/cli.md)
+MAX_REPLICATIONS = 10_000    # per scenario; 1,000 Slough replications take under 2 minutes on 2 cores
+MAX_GRID_POINTS = 400        # points of one sweep grid
+MEMORY_CHECK_FROM = 500      # runs of at least this many replications in all get a memory estimate
+MEMORY_SHARE = 0.8           # of the memory available now that a run's tables may take
 
 
 def positive_int(name: str) -> Callable[[str], int]:
@@ -31,24 +39,60 @@ def positive_int(name: str) -> Callable[[str], int]:
     return parse
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def check_writable(folder: Path, option: str) -> None:
+    """Before any simulation: ``folder`` (or the nearest folder above it that exists)
+    must be a folder this user can create files in; else a one-line ``InputError``."""
+    probe = folder
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise InputError(f"{probe} exists and is not a folder", file=option, key=str(folder))
+    try:
+        fd, name = tempfile.mkstemp(prefix=".wfsim-write-check-", dir=probe)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise InputError(f"cannot write in {probe}: {exc.strerror}", file=option, key=str(folder)) from None
+
+
 def write_atomically(out: Path, write: Callable[[Path], list[Path]]) -> None:
     """Call ``write(folder)`` on a temporary folder beside ``out``, then move the result in.
 
-    A new ``out`` appears complete or not at all; into an existing ``out`` the
-    written files are moved one by one (callers check first that none exists).
+    A new ``out`` appears complete or not at all, with the permissions the
+    user's umask gives a new folder; into an existing ``out`` the written files
+    are moved one by one (callers check first that none exists). If writing
+    fails (disk full, permissions), what was written is kept in the temporary
+    folder and a ``RunError`` says where.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        os.chmod(tmp, 0o777 & ~_umask())
         written = write(tmp)
         if not out.exists():
-            tmp.rename(out)
-            return
+            try:
+                tmp.rename(out)
+                return
+            except OSError:
+                if not out.is_dir():
+                    raise
         for f in written:
             f.rename(out / f.name)
-    finally:
-        if tmp.exists():
+        shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as exc:
+        kept = [p for p in tmp.iterdir()] if tmp.exists() else []
+        where = f"; {len(kept)} files written so far are kept in {tmp}" if kept else ""
+        if not kept:
             shutil.rmtree(tmp, ignore_errors=True)
+        raise RunError(f"could not write {out}: {exc.strerror or exc}{where}") from None
 
 
 def run_model(fn: Callable[[Optional[Callable[[int], None]]], T], total: int, progress: bool) -> T:
@@ -92,3 +136,52 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON on stdout instead of a table")
     p.add_argument("--keep-events", action="store_true", help="also keep per-worker and per-event records")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--allow-large", action="store_true",
+                   help=f"allow more than {MAX_REPLICATIONS:,} replications (the memory estimate still applies)")
+
+
+def warn(message: str) -> None:
+    print(f"wfsim: warning: {message}", file=sys.stderr)
+
+
+def cap_workers(args: argparse.Namespace) -> None:
+    """More worker processes than cores only slow a run down: use the cores, and say so."""
+    workers = getattr(args, "workers", None)
+    cores = os.cpu_count() or 1
+    if workers is not None and workers > cores and getattr(args, "executor", "processes") == "processes":
+        warn(f"--workers {workers} is more than this machine's {cores} cores; using {cores}")
+        args.workers = cores
+
+
+def check_replications(n: int, allow_large: bool, option: str = "--replications") -> None:
+    if n > MAX_REPLICATIONS and not allow_large:
+        raise InputError(f"{n:,} is more than the ceiling of {MAX_REPLICATIONS:,}; add --allow-large to run it anyway",
+                         file=option)
+
+
+def available_memory() -> Optional[int]:
+    """Bytes of memory available now (Linux ``MemAvailable``), None where unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - not Linux
+        return None
+    return None
+
+
+def check_memory(scenario, seed: int, total: int, keep_events: bool = False) -> None:
+    """Refuse, before it starts, a run whose tables would not fit in memory (estimated
+    from one replication's tables; only for runs of MEMORY_CHECK_FROM replications or more)."""
+    if total < MEMORY_CHECK_FROM:
+        return
+    from workforce_sim.experiments.replications import result_bytes
+
+    free = available_memory()
+    if free is None:
+        return
+    need = result_bytes(scenario, seed, keep_events) * total
+    if need > MEMORY_SHARE * free:
+        raise InputError(f"{total:,} replications need about {need / 2**30:.1f} GiB for their tables, more than "
+                         f"{MEMORY_SHARE:.0%} of the {free / 2**30:.1f} GiB available; run fewer", file="--replications")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
@@ -14,7 +15,16 @@ from typing import Optional
 from workforce_sim import __version__
 from workforce_sim.cli import report as cli_report
 from workforce_sim.cli import sweep as cli_sweep
-from workforce_sim.cli.common import OPTION_FLAGS, add_run_options, run_model, write_atomically
+from workforce_sim.cli.common import (
+    OPTION_FLAGS,
+    add_run_options,
+    cap_workers,
+    check_memory,
+    check_replications,
+    check_writable,
+    run_model,
+    write_atomically,
+)
 from workforce_sim.errors import InputError, RunError
 
 
@@ -38,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _prepare_out(out: Path, names: list[str]) -> None:
+    check_writable(out, "--out")
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder", file="--out", key=str(out))
     if out.exists():
@@ -69,11 +80,13 @@ def cmd_run(args) -> int:
 
     if args.scheduler is not None and args.executor != "dask":
         raise InputError("only with --executor dask", file="--scheduler")
+    check_replications(args.replications, args.allow_large)
     scenario = load_scenario(args.scenario, args.overrides)
     names = ["snapshots", "flows", "parameters", "costs", "pay_levels", "failures"] + (["case_monthly", "case_snapshots"] if scenario.demand is not None else [])
     table_names = [f"{n}.{ext}" for n in names for ext in ("csv", "parquet")]
     if args.out is not None:
         _prepare_out(args.out, table_names)
+    check_memory(scenario, args.seed, args.replications, args.keep_events)
     results = run_model(
         lambda update: run_replications(scenario, args.replications, args.seed, args.workers,
                                         keep_events=args.keep_events, progress=update, executor=args.executor,
@@ -99,9 +112,15 @@ def cmd_run(args) -> int:
 COMMANDS = {"validate": cmd_validate, "run": cmd_run, "sweep": cli_sweep.run}
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"wfsim: warning: {message}", file=sys.stderr)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    warnings.showwarning = _show_warning
     try:
         args = build_parser().parse_args(argv)
+        cap_workers(args)
         if args.command in cli_report.COMMANDS:
             return cli_report.run(args)
         return COMMANDS[args.command](args)

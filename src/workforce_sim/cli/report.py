@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from workforce_sim.cli.common import check_memory, check_replications, check_writable
 from workforce_sim.errors import InputError, RunError
 
 COMMANDS = ("report", "compare", "schedule")
@@ -49,6 +50,7 @@ def add_parser(sub) -> None:
     c.add_argument("--out", type=Path, default=Path("outputs"), help="outputs folder (default: outputs)")
     c.add_argument("--json", action="store_true", help="print JSON on stdout instead of a table")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
+    c.add_argument("--allow-large", action="store_true", help="allow a replication count above the ceiling")
     _common(c)
 
     s = sub.add_parser("schedule", help="run every report of a manifest (YAML); continue past failures")
@@ -77,6 +79,12 @@ def _terminate_as_interrupt() -> Iterator[None]:
 def cmd_report(args) -> int:
     from workforce_sim.reporting.notebook import ReportRequest, run_report
 
+    check_writable(args.out, "--out")
+    check_replications(args.replications, args.allow_large)
+    if args.replications >= 500:
+        from workforce_sim.scenario.loading import load_scenario
+
+        check_memory(load_scenario(args.scenario, args.overrides), args.seed, args.replications, args.keep_events)
     req = ReportRequest(scenario=Path(args.scenario), replications=args.replications, seed=args.seed,
                         workers=args.workers, overrides=list(args.overrides), target_set=args.target_set,
                         outputs=args.out, name=args.name, notebook=args.notebook, keep_events=args.keep_events,
@@ -109,7 +117,19 @@ def cmd_compare(args) -> int:
         raise InputError(f"unknown target set {args.target_set!r}; choose one of {', '.join(targets.TARGET_SETS)}", file="--targets")
     if args.out.exists() and not args.out.is_dir():
         raise InputError("exists and is not a folder", file="--out", key=str(args.out))
+    check_writable(args.out, "--out")
+    check_replications(args.replications, args.allow_large)
     scenarios = [load_scenario(p, args.overrides) for p in args.scenarios]
+    first = scenarios[0]
+    for path, sc in zip(args.scenarios[1:], scenarios[1:]):
+        if (sc.start_date, sc.end_date) != (first.start_date, first.end_date):
+            raise InputError(f"runs {sc.start_date} to {sc.end_date} but {args.scenarios[0]} runs {first.start_date} to "
+                             f"{first.end_date}: paired differences need scenarios on the same dates", file=str(path),
+                             key="start_date" if sc.start_date != first.start_date else "end_date")
+        if sc.council != first.council:
+            print(f"wfsim: warning: {path}: council: {sc.council!r}, not {first.council!r}: the differences compare "
+                  "two councils, not two policies", file=sys.stderr)
+    check_memory(scenarios[0], args.seed, args.replications * len(scenarios))
     run_id = new_run_id()
     started = now_iso()
     total = args.replications * len(scenarios)
@@ -157,6 +177,7 @@ def cmd_schedule(args) -> int:
     load_manifest(args.manifest)  # bad manifest: exit 2 before anything runs
     if args.out.exists() and not args.out.is_dir():
         raise InputError("exists and is not a folder", file="--out", key=str(args.out))
+    check_writable(args.out, "--out")
     with _terminate_as_interrupt():
         runs = run_schedule(args.manifest, args.out, progress=not args.no_progress,
                             echo=lambda line: print(line, file=sys.stderr))

@@ -8,7 +8,6 @@ financial year beside the investment profile.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import math
 from pathlib import Path
 
@@ -33,10 +32,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="folder for the tables, workbook and plot (default outputs/<scenario>/<time>-sweep)")
     p.add_argument("--independent-seeds", action="store_true", help="give each point its own seed (for comparison; loses the pairing)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--allow-large", action="store_true", help="allow a grid or replication count above the ceilings")
     return p
 
 
 def _check_out(out: Path) -> None:
+    from workforce_sim.cli.common import check_writable
+
+    check_writable(out, "--out")
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder", file="--out", key=str(out))
     if out.exists():
@@ -93,19 +96,26 @@ def investment_text(inv: pd.DataFrame) -> str:
 
 def run(args) -> int:
     from workforce_sim.analysis.sweep import tabulate
-    from workforce_sim.cli.common import run_model
+    from workforce_sim.cli.common import MAX_GRID_POINTS, check_memory, check_replications, run_model
     from workforce_sim.experiments.sweep import parse_grid, run_sweep
+    from workforce_sim.reporting.runs import new_run_id, safe_name
+    from workforce_sim.scenario import load_scenario
 
     axes = parse_grid(args.grid)
-    if args.out is not None:
-        _check_out(args.out)
+    # the folder is named and checked before anything is simulated (a unique run id: parallel sweeps never share one)
+    out = args.out or Path("outputs") / safe_name(load_scenario(args.scenario, args.overrides).name) / f"{new_run_id()}-sweep"
     n_points = math.prod(len(a.values) for a in axes)
+    if n_points > MAX_GRID_POINTS and not args.allow_large:
+        raise InputError(f"{n_points:,} grid points is more than the ceiling of {MAX_GRID_POINTS:,}; "
+                         "add --allow-large to run it anyway", file="--grid")
+    check_replications(args.replications, args.allow_large)
+    _check_out(out)
+    check_memory(load_scenario(args.scenario, args.overrides), args.seed, args.replications * (n_points + 1))
     sweep = run_model(
         lambda update: tabulate(run_sweep(args.scenario, axes, args.overrides, args.replications, args.seed, args.workers,
                                           common_random_numbers=not args.independent_seeds, progress=update)),
         args.replications * (n_points + 1), not args.no_progress)
     sc = sweep.scenario
-    out = args.out or Path("outputs") / sc.name / f"{dt.datetime.now():%Y%m%d-%H%M%S}-sweep"
     _check_out(out)
     seeds = "the same seeds at every point" if sweep.common_random_numbers else "independent seeds"
     print(f"{sc.name} ({sc.council}): {len(sweep.points)} points x {sweep.replications} replications, seed {sweep.seed}, {seeds}")

@@ -72,8 +72,24 @@ _WORKER_FN: Optional[TaskFn] = None
 _WORKER_SHARED: Any = None
 
 
-def _init_worker(fn: TaskFn, shared: Any) -> None:
+def die_with_parent(parent_pid: int) -> None:
+    """Ask the kernel to kill this process when its parent ends (Linux ``PR_SET_PDEATHSIG``),
+    so a worker never outlives a run killed with SIGKILL; elsewhere a no-op."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent_pid:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _init_worker(fn: TaskFn, shared: Any, parent_pid: int) -> None:
     global _WORKER_FN, _WORKER_SHARED
+    die_with_parent(parent_pid)
     _WORKER_FN, _WORKER_SHARED = fn, shared
 
 
@@ -83,7 +99,8 @@ def _call_in_worker(task: Task) -> Any:
 
 
 def _processes(fn: TaskFn, shared: Any, tasks: Sequence[Task], workers: int) -> Iterator[Any]:
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_init_worker, initargs=(fn, shared))
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_init_worker,
+                               initargs=(fn, shared, os.getpid()))
     pending = set()
     try:
         pending = {pool.submit(_call_in_worker, task) for task in tasks}

@@ -72,6 +72,14 @@ def _single_run(scenario: Scenario, seed: int, replication: int, keep_events: bo
     return compact(result)
 
 
+def result_bytes(scenario: Scenario, seed: int, keep_events: bool = False) -> int:
+    """Memory the tables of one replication hold (replication 0, measured by running it):
+    the basis of the estimate a large run is checked against before it starts."""
+    result = single_run(scenario, seed, 0, keep_events)
+    tables = [getattr(result, name, None) for name in STACKED_TABLES]
+    return int(sum(t.memory_usage(deep=True).sum() for t in tables if isinstance(t, pd.DataFrame)))
+
+
 def compact(result: ReplicationResult) -> ReplicationResult:
     """Store the snapshot's repeated team labels as categoricals (about half the memory)."""
     snap = result.snapshots

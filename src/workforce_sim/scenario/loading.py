@@ -3,6 +3,8 @@ validation errors that name the file and key, and the resolved scenario as YAML.
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -12,29 +14,166 @@ from pydantic import ValidationError
 from workforce_sim.errors import InputError
 from workforce_sim.scenario.schema import Scenario
 
+MAX_FILE_BYTES = 1_000_000   # a scenario or manifest is a few KB; anything larger is refused before it is read whole
+MAX_DEPTH = 40               # nesting of mappings and lists; real scenarios need fewer than 10
+MAX_NODES = 200_000          # values after anchors and aliases are expanded (refuses alias bombs)
+EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2100, 12, 31)   # dates a scenario may name
 
-class _SafeLoader(yaml.SafeLoader):
-    pass
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's parser where PyYAML has it (ten times faster)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+class _SafeLoader(_BaseLoader):
+    """PyYAML's safe loader that refuses duplicate keys (naming both lines) and
+    reports an impossible date (``2014-02-30``) at its line instead of raising."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                except TypeError:  # an unhashable key: let the base class say so
+                    break
+                line = key_node.start_mark.line + 1
+                if first is not None:
+                    raise InputError(f"line {line}: duplicate key {key!r} (first given at line {first})")
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            value = super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as exc:
+            raise InputError(f"line {node.start_mark.line + 1}: impossible date {node.value!r} ({exc})") from None
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if not (EARLIEST <= day <= LATEST):
+            raise InputError(f"line {node.start_mark.line + 1}: date {node.value} outside {EARLIEST}..{LATEST}")
+        return value
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _SafeLoader.construct_yaml_timestamp)
+
+_OPENERS = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
+_CLOSERS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+
+
+def decode_text(raw: bytes) -> str:
+    """Text of a file: UTF-8 (with or without a byte-order mark) or UTF-16 with its mark;
+    anything else is refused with the byte offset of the first undecodable byte."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"not valid UTF-16 at byte {exc.start}") from None
+    nul = raw.find(b"\x00", 0, 4096)
+    if nul >= 0:
+        raise ValueError(f"binary file (NUL byte at byte {nul}), not YAML text")
     try:
-        text = path.read_text(encoding="utf-8")
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text: byte {exc.start} is 0x{raw[exc.start]:02x} (save the file as UTF-8)") from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise InputError("file not found", file=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", file=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(f"larger than {MAX_FILE_BYTES:,} bytes: not a scenario file", file=str(path))
     try:
-        data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - SafeLoader subclass
+        return decode_text(raw)
+    except ValueError as exc:
+        raise InputError(str(exc), file=str(path)) from None
+
+
+def _check_shape(text: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before the (recursive) composer sees it."""
+    depth = 0
+    loader = _SafeLoader(text)
+    try:
+        for token in iter(loader.get_token, None):
+            if isinstance(token, _OPENERS):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise InputError(f"line {token.start_mark.line + 1}: nested deeper than {MAX_DEPTH} levels")
+            elif isinstance(token, _CLOSERS):
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(node: yaml.Node) -> int:
+    """Number of values once aliases are expanded (each alias counts its whole target)."""
+    sizes: dict[int, int] = {}
+    order: list[yaml.Node] = []
+    stack = [node]
+    while stack:  # nodes after their children (iterative: depth is bounded already)
+        n = stack.pop()
+        if id(n) in sizes:
+            continue
+        sizes[id(n)] = -1
+        order.append(n)
+        if isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+        elif isinstance(n, yaml.MappingNode):
+            stack.extend(x for pair in n.value for x in pair)
+    for n in reversed(order):
+        if isinstance(n, yaml.SequenceNode):
+            kids = n.value
+        elif isinstance(n, yaml.MappingNode):
+            kids = [x for pair in n.value for x in pair]
+        else:
+            kids = []
+        sizes[id(n)] = 1 + sum(max(sizes[id(k)], 1) for k in kids)
+        if sizes[id(n)] > MAX_NODES:
+            raise InputError(f"line {n.start_mark.line + 1}: more than {MAX_NODES:,} values once anchors are expanded")
+    return sizes[id(node)]
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML text safely; errors are ``InputError`` without a file (the caller adds it)."""
+    try:
+        _check_shape(text)
+        loader = _SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _expanded_size(node)
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}" if mark else "tag"
-        raise InputError(f"{where}: YAML tag not allowed ({exc.problem})", file=str(path)) from None
+        raise InputError(f"{where}: YAML tag not allowed ({exc.problem})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"{where}: invalid YAML ({problem})", file=str(path)) from None
+        if "nesting depth" in problem:  # libyaml's own limit, met while it reads ahead
+            raise InputError(f"{where}: nested deeper than {MAX_DEPTH} levels") from None
+        raise InputError(f"{where}: invalid YAML ({problem})") from None
+    except RecursionError:
+        raise InputError(f"nested deeper than {MAX_DEPTH} levels") from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    text = _read_text(path)
+    try:
+        data = parse_yaml(text)
+    except InputError as exc:
+        raise InputError(exc.message, file=str(path), key=exc.key) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -79,9 +218,12 @@ def parse_set(item: str) -> tuple[list[str], Any]:
     if not key or any(not part for part in key.split(".")):
         raise InputError(f"bad key in {item!r}", option="overrides")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        raise InputError(f"value is not valid YAML: {raw!r}", option="overrides", key=key) from None
+        value = parse_yaml(raw) if raw.strip() else ""
+    except InputError as exc:
+        msg = exc.message.removeprefix("line 1: ")
+        if "invalid YAML" in msg:
+            msg = f"value is not valid YAML: {raw!r}"
+        raise InputError(msg, option="overrides", key=key) from None
     return key.split("."), value
 
 
@@ -149,7 +291,8 @@ def _format_validation(exc: ValidationError, chain: list[tuple[Path, dict[str, A
     if not key and ": " in msg:
         key, _, msg = msg.partition(": ")
     path_parts = tuple(int(p) if p.isdigit() else p for p in key.split(".")) if key else ()
-    if key and any(tuple(path_parts[: len(sp)]) == sp for sp in overrides):
+    # an error at or below a --set key, or at a key on its way (a misspelt intermediate key), is the override's
+    if key and any(tuple(path_parts[: len(sp)]) == sp or tuple(sp[: len(path_parts)]) == path_parts for sp in overrides):
         return InputError(msg, option="overrides", key=key)
     best = chain[-1][0]
     best_depth = -1
@@ -178,7 +321,44 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     except ValidationError as exc:
         raise _format_validation(exc, chain, set_paths) from None
     _check_sources(scenario, chain)
+    _check_baseline(scenario, chain, Path(path), set_paths)
+    for key, message in doubts(scenario):
+        warnings.warn(ScenarioWarning(f"{Path(path)}: {key}: {message}"), stacklevel=2)
     return scenario
+
+
+class ScenarioWarning(UserWarning):
+    """A scenario that validates but is probably not what its author meant (shown on stderr)."""
+
+
+def doubts(scenario: Scenario) -> list[tuple[str, str]]:
+    """(key, message) for dated items that fall outside the run, so would silently do nothing."""
+    start, end = scenario.start_date, scenario.end_date
+    found = []
+    dated = [(f"nqsw.cohorts.{i}.date", c.date) for i, c in enumerate(scenario.nqsw.cohorts)]
+    dated += [(f"recruitment.campaigns.{i}.date", c.date) for i, c in enumerate(scenario.recruitment.campaigns)]
+    dated += [(f"recruitment.appointments.{i}.date", a.date) for i, a in enumerate(scenario.recruitment.appointments)]
+    for key, date in dated:
+        if not (start <= date < end):
+            found.append((key, f"{date} is outside the run ({start} to {end}): it has no effect"))
+    ms = scenario.market_supplement
+    if ms.enabled and ms.start_date is not None and ms.start_date >= end:
+        found.append(("market_supplement.start_date", f"{ms.start_date} is after the run ends ({end}): no supplement is paid"))
+    return found
+
+
+def _check_baseline(scenario: Scenario, chain: list[tuple[Path, dict[str, Any]]], path: Path, set_paths: list[tuple]) -> None:
+    """A scenario cannot be its own investment baseline (its additional spend would be zero by definition)."""
+    name = scenario.finance.investment.baseline
+    if not name:
+        return
+    key = "finance.investment.baseline"
+    owner = next((f for f, raw in reversed(chain) if _has_path(raw, tuple(key.split("."))) == 3), path.resolve())
+    target = (owner.parent / name).resolve()
+    if ("finance", "investment", "baseline") in set_paths:
+        owner, target = "--set", (path.parent / name).resolve()
+    if target == path.resolve():
+        raise InputError("names this scenario itself: its spend would be compared with itself (GBP 0)", file=str(owner), key=key)
 
 
 def _check_sources(scenario: Scenario, chain: list[tuple[Path, dict[str, Any]]]) -> None:
@@ -203,7 +383,8 @@ def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
 
 def resolved_yaml(scenario: Scenario) -> str:
     """The scenario as resolved, as YAML text."""
-    return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(scenario.model_dump(mode="json"), Dumper=dumper, sort_keys=False, allow_unicode=True)
 
 
 def defining_file(path: str | Path, key: str) -> Path:

@@ -11,6 +11,7 @@ the values they set.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -32,10 +33,38 @@ def src(text: str) -> dict[str, Any]:
     return {"source": text}
 
 
-class Strict(BaseModel):
-    """Base for every scenario section: unknown keys are refused."""
+MAX_MAGNITUDE = 1e9  # no scenario number (GBP, counts, days, rates) comes near it; larger is a typo or an attack
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+def _finite_in_range(value: Any) -> Any:
+    """Every number in a scenario is finite and at most MAX_MAGNITUDE in size (lists and mappings too)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, bool):
+            continue
+        if isinstance(v, (int, float)):
+            if not math.isfinite(v):
+                raise ValueError(f"must be a finite number, got {v}")
+            if abs(v) > MAX_MAGNITUDE:
+                raise ValueError(f"must be at most {MAX_MAGNITUDE:g} in size, got {v:g}")
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+    return value
+
+
+class Strict(BaseModel):
+    """Base for every scenario section: unknown keys are refused; numbers are finite
+    (``.nan`` and ``.inf`` are refused) and at most ``MAX_MAGNITUDE`` in size."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _numbers_in_range(cls, value: Any) -> Any:
+        return _finite_in_range(value)
 
 
 # --------------------------------------------------------------------------- organisation
