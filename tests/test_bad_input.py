@@ -1,36 +1,11 @@
 """Every bad-input rule: one line on stderr naming the file and key, exit code 2, no traceback."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from workforce_sim.cli.main import main
-
-from .conftest import SCENARIOS
+from .helpers import SCENARIOS, assert_one_line, child, run_cli
 
 BASELINE = SCENARIOS / "slough_2014_baseline.yaml"
-
-
-def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line(code: int, err: str, *needles: str) -> None:
-    assert code == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert "Traceback" not in err
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-
-
-def child(tmp_path: Path, text: str, name: str = "bad.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
 
 
 def test_missing_file(capsys, tmp_path):
@@ -38,76 +13,42 @@ def test_missing_file(capsys, tmp_path):
     assert_one_line(code, err, "nope.yaml", "file not found")
 
 
-def test_invalid_yaml(capsys, tmp_path):
-    path = child(tmp_path, "name: x\nteams: [unclosed\n")
+@pytest.mark.parametrize("text,needles", [
+    ("name: x\nteams: [unclosed\n", ["invalid YAML", "line"]),
+    ("- just\n- a list\n", ["must be a mapping"]),
+    ("extends: not_there.yaml\nname: x\n", ["extends", "not_there.yaml"]),
+], ids=["invalid-yaml", "not-a-mapping", "missing-extends"])
+def test_bad_file_names_it(capsys, tmp_path, text, needles):
+    path = child(tmp_path, text)
     code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "invalid YAML", "line")
+    assert_one_line(code, err, str(path), *needles)
 
 
-def test_yaml_not_a_mapping(capsys, tmp_path):
-    path = child(tmp_path, "- just\n- a list\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "must be a mapping")
-
-
-@pytest.mark.parametrize("text,key", [
-    ("colour: red\n", "colour"),
-    ("agency:\n  cover_lagg_days: 3\n", "agency.cover_lagg_days"),
+@pytest.mark.parametrize("text,needles", [
+    ("colour: red\n", ["colour"]),
+    ("agency:\n  cover_lagg_days: 3\n", ["agency.cover_lagg_days"]),
     ("recruitment:\n  pipeline:\n    applicants_per_advert: {social_worker: 1, director: 2}\n",
-     "recruitment.pipeline.applicants_per_advert.director"),
-])
-def test_unknown_key(capsys, tmp_path, text, key):
+     ["recruitment.pipeline.applicants_per_advert.director"]),
+    ("agency:\n  assignment_mean_months: lots\n", ["agency.assignment_mean_months"]),
+    ("team_types:\n  reviewing:\n    posts:\n      - {role: social_worker, count: 18, fte: -0.5}\n",
+     ["team_types.reviewing.posts.0.fte", "greater than 0"]),
+    ("agency:\n  cover_probability: 1.5\n", ["agency.cover_probability", "<= 1"]),
+    ("recruitment:\n  pipeline:\n    p_accept: [0.5, 1.2]\n", ["recruitment.pipeline.p_accept", "<= 1"]),
+    ("end_date: 2013-01-01\n", ["end_date", "after start_date"]),
+    ("nqsw:\n  cohorts:\n    - {date: 2014-09-01, count: 3, team_types: [no_such_team]}\n",
+     ["nqsw.cohorts.0.team_types", "no_such_team"]),
+], ids=["unknown-top", "unknown-nested", "unknown-role", "wrong-type", "negative-fte", "share-above-1",
+        "uncertain-range-above-1", "end-before-start", "unknown-team-type"])
+def test_bad_value_names_file_and_key(capsys, tmp_path, text, needles):
     path = child(tmp_path, f"extends: {BASELINE}\n{text}")
     code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), key)
-
-
-def test_wrong_type(capsys, tmp_path):
-    path = child(tmp_path, f"extends: {BASELINE}\nagency:\n  assignment_mean_months: lots\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "agency.assignment_mean_months")
-
-
-def test_negative_fte(capsys, tmp_path):
-    path = child(tmp_path, f"extends: {BASELINE}\nteam_types:\n  reviewing:\n    posts:\n      - {{role: social_worker, count: 18, fte: -0.5}}\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "team_types.reviewing.posts.0.fte", "greater than 0")
-
-
-def test_share_outside_zero_one(capsys, tmp_path):
-    path = child(tmp_path, f"extends: {BASELINE}\nagency:\n  cover_probability: 1.5\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "agency.cover_probability", "<= 1")
-
-
-def test_uncertain_range_outside_bounds(capsys, tmp_path):
-    path = child(tmp_path, f"extends: {BASELINE}\nrecruitment:\n  pipeline:\n    p_accept: [0.5, 1.2]\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "recruitment.pipeline.p_accept", "<= 1")
-
-
-def test_end_before_start(capsys, tmp_path):
-    path = child(tmp_path, f"extends: {BASELINE}\nend_date: 2013-01-01\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "end_date", "after start_date")
+    assert_one_line(code, err, str(path), *needles)
 
 
 def test_initial_staffing_must_match_posts(capsys, tmp_path):
     path = child(tmp_path, f"extends: {BASELINE}\ninitial_staffing:\n  - {{group: reviewing, permanent_posts: 1, agency_posts: 0, vacant_uncovered_posts: 0}}\n")
     code, _, err = run_cli(capsys, "validate", path)
     assert_one_line(code, err, "initial_staffing.0", "18 posts")
-
-
-def test_unknown_team_type_reference(capsys, tmp_path):
-    path = child(tmp_path, f"extends: {BASELINE}\nnqsw:\n  cohorts:\n    - {{date: 2014-09-01, count: 3, team_types: [no_such_team]}}\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "nqsw.cohorts.0.team_types", "no_such_team")
-
-
-def test_missing_extends(capsys, tmp_path):
-    path = child(tmp_path, "extends: not_there.yaml\nname: x\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "extends", "not_there.yaml")
 
 
 def test_circular_extends(capsys, tmp_path):
@@ -151,13 +92,14 @@ def test_bad_run_options(capsys, args, needles):
     assert_one_line(code, err, *needles)
 
 
-def test_out_never_overwrites(capsys, tmp_path):
+@pytest.mark.parametrize("table", ["snapshots.csv", "case_monthly.csv"])
+def test_out_never_overwrites(capsys, tmp_path, table):
     out = tmp_path / "out"
     out.mkdir()
-    (out / "snapshots.csv").write_text("precious\n")
+    (out / table).write_text("precious\n")
     code, _, err = run_cli(capsys, "run", BASELINE, "-n", "1", "--workers", "1", "--no-progress", "--out", out)
-    assert_one_line(code, err, "--out", "snapshots.csv")
-    assert (out / "snapshots.csv").read_text() == "precious\n"
+    assert_one_line(code, err, "--out", table)
+    assert (out / table).read_text() == "precious\n"
 
 
 def test_no_command_is_bad_input(capsys):
@@ -187,3 +129,17 @@ def test_bad_target_declarations(capsys, tmp_path, text, needles):
 def test_bad_target_from_the_command_line(capsys):
     code, _, err = run_cli(capsys, "run", BASELINE, "-n", "1", "--set", "targets.average_caseload.date=2013-01-01")
     assert_one_line(code, err, "--set", "targets.average_caseload.date", "outside the run")
+
+
+def test_library_names_overrides_and_grid_without_the_command_line_options():
+    from workforce_sim.errors import InputError
+    from workforce_sim.experiments.sweep import parse_grid
+    from workforce_sim.scenario.loading import load_scenario
+
+    with pytest.raises(InputError) as err:
+        load_scenario(BASELINE, ["agency.no_such_key=1"])
+    assert str(err.value) == "overrides: agency.no_such_key: unknown key"
+    assert err.value.one_line({"overrides": "--set"}) == "--set: agency.no_such_key: unknown key"
+    with pytest.raises(InputError) as err:
+        parse_grid(["agency.cover_probability=0.5", "agency.cover_probability=0.6"])
+    assert str(err.value) == "grid: agency.cover_probability: key given in two grid options"

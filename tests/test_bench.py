@@ -10,7 +10,7 @@ from benchmarks import bench
 from workforce_sim.experiments.replications import single_run
 from workforce_sim.scenario.loading import load_scenario
 
-from .conftest import SCENARIOS, tiny
+from .helpers import SCENARIOS, tiny
 
 
 @pytest.mark.parametrize("n", [1, 10, 1000])

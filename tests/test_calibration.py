@@ -7,7 +7,7 @@ import pandas as pd
 from workforce_sim.analysis.calibration import annual_indicators
 from workforce_sim.experiments.replications import run_replications
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 def _indicators_by_loop(results, month=10):

@@ -17,7 +17,7 @@ from workforce_sim.scenario.loading import load_scenario
 from workforce_sim.scenario.schema import Duration
 from workforce_sim.streams import Streams
 
-from .conftest import SCENARIOS, tiny
+from .helpers import PATHWAY, SCENARIOS, tiny
 
 NO_TIME_OFF = {"supervision_hours_per_session": 0, "training_days_per_year": 0, "casework_share_assumed_by_cap": 1.0}
 STATIC_STAFF = {
@@ -46,15 +46,6 @@ def erlang_c(c: int, a: float) -> float:
     return top / (sum(a ** k / math.factorial(k) for k in range(c)) + top)
 
 
-PATHWAY = {
-    "referrals": {"rate_per_year": 600},
-    "assessment": {"outcomes": {"close": 0.4, "cin": 0.4, "cp": 0.15, "lac": 0.05}},
-    "plans": {
-        "cin": {"duration": {"mean_days": 150}, "next": {"close": 0.85, "cp": 0.1, "lac": 0.05}},
-        "cp": {"duration": {"mean_days": 200, "cv": 0.5}, "next": {"close": 0.4, "cin": 0.5, "lac": 0.1}},
-        "lac": {"duration": {"mean_days": 400}, "next": {"close": 0.9, "cin": 0.1}},
-    },
-}
 
 
 # --------------------------------------------------------------------------- queueing theory

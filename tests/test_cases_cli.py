@@ -8,8 +8,7 @@ import pytest
 
 from workforce_sim.cli.main import main
 
-from .conftest import SCENARIOS
-from .test_bad_input import assert_one_line, child, run_cli
+from .helpers import SCENARIOS, assert_one_line, child, run_cli
 
 BASELINE = SCENARIOS / "slough_2014_baseline.yaml"
 BASE_NO_CASES = """
@@ -129,15 +128,6 @@ def test_run_json_has_case_measures(capsys):
     assert rows["assessments_on_time"]["target"] == 0.95
     assert rows["casework_audits"]["status"] == "not modelled"
     assert len(data["cases"]["by_quarter"]) >= 16
-
-
-def test_out_refuses_to_overwrite_case_tables(capsys, tmp_path):
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "case_monthly.csv").write_text("precious\n")
-    code, _, err = run_cli(capsys, "run", BASELINE, "-n", "1", "--workers", "1", "--no-progress", "--out", out)
-    assert_one_line(code, err, "--out", "case_monthly.csv")
-    assert (out / "case_monthly.csv").read_text() == "precious\n"
 
 
 def test_shipped_case_scenarios_run_briefly():

@@ -9,7 +9,7 @@ import pandas as pd
 
 from workforce_sim.cli.main import main
 
-from .conftest import ROOT, SCENARIOS
+from .helpers import ROOT, SCENARIOS
 
 INVESTMENT = SCENARIOS / "slough_2014_investment.yaml"
 

@@ -11,7 +11,7 @@ from workforce_sim.cli.main import main
 from workforce_sim.experiments import replications
 from workforce_sim.experiments.replications import ReplicationsFailed, run_replications
 
-from .conftest import tiny
+from .helpers import tiny
 
 UNCERTAIN = {"agency": {"cover_probability": [0.6, 0.95]}, "attrition": {"nqsw_multiplier": [0.8, 1.5]}}
 

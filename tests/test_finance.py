@@ -21,7 +21,7 @@ from workforce_sim.scenario.pay_spine import pay_spine
 from workforce_sim.scenario.schema import ROLES
 from workforce_sim.streams import Streams
 
-from .conftest import SCENARIOS, tiny
+from .helpers import SCENARIOS, tiny
 
 STILL = {  # nobody leaves, nobody is hired, agency assignments never end
     "attrition": {"tenure_bands": [{"min_years": 0, "hazard_per_year": 0.0}]},

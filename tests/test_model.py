@@ -12,12 +12,7 @@ from workforce_sim.analysis import targets
 from workforce_sim.experiments.replications import run_replications, single_run
 from workforce_sim.scenario.loading import load_scenario
 
-from .conftest import SCENARIOS, tiny
-
-NO_FLOWS = {
-    "recruitment": {"pipeline": {"enabled": False}},
-    "agency": {"enabled": False, "conversion_per_year": 0.0},
-}
+from .helpers import NO_FLOWS, SCENARIOS, permanent_only, tiny
 
 
 def test_slough_start_reproduces_seed_staff_profile():
@@ -37,13 +32,7 @@ def test_slough_start_reproduces_seed_staff_profile():
 
 def test_survivors_follow_exponential_decay_without_recruitment():
     h = 0.3
-    sc = tiny(
-        team_types={"team": {"posts": [{"role": "practice_manager", "count": 0}, {"role": "social_worker", "count": 100}]}},
-        teams=[{"type": "team", "count": 4}],
-        initial_staffing=[{"group": "social_work_teams", "permanent_posts": 400, "agency_posts": 0, "vacant_uncovered_posts": 0}],
-        attrition={"tenure_bands": [{"min_years": 0, "hazard_per_year": h}], "role_multiplier": {"social_worker": 1.0}},
-        **NO_FLOWS,
-    )
+    sc = permanent_only({"tenure_bands": [{"min_years": 0, "hazard_per_year": h}]})
     res = run_replications(sc, replications=20, seed=5)
     perm = res.snapshots.groupby(["replication", "date"])["permanent_fte"].sum().groupby("date").mean()
     start = pd.Timestamp(sc.start_date)
@@ -57,15 +46,8 @@ def test_survivors_follow_exponential_decay_without_recruitment():
 
 def test_banded_hazard_matches_piecewise_survival():
     # hazard 0.1 under one year of service, 0.6 after: S(t) = exp(-0.1 t) for t<1, exp(-0.1 - 0.6 (t-1)) after
-    sc = tiny(
-        team_types={"team": {"posts": [{"role": "practice_manager", "count": 0}, {"role": "social_worker", "count": 100}]}},
-        teams=[{"type": "team", "count": 4}],
-        initial_staffing=[{"group": "social_work_teams", "permanent_posts": 400, "agency_posts": 0, "vacant_uncovered_posts": 0}],
-        attrition={"tenure_bands": [{"min_years": 0, "hazard_per_year": 0.1}, {"min_years": 1, "hazard_per_year": 0.6}],
-                   "initial_tenure": [{"min_years": 0, "max_years": 0.001, "share": 1.0}],
-                   "role_multiplier": {"social_worker": 1.0}},
-        **NO_FLOWS,
-    )
+    sc = permanent_only({"tenure_bands": [{"min_years": 0, "hazard_per_year": 0.1}, {"min_years": 1, "hazard_per_year": 0.6}],
+                         "initial_tenure": [{"min_years": 0, "max_years": 0.001, "share": 1.0}]})
     res = run_replications(sc, replications=20, seed=9)
     perm = res.snapshots.groupby(["replication", "date"])["permanent_fte"].sum().groupby("date").mean()
     start = pd.Timestamp(sc.start_date)

@@ -23,29 +23,13 @@ from workforce_sim.analysis.measures import permanent_share, snapshot_at
 from workforce_sim.cli.main import main
 from workforce_sim.reporting.notebook import DEFAULT_NOTEBOOK, REQUIRED_FILES
 from workforce_sim.reporting.runs import list_runs
-from workforce_sim.scenario.loading import load_scenario, resolved_yaml
+from workforce_sim.scenario.loading import load_scenario
 
-from .conftest import tiny
+from .helpers import notebook_with, write_tiny
 
 TABLES = ("kpi", "kpi_by_replication", "timeseries", "starters_by_route", "post_changes", "capacity_at_caps",
           "investment_profile")
 RAW = ("snapshots", "flows", "parameters")
-
-
-def write_tiny(folder: Path, name: str = "tiny", **overrides) -> Path:
-    path = folder / f"{name}.yaml"
-    path.write_text(resolved_yaml(tiny(name=name, **overrides)), encoding="utf-8")
-    return path
-
-
-def notebook_with(folder: Path, source: str, after: str) -> Path:
-    """The report notebook with one extra code cell after the first cell containing ``after``."""
-    nb = nbformat.read(str(DEFAULT_NOTEBOOK), as_version=4)
-    i = next(k for k, c in enumerate(nb.cells) if after in c.source)
-    nb.cells.insert(i + 1, nbformat.v4.new_code_cell(source, metadata={"tags": []}))
-    path = folder / f"nb_{hashlib.md5(source.encode()).hexdigest()[:8]}.ipynb"
-    nbformat.write(nb, str(path))
-    return path
 
 
 def tree_digest(folder: Path) -> dict[str, str]:

@@ -9,7 +9,7 @@ from workforce_sim.scenario.loading import load_scenario, resolved_yaml
 from workforce_sim.scenario.uncertain import Uniform, sample_parameters, uncertain_paths
 from workforce_sim.streams import Streams
 
-from .conftest import SCENARIOS, tiny
+from .helpers import SCENARIOS, tiny
 
 
 def test_shipped_scenarios_validate():

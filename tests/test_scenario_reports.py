@@ -14,7 +14,7 @@ from workforce_sim.analysis import targets
 from workforce_sim.cli.main import main
 from workforce_sim.scenario.loading import load_scenario
 
-from .conftest import ROOT, SCENARIOS
+from .helpers import ROOT, SCENARIOS
 
 SHIPPED = sorted(p.name for p in SCENARIOS.glob("*.yaml"))
 PACKAGE = ROOT / "src" / "workforce_sim"

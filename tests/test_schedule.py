@@ -10,8 +10,7 @@ from workforce_sim.errors import InputError
 from workforce_sim.reporting.runs import list_runs
 from workforce_sim.reporting.schedule import load_manifest
 
-from .conftest import ROOT
-from .test_report import notebook_with, write_tiny
+from .helpers import ROOT, notebook_with, write_tiny
 
 
 def test_schedule_continues_past_failing_entries(tmp_path, capsys):

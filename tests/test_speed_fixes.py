@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from workforce_sim.experiments.replications import single_run
 from workforce_sim.model.hazard import BandedHazard
 
-from .conftest import tiny
+from .helpers import tiny
 
 
 def _reference_exhaust(starts, rates, tenure0, years, budget, mult):
@@ -60,7 +60,7 @@ def test_tables_stacked_in_batches_equal_tables_stacked_by_replication():
     from workforce_sim.experiments.replications import STACKED_TABLES, combine, combine_batches, stack
     from workforce_sim.scenario.loading import load_scenario
 
-    from .conftest import SCENARIOS
+    from .helpers import SCENARIOS
 
     sc = load_scenario(SCENARIOS / "slough_2014_investment.yaml")
     runs = [single_run(sc, 9, r) for r in range(4)]
@@ -134,7 +134,7 @@ def test_allocation_index_gives_the_same_run_as_the_scan(monkeypatch):
     import workforce_sim.model.allocation as allocation
     from workforce_sim.scenario.loading import load_scenario
 
-    from .conftest import SCENARIOS
+    from .helpers import SCENARIOS
 
     sc = load_scenario(SCENARIOS / "slough_2014_baseline.yaml")
     monkeypatch.setattr(allocation, "INDEX_MIN_DESKS", 10**9)     # never: every find scans the route

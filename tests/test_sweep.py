@@ -14,7 +14,7 @@ from workforce_sim.analysis.sweep import tabulate
 from workforce_sim.cli.main import main
 from workforce_sim.experiments.sweep import parse_grid, run_sweep
 
-from .conftest import SCENARIOS, tiny
+from .helpers import SCENARIOS, tiny
 
 INVESTMENT = SCENARIOS / "slough_2014_investment.yaml"
 SUPP = "market_supplement.amount_gbp_per_year.social_worker"

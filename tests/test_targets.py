@@ -17,12 +17,8 @@ from workforce_sim.experiments.replications import run_replications
 from workforce_sim.reporting import compare as compare_text
 from workforce_sim.reporting import history
 
-from .conftest import tiny
+from .helpers import NO_FLOWS, permanent_only, tiny
 
-NO_FLOWS = {
-    "recruitment": {"pipeline": {"enabled": False}},
-    "agency": {"enabled": False, "conversion_per_year": 0.0},
-}
 NO_ATTRITION = {"attrition": {"tenure_bands": [{"min_years": 0, "hazard_per_year": 0.0}]}}
 
 
@@ -45,7 +41,7 @@ def test_every_measure_has_a_function_and_every_shipped_target_a_source():
     from workforce_sim.scenario.loading import load_scenario
     from workforce_sim.scenario.targets import MEASURES
 
-    from .conftest import SCENARIOS
+    from .helpers import SCENARIOS
 
     assert set(targets.MEASURE_FUNCTIONS) == set(MEASURES)
     for path in sorted(SCENARIOS.glob("*.yaml")):
@@ -69,7 +65,7 @@ def test_every_measure_has_a_function_and_every_shipped_target_a_source():
 def test_targets_inherit_through_extends_and_can_be_changed_or_removed(tmp_path):
     from workforce_sim.scenario.loading import load_scenario
 
-    from .conftest import SCENARIOS
+    from .helpers import SCENARIOS
 
     base = load_scenario(SCENARIOS / "slough_2014_baseline.yaml")
     invest = load_scenario(SCENARIOS / "slough_2014_investment.yaml")
@@ -179,7 +175,7 @@ def test_case_targets_need_cases_in_the_scenario_and_match_the_case_metrics():
 
     from workforce_sim.analysis.cases import caseloads, monthly_measures
 
-    from .test_cases import PATHWAY
+    from .helpers import PATHWAY
 
     with pytest.raises(ValidationError, match="needs children's cases"):
         tiny(targets={"average_caseload": CASE_TARGETS["average_caseload"]})
@@ -207,13 +203,7 @@ def test_case_targets_need_cases_in_the_scenario_and_match_the_case_metrics():
 
 def test_turnover_equals_the_leaving_hazard_without_replacement():
     h = 0.3
-    sc = tiny(
-        team_types={"team": {"posts": [{"role": "practice_manager", "count": 0}, {"role": "social_worker", "count": 100}]}},
-        teams=[{"type": "team", "count": 4}],
-        initial_staffing=[{"group": "social_work_teams", "permanent_posts": 400, "agency_posts": 0, "vacant_uncovered_posts": 0}],
-        attrition={"tenure_bands": [{"min_years": 0, "hazard_per_year": h}], "role_multiplier": {"social_worker": 1.0}},
-        **NO_FLOWS,
-    )
+    sc = permanent_only({"tenure_bands": [{"min_years": 0, "hazard_per_year": h}]})
     res = run_replications(sc, replications=10, seed=4)
     turnover = staffing.summary_table(staffing.permanent_turnover(res))
     # leavers in a year / average headcount over it = the hazard (per person-year)

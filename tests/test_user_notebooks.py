@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from .conftest import ROOT
+from .helpers import ROOT
 
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 

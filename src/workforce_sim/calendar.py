@@ -27,6 +27,3 @@ def financial_year(date: dt.date) -> str:
     start = date.year if date.month >= 4 else date.year - 1
     return f"{start}/{(start + 1) % 100:02d}"
 
-
-def add_days(start: dt.date, days: float) -> dt.date:
-    return start + dt.timedelta(days=int(days))

@@ -1,22 +1,36 @@
 """Errors the user can act on: bad input (exit 2) and failed runs (exit 1)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class InputError(Exception):
     """Bad input: a scenario, option or data file the user must fix.
 
     Printed as one line ``<file>: <key>: <message>`` with exit code 2.
+
+    Input that is not a file is named by ``option``, the library's own name
+    for it (``overrides``, ``grid``, ``executor``, ``scheduler``); a front end
+    shows it under its own name with ``one_line(options)`` (the command line
+    maps ``overrides`` to ``--set``). ``{option}`` in the message stands for
+    that name too.
     """
 
-    def __init__(self, message: str, *, file: str | None = None, key: str | None = None):
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None, option: str | None = None):
         self.file = file
         self.key = key
+        self.option = option
         self.message = message
         super().__init__(self.one_line())
 
-    def one_line(self) -> str:
-        parts = [p for p in (self.file, self.key) if p]
+    def one_line(self, options: Mapping[str, str] | None = None) -> str:
+        """``<file or option>: <key>: <message>``; ``options`` maps option names to the names shown."""
+        option = (options or {}).get(self.option, self.option) if self.option else None
+        where = self.file or option
+        parts = [p for p in (where, self.key) if p]
         text = " ".join(str(self.message).split())
+        if option:
+            text = text.replace("{option}", option)
         return ": ".join([*parts, text])
 
 

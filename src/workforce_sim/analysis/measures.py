@@ -73,12 +73,3 @@ def summarise(values: pd.Series | np.ndarray) -> dict[str, float]:
         "mean": float(v.mean()) if len(v) else float("nan"),
         "n": int(len(v)),
     }
-
-
-def headcount_flows(results: Results) -> pd.DataFrame:
-    """Starters and leavers by month, contract and reason: mean per replication."""
-    f = results.flows
-    if f.empty:
-        return f
-    g = f.groupby(["date", "kind", "contract", "detail"], observed=True)["count"].sum() / results.replications
-    return g.rename("mean_per_replication").reset_index()

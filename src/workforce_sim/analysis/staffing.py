@@ -126,13 +126,6 @@ def summary_table(series: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"median": g.median(), "low": g.quantile(LOW_Q), "high": g.quantile(HIGH_Q)}).reset_index()
 
 
-def values_at(series: pd.DataFrame, date: dt.date) -> tuple[pd.Timestamp, pd.Series]:
-    """Per-replication values at the snapshot at or before ``date``."""
-    at = snapshot_at(series["date"], date)
-    rows = series[series["date"] == at]
-    return at, rows.set_index("replication")["value"]
-
-
 def _flow_fy(flows: pd.DataFrame) -> pd.Series:
     # a flow dated at a month start happened in the month before it
     before = pd.to_datetime(flows["date"]) - pd.Timedelta(days=1)

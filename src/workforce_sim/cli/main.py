@@ -16,6 +16,7 @@ from workforce_sim import __version__
 from workforce_sim.cli import report as cli_report
 from workforce_sim.cli import sweep as cli_sweep
 from workforce_sim.cli.common import (
+    OPTION_FLAGS,
     add_run_options,
     cap_workers,
     check_memory,
@@ -132,7 +133,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return cli_report.run(args)
         return COMMANDS[args.command](args)
     except InputError as exc:
-        print(f"wfsim: error: {exc.one_line()}", file=sys.stderr)
+        print(f"wfsim: error: {exc.one_line(OPTION_FLAGS)}", file=sys.stderr)
         return 2
     except RunError as exc:
         print(f"wfsim: run failed: {exc}", file=sys.stderr)

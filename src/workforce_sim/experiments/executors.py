@@ -36,7 +36,7 @@ def default_workers() -> int:
 
 def check_executor(executor: str) -> str:
     if executor not in EXECUTORS:
-        raise InputError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}", file="--executor")
+        raise InputError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}", option="executor")
     return executor
 
 
@@ -119,7 +119,7 @@ def _dask(fn: TaskFn, shared: Any, tasks: Sequence[Task], workers: int, schedule
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:  # pragma: no cover - depends on the installed extras
-        raise InputError("needs the optional Dask extra: pip install 'workforce_sim[dask]'", file="--executor", key="dask") from None
+        raise InputError("needs the optional Dask extra: pip install 'workforce_sim[dask]'", option="executor", key="dask") from None
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
@@ -128,7 +128,7 @@ def _dask(fn: TaskFn, shared: Any, tasks: Sequence[Task], workers: int, schedule
         try:
             client = Client(scheduler, timeout="10s")
         except (OSError, TimeoutError, ValueError) as exc:
-            raise InputError(f"cannot connect to the Dask scheduler: {exc}", file="--scheduler", key=scheduler) from None
+            raise InputError(f"cannot connect to the Dask scheduler: {exc}", option="scheduler", key=scheduler) from None
     futures = []
     try:
         shared_future = client.scatter(shared, broadcast=True)

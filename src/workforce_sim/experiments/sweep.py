@@ -73,31 +73,31 @@ def _split_values(raw: str) -> list[str]:
 
 
 def parse_grid(items: list[str]) -> list[Axis]:
-    """Parse ``--grid`` options; values are read like ``--set`` values (YAML)."""
+    """Parse grid axes ``key=v1,v2,...`` (``wfsim sweep --grid``); values are read like overrides (YAML)."""
     axes: list[Axis] = []
     for item in items:
         if "=" not in item:
-            raise InputError(f"expected key=value1,value2,..., got {item!r}", file="--grid")
+            raise InputError(f"expected key=value1,value2,..., got {item!r}", option="grid")
         key, _, raw = item.partition("=")
         key = key.strip()
         texts = _split_values(raw)
         if any(not t for t in texts):
-            raise InputError(f"empty value in {raw!r}", file="--grid", key=key or None)
+            raise InputError(f"empty value in {raw!r}", option="grid", key=key or None)
         values = []
         for text in texts:
             try:
                 parts, value = parse_set(f"{key}={text}")
             except InputError as exc:
-                raise InputError(exc.message, file="--grid", key=exc.key or key or None) from None
+                raise InputError(exc.message, option="grid", key=exc.key or key or None) from None
             values.append(value)
         key = ".".join(parts)
         if any(a.key == key for a in axes):
-            raise InputError("key given in two --grid options", file="--grid", key=key)
+            raise InputError("key given in two {option} options", option="grid", key=key)
         if len(set(map(repr, values))) != len(values):
-            raise InputError(f"a value is given twice in {raw!r}", file="--grid", key=key)
+            raise InputError(f"a value is given twice in {raw!r}", option="grid", key=key)
         axes.append(Axis(key, tuple(values), tuple(texts)))
     if not axes:
-        raise InputError("give at least one --grid key=v1,v2,...", file="--grid")
+        raise InputError("give at least one {option} key=v1,v2,...", option="grid")
     return axes
 
 
@@ -111,7 +111,7 @@ def grid_points(path: str | Path, axes: list[Axis], overrides: list[str] = ()) -
         try:
             sc = load_scenario(path, [*overrides, *grid_sets])
         except InputError as exc:
-            raise InputError(exc.message, file="--grid", key=exc.key) from None
+            raise InputError(exc.message, option="grid", key=exc.key) from None
         label = ", ".join(f"{a.key.rsplit('.', 1)[-1]}={a.texts[i]}" for a, i in zip(axes, combo))
         points.append(Point(label, settings, [*overrides, *grid_sets], sc))
     return points

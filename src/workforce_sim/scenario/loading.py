@@ -212,18 +212,18 @@ def _resolve_chain(path: Path, chain: tuple[Path, ...] = ()) -> list[tuple[Path,
 def parse_set(item: str) -> tuple[list[str], Any]:
     """Parse one ``dotted.key=value`` override (value read as YAML)."""
     if "=" not in item:
-        raise InputError(f"expected key=value, got {item!r}", file="--set")
+        raise InputError(f"expected key=value, got {item!r}", option="overrides")
     key, _, raw = item.partition("=")
     key = key.strip()
     if not key or any(not part for part in key.split(".")):
-        raise InputError(f"bad key in {item!r}", file="--set")
+        raise InputError(f"bad key in {item!r}", option="overrides")
     try:
         value = parse_yaml(raw) if raw.strip() else ""
     except InputError as exc:
         msg = exc.message.removeprefix("line 1: ")
         if "invalid YAML" in msg:
             msg = f"value is not valid YAML: {raw!r}"
-        raise InputError(msg, file="--set", key=key) from None
+        raise InputError(msg, option="overrides", key=key) from None
     return key.split("."), value
 
 
@@ -235,7 +235,7 @@ def apply_set(data: dict[str, Any], parts: list[str], value: Any) -> None:
         last = i == len(parts) - 1
         if isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
-                raise InputError(f"no list item {part!r}", file="--set", key=key)
+                raise InputError(f"no list item {part!r}", option="overrides", key=key)
             idx = int(part)
             if last:
                 node[idx] = value
@@ -243,7 +243,7 @@ def apply_set(data: dict[str, Any], parts: list[str], value: Any) -> None:
                 node = node[idx]
         elif isinstance(node, dict):
             if part.isdigit() and part not in node:
-                raise InputError(f"no list item {part!r}", file="--set", key=key)
+                raise InputError(f"no list item {part!r}", option="overrides", key=key)
             if last:
                 node[part] = value
             else:
@@ -251,7 +251,7 @@ def apply_set(data: dict[str, Any], parts: list[str], value: Any) -> None:
                     node[part] = {}
                 node = node[part]
         else:
-            raise InputError(f"{'.'.join(parts[:i])} is not a mapping or list", file="--set", key=key)
+            raise InputError(f"{'.'.join(parts[:i])} is not a mapping or list", option="overrides", key=key)
 
 
 def _has_path(data: Any, loc: tuple) -> int:
@@ -293,7 +293,7 @@ def _format_validation(exc: ValidationError, chain: list[tuple[Path, dict[str, A
     path_parts = tuple(int(p) if p.isdigit() else p for p in key.split(".")) if key else ()
     # an error at or below a --set key, or at a key on its way (a misspelt intermediate key), is the override's
     if key and any(tuple(path_parts[: len(sp)]) == sp or tuple(sp[: len(path_parts)]) == path_parts for sp in overrides):
-        return InputError(msg, file="--set", key=key)
+        return InputError(msg, option="overrides", key=key)
     best = chain[-1][0]
     best_depth = -1
     for file, raw in chain:

@@ -485,6 +485,10 @@ def _shares(values: dict[str, float]) -> dict[str, float]:
     return values
 
 
+OutcomeShares = Annotated[dict[Outcome, float], AfterValidator(_shares)]
+CaseTypeShares = Annotated[dict[CaseType, float], AfterValidator(_shares)]
+
+
 class Duration(Strict):
     """Distribution of a duration drawn afresh for every case, days."""
 
@@ -523,26 +527,16 @@ class AssessmentSpec(Strict):
         json_schema_extra=src("assumption: about 21 working days at full capacity, inside the 45-working-day limit"),
     )
     clock_working_days: int = Field(45, gt=0, description="Working days from referral to completion counted as on time", json_schema_extra=src("S2 Measures and targets: 95% within 45 days; Working Together 2013"))
-    outcomes: dict[Outcome, float] = Field(description="Shares of completed assessments that close or start each plan")
-
-    @field_validator("outcomes")
-    @classmethod
-    def _sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
-        return _shares(v)
+    outcomes: OutcomeShares = Field(description="Shares of completed assessments that close or start each plan")
 
 
 class PlanSpec(Strict):
     """A Child in Need plan, Child Protection plan or period Looked After."""
 
     duration: Duration = Field(description="Length of the plan, days")
-    next: dict[Outcome, float] = Field(description="When the plan ends: shares that close, step up or step down to each plan")
+    next: OutcomeShares = Field(description="When the plan ends: shares that close, step up or step down to each plan")
     move_after_days: Optional[Uncertain(ge=0)] = Field(None, description="Days after the plan starts when the case moves to a team of move_to (e.g. looked after children to a Looked After team)")
     move_to: list[str] = Field(default_factory=list, description="Team types the case moves to after move_after_days")
-
-    @field_validator("next")
-    @classmethod
-    def _sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
-        return _shares(v)
 
     @model_validator(mode="after")
     def _move(self) -> PlanSpec:
@@ -555,12 +549,7 @@ class OpeningCaseload(Strict):
     """Open cases held by the teams of one type on the start date."""
 
     cases_per_worker: Uncertain(ge=0) = Field(description="Children per case-holding worker present (a Consultant Practitioner counts by their role share)")
-    mix: dict[CaseType, float] = Field(description="Shares of those cases by type")
-
-    @field_validator("mix")
-    @classmethod
-    def _sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
-        return _shares(v)
+    mix: CaseTypeShares = Field(description="Shares of those cases by type")
 
 
 class Demand(Strict):
