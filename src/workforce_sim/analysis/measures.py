@@ -7,8 +7,6 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from workforce_sim.experiments.replications import Results
-
 LOW_Q, HIGH_Q = 0.05, 0.95
 
 
