@@ -255,7 +255,7 @@ def _started_model(sc, until: float) -> WorkforceModel:
     model._build()
     model.cases.start()
     model.env.process(model._clock())
-    model.cases.run(until)
+    model.env.run(until)
     return model
 
 
@@ -278,7 +278,7 @@ def test_a_worker_leaving_with_k_cases_adds_k_changes(policy):
     before = {c.idx: (c.changes, c.n_workers) for c in held}
     model._end_worker(leaver, "test_leave")
     assert svc.changes_total == before_total + k
-    model.cases.run(100.5)                                 # the zero-delay reallocation
+    model.env.run(100.5)                                 # the zero-delay reallocation
     for c in held:
         assert c.changes == before[c.idx][0] + 1
         assert c.holder is not None and c.holder.worker is not leaver      # room elsewhere in both policies
@@ -303,7 +303,7 @@ def test_agency_worker_converting_keeps_their_cases():
     post = agency.post
     model._end_worker(agency, "converted_to_permanent")
     new = model._start_worker(post, True, "conversion", person=agency.person)
-    model.cases.run(50.5)
+    model.env.run(50.5)
     assert svc.changes_total == before
     assert all(c.holder is svc.alloc.holders[new.idx] for c in held)
     assert [c.changes for c in held] == changes
@@ -362,7 +362,7 @@ def test_visits_are_on_time_within_capacity_and_late_when_unallocated():
     svc = model.cases
     for h in list(svc.alloc.holders.values()):
         model._end_worker(h.worker, "test_leave")
-    svc.run(212.5)                                      # past the tick of 1 August (day 212)
+    model.env.run(212.5)                                      # past the tick of 1 August (day 212)
     july = svc.monthly[-1]
     row = dict(zip(MONTHLY_COLUMNS, july))
     assert row["tick"] == 7 and row["cp_visits_due"] > 30

@@ -21,8 +21,8 @@ between teams) is counted for the child. CP and LAC visits fall due at fixed
 intervals; a visit is on time with probability equal to the worker's coverage,
 and late when the case is unallocated.
 
-Case events and referral arrivals run in their own queue beside SimPy's (see
-``CaseService.run``). Random numbers: arrival times from ``referrals``; each referral's path
+Case events (calls) and referral arrivals run in the engine's fast queue
+beside SimPy's (``model.engine.Engine``). Random numbers: arrival times from ``referrals``; each referral's path
 (assessment work, outcome, up to four plan durations and next steps) from
 ``case_paths`` drawn in referral order, so scenarios with the same demand see
 the same children (common random numbers); longer paths from
@@ -31,9 +31,6 @@ from ``visits``.
 """
 from __future__ import annotations
 
-import copy
-import heapq
-import itertools
 import math
 from array import array
 from dataclasses import dataclass
@@ -42,14 +39,15 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 import pandas as pd
 
-from workforce_sim.calendar import DAYS_PER_YEAR
+from workforce_sim.calendar import DAYS_PER_YEAR, month_starts
 from workforce_sim.model.allocation import EPS, Allocator, Desk, Holder
 from workforce_sim.model.frames import team_snapshot_frame
-from workforce_sim.scenario.schema import CASE_TYPES, Duration
+from workforce_sim.scenario.schema import CASE_TYPES, Duration, Scenario
+from workforce_sim.streams import Streams
 
 if TYPE_CHECKING:  # pragma: no cover
+    from workforce_sim.model.engine import Engine
     from workforce_sim.model.entities import Worker
-    from workforce_sim.model.workforce import WorkforceModel
 
 NAN = math.nan
 INF = math.inf
@@ -140,15 +138,20 @@ class Case:
 
 
 class CaseService:
-    """The children's cases of one replication, driven by the workforce model's clock and events."""
+    """The children's cases of one replication.
 
-    def __init__(self, model: WorkforceModel):
-        self.m = model
-        self.env = model.env
-        sc = model.sc
+    It runs on ``engine`` (the replication's clock, whose fast queue holds the
+    case events and referrals) and knows the workforce only through its
+    hooks: ``worker_started`` and ``worker_ended`` as workers come and go,
+    ``tick`` at every month start, and ``pressure_multiplier`` and
+    ``reason_probabilities`` asked when a worker's leaving hazard is set.
+    """
+
+    def __init__(self, engine: Engine, scenario: Scenario, streams: Streams):
+        self.env = engine
+        self.sc = sc = scenario
         self.d = d = sc.demand
         self.c = c = sc.caseload
-        streams = model.streams
         self.rng_ref = streams["referrals"]
         self.rng_paths = streams["case_paths"]
         self.rng_extra = streams["case_paths_extra"]
@@ -202,14 +205,11 @@ class CaseService:
         # pre-drawn numbers of every referral, as C doubles: a Python float is made only for the few read
         self.Z: array = array("d")
         self.U: array = array("d")
-        self.heap: list[tuple] = []            # case events: (day, seq, fn, a, b) for fn(a, b)
-        # the handlers, bound once (binding a method at every push costs an allocation)
+        # the handlers, bound once (binding a method at every call costs an allocation)
         self._done_event = self._assessment_done
         self._plan_end_event = self._plan_end
         self._move_event = self._move
-        self._seq = itertools.count()
-        self.ref_times: list[float] = []
-        self.ref_next = 0
+        self._call_at = engine.call_at
         self._vu: list[float] = []
         self._vi = 0
         self.monthly: list[tuple] = []
@@ -248,13 +248,14 @@ class CaseService:
     def start(self) -> None:
         """Open cases on the start date, then the referral process."""
         self._opening()
-        self.ref_times = self._draw_referrals()
+        self.env.set_arrivals(self._draw_referrals(), self._referral)
 
     def _draw_referrals(self) -> list:
         r = self.d.referrals
         base = float(r.rate_per_year) / DAYS_PER_YEAR
         trend = float(r.trend_per_year)
-        ticks, days = self.m.ticks, self.m.tick_days
+        ticks = month_starts(self.sc.start_date, self.sc.end_date)
+        days = [self.sc.day(t) for t in ticks]
         times = []
         for k in range(len(days) - 1):
             a, b = days[k], days[k + 1]
@@ -270,48 +271,8 @@ class CaseService:
 
     # ------------------------------------------------------------------ event loop
     def _at(self, day: float, fn, a, b) -> None:
-        """Schedule ``fn(a, b)`` as a case event (kept apart from the SimPy queue: far cheaper per event)."""
-        heapq.heappush(self.heap, (day, next(self._seq), fn, a, b))
-
-    def run(self, until: float) -> None:
-        """Run the model to ``until``: SimPy's events, case events and referrals in time order.
-
-        Case events and referral arrivals are held in their own queue and list;
-        before each one the environment's clock is moved to its time, so that
-        everything scheduled from it is timed correctly. On a tie a case event
-        goes first, then a referral, then the environment's event.
-        """
-        env = self.env
-        heap, times = self.heap, self.ref_times
-        queue = env._queue                      # SimPy's own queue: env.peek() without the call
-        step, pop = env.step, heapq.heappop
-        referral = self._referral
-        n = len(times)
-        i = self.ref_next
-        while True:
-            ts = queue[0][0] if queue else INF
-            tr = times[i] if i < n else INF
-            bound = ts if ts < tr else tr
-            if bound >= until:
-                bound = until
-            # case events never schedule environment events, so ``ts`` holds while they run
-            while heap:
-                top = heap[0]
-                day = top[0]
-                if day > bound or day >= until:
-                    break
-                pop(heap)
-                env._now = day
-                top[2](top[3], top[4])
-            if bound >= until:
-                break
-            if tr <= ts:
-                i += 1
-                self.ref_next = i
-                env._now = tr
-                referral(i - 1)
-            else:
-                step()
+        """Schedule ``fn(a, b)`` as a case event (a call on the engine's fast queue)."""
+        self._call_at(day, fn, a, b)
 
     def release(self) -> None:
         """Break the case-holder cycles once the run is tabulated, so reference counting frees the cases at once."""
@@ -319,7 +280,6 @@ class CaseService:
             h.cases.clear()
         for case in self.cases:
             case.holder = None
-        self.heap.clear()
         self.cases.clear()
         self.assessing.clear()
         self.visited.clear()
@@ -327,9 +287,8 @@ class CaseService:
         self.team_rows.clear()
 
     def events_processed(self) -> tuple[int, int]:
-        """(case events, referrals) handled so far: entries taken off the case queue (stale ones included) and arrivals."""
-        pushed = next(copy.copy(self._seq))     # every entry pushed took the next number
-        return pushed - len(self.heap), self.ref_next
+        """(case events, referrals) handled so far: calls taken off the engine's queue (stale ones included) and arrivals."""
+        return self.env.events_processed()
 
     def _new_case(self, type_: str, referral_day: float, opening: bool, row: int = -1) -> Case:
         case = Case(len(self.cases), type_, self.weights[type_], self.routes[type_], referral_day, opening, row)
@@ -340,7 +299,7 @@ class CaseService:
         return case
 
     def _referral(self, row: int) -> None:
-        now = self.env._now
+        now = self.env.now
         cases = self.cases
         case = Case(len(cases), "assessment", self._w_assess, self._route_assess, now, False, row)
         cases.append(case)
@@ -420,7 +379,7 @@ class CaseService:
         self.alloc.enqueue(case)
 
     def _assign(self, case: Case, h: Holder) -> None:
-        now = self.env._now
+        now = self.env.now
         t = case.type
         if case.visit_due <= now:
             self._visits_until(case, now)
@@ -451,11 +410,11 @@ class CaseService:
                 case.since = now
                 case.speed = speed
                 if speed > 0:
-                    heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._done_event, case, token))
+                    self._call_at(now + case.work_left / speed, self._done_event, case, token)
 
     def _release(self, case: Case, change: bool) -> Holder:
         """Take a case off its worker (progress and visits settled first)."""
-        now = self.env._now
+        now = self.env.now
         h = case.holder
         w = case.weight
         if case.type == "assessment":
@@ -494,12 +453,12 @@ class CaseService:
         case.since = now
         case.speed = speed
         if speed > 0:
-            heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._done_event, case, token))
+            self._call_at(now + case.work_left / speed, self._done_event, case, token)
 
     def _assessment_done(self, case: Case, token: int) -> None:
         if case.token != token or not case.open or case.type != "assessment":
             return
-        now = self.env._now
+        now = self.env.now
         case.work_left = 0.0
         case.speed = 0.0
         self.assessing.pop(case, None)
@@ -524,7 +483,7 @@ class CaseService:
     # ------------------------------------------------------------------ plans
     def _become(self, case: Case, new: str) -> None:
         """Start a plan of type ``new``: keep the worker if their team keeps it, else move team."""
-        now = self.env._now
+        now = self.env.now
         old = case.type
         if case.visit_due <= now:
             self._visits_until(case, now)          # visits of the old plan, with the worker (if any) it had
@@ -564,10 +523,10 @@ class CaseService:
         i = 1 + case.spell
         z = self.Z[case.row * DRAWS + i] if case.row >= 0 and i < DRAWS else self._z(case, i)
         length = self.plan_dur[new].from_z(z)
-        heapq.heappush(self.heap, (now + length, next(self._seq), self._plan_end_event, case, seq))
+        self._call_at(now + length, self._plan_end_event, case, seq)
         moved = self.move_after.get(new)
         if moved is not None and moved < length:
-            heapq.heappush(self.heap, (now + moved, next(self._seq), self._move_event, case, seq))
+            self._call_at(now + moved, self._move_event, case, seq)
         if case.holder is None:
             self._allocate(case, stay=True)
         if h is not None and not keep:
@@ -604,7 +563,7 @@ class CaseService:
             self._room(h)
 
     def _close(self, case: Case) -> None:
-        now = self.env._now
+        now = self.env.now
         if case.type in VISITED:
             self._visits_until(case, now)
         self.visited.pop(case, None)
@@ -798,7 +757,7 @@ class CaseService:
     def case_table(self, replication: int) -> pd.DataFrame:
         """One row per child: pathway, timings (days since the start date), workers."""
         cs = self.cases
-        start = pd.Timestamp(self.m.sc.start_date)
+        start = pd.Timestamp(self.sc.start_date)
         table = pd.DataFrame({
             "replication": replication,
             "child": [c.idx for c in cs],
