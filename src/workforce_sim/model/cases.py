@@ -22,12 +22,14 @@ intervals; a visit is on time with probability equal to the worker's coverage,
 and late when the case is unallocated.
 
 Case events (calls) and referral arrivals run in the engine's fast queue
-beside SimPy's (``model.engine.Engine``). Random numbers: arrival times from ``referrals``; each referral's path
-(assessment work, outcome, up to four plan durations and next steps) from
-``case_paths`` drawn in referral order, so scenarios with the same demand see
-the same children (common random numbers); longer paths from
-``case_paths_extra``; open cases at the start from ``opening_cases``; visits
-from ``visits``.
+beside SimPy's (``model.engine.Engine``). Random numbers: arrival times from
+``referrals``; each referral's path (assessment work, outcome, up to four
+plan durations and next steps) from ``case_paths``, drawn in referral order,
+so scenarios with the same demand see the same children (common random
+numbers); longer paths from ``case_paths_extra``; open cases at the start
+from ``opening_cases``; visits from ``visits``. Referrals and their paths are
+drawn a month at a time (the month's arrivals, then its normals, then its
+uniforms), so that no draw depends on the run's end date.
 """
 from __future__ import annotations
 
@@ -257,17 +259,18 @@ class CaseService:
         ticks = month_starts(self.sc.start_date, self.sc.end_date)
         days = [self.sc.day(t) for t in ticks]
         times = []
+        Z, U = array("d"), array("d")
+        # month by month, each month's arrivals and then their paths: a month's draws never depend on how many months follow
         for k in range(len(days) - 1):
             a, b = days[k], days[k + 1]
             rate = base * r.seasonality[ticks[k].month - 1] * (1.0 + trend) ** (a / DAYS_PER_YEAR)
             n = int(self.rng_ref.poisson(rate * (b - a))) if rate > 0 else 0
             if n:
                 times.append(np.sort(self.rng_ref.uniform(a, b, n)))
-        times = np.concatenate(times).tolist() if times else []
-        n = len(times)
-        self.Z = array("d", self.rng_paths.standard_normal(n * DRAWS).tobytes())
-        self.U = array("d", self.rng_paths.random(n * DRAWS).tobytes())
-        return times
+                Z.frombytes(self.rng_paths.standard_normal(n * DRAWS).tobytes())
+                U.frombytes(self.rng_paths.random(n * DRAWS).tobytes())
+        self.Z, self.U = Z, U
+        return np.concatenate(times).tolist() if times else []
 
     # ------------------------------------------------------------------ event loop
     def _at(self, day: float, fn, a, b) -> None:
