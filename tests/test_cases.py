@@ -65,7 +65,7 @@ def test_one_team_with_cap_one_is_an_erlang_c_queue():
     sc = one_team(
         c, start_date="2015-01-01", end_date="2030-01-01",
         demand={"referrals": {"rate_per_year": lam * 365.25},
-                "assessment": {"work_days": {"dist": "exponential", "mean_days": mean_s}, "outcomes": {"close": 1.0}}},
+                "assessment": {"work_calendar_days": {"dist": "exponential", "mean_days": mean_s}, "outcomes": {"close": 1.0}}},
         caseload={"routes": {"assessment": ["team"]}, "cap": 1, "overflow": "queue", "time_off": NO_TIME_OFF,
                   "pressure": {"hazard_per_unit_over_cap": 0}},
     )
@@ -86,7 +86,7 @@ def test_open_cases_follow_littles_law():
     sc = one_team(
         10, start_date="2015-01-01", end_date="2019-01-01",
         demand={"referrals": {"rate_per_year": lam},
-                "assessment": {"work_days": {"dist": "exponential", "mean_days": 20}, "outcomes": {"close": 0.5, "cin": 0.5}},
+                "assessment": {"work_calendar_days": {"dist": "exponential", "mean_days": 20}, "outcomes": {"close": 0.5, "cin": 0.5}},
                 "plans": {"cin": {"duration": {"dist": "lognormal", "mean_days": 100, "cv": 0.5}, "next": {"close": 1.0}}}},
         caseload={"routes": {"assessment": ["team"], "cin": ["team"]}, "cap": 1000, "time_off": NO_TIME_OFF},
     )
@@ -104,7 +104,7 @@ def test_referrals_follow_rate_seasonality_and_trend():
     sc = one_team(
         20, start_date="2015-01-01", end_date="2018-01-01",
         demand={"referrals": {"rate_per_year": 5000, "trend_per_year": 0.2, "seasonality": season},
-                "assessment": {"work_days": {"dist": "fixed", "mean_days": 1}, "outcomes": {"close": 1.0}}},
+                "assessment": {"work_calendar_days": {"dist": "fixed", "mean_days": 1}, "outcomes": {"close": 1.0}}},
         caseload={"routes": {"assessment": ["team"]}, "cap": 1000},
     )
     m = run_replications(sc, replications=6, seed=4).case_monthly
@@ -317,7 +317,7 @@ def test_a_case_moving_team_counts_a_change_and_a_transfer():
         initial_staffing=[{"group": "social_work_teams", "permanent_posts": 17, "agency_posts": 0, "vacant_uncovered_posts": 0}],
         **STATIC_STAFF,
         demand={"referrals": {"rate_per_year": 200},
-                "assessment": {"work_days": {"dist": "fixed", "mean_days": 10}, "outcomes": {"lac": 1.0}},
+                "assessment": {"work_calendar_days": {"dist": "fixed", "mean_days": 10}, "outcomes": {"lac": 1.0}},
                 "plans": {"lac": {"duration": {"dist": "fixed", "mean_days": 200}, "next": {"close": 1.0},
                                   "move_after_days": 60, "move_to": ["lac_team"]}}},
         caseload={"routes": {"assessment": ["team"], "lac": ["team"]}, "cap": 50},
@@ -335,7 +335,7 @@ def test_assessments_slow_down_with_the_workers_load():
     def run(rate):
         sc = one_team(
             4, demand={"referrals": {"rate_per_year": rate},
-                       "assessment": {"work_days": {"dist": "fixed", "mean_days": 20}, "outcomes": {"close": 1.0}}},
+                       "assessment": {"work_calendar_days": {"dist": "fixed", "mean_days": 20}, "outcomes": {"close": 1.0}}},
             caseload={"routes": {"assessment": ["team"]}, "cap": 10, "overflow": "least_loaded", "time_off": NO_TIME_OFF},
         )
         c = single_run(sc, seed=2, keep_events=True).cases
@@ -349,7 +349,7 @@ def test_assessments_slow_down_with_the_workers_load():
 def test_visits_are_on_time_within_capacity_and_late_when_unallocated():
     sc = one_team(
         10, demand={"referrals": {"rate_per_year": 150},
-                    "assessment": {"work_days": {"dist": "fixed", "mean_days": 5}, "outcomes": {"cp": 1.0}},
+                    "assessment": {"work_calendar_days": {"dist": "fixed", "mean_days": 5}, "outcomes": {"cp": 1.0}},
                     "plans": {"cp": {"duration": {"dist": "fixed", "mean_days": 140}, "next": {"close": 1.0}}}},
         caseload={"routes": {"assessment": ["team"], "cp": ["team"]}, "cap": 20, "time_off": NO_TIME_OFF,
                   "visits": {"cp_interval_days": 14}},

@@ -2,7 +2,8 @@
 
 Referrals arrive as a Poisson process whose rate is constant within each
 month (yearly rate x seasonal factor x compounding trend). Each becomes an
-assessment, which needs ``work_days`` of a worker at full capacity: it
+assessment, which needs ``work_calendar_days`` (calendar days, weekends
+included) of a worker at full capacity: it
 progresses at the allocated worker's coverage for assessments (1 within
 capacity; over it, time is shared with assessments weighted by
 ``assessment_priority``), set at allocation and reset at a monthly tick when
@@ -180,7 +181,7 @@ class CaseService:
         self.move_routes = {k: self.alloc.route(p.move_to) for k, p in d.plans.items() if p.move_to}
         for k, p in d.plans.items():
             self.keepers[k] |= set(p.move_to)
-        self.work = DurationSampler(d.assessment.work_days)
+        self.work = DurationSampler(d.assessment.work_calendar_days)
         self.clock_wd = d.assessment.clock_working_days
         self.outcome_names = list(d.assessment.outcomes)
         self.outcome_cdf = np.cumsum([d.assessment.outcomes[o] for o in self.outcome_names]).tolist()

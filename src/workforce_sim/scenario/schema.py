@@ -488,10 +488,11 @@ class Referrals(Strict):
 class AssessmentSpec(Strict):
     """The single assessment that follows each referral."""
 
-    work_days: Duration = Field(
+    work_calendar_days: Duration = Field(
         default_factory=lambda: Duration(dist="lognormal", mean_days=30.0, cv=0.6),
-        description="Days an assessment takes with a worker at full capacity (progress slows when the worker is over capacity and stops while unallocated)",
-        json_schema_extra=src("assumption: about 21 working days at full capacity, inside the 45-working-day limit"),
+        description="Calendar days (weekends and holidays included, not working days) an assessment takes from allocation to completion with a worker at full capacity "
+                    "(progress slows when the worker's cases need more time than they have, and stops while unallocated)",
+        json_schema_extra=src("assumption: 30 calendar days, about 21 working days at full capacity, inside the 45-working-day limit"),
     )
     clock_working_days: int = Field(45, gt=0, description="Working days from referral to completion counted as on time", json_schema_extra=src("S2 Measures and targets: 95% within 45 days; Working Together 2013"))
     outcomes: dict[Outcome, float] = Field(description="Shares of completed assessments that close or start each plan")
