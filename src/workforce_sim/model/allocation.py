@@ -6,8 +6,11 @@ form a ``Desk``. A case goes to a team of a type on its route: the team with
 the lowest load / cap first, then its least-loaded worker. Under the
 ``queue`` policy only a worker whose load stays within cap may take it,
 otherwise it waits, first in first out, until a worker on its route has room;
-under ``least_loaded`` it goes to the least-loaded worker even over cap and
-waits only when its route has no case-holding worker at all.
+under ``least_loaded`` it goes to the least-loaded worker even over cap.
+Under both, an NQSW in their ASYE never goes over their cap: under
+``least_loaded`` the other workers take the overflow (the least-loaded team
+with one who can, then its least-loaded such worker), and a case that
+nobody on its route can take waits, unallocated, until someone can.
 
 On a route with many teams (``INDEX_MIN_DESKS`` or more) the least-loaded
 team is found with a ``DeskHeap`` instead of a scan: the same team, ties
@@ -277,8 +280,9 @@ class Allocator:
         if best is None:
             return None
         h = self._in_desk(best, w)
-        if h is not None or not self.queue_policy:
+        if h is not None:
             return h
+        # nobody in the least-loaded team may take it (all at cap, or NQSWs at their cap): the next teams by load
         for desk in sorted(desks, key=Desk.ratio):
             if desk is not best and desk.holders:
                 h = self._in_desk(desk, w)
@@ -299,10 +303,17 @@ class Allocator:
                         best, best_r = h, r
         else:
             for h in desk.holders:
-                r = (h.load + w) / h.cap
+                load = h.load + w
+                if h.asye and load > h.cap + EPS:       # NQSWs in their ASYE: never over their cap
+                    continue
+                r = load / h.cap
                 if r < best_r:
                     best, best_r = h, r
         return best
+
+    def may_take(self, h: Holder, w: float) -> bool:
+        """Whether holder ``h`` may take (or keep, after a change of type) a further load ``w`` under the policy."""
+        return h.load + w <= h.cap + EPS or not (self.queue_policy or h.asye)
 
     # ------------------------------------------------------------------ queue
     def enqueue(self, case: Any) -> None:

@@ -358,10 +358,14 @@ class CaseService:
                 case.route = self.move_routes[type_]
             elif moved is not None and age < moved < length:
                 self._at(moved - age, self._move, case, case.plan_seq)
-        # the least-loaded holder of the team, over cap if need be (the state on the start date)
-        if desk.holders:
-            h = min(desk.holders, key=lambda x: (x.load + case.weight) / x.cap)
-            self._assign(case, h)
+        # the least-loaded holder of the team, over cap if need be (the state on the start date), but no
+        # NQSW in their ASYE over their cap; if nobody in the team may take it, the route's usual allocation
+        w = case.weight
+        able = [x for x in desk.holders if not x.asye or x.load + w <= x.cap + EPS]
+        if able:
+            self._assign(case, min(able, key=lambda x: (x.load + w) / x.cap))
+        elif desk.holders:
+            self._allocate(case)
         else:
             self._enqueue(case)
 
@@ -444,8 +448,8 @@ class CaseService:
         return h
 
     def _room(self, h: Holder) -> None:
-        """A holder's load fell or cap rose: under the queue policy, give them waiting cases."""
-        if self.queue_policy and h.worker.active and h.load < h.cap:
+        """A holder's load fell or cap rose: under the queue policy, or for an NQSW in their ASYE, give them waiting cases."""
+        if (self.queue_policy or h.asye) and h.worker.active and h.load < h.cap:
             self.alloc.pull(h, self._assign)
 
     # ------------------------------------------------------------------ assessments
@@ -493,8 +497,7 @@ class CaseService:
             self._visits_until(case, now)          # visits of the old plan, with the worker (if any) it had
         w_new = self.weights[new]
         h = case.holder
-        keep = (h is not None and h.desk.team.type in self.keepers[new]
-                and ((not self.queue_policy) or h.load + (w_new - case.weight) <= h.cap + EPS))
+        keep = h is not None and h.desk.team.type in self.keepers[new] and self.alloc.may_take(h, w_new - case.weight)
         if h is not None and not keep:
             self._release(case, change=True)
             case.transfers += 1
@@ -588,7 +591,7 @@ class CaseService:
             f["pathway_workers_sum"] += case.n_workers
             if case.n_workers <= 3:
                 f["pathways_max_3_workers"] += 1
-        if h is not None and self.queue_policy:
+        if h is not None and (self.queue_policy or h.asye):
             self._room(h)
 
     # ------------------------------------------------------------------ visits
@@ -683,7 +686,11 @@ class CaseService:
         """Month tick: caps after ASYE ends, visits due, records; assessments go on at their worker's coverage now."""
         for h in list(self.alloc.holders.values()):
             if h.asye and self.alloc.refresh(h, day):
-                self._room(h)
+                if self.queue_policy:
+                    self._room(h)
+                else:                           # no longer capped as an NQSW: cases waiting for room may go over cap
+                    for case in self.alloc.waiting(h.desk.team.type):
+                        self._allocate(case, stay=True)
         prio = self.priority
         cover: dict[Holder, tuple[float, float]] = {}
         visits_until = self._visits_until
