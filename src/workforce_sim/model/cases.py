@@ -3,11 +3,11 @@
 Referrals arrive as a Poisson process whose rate is constant within each
 month (yearly rate x seasonal factor x compounding trend). Each becomes an
 assessment, which needs ``work_calendar_days`` (calendar days, weekends
-included) of a worker at full capacity: it
-progresses at the allocated worker's coverage for assessments (1 within
-capacity; over it, time is shared with assessments weighted by
-``assessment_priority``), set at allocation and reset at a monthly tick when
-the worker's coverage has moved by more than ``SPEED_TOLERANCE``; it stops
+included) of a worker at full capacity: it progresses at the allocated
+worker's coverage for assessments (1 within capacity; over it, time is shared
+with assessments weighted by ``assessment_priority``), recomputed whenever a
+case of that worker starts, ends or changes type and when their ASYE ends,
+so that the time shared out is always the time the worker has; it stops
 while the case is unallocated. The assessment is on time when it ends within the clock
 (working days, Monday to Friday, counted from the day after referral). It then
 closes or becomes a Child in Need (cin), Child Protection (cp) or Looked After
@@ -56,7 +56,6 @@ NAN = math.nan
 INF = math.inf
 SPELLS_DRAWN = 4            # plan spells whose draws come with the referral
 DRAWS = 1 + SPELLS_DRAWN
-SPEED_TOLERANCE = 0.20      # at a tick, an assessment's speed is reset only if its worker's coverage moved more than this (relative)
 PLAN_TYPES = ("cin", "cp", "lac")
 VISITED = ("cp", "lac")
 VISIT_KEYS = {t: (f"{t}_visits_due", f"{t}_visits_on_time") for t in VISITED}   # their monthly flow counters
@@ -160,16 +159,8 @@ class CaseService:
         self.rng_extra = streams["case_paths_extra"]
         self.rng_open = streams["opening_cases"]
         self.rng_visits = streams["visits"]
-        t = c.time_off
-        hours4 = 4.0 * t.working_hours_per_week
-        training = t.training_days_per_year / t.working_days_per_year
-        share = {
-            False: max(0.0, 1.0 - t.supervision_hours_per_session * t.supervision_sessions_per_4_weeks / hours4 - training),
-            True: max(0.0, 1.0 - t.supervision_hours_per_session * t.asye_supervision_sessions_per_4_weeks / hours4
-                      - t.asye_development_share - training),
-        }
-        self.casework_share = share
-        self.alloc = Allocator(c, share)
+        self.alloc = Allocator(c)
+        self.casework_share = self.alloc.casework_share
         self.queue_policy = self.alloc.queue_policy
         for plan in d.plans.values():
             self.alloc.add_holding_types(plan.move_to)
@@ -408,17 +399,10 @@ class CaseService:
                 f["wait_days_sum"] += now - case.referral_day
         if t == "assessment":
             h.aload += w
+            h.acases[case] = None
             self.assessing[case] = None
-            # coverage is 1 within capacity; a case being assigned is never in progress (speed 0)
-            speed = 1.0 if h.load <= h.capacity else h.coverage(self.priority)[0]
-            if case.speed > 0:
-                self._progress(case, now, speed)
-            else:
-                token = case.token = case.token + 1
-                case.since = now
-                case.speed = speed
-                if speed > 0:
-                    self._call_at(now + case.work_left / speed, self._done_event, case, token)
+        if h.acases:
+            self._respeed(h, now)               # the new case's speed, and the others' if the worker's coverage moved
 
     def _release(self, case: Case, change: bool) -> Holder:
         """Take a case off its worker (progress and visits settled first)."""
@@ -430,6 +414,7 @@ class CaseService:
             case.speed = 0.0
             case.token += 1
             self.assessing.pop(case, None)
+            del h.acases[case]
             h.aload -= w
         elif case.visit_due <= now:
             self._visits_until(case, now)
@@ -439,6 +424,8 @@ class CaseService:
         desk.load -= w
         if desk.heaps:
             desk.lowered()
+        if h.acases:
+            self._respeed(h, now)
         case.holder = None
         self.unallocated[case.type] += 1
         if change:
@@ -453,6 +440,22 @@ class CaseService:
             self.alloc.pull(h, self._assign)
 
     # ------------------------------------------------------------------ assessments
+    def _respeed(self, h: Holder, now: float) -> None:
+        """The worker's load or capacity changed: their assessments go on at their coverage now.
+
+        A worker's assessments all progress at the worker's coverage for
+        assessments (1 within capacity), kept up to date whenever a case of
+        theirs starts, ends or changes type, so that the work done is the
+        time the worker has, and a worker left with one case works it at full
+        pace at once.
+        """
+        if not h.worker.active:
+            return                              # a leaver's cases are being released
+        speed = 1.0 if h.load <= h.capacity else h.coverage(self.priority)[0]
+        for case in h.acases:
+            if case.speed != speed:
+                self._progress(case, now, speed)
+
     def _progress(self, case: Case, now: float, speed: float) -> None:
         """Work done so far at the old speed; go on at ``speed`` and schedule the end at that speed."""
         if case.speed > 0:
@@ -505,12 +508,15 @@ class CaseService:
         elif h is not None:
             if old == "assessment":
                 self.assessing.pop(case, None)
+                h.acases.pop(case, None)
                 h.aload -= case.weight
             d = w_new - case.weight
             h.load += d
             h.desk.load += d
             if d < 0 and h.desk.heaps:
                 h.desk.lowered()
+            if h.acases:
+                self._respeed(h, now)
         if case.holder is None:
             self.unallocated[old] -= 1
             self.unallocated[new] += 1
@@ -683,9 +689,14 @@ class CaseService:
 
     # ------------------------------------------------------------------ clock
     def tick(self, k: int, day: float, nxt: Optional[float]) -> None:
-        """Month tick: caps after ASYE ends, visits due, records; assessments go on at their worker's coverage now."""
+        """Month tick: caps and capacity after ASYE ends, visits due, records."""
         for h in list(self.alloc.holders.values()):
-            if h.asye and self.alloc.refresh(h, day):
+            if not h.asye:
+                continue
+            rose = self.alloc.refresh(h, day)
+            if not h.asye and h.acases:
+                self._respeed(h, day)           # capacity out of the ASYE
+            if rose:
                 if self.queue_policy:
                     self._room(h)
                 else:                           # no longer capped as an NQSW: cases waiting for room may go over cap
@@ -708,15 +719,6 @@ class CaseService:
                     p = c[1]
                 visits_until(case, day, p)
         self._record(k)
-        if nxt is None:
-            return
-        for case in list(self.assessing):
-            h = case.holder
-            c = cover.get(h)
-            if c is None:
-                c = cover[h] = h.coverage(prio)
-            if abs(c[0] - case.speed) > SPEED_TOLERANCE * case.speed:
-                self._progress(case, day, c[0])
 
     def _record(self, k: int) -> None:
         held = sum(len(h.cases) for h in self.alloc.holders.values())
