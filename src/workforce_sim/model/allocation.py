@@ -49,6 +49,13 @@ class Holder:
     aload: float = 0.0                            # part of the load that is assessments
     cases: dict = field(default_factory=dict)     # insertion-ordered set of cases
     acases: dict = field(default_factory=dict)    # those of them that are assessments
+    # the assessments share the worker's time (processor sharing): each progresses at ``aspeed``,
+    # so one virtual clock of work done per assessment, ``avt`` at ``asince``, times them all
+    aspeed: float = 0.0
+    avt: float = 0.0
+    asince: float = 0.0
+    anext: float = math.inf                       # virtual time of the next assessment end scheduled
+    atoken: int = 0
     mult: float = 1.0                             # leaving-hazard multiplier last applied
 
     def ratio(self) -> float:

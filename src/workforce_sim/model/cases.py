@@ -124,10 +124,8 @@ class Case:
     changes: int = 0
     transfers: int = 0
     first_alloc: float = -1.0       # day first allocated (-1: never)
-    work_left: float = 0.0
-    speed: float = 0.0
-    since: float = 0.0
-    token: int = 0
+    work_left: float = 0.0          # assessment work left, days at full pace (settled when the case leaves a worker)
+    vfinish: float = 0.0            # while held: the worker's virtual clock of work at which the assessment ends
     assess_end: float = NAN
     assess_wd: int = -1
     outcome: str = ""
@@ -200,7 +198,7 @@ class CaseService:
         self.Z: array = array("d")
         self.U: array = array("d")
         # the handlers, bound once (binding a method at every call costs an allocation)
-        self._done_event = self._assessment_done
+        self._done_event = self._holder_done
         self._plan_end_event = self._plan_end
         self._move_event = self._move
         self._call_at = engine.call_at
@@ -399,10 +397,11 @@ class CaseService:
                 f["wait_days_sum"] += now - case.referral_day
         if t == "assessment":
             h.aload += w
+            case.vfinish = h.avt + h.aspeed * (now - h.asince) + case.work_left
             h.acases[case] = None
             self.assessing[case] = None
         if h.acases:
-            self._respeed(h, now)               # the new case's speed, and the others' if the worker's coverage moved
+            self._respeed(h, now, t == "assessment")    # the worker's load moved: their assessments' pace and next end
 
     def _release(self, case: Case, change: bool) -> Holder:
         """Take a case off its worker (progress and visits settled first)."""
@@ -410,9 +409,7 @@ class CaseService:
         h = case.holder
         w = case.weight
         if case.type == "assessment":
-            case.work_left = max(0.0, case.work_left - case.speed * (now - case.since))
-            case.speed = 0.0
-            case.token += 1
+            case.work_left = max(0.0, case.vfinish - (h.avt + h.aspeed * (now - h.asince)))
             self.assessing.pop(case, None)
             del h.acases[case]
             h.aload -= w
@@ -424,8 +421,10 @@ class CaseService:
         desk.load -= w
         if desk.heaps:
             desk.lowered()
-        if h.acases:
+        if case.type == "assessment":
             self._respeed(h, now)
+        elif h.acases:
+            self._respeed(h, now, False)
         case.holder = None
         self.unallocated[case.type] += 1
         if change:
@@ -440,38 +439,56 @@ class CaseService:
             self.alloc.pull(h, self._assign)
 
     # ------------------------------------------------------------------ assessments
-    def _respeed(self, h: Holder, now: float) -> None:
-        """The worker's load or capacity changed: their assessments go on at their coverage now.
+    def _respeed(self, h: Holder, now: float, scan: bool = True) -> None:
+        """The worker's load, assessments or capacity changed: their assessments go on at their coverage now.
 
         A worker's assessments all progress at the worker's coverage for
         assessments (1 within capacity), kept up to date whenever a case of
-        theirs starts, ends or changes type, so that the work done is the
-        time the worker has, and a worker left with one case works it at full
-        pace at once.
+        theirs starts, ends or changes type and when their capacity changes,
+        so that the time shared out is always the time the worker has (a
+        worker left with one case works it at full pace at once). One virtual
+        clock per worker counts the work done on each of their assessments;
+        only the worker's next assessment end is scheduled. ``scan``: the
+        worker's assessments changed (else only their load or capacity).
         """
         if not h.worker.active:
             return                              # a leaver's cases are being released
         speed = 1.0 if h.load <= h.capacity else h.coverage(self.priority)[0]
-        for case in h.acases:
-            if case.speed != speed:
-                self._progress(case, now, speed)
+        if not scan and speed == h.aspeed:
+            return                              # same pace, same next end
+        h.avt += h.aspeed * (now - h.asince)
+        h.asince = now
+        acases = h.acases
+        if acases:
+            nxt = INF
+            for case in acases:
+                if case.vfinish < nxt:
+                    nxt = case.vfinish
+        else:
+            nxt = INF
+        if speed == h.aspeed and nxt == h.anext:
+            return                              # the end already scheduled stands
+        h.aspeed = speed
+        h.anext = nxt
+        token = h.atoken = h.atoken + 1
+        if nxt < INF and speed > 0:
+            left = nxt - h.avt
+            self._call_at(now + (left if left > 0 else 0.0) / speed, self._done_event, h, token)
 
-    def _progress(self, case: Case, now: float, speed: float) -> None:
-        """Work done so far at the old speed; go on at ``speed`` and schedule the end at that speed."""
-        if case.speed > 0:
-            case.work_left = max(0.0, case.work_left - case.speed * (now - case.since))
-        token = case.token = case.token + 1
-        case.since = now
-        case.speed = speed
-        if speed > 0:
-            self._call_at(now + case.work_left / speed, self._done_event, case, token)
-
-    def _assessment_done(self, case: Case, token: int) -> None:
-        if case.token != token or not case.open or case.type != "assessment":
+    def _holder_done(self, h: Holder, token: int) -> None:
+        """The worker's next assessment is due to end (unless superseded)."""
+        if h.atoken != token or not h.worker.active:
             return
+        first = None
+        for case in h.acases:
+            if first is None or case.vfinish < first.vfinish:
+                first = case
+        if first is not None:
+            self._assessment_done(first)
+
+    def _assessment_done(self, case: Case) -> None:
         now = self.env.now
         case.work_left = 0.0
-        case.speed = 0.0
         self.assessing.pop(case, None)
         case.assess_end = now
         # working_days(referral_day, now), inlined
@@ -515,8 +532,10 @@ class CaseService:
             h.desk.load += d
             if d < 0 and h.desk.heaps:
                 h.desk.lowered()
-            if h.acases:
+            if old == "assessment":
                 self._respeed(h, now)
+            elif h.acases:
+                self._respeed(h, now, False)
         if case.holder is None:
             self.unallocated[old] -= 1
             self.unallocated[new] += 1
