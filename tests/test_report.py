@@ -25,7 +25,7 @@ from workforce_sim.reporting.notebook import DEFAULT_NOTEBOOK, REQUIRED_FILES
 from workforce_sim.reporting.runs import list_runs
 from workforce_sim.scenario.loading import load_scenario, resolved_yaml
 
-from .conftest import ROOT, tiny
+from .conftest import tiny
 
 TABLES = ("kpi", "kpi_by_replication", "timeseries", "starters_by_route", "post_changes", "capacity_at_caps",
           "investment_profile")
