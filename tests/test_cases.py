@@ -56,7 +56,7 @@ def test_one_team_with_cap_one_is_an_erlang_c_queue():
     sc = one_team(
         c, start_date="2015-01-01", end_date="2030-01-01",
         demand={"referrals": {"rate_per_year": lam * 365.25},
-                "assessment": {"work_days": {"dist": "exponential", "mean_days": mean_s}, "outcomes": {"close": 1.0}}},
+                "assessment": {"work_calendar_days": {"dist": "exponential", "mean_days": mean_s}, "outcomes": {"close": 1.0}}},
         caseload={"routes": {"assessment": ["team"]}, "cap": 1, "overflow": "queue", "time_off": NO_TIME_OFF,
                   "pressure": {"hazard_per_unit_over_cap": 0}},
     )
@@ -77,7 +77,7 @@ def test_open_cases_follow_littles_law():
     sc = one_team(
         10, start_date="2015-01-01", end_date="2019-01-01",
         demand={"referrals": {"rate_per_year": lam},
-                "assessment": {"work_days": {"dist": "exponential", "mean_days": 20}, "outcomes": {"close": 0.5, "cin": 0.5}},
+                "assessment": {"work_calendar_days": {"dist": "exponential", "mean_days": 20}, "outcomes": {"close": 0.5, "cin": 0.5}},
                 "plans": {"cin": {"duration": {"dist": "lognormal", "mean_days": 100, "cv": 0.5}, "next": {"close": 1.0}}}},
         caseload={"routes": {"assessment": ["team"], "cin": ["team"]}, "cap": 1000, "time_off": NO_TIME_OFF},
     )
@@ -95,7 +95,7 @@ def test_referrals_follow_rate_seasonality_and_trend():
     sc = one_team(
         20, start_date="2015-01-01", end_date="2018-01-01",
         demand={"referrals": {"rate_per_year": 5000, "trend_per_year": 0.2, "seasonality": season},
-                "assessment": {"work_days": {"dist": "fixed", "mean_days": 1}, "outcomes": {"close": 1.0}}},
+                "assessment": {"work_calendar_days": {"dist": "fixed", "mean_days": 1}, "outcomes": {"close": 1.0}}},
         caseload={"routes": {"assessment": ["team"]}, "cap": 1000},
     )
     m = run_replications(sc, replications=6, seed=4).case_monthly
@@ -246,7 +246,7 @@ def _started_model(sc, until: float) -> WorkforceModel:
     model._build()
     model.cases.start()
     model.env.process(model._clock())
-    model.cases.run(until)
+    model.env.run(until)
     return model
 
 
@@ -269,7 +269,7 @@ def test_a_worker_leaving_with_k_cases_adds_k_changes(policy):
     before = {c.idx: (c.changes, c.n_workers) for c in held}
     model._end_worker(leaver, "test_leave")
     assert svc.changes_total == before_total + k
-    model.cases.run(100.5)                                 # the zero-delay reallocation
+    model.env.run(100.5)                                 # the zero-delay reallocation
     for c in held:
         assert c.changes == before[c.idx][0] + 1
         assert c.holder is not None and c.holder.worker is not leaver      # room elsewhere in both policies
@@ -294,7 +294,7 @@ def test_agency_worker_converting_keeps_their_cases():
     post = agency.post
     model._end_worker(agency, "converted_to_permanent")
     new = model._start_worker(post, True, "conversion", person=agency.person)
-    model.cases.run(50.5)
+    model.env.run(50.5)
     assert svc.changes_total == before
     assert all(c.holder is svc.alloc.holders[new.idx] for c in held)
     assert [c.changes for c in held] == changes
@@ -308,7 +308,7 @@ def test_a_case_moving_team_counts_a_change_and_a_transfer():
         initial_staffing=[{"group": "social_work_teams", "permanent_posts": 17, "agency_posts": 0, "vacant_uncovered_posts": 0}],
         **STATIC_STAFF,
         demand={"referrals": {"rate_per_year": 200},
-                "assessment": {"work_days": {"dist": "fixed", "mean_days": 10}, "outcomes": {"lac": 1.0}},
+                "assessment": {"work_calendar_days": {"dist": "fixed", "mean_days": 10}, "outcomes": {"lac": 1.0}},
                 "plans": {"lac": {"duration": {"dist": "fixed", "mean_days": 200}, "next": {"close": 1.0},
                                   "move_after_days": 60, "move_to": ["lac_team"]}}},
         caseload={"routes": {"assessment": ["team"], "lac": ["team"]}, "cap": 50},
@@ -326,7 +326,7 @@ def test_assessments_slow_down_with_the_workers_load():
     def run(rate):
         sc = one_team(
             4, demand={"referrals": {"rate_per_year": rate},
-                       "assessment": {"work_days": {"dist": "fixed", "mean_days": 20}, "outcomes": {"close": 1.0}}},
+                       "assessment": {"work_calendar_days": {"dist": "fixed", "mean_days": 20}, "outcomes": {"close": 1.0}}},
             caseload={"routes": {"assessment": ["team"]}, "cap": 10, "overflow": "least_loaded", "time_off": NO_TIME_OFF},
         )
         c = single_run(sc, seed=2, keep_events=True).cases
@@ -340,7 +340,7 @@ def test_assessments_slow_down_with_the_workers_load():
 def test_visits_are_on_time_within_capacity_and_late_when_unallocated():
     sc = one_team(
         10, demand={"referrals": {"rate_per_year": 150},
-                    "assessment": {"work_days": {"dist": "fixed", "mean_days": 5}, "outcomes": {"cp": 1.0}},
+                    "assessment": {"work_calendar_days": {"dist": "fixed", "mean_days": 5}, "outcomes": {"cp": 1.0}},
                     "plans": {"cp": {"duration": {"dist": "fixed", "mean_days": 140}, "next": {"close": 1.0}}}},
         caseload={"routes": {"assessment": ["team"], "cp": ["team"]}, "cap": 20, "time_off": NO_TIME_OFF,
                   "visits": {"cp_interval_days": 14}},
@@ -353,7 +353,7 @@ def test_visits_are_on_time_within_capacity_and_late_when_unallocated():
     svc = model.cases
     for h in list(svc.alloc.holders.values()):
         model._end_worker(h.worker, "test_leave")
-    svc.run(212.5)                                      # past the tick of 1 August (day 212)
+    model.env.run(212.5)                                      # past the tick of 1 August (day 212)
     july = svc.monthly[-1]
     row = dict(zip(MONTHLY_COLUMNS, july))
     assert row["tick"] == 7 and row["cp_visits_due"] > 30

@@ -6,8 +6,11 @@ form a ``Desk``. A case goes to a team of a type on its route: the team with
 the lowest load / cap first, then its least-loaded worker. Under the
 ``queue`` policy only a worker whose load stays within cap may take it,
 otherwise it waits, first in first out, until a worker on its route has room;
-under ``least_loaded`` it goes to the least-loaded worker even over cap and
-waits only when its route has no case-holding worker at all.
+under ``least_loaded`` it goes to the least-loaded worker even over cap.
+Under both, an NQSW in their ASYE never goes over their cap: under
+``least_loaded`` the other workers take the overflow (the least-loaded team
+with one who can, then its least-loaded such worker), and a case that
+nobody on its route can take waits, unallocated, until someone can.
 
 On a route with many teams (``INDEX_MIN_DESKS`` or more) the least-loaded
 team is found with a ``DeskHeap`` instead of a scan: the same team, ties
@@ -27,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from workforce_sim.model.entities import Team, Worker
-from workforce_sim.scenario.schema import ROLES, Caseload
+from workforce_sim.scenario.schema import ROLES, Caseload, TimeOff
 
 EPS = 1e-9
 INDEX_MIN_DESKS = 16     # routes with this many teams find the least-loaded one with a heap, not a scan
@@ -45,6 +48,14 @@ class Holder:
     load: float = 0.0
     aload: float = 0.0                            # part of the load that is assessments
     cases: dict = field(default_factory=dict)     # insertion-ordered set of cases
+    acases: dict = field(default_factory=dict)    # those of them that are assessments
+    # the assessments share the worker's time (processor sharing): each progresses at ``aspeed``,
+    # so one virtual clock of work done per assessment, ``avt`` at ``asince``, times them all
+    aspeed: float = 0.0
+    avt: float = 0.0
+    asince: float = 0.0
+    anext: float = math.inf                       # virtual time of the next assessment end scheduled
+    atoken: int = 0
     mult: float = 1.0                             # leaving-hazard multiplier last applied
 
     def ratio(self) -> float:
@@ -152,10 +163,40 @@ class DeskHeap:
         return found
 
 
-class Allocator:
-    """Caps, routing and the queue of unallocated cases for one replication."""
+def casework_shares(t: TimeOff) -> dict[bool, float]:
+    """Share of a worker's time left for casework after supervision, training and (in the ASYE) development time.
 
-    def __init__(self, caseload: Caseload, casework_share: dict[bool, float]):
+    Keyed by whether the worker is an NQSW in their ASYE; with the defaults
+    0.968 for a social worker and 0.852 for an NQSW (2.5 sessions of
+    supervision every 4 weeks and 10% protected development time).
+    """
+    hours4 = 4.0 * t.working_hours_per_week
+    training = t.training_days_per_year / t.working_days_per_year
+    return {
+        False: max(0.0, 1.0 - t.supervision_hours_per_session * t.supervision_sessions_per_4_weeks / hours4 - training),
+        True: max(0.0, 1.0 - t.supervision_hours_per_session * t.asye_supervision_sessions_per_4_weeks / hours4
+                  - t.asye_development_share - training),
+    }
+
+
+class Allocator:
+    """Caps, routing and the queue of unallocated cases for one replication.
+
+    A worker's cap (what may be allocated) is the team's cap x their role
+    share x FTE, for an NQSW in their ASYE x ``asye_share`` and at most
+    ``asye_max_cases`` x FTE. Their capacity (what they can work at full
+    pace) follows from the same base and their time off, by one rule:
+    capacity = cap of the role x FTE x casework share / the casework share the
+    cap assumes. The cap assumes, unless the scenario says otherwise
+    (``time_off.casework_share_assumed_by_cap``), the time off of a social
+    worker out of the ASYE: a social worker at their cap is at their
+    capacity, and any further time off shows as less capacity. An NQSW's
+    extra supervision and protected development time take their capacity to
+    0.88 of a social worker's with the defaults (14.1 children against a cap
+    of 16), about their cap of 14.
+    """
+
+    def __init__(self, caseload: Caseload, casework_share: Optional[dict[bool, float]] = None):
         c = caseload
         self.queue_policy = c.overflow == "queue"
         self.cap0 = float(c.cap)
@@ -163,8 +204,9 @@ class Allocator:
         self.role_share = [float(c.role_share.get(r, 0.0)) for r in ROLES]
         self.asye_share = float(c.asye_share)
         self.asye_max = None if c.asye_max_cases is None else float(c.asye_max_cases)
-        self.share_assumed = float(c.time_off.casework_share_assumed_by_cap)
-        self.casework_share = casework_share          # {in_asye: share of time on casework}
+        self.casework_share = casework_share if casework_share is not None else casework_shares(c.time_off)
+        assumed = c.time_off.casework_share_assumed_by_cap
+        self.share_assumed = float(assumed) if assumed is not None else self.casework_share[False]
         self.holding_types: set[str] = set()
         for mapping in (c.routes, c.keep):
             for tts in mapping.values():
@@ -209,14 +251,14 @@ class Allocator:
         return desk
 
     def caps(self, w: Worker, desk: Desk, asye: bool) -> tuple[float, float]:
-        """(cap, capacity) of a worker: cap for allocation, capacity for progress and visits."""
+        """(cap, capacity) of a worker: cap for allocation, capacity for progress and visits (see the class)."""
         base = desk.base_cap * self.role_share[w.role] * w.fte
         cap = base
         if asye:
             cap = base * self.asye_share
             if self.asye_max is not None:
                 cap = min(cap, self.asye_max * w.fte)
-        capacity = base * self.casework_share[asye] / self.share_assumed
+        capacity = base * self.casework_share[asye] / self.share_assumed if self.share_assumed > 0 else 0.0
         return cap, capacity
 
     def add_holder(self, w: Worker, day: float) -> Optional[Holder]:
@@ -277,8 +319,9 @@ class Allocator:
         if best is None:
             return None
         h = self._in_desk(best, w)
-        if h is not None or not self.queue_policy:
+        if h is not None:
             return h
+        # nobody in the least-loaded team may take it (all at cap, or NQSWs at their cap): the next teams by load
         for desk in sorted(desks, key=Desk.ratio):
             if desk is not best and desk.holders:
                 h = self._in_desk(desk, w)
@@ -299,10 +342,17 @@ class Allocator:
                         best, best_r = h, r
         else:
             for h in desk.holders:
-                r = (h.load + w) / h.cap
+                load = h.load + w
+                if h.asye and load > h.cap + EPS:       # NQSWs in their ASYE: never over their cap
+                    continue
+                r = load / h.cap
                 if r < best_r:
                     best, best_r = h, r
         return best
+
+    def may_take(self, h: Holder, w: float) -> bool:
+        """Whether holder ``h`` may take (or keep, after a change of type) a further load ``w`` under the policy."""
+        return h.load + w <= h.cap + EPS or not (self.queue_policy or h.asye)
 
     # ------------------------------------------------------------------ queue
     def enqueue(self, case: Any) -> None:

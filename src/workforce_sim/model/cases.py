@@ -2,11 +2,12 @@
 
 Referrals arrive as a Poisson process whose rate is constant within each
 month (yearly rate x seasonal factor x compounding trend). Each becomes an
-assessment, which needs ``work_days`` of a worker at full capacity: it
-progresses at the allocated worker's coverage for assessments (1 within
-capacity; over it, time is shared with assessments weighted by
-``assessment_priority``), set at allocation and reset at a monthly tick when
-the worker's coverage has moved by more than ``SPEED_TOLERANCE``; it stops
+assessment, which needs ``work_calendar_days`` (calendar days, weekends
+included) of a worker at full capacity: it progresses at the allocated
+worker's coverage for assessments (1 within capacity; over it, time is shared
+with assessments weighted by ``assessment_priority``), recomputed whenever a
+case of that worker starts, ends or changes type and when their ASYE ends,
+so that the time shared out is always the time the worker has; it stops
 while the case is unallocated. The assessment is on time when it ends within the clock
 (working days, Monday to Friday, counted from the day after referral). It then
 closes or becomes a Child in Need (cin), Child Protection (cp) or Looked After
@@ -21,19 +22,18 @@ between teams) is counted for the child. CP and LAC visits fall due at fixed
 intervals; a visit is on time with probability equal to the worker's coverage,
 and late when the case is unallocated.
 
-Case events and referral arrivals run in their own queue beside SimPy's (see
-``CaseService.run``). Random numbers: arrival times from ``referrals``; each referral's path
-(assessment work, outcome, up to four plan durations and next steps) from
-``case_paths`` drawn in referral order, so scenarios with the same demand see
-the same children (common random numbers); longer paths from
-``case_paths_extra``; open cases at the start from ``opening_cases``; visits
-from ``visits``.
+Case events (calls) and referral arrivals run in the engine's fast queue
+beside SimPy's (``model.engine.Engine``). Random numbers: arrival times from
+``referrals``; each referral's path (assessment work, outcome, up to four
+plan durations and next steps) from ``case_paths``, drawn in referral order,
+so scenarios with the same demand see the same children (common random
+numbers); longer paths from ``case_paths_extra``; open cases at the start
+from ``opening_cases``; visits from ``visits``. Referrals and their paths are
+drawn a month at a time (the month's arrivals, then its normals, then its
+uniforms), so that no draw depends on the run's end date.
 """
 from __future__ import annotations
 
-import copy
-import heapq
-import itertools
 import math
 from array import array
 from dataclasses import dataclass
@@ -42,20 +42,20 @@ from typing import TYPE_CHECKING, Optional
 import numpy as np
 import pandas as pd
 
-from workforce_sim.calendar import DAYS_PER_YEAR
+from workforce_sim.calendar import DAYS_PER_YEAR, month_starts
 from workforce_sim.model.allocation import EPS, Allocator, Desk, Holder
 from workforce_sim.model.frames import team_snapshot_frame
-from workforce_sim.scenario.schema import CASE_TYPES, Duration
+from workforce_sim.scenario.schema import CASE_TYPES, Duration, Scenario
+from workforce_sim.streams import Streams
 
 if TYPE_CHECKING:  # pragma: no cover
+    from workforce_sim.model.engine import Engine
     from workforce_sim.model.entities import Worker
-    from workforce_sim.model.workforce import WorkforceModel
 
 NAN = math.nan
 INF = math.inf
 SPELLS_DRAWN = 4            # plan spells whose draws come with the referral
 DRAWS = 1 + SPELLS_DRAWN
-SPEED_TOLERANCE = 0.20      # at a tick, an assessment's speed is reset only if its worker's coverage moved more than this (relative)
 PLAN_TYPES = ("cin", "cp", "lac")
 VISITED = ("cp", "lac")
 VISIT_KEYS = {t: (f"{t}_visits_due", f"{t}_visits_on_time") for t in VISITED}   # their monthly flow counters
@@ -124,10 +124,8 @@ class Case:
     changes: int = 0
     transfers: int = 0
     first_alloc: float = -1.0       # day first allocated (-1: never)
-    work_left: float = 0.0
-    speed: float = 0.0
-    since: float = 0.0
-    token: int = 0
+    work_left: float = 0.0          # assessment work left, days at full pace (settled when the case leaves a worker)
+    vfinish: float = 0.0            # while held: the worker's virtual clock of work at which the assessment ends
     assess_end: float = NAN
     assess_wd: int = -1
     outcome: str = ""
@@ -140,30 +138,27 @@ class Case:
 
 
 class CaseService:
-    """The children's cases of one replication, driven by the workforce model's clock and events."""
+    """The children's cases of one replication.
 
-    def __init__(self, model: WorkforceModel):
-        self.m = model
-        self.env = model.env
-        sc = model.sc
+    It runs on ``engine`` (the replication's clock, whose fast queue holds the
+    case events and referrals) and knows the workforce only through its
+    hooks: ``worker_started`` and ``worker_ended`` as workers come and go,
+    ``tick`` at every month start, and ``pressure_multiplier`` and
+    ``reason_probabilities`` asked when a worker's leaving hazard is set.
+    """
+
+    def __init__(self, engine: Engine, scenario: Scenario, streams: Streams):
+        self.env = engine
+        self.sc = sc = scenario
         self.d = d = sc.demand
         self.c = c = sc.caseload
-        streams = model.streams
         self.rng_ref = streams["referrals"]
         self.rng_paths = streams["case_paths"]
         self.rng_extra = streams["case_paths_extra"]
         self.rng_open = streams["opening_cases"]
         self.rng_visits = streams["visits"]
-        t = c.time_off
-        hours4 = 4.0 * t.working_hours_per_week
-        training = t.training_days_per_year / t.working_days_per_year
-        share = {
-            False: max(0.0, 1.0 - t.supervision_hours_per_session * t.supervision_sessions_per_4_weeks / hours4 - training),
-            True: max(0.0, 1.0 - t.supervision_hours_per_session * t.asye_supervision_sessions_per_4_weeks / hours4
-                      - t.asye_development_share - training),
-        }
-        self.casework_share = share
-        self.alloc = Allocator(c, share)
+        self.alloc = Allocator(c)
+        self.casework_share = self.alloc.casework_share
         self.queue_policy = self.alloc.queue_policy
         for plan in d.plans.values():
             self.alloc.add_holding_types(plan.move_to)
@@ -175,7 +170,7 @@ class CaseService:
         self.move_routes = {k: self.alloc.route(p.move_to) for k, p in d.plans.items() if p.move_to}
         for k, p in d.plans.items():
             self.keepers[k] |= set(p.move_to)
-        self.work = DurationSampler(d.assessment.work_days)
+        self.work = DurationSampler(d.assessment.work_calendar_days)
         self.clock_wd = d.assessment.clock_working_days
         self.outcome_names = list(d.assessment.outcomes)
         self.outcome_cdf = np.cumsum([d.assessment.outcomes[o] for o in self.outcome_names]).tolist()
@@ -202,14 +197,11 @@ class CaseService:
         # pre-drawn numbers of every referral, as C doubles: a Python float is made only for the few read
         self.Z: array = array("d")
         self.U: array = array("d")
-        self.heap: list[tuple] = []            # case events: (day, seq, fn, a, b) for fn(a, b)
-        # the handlers, bound once (binding a method at every push costs an allocation)
-        self._done_event = self._assessment_done
+        # the handlers, bound once (binding a method at every call costs an allocation)
+        self._done_event = self._holder_done
         self._plan_end_event = self._plan_end
         self._move_event = self._move
-        self._seq = itertools.count()
-        self.ref_times: list[float] = []
-        self.ref_next = 0
+        self._call_at = engine.call_at
         self._vu: list[float] = []
         self._vi = 0
         self.monthly: list[tuple] = []
@@ -248,70 +240,32 @@ class CaseService:
     def start(self) -> None:
         """Open cases on the start date, then the referral process."""
         self._opening()
-        self.ref_times = self._draw_referrals()
+        self.env.set_arrivals(self._draw_referrals(), self._referral)
 
     def _draw_referrals(self) -> list:
         r = self.d.referrals
         base = float(r.rate_per_year) / DAYS_PER_YEAR
         trend = float(r.trend_per_year)
-        ticks, days = self.m.ticks, self.m.tick_days
+        ticks = month_starts(self.sc.start_date, self.sc.end_date)
+        days = [self.sc.day(t) for t in ticks]
         times = []
+        Z, U = array("d"), array("d")
+        # month by month, each month's arrivals and then their paths: a month's draws never depend on how many months follow
         for k in range(len(days) - 1):
             a, b = days[k], days[k + 1]
             rate = base * r.seasonality[ticks[k].month - 1] * (1.0 + trend) ** (a / DAYS_PER_YEAR)
             n = int(self.rng_ref.poisson(rate * (b - a))) if rate > 0 else 0
             if n:
                 times.append(np.sort(self.rng_ref.uniform(a, b, n)))
-        times = np.concatenate(times).tolist() if times else []
-        n = len(times)
-        self.Z = array("d", self.rng_paths.standard_normal(n * DRAWS).tobytes())
-        self.U = array("d", self.rng_paths.random(n * DRAWS).tobytes())
-        return times
+                Z.frombytes(self.rng_paths.standard_normal(n * DRAWS).tobytes())
+                U.frombytes(self.rng_paths.random(n * DRAWS).tobytes())
+        self.Z, self.U = Z, U
+        return np.concatenate(times).tolist() if times else []
 
     # ------------------------------------------------------------------ event loop
     def _at(self, day: float, fn, a, b) -> None:
-        """Schedule ``fn(a, b)`` as a case event (kept apart from the SimPy queue: far cheaper per event)."""
-        heapq.heappush(self.heap, (day, next(self._seq), fn, a, b))
-
-    def run(self, until: float) -> None:
-        """Run the model to ``until``: SimPy's events, case events and referrals in time order.
-
-        Case events and referral arrivals are held in their own queue and list;
-        before each one the environment's clock is moved to its time, so that
-        everything scheduled from it is timed correctly. On a tie a case event
-        goes first, then a referral, then the environment's event.
-        """
-        env = self.env
-        heap, times = self.heap, self.ref_times
-        queue = env._queue                      # SimPy's own queue: env.peek() without the call
-        step, pop = env.step, heapq.heappop
-        referral = self._referral
-        n = len(times)
-        i = self.ref_next
-        while True:
-            ts = queue[0][0] if queue else INF
-            tr = times[i] if i < n else INF
-            bound = ts if ts < tr else tr
-            if bound >= until:
-                bound = until
-            # case events never schedule environment events, so ``ts`` holds while they run
-            while heap:
-                top = heap[0]
-                day = top[0]
-                if day > bound or day >= until:
-                    break
-                pop(heap)
-                env._now = day
-                top[2](top[3], top[4])
-            if bound >= until:
-                break
-            if tr <= ts:
-                i += 1
-                self.ref_next = i
-                env._now = tr
-                referral(i - 1)
-            else:
-                step()
+        """Schedule ``fn(a, b)`` as a case event (a call on the engine's fast queue)."""
+        self._call_at(day, fn, a, b)
 
     def release(self) -> None:
         """Break the case-holder cycles once the run is tabulated, so reference counting frees the cases at once."""
@@ -319,7 +273,6 @@ class CaseService:
             h.cases.clear()
         for case in self.cases:
             case.holder = None
-        self.heap.clear()
         self.cases.clear()
         self.assessing.clear()
         self.visited.clear()
@@ -327,9 +280,8 @@ class CaseService:
         self.team_rows.clear()
 
     def events_processed(self) -> tuple[int, int]:
-        """(case events, referrals) handled so far: entries taken off the case queue (stale ones included) and arrivals."""
-        pushed = next(copy.copy(self._seq))     # every entry pushed took the next number
-        return pushed - len(self.heap), self.ref_next
+        """(case events, referrals) handled so far: calls taken off the engine's queue (stale ones included) and arrivals."""
+        return self.env.events_processed()
 
     def _new_case(self, type_: str, referral_day: float, opening: bool, row: int = -1) -> Case:
         case = Case(len(self.cases), type_, self.weights[type_], self.routes[type_], referral_day, opening, row)
@@ -340,7 +292,7 @@ class CaseService:
         return case
 
     def _referral(self, row: int) -> None:
-        now = self.env._now
+        now = self.env.now
         cases = self.cases
         case = Case(len(cases), "assessment", self._w_assess, self._route_assess, now, False, row)
         cases.append(case)
@@ -395,10 +347,14 @@ class CaseService:
                 case.route = self.move_routes[type_]
             elif moved is not None and age < moved < length:
                 self._at(moved - age, self._move, case, case.plan_seq)
-        # the least-loaded holder of the team, over cap if need be (the state on the start date)
-        if desk.holders:
-            h = min(desk.holders, key=lambda x: (x.load + case.weight) / x.cap)
-            self._assign(case, h)
+        # the least-loaded holder of the team, over cap if need be (the state on the start date), but no
+        # NQSW in their ASYE over their cap; if nobody in the team may take it, the route's usual allocation
+        w = case.weight
+        able = [x for x in desk.holders if not x.asye or x.load + w <= x.cap + EPS]
+        if able:
+            self._assign(case, min(able, key=lambda x: (x.load + w) / x.cap))
+        elif desk.holders:
+            self._allocate(case)
         else:
             self._enqueue(case)
 
@@ -420,7 +376,7 @@ class CaseService:
         self.alloc.enqueue(case)
 
     def _assign(self, case: Case, h: Holder) -> None:
-        now = self.env._now
+        now = self.env.now
         t = case.type
         if case.visit_due <= now:
             self._visits_until(case, now)
@@ -441,28 +397,21 @@ class CaseService:
                 f["wait_days_sum"] += now - case.referral_day
         if t == "assessment":
             h.aload += w
+            case.vfinish = h.avt + h.aspeed * (now - h.asince) + case.work_left
+            h.acases[case] = None
             self.assessing[case] = None
-            # coverage is 1 within capacity; a case being assigned is never in progress (speed 0)
-            speed = 1.0 if h.load <= h.capacity else h.coverage(self.priority)[0]
-            if case.speed > 0:
-                self._progress(case, now, speed)
-            else:
-                token = case.token = case.token + 1
-                case.since = now
-                case.speed = speed
-                if speed > 0:
-                    heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._done_event, case, token))
+        if h.acases:
+            self._respeed(h, now, t == "assessment")    # the worker's load moved: their assessments' pace and next end
 
     def _release(self, case: Case, change: bool) -> Holder:
         """Take a case off its worker (progress and visits settled first)."""
-        now = self.env._now
+        now = self.env.now
         h = case.holder
         w = case.weight
         if case.type == "assessment":
-            case.work_left = max(0.0, case.work_left - case.speed * (now - case.since))
-            case.speed = 0.0
-            case.token += 1
+            case.work_left = max(0.0, case.vfinish - (h.avt + h.aspeed * (now - h.asince)))
             self.assessing.pop(case, None)
+            del h.acases[case]
             h.aload -= w
         elif case.visit_due <= now:
             self._visits_until(case, now)
@@ -472,6 +421,10 @@ class CaseService:
         desk.load -= w
         if desk.heaps:
             desk.lowered()
+        if case.type == "assessment":
+            self._respeed(h, now)
+        elif h.acases:
+            self._respeed(h, now, False)
         case.holder = None
         self.unallocated[case.type] += 1
         if change:
@@ -481,27 +434,61 @@ class CaseService:
         return h
 
     def _room(self, h: Holder) -> None:
-        """A holder's load fell or cap rose: under the queue policy, give them waiting cases."""
-        if self.queue_policy and h.worker.active and h.load < h.cap:
+        """A holder's load fell or cap rose: under the queue policy, or for an NQSW in their ASYE, give them waiting cases."""
+        if (self.queue_policy or h.asye) and h.worker.active and h.load < h.cap:
             self.alloc.pull(h, self._assign)
 
     # ------------------------------------------------------------------ assessments
-    def _progress(self, case: Case, now: float, speed: float) -> None:
-        """Work done so far at the old speed; go on at ``speed`` and schedule the end at that speed."""
-        if case.speed > 0:
-            case.work_left = max(0.0, case.work_left - case.speed * (now - case.since))
-        token = case.token = case.token + 1
-        case.since = now
-        case.speed = speed
-        if speed > 0:
-            heapq.heappush(self.heap, (now + case.work_left / speed, next(self._seq), self._done_event, case, token))
+    def _respeed(self, h: Holder, now: float, scan: bool = True) -> None:
+        """The worker's load, assessments or capacity changed: their assessments go on at their coverage now.
 
-    def _assessment_done(self, case: Case, token: int) -> None:
-        if case.token != token or not case.open or case.type != "assessment":
+        A worker's assessments all progress at the worker's coverage for
+        assessments (1 within capacity), kept up to date whenever a case of
+        theirs starts, ends or changes type and when their capacity changes,
+        so that the time shared out is always the time the worker has (a
+        worker left with one case works it at full pace at once). One virtual
+        clock per worker counts the work done on each of their assessments;
+        only the worker's next assessment end is scheduled. ``scan``: the
+        worker's assessments changed (else only their load or capacity).
+        """
+        if not h.worker.active:
+            return                              # a leaver's cases are being released
+        speed = 1.0 if h.load <= h.capacity else h.coverage(self.priority)[0]
+        if not scan and speed == h.aspeed:
+            return                              # same pace, same next end
+        h.avt += h.aspeed * (now - h.asince)
+        h.asince = now
+        acases = h.acases
+        if acases:
+            nxt = INF
+            for case in acases:
+                if case.vfinish < nxt:
+                    nxt = case.vfinish
+        else:
+            nxt = INF
+        if speed == h.aspeed and nxt == h.anext:
+            return                              # the end already scheduled stands
+        h.aspeed = speed
+        h.anext = nxt
+        token = h.atoken = h.atoken + 1
+        if nxt < INF and speed > 0:
+            left = nxt - h.avt
+            self._call_at(now + (left if left > 0 else 0.0) / speed, self._done_event, h, token)
+
+    def _holder_done(self, h: Holder, token: int) -> None:
+        """The worker's next assessment is due to end (unless superseded)."""
+        if h.atoken != token or not h.worker.active:
             return
-        now = self.env._now
+        first = None
+        for case in h.acases:
+            if first is None or case.vfinish < first.vfinish:
+                first = case
+        if first is not None:
+            self._assessment_done(first)
+
+    def _assessment_done(self, case: Case) -> None:
+        now = self.env.now
         case.work_left = 0.0
-        case.speed = 0.0
         self.assessing.pop(case, None)
         case.assess_end = now
         # working_days(referral_day, now), inlined
@@ -524,14 +511,13 @@ class CaseService:
     # ------------------------------------------------------------------ plans
     def _become(self, case: Case, new: str) -> None:
         """Start a plan of type ``new``: keep the worker if their team keeps it, else move team."""
-        now = self.env._now
+        now = self.env.now
         old = case.type
         if case.visit_due <= now:
             self._visits_until(case, now)          # visits of the old plan, with the worker (if any) it had
         w_new = self.weights[new]
         h = case.holder
-        keep = (h is not None and h.desk.team.type in self.keepers[new]
-                and ((not self.queue_policy) or h.load + (w_new - case.weight) <= h.cap + EPS))
+        keep = h is not None and h.desk.team.type in self.keepers[new] and self.alloc.may_take(h, w_new - case.weight)
         if h is not None and not keep:
             self._release(case, change=True)
             case.transfers += 1
@@ -539,12 +525,17 @@ class CaseService:
         elif h is not None:
             if old == "assessment":
                 self.assessing.pop(case, None)
+                h.acases.pop(case, None)
                 h.aload -= case.weight
             d = w_new - case.weight
             h.load += d
             h.desk.load += d
             if d < 0 and h.desk.heaps:
                 h.desk.lowered()
+            if old == "assessment":
+                self._respeed(h, now)
+            elif h.acases:
+                self._respeed(h, now, False)
         if case.holder is None:
             self.unallocated[old] -= 1
             self.unallocated[new] += 1
@@ -564,10 +555,10 @@ class CaseService:
         i = 1 + case.spell
         z = self.Z[case.row * DRAWS + i] if case.row >= 0 and i < DRAWS else self._z(case, i)
         length = self.plan_dur[new].from_z(z)
-        heapq.heappush(self.heap, (now + length, next(self._seq), self._plan_end_event, case, seq))
+        self._call_at(now + length, self._plan_end_event, case, seq)
         moved = self.move_after.get(new)
         if moved is not None and moved < length:
-            heapq.heappush(self.heap, (now + moved, next(self._seq), self._move_event, case, seq))
+            self._call_at(now + moved, self._move_event, case, seq)
         if case.holder is None:
             self._allocate(case, stay=True)
         if h is not None and not keep:
@@ -604,7 +595,7 @@ class CaseService:
             self._room(h)
 
     def _close(self, case: Case) -> None:
-        now = self.env._now
+        now = self.env.now
         if case.type in VISITED:
             self._visits_until(case, now)
         self.visited.pop(case, None)
@@ -625,7 +616,7 @@ class CaseService:
             f["pathway_workers_sum"] += case.n_workers
             if case.n_workers <= 3:
                 f["pathways_max_3_workers"] += 1
-        if h is not None and self.queue_policy:
+        if h is not None and (self.queue_policy or h.asye):
             self._room(h)
 
     # ------------------------------------------------------------------ visits
@@ -717,10 +708,19 @@ class CaseService:
 
     # ------------------------------------------------------------------ clock
     def tick(self, k: int, day: float, nxt: Optional[float]) -> None:
-        """Month tick: caps after ASYE ends, visits due, records; assessments go on at their worker's coverage now."""
+        """Month tick: caps and capacity after ASYE ends, visits due, records."""
         for h in list(self.alloc.holders.values()):
-            if h.asye and self.alloc.refresh(h, day):
-                self._room(h)
+            if not h.asye:
+                continue
+            rose = self.alloc.refresh(h, day)
+            if not h.asye and h.acases:
+                self._respeed(h, day)           # capacity out of the ASYE
+            if rose:
+                if self.queue_policy:
+                    self._room(h)
+                else:                           # no longer capped as an NQSW: cases waiting for room may go over cap
+                    for case in self.alloc.waiting(h.desk.team.type):
+                        self._allocate(case, stay=True)
         prio = self.priority
         cover: dict[Holder, tuple[float, float]] = {}
         visits_until = self._visits_until
@@ -738,15 +738,6 @@ class CaseService:
                     p = c[1]
                 visits_until(case, day, p)
         self._record(k)
-        if nxt is None:
-            return
-        for case in list(self.assessing):
-            h = case.holder
-            c = cover.get(h)
-            if c is None:
-                c = cover[h] = h.coverage(prio)
-            if abs(c[0] - case.speed) > SPEED_TOLERANCE * case.speed:
-                self._progress(case, day, c[0])
 
     def _record(self, k: int) -> None:
         held = sum(len(h.cases) for h in self.alloc.holders.values())
@@ -798,7 +789,7 @@ class CaseService:
     def case_table(self, replication: int) -> pd.DataFrame:
         """One row per child: pathway, timings (days since the start date), workers."""
         cs = self.cases
-        start = pd.Timestamp(self.m.sc.start_date)
+        start = pd.Timestamp(self.sc.start_date)
         table = pd.DataFrame({
             "replication": replication,
             "child": [c.idx for c in cs],

@@ -17,10 +17,10 @@ from typing import Optional
 
 import numpy as np
 import pandas as pd
-import simpy
 
 from workforce_sim.calendar import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR, month_starts
 from workforce_sim.model.cases import CaseService
+from workforce_sim.model.engine import Engine
 from workforce_sim.model.entities import Post, Team, Worker
 from workforce_sim.model.frames import team_snapshot_frame
 from workforce_sim.model.hazard import BandedHazard
@@ -69,7 +69,7 @@ class WorkforceModel:
         self.sc = scenario
         self.streams = streams
         self.keep_events = keep_events
-        self.env = simpy.Environment()
+        self.env = Engine()
         self.ticks = month_starts(scenario.start_date, scenario.end_date)
         self.tick_days = [scenario.day(d) for d in self.ticks]
         self.period = 0
@@ -93,7 +93,7 @@ class WorkforceModel:
         self.rng_agency = streams["agency"]
         self.rng_conversion = streams["conversion"]
         self._prepare_parameters()
-        self.cases: Optional[CaseService] = CaseService(self) if scenario.demand is not None else None
+        self.cases: Optional[CaseService] = CaseService(self.env, scenario, streams) if scenario.demand is not None else None
 
     # ------------------------------------------------------------------ set-up
     def _prepare_parameters(self) -> None:
@@ -503,10 +503,7 @@ class WorkforceModel:
             self.env.process(self._appointment(app))
         for change in self.sc.establishment_changes:
             self.env.process(self._establishment(change))
-        if self.cases is None:
-            self.env.run(until=self.tick_days[-1] + 1e-9)
-        else:
-            self.cases.run(until=self.tick_days[-1] + 1e-9)
+        self.env.run(until=self.tick_days[-1] + 1e-9)
 
     def release(self) -> None:
         """Free what the run holds once it is tabulated.
@@ -518,7 +515,7 @@ class WorkforceModel:
         self.released = True
         if self.cases is not None:
             self.cases.release()
-        self.env._queue.clear()             # events still scheduled (and the processes they would resume)
+        self.env.clear()                    # events still scheduled (and the processes they would resume)
         for post in self.posts:
             post.holder = None
         self.active.clear()

@@ -521,10 +521,11 @@ class Referrals(Strict):
 class AssessmentSpec(Strict):
     """The single assessment that follows each referral."""
 
-    work_days: Duration = Field(
+    work_calendar_days: Duration = Field(
         default_factory=lambda: Duration(dist="lognormal", mean_days=30.0, cv=0.6),
-        description="Days an assessment takes with a worker at full capacity (progress slows when the worker is over capacity and stops while unallocated)",
-        json_schema_extra=src("assumption: about 21 working days at full capacity, inside the 45-working-day limit"),
+        description="Calendar days (weekends and holidays included, not working days) an assessment takes from allocation to completion with a worker at full capacity "
+                    "(progress slows when the worker's cases need more time than they have, and stops while unallocated)",
+        json_schema_extra=src("assumption: 30 calendar days, about 21 working days at full capacity, inside the 45-working-day limit"),
     )
     clock_working_days: int = Field(45, gt=0, description="Working days from referral to completion counted as on time", json_schema_extra=src("S2 Measures and targets: 95% within 45 days; Working Together 2013"))
     outcomes: OutcomeShares = Field(description="Shares of completed assessments that close or start each plan")
@@ -562,16 +563,31 @@ class Demand(Strict):
 
 
 class TimeOff(Strict):
-    """Time a worker spends away from casework."""
+    """Time a worker spends away from casework, and so their capacity against their cap.
+
+    One rule: a worker's capacity (children they can work at full pace) is
+    the cap of their role x FTE x their casework share (1 - supervision -
+    training - for NQSWs in their ASYE protected development time) / the
+    casework share the cap assumes. By default the cap assumes a social
+    worker's time off, so a social worker at their cap is at capacity, and an
+    NQSW's extra supervision and 10% protected development time give them
+    0.88 of a social worker's capacity (about the 90% caseload of S2). Over
+    capacity, assessments slow and visits are late.
+    """
 
     working_hours_per_week: float = Field(37.0, gt=0, json_schema_extra=src("assumption: NJC standard 37-hour week"))
-    supervision_hours_per_session: float = Field(1.5, ge=0, json_schema_extra=src("assumption: length of a supervision session"))
-    supervision_sessions_per_4_weeks: float = Field(1.0, ge=0, json_schema_extra=src("S0 Priority 2: a dedicated supervision session at least once every four weeks"))
-    asye_supervision_sessions_per_4_weeks: float = Field(2.5, ge=0, json_schema_extra=src("S2 Outcome 3: fortnightly for 6 months then monthly, plus monthly 1:1 with the Practice Educator (average over the year)"))
-    asye_development_share: float = Field(0.10, ge=0, lt=1, description="Protected development time of NQSWs in their ASYE, share of time", json_schema_extra=src("S2 Outcome 3 and Measures: 10% protected development time (0.5 days a week)"))
-    training_days_per_year: float = Field(5.0, ge=0, description="Training release, days a year", json_schema_extra=src("assumption; S2 Outcome 1 training offer; S4 4.1: post-qualifying release strains service delivery"))
+    supervision_hours_per_session: float = Field(1.5, ge=0, description="Length of a supervision session, hours (taken off capacity for casework)", json_schema_extra=src("assumption: length of a supervision session"))
+    supervision_sessions_per_4_weeks: float = Field(1.0, ge=0, description="Supervision sessions of a worker out of the ASYE every 4 weeks", json_schema_extra=src("S0 Priority 2: a dedicated supervision session at least once every four weeks"))
+    asye_supervision_sessions_per_4_weeks: float = Field(2.5, ge=0, description="Supervision sessions of an NQSW in the ASYE every 4 weeks", json_schema_extra=src("S2 Outcome 3: fortnightly for 6 months then monthly, plus monthly 1:1 with the Practice Educator (average over the year)"))
+    asye_development_share: float = Field(0.10, ge=0, lt=1, description="Protected development time of NQSWs in their ASYE, share of time (taken off their capacity for casework)", json_schema_extra=src("S2 Outcome 3 and Measures: 10% protected development time (0.5 days a week)"))
+    training_days_per_year: float = Field(5.0, ge=0, description="Training release, days a year (taken off capacity for casework)", json_schema_extra=src("assumption; S2 Outcome 1 training offer; S4 4.1: post-qualifying release strains service delivery"))
     working_days_per_year: float = Field(225.0, gt=0, json_schema_extra=src("assumption: 261 weekdays less 28 days' leave and 8 bank holidays"))
-    casework_share_assumed_by_cap: float = Field(0.90, gt=0, le=1, description="Share of a full-time worker's time the caseload cap assumes goes to casework", json_schema_extra=src("assumption"))
+    casework_share_assumed_by_cap: Optional[float] = Field(
+        None, gt=0, le=1,
+        description="Share of a full-time worker's time the caseload cap assumes goes to casework; none: that of a social worker out of the ASYE "
+                    "with the supervision and training above (a social worker at cap is at capacity). Set it to keep the cap's assumption fixed while time off varies",
+        json_schema_extra=src("assumption: caps are set for a worker with the usual supervision and training (S2: 16 children)"),
+    )
 
 
 class Visits(Strict):

@@ -1,0 +1,141 @@
+"""The simulation engine: a SimPy environment with a fast queue for case events.
+
+``Engine`` is a ``simpy.Environment`` (one clock, ``now``) that also holds
+two cheaper sources of events beside SimPy's own queue:
+
+- *calls*: ``call_at(day, fn, a, b)`` runs ``fn(a, b)`` at ``day``. A call
+  is a plain tuple on a heap, without an event object, callbacks or a
+  process: far cheaper than a SimPy timeout, for the many events of
+  children's cases (an assessment ends, a plan ends, a case moves team);
+- *arrivals*: a sorted list of times set once with ``set_arrivals``; at
+  the ``i``-th time the engine calls ``fn(i)`` (referrals).
+
+``step`` (as ``simpy.rt.RealtimeEnvironment`` overrides it) first runs the
+calls and arrivals due no later than SimPy's next event, in time order, with
+the clock moved to each one's time, then processes that SimPy event. On a tie
+a call goes first, then an arrival, then SimPy's event. With ``run(until)``
+nothing due at or after ``until`` runs. Calls and arrivals may schedule SimPy
+events; they are processed in time order too.
+
+Nothing outside this class touches SimPy's private state.
+"""
+from __future__ import annotations
+
+import copy
+import heapq
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from operator import attrgetter
+from typing import Any, Optional
+
+import simpy
+from simpy.core import EmptySchedule, EventPriority, StopSimulation
+
+INF = math.inf
+
+
+class Engine(simpy.Environment):
+    """One replication's clock: SimPy's events, plus calls and arrivals kept apart from SimPy's queue."""
+
+    # the clock read without a Python frame (SimPy's property is a Python function): it is read at every case event
+    now = property(attrgetter("_now"), doc="The current simulation time.")
+
+    def __init__(self, initial_time: float = 0.0):
+        super().__init__(initial_time)
+        self._calls: list[tuple] = []          # (day, seq, fn, a, b) for fn(a, b)
+        self._seq = itertools.count()
+        self._arrivals: list[float] = []
+        self._arrival_fn: Optional[Callable[[int], Any]] = None
+        self._next_arrival = 0
+        self._stop = INF
+
+    # ------------------------------------------------------------------ scheduling
+    def call_at(self, day: float, fn: Callable[[Any, Any], Any], a: Any, b: Any) -> None:
+        """Run ``fn(a, b)`` at ``day`` (not before now: a call due in the past runs next)."""
+        heapq.heappush(self._calls, (day, next(self._seq), fn, a, b))
+
+    def set_arrivals(self, times: Sequence[float], fn: Callable[[int], Any]) -> None:
+        """At each of ``times`` (sorted, not before now) call ``fn(i)``, ``i`` its position in ``times``."""
+        self._arrivals = list(times)
+        self._arrival_fn = fn
+        self._next_arrival = 0
+
+    def events_processed(self) -> tuple[int, int]:
+        """(calls, arrivals) handled so far: calls taken off their queue and arrivals reached."""
+        pushed = next(copy.copy(self._seq))     # every call pushed took the next number
+        return pushed - len(self._calls), self._next_arrival
+
+    def clear(self) -> None:
+        """Drop everything still scheduled (SimPy's events and the processes they would resume, calls, arrivals)."""
+        self._queue.clear()
+        self._calls.clear()
+        self._arrivals = []
+        self._arrival_fn = None
+        self._next_arrival = 0
+
+    # ------------------------------------------------------------------ running
+    def run(self, until: Optional[Any] = None) -> Optional[Any]:
+        """As ``simpy.Environment.run``; with a time ``until``, calls and arrivals due at or after it do not run."""
+        self._stop = INF if until is None or isinstance(until, simpy.Event) else float(until)
+        try:
+            return super().run(until)
+        finally:
+            self._stop = INF
+
+    def step(self) -> None:
+        """Run the calls and arrivals due up to SimPy's next event, then process that event.
+
+        Raises ``EmptySchedule`` when SimPy's queue is empty once they have run.
+        """
+        queue = self._queue
+        calls = self._calls
+        times = self._arrivals
+        stop = self._stop
+        pop = heapq.heappop
+        ts = queue[0][0] if queue else INF
+        i = self._next_arrival
+        n = len(times)
+        while True:
+            tr = times[i] if i < n else INF
+            bound = ts if ts < tr else tr
+            if bound >= stop:
+                bound = stop
+            while calls:
+                top = calls[0]
+                day = top[0]
+                if day > bound or day >= stop:
+                    break
+                pop(calls)
+                self._now = day
+                top[2](top[3], top[4])
+                if queue and queue[0][0] < ts:   # the call scheduled a SimPy event
+                    ts = queue[0][0]
+                    if ts < bound:
+                        bound = ts
+            if tr <= ts and tr < stop:
+                i += 1
+                self._next_arrival = i
+                self._now = tr
+                self._arrival_fn(i - 1)
+                if queue and queue[0][0] < ts:
+                    ts = queue[0][0]
+                continue
+            break
+        # SimPy's own step, as in simpy.core.Environment.step
+        try:
+            self._now, _, _, event = pop(queue)
+        except IndexError:
+            raise EmptySchedule from None
+        callbacks, event.callbacks = event.callbacks, None
+        try:
+            for callback in callbacks:
+                callback(event)
+        except StopSimulation:
+            event.callbacks = callbacks[callbacks.index(callback) + 1:]
+            self.schedule(event, EventPriority(-1))
+            raise
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
