@@ -13,7 +13,7 @@ from workforce_sim.scenario.loading import load_scenario
 from workforce_sim.scenario.schema import AssessmentSpec, TimeOff
 from workforce_sim.streams import Streams
 
-from .conftest import SCENARIOS, tiny
+from .helpers import SCENARIOS, tiny
 from .test_cases import STATIC_STAFF, _check_case_invariants, one_team
 
 OUTCOMES = {"close": 1.0}

@@ -9,7 +9,7 @@ from workforce_sim.experiments.replications import single_run
 from workforce_sim.model.engine import Engine
 from workforce_sim.scenario.loading import load_scenario
 
-from .conftest import SCENARIOS
+from .helpers import SCENARIOS
 
 
 def test_calls_arrivals_and_simpy_events_run_in_time_order_on_one_clock():

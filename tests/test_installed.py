@@ -27,12 +27,6 @@ from .helpers import ROOT, SCENARIOS
 pytestmark = pytest.mark.slow
 
 SHIPPED = sorted(p.name for p in SCENARIOS.glob("*.yaml"))
-# The Kent reports stop in the scorecard cell (a target without a value formatted
-# as a number) whether installed or not; the fix is in the target system. Only
-# that error is tolerated; once fixed these pass like the others.
-KNOWN_FAILURE = {"kent_2013_contract.yaml": "unsupported format string passed to NoneType.__format__",
-                 "kent_2013_contract_rising_lac.yaml": "unsupported format string passed to NoneType.__format__"}
-
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
@@ -85,7 +79,7 @@ def test_installed_package_is_the_wheel_not_the_source(installed):
     assert not package.is_relative_to(ROOT), package
     shipped = {"report.ipynb": package / "reporting" / "report.ipynb",
                "template": package / "reporting" / "templates" / "wfsim_report" / "index.html.j2",
-               "pay spine": package / "data" / "medway_social_worker_pay_2009.csv"}
+               "pay spine": package / "data" / "social_worker_pay_spine_2009.csv"}
     missing = [name for name, path in shipped.items() if not path.is_file()]
     assert not missing, missing
     assert sorted(p.name for p in installed["work"].iterdir()) == SHIPPED  # nothing else in the folder
@@ -95,8 +89,6 @@ def test_installed_package_is_the_wheel_not_the_source(installed):
 def test_installed_report_on_each_shipped_scenario(installed, scenario):
     outputs = installed["work"] / "outputs"
     proc = _run([installed["wfsim"], "report", scenario, "-n", "3", "--json"], cwd=installed["work"], env=installed["env"])
-    if proc.returncode != 0 and scenario in KNOWN_FAILURE and KNOWN_FAILURE[scenario] in proc.stderr:
-        pytest.xfail(f"known report failure: {proc.stderr.strip()[-300:]}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     outcome = json.loads(proc.stdout)
     folder = (installed["work"] / outcome["folder"]).resolve()  # as printed: relative to the folder it ran in

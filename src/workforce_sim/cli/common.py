@@ -19,7 +19,7 @@ T = TypeVar("T")
 OPTION_FLAGS = {"overrides": "--set", "grid": "--grid", "executor": "--executor", "scheduler": "--scheduler"}
 
 # Ceilings a run must stay under unless ``--allow-large`` is given (docs/cli.md)
-MAX_REPLICATIONS = 10_000    # per scenario; 1,000 Slough replications take under 2 minutes on 2 cores
+MAX_REPLICATIONS = 10_000    # per scenario; 1,000 replications of a 126-post council take under 2 minutes on 2 cores
 MAX_GRID_POINTS = 400        # points of one sweep grid
 MEMORY_CHECK_FROM = 500      # runs of at least this many replications in all get a memory estimate
 MEMORY_SHARE = 0.8           # of the memory available now that a run's tables may take
