@@ -520,7 +520,7 @@ def table_councils(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows: list[dict] = []
 
     fname = "csww_indicators_2017_to_2025.csv"
-    for measure, col in CSWW_MEASURES_2017_ON.items():
+    for col in CSWW_MEASURES_2017_ON.values():
         sources[f"csww17:{col}"] = dict(publication=PUB_2017_ON, file=fname, column=col, row_filter="",
                                         when="at / year to 30 September of year")
     df = read_dfe_csv(data_dir / fname)
@@ -529,7 +529,7 @@ def table_councils(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     for year, (fname, pub) in OLD_CSWW_FILES.items():
         df = read_dfe_csv(data_dir / fname)
         prefix = f"csww{year % 100}"
-        for measure, col in CSWW_MEASURES_OLD[year].items():
+        for col in CSWW_MEASURES_OLD[year].values():
             sources[f"{prefix}:{col}"] = dict(publication=pub, file=fname, column=col, row_filter="",
                                               when="at / year to 30 September of year")
         # area rows: England (no region, no LA), regions (no LA), councils
