@@ -432,6 +432,166 @@ def table_statistical_neighbours(data_dir: Path) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------
+# (e) every council: workforce and demand, long format
+# --------------------------------------------------------------------------
+COUNCIL_TABLE = "dfe_councils.csv.gz"
+COUNCIL_SOURCES = "dfe_councils_sources.csv"
+COUNCIL_NEIGHBOURS = "dfe_council_neighbours.csv"
+
+# measure -> column, for each workforce file (a measure a file lacks is left out)
+CSWW_MEASURES_2017_ON = {
+    "fte_in_post": "inpost_fte",
+    "starters_fte": "starters_fte",
+    "leavers_fte": "leavers_fte",
+    "turnover_rate_pct": "turnover_rate_fte",
+    "agency_fte": "agency_fte",
+    "agency_rate_pct": "agency_rate_fte",
+    "agency_cover_fte": "agency_cover_fte",
+    "agency_cover_rate_pct": "agency_cover_rate_fte",
+    "vacancies_fte": "vacancy_fte",
+    "vacancy_rate_pct": "vacancy_rate_fte",
+    "vacancy_agency_cover_rate_pct": "vacancy_agency_cover_rate_fte",
+    "case_holders_fte": "case_holders_fte",
+    "cases": "cases",
+    "caseload": "caseload_fte",
+}
+CSWW_MEASURES_OLD = {
+    2015: {
+        "fte_in_post": "A1_FTE_ChildrensSocialWorkers_2015",
+        "starters_fte": "B1_FTE_Starters_2015",
+        "leavers_fte": "B2_FTE_Leavers_2015",
+        "turnover_rate_pct": "B3_FTE_TurnoverRate_2015",
+        "agency_fte": "D1_FTE_AgencyWorkers_2015",
+        "agency_rate_pct": "D2_FTE_AgencyWorkerRate_2015",
+        "vacancies_fte": "A2_FTE_Vacancies_2015",
+        "vacancy_rate_pct": "A3_FTE_VacancyRate_2015",
+    },
+    2016: {
+        "fte_in_post": "A1_FTE_ChildrensSocialWorkers_2016",
+        "starters_fte": "B1_FTE_Starters_2016",
+        "leavers_fte": "B2_FTE_Leavers_2016",
+        "turnover_rate_pct": "B3_FTE_TurnoverRate_2016",
+        "agency_fte": "D1_FTE_AgencyWorkers_2016",
+        "agency_rate_pct": "D2_FTE_AgencyWorkerRate_2016",
+        "vacancies_fte": "A2_FTE_Vacancies_2016",
+        "vacancy_rate_pct": "A3_FTE_VacancyRate_2016",
+        "case_holders_fte": "A1e_FTE_Case_Holder_2016",
+        "cases": "Number_of_cases",
+        "caseload": "Average_caseload",
+    },
+}
+OLD_CSWW_FILES = {2015: ("csww_2015_SFR07_2016_UD.csv", PUB_2015), 2016: ("csww_2016_SFR08_2017_UD.csv", PUB_2016)}
+# measure, file, value column, (filter column, value), publication
+DEMAND_MEASURES = [
+    ("referrals_in_year", "c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv", "referral_count", None, PUB_CIN),
+    ("cin_at_31_march", "b1_children_in_need_2013_to_2025.csv", "At31_episodes", None, PUB_CIN),
+    ("cpp_at_31_march", "d5_cpps_at31march_by_duration_2013_to_2025.csv", "CPP_At31", None, PUB_CIN),
+    ("cla_at_31_march", "cla_number_and_rate_per_10k_children.csv", "children_count",
+     ("population_type", CLA_POPULATION), PUB_CLA),
+]
+LEVELS = {"National": "national", "Regional": "regional", "Local authority": "local_authority"}
+
+
+def _ees_rows(df: pd.DataFrame, measures: dict[str, str], source_prefix: str,
+              sources: dict[str, dict]) -> list[dict]:
+    """Long rows from an explore-education-statistics file (one row per area and year)."""
+    out = []
+    for _, r in df.iterrows():
+        level = LEVELS.get(r["geographic_level"])
+        if level is None:
+            continue
+        name = {"national": r["country_name"], "regional": r["region_name"]}.get(level, r["la_name"])
+        for measure, col in measures.items():
+            sid = f"{source_prefix}:{col}"
+            if sid not in sources:
+                raise SystemExit(f"unregistered source {sid}")
+            out.append(dict(
+                level=level, new_la_code=r["new_la_code"] if level == "local_authority" else "",
+                old_la_code=r["old_la_code"] if level == "local_authority" else "",
+                name=name, region=r["region_name"] if level != "national" else "",
+                year=int(r["time_period"]), measure=measure, value=to_number(r[col]), source_id=sid,
+            ))
+    return out
+
+
+def table_councils(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every council, region and England: workforce (2015-2025) and demand (2013-2025), one value a row."""
+    sources: dict[str, dict] = {}
+    rows: list[dict] = []
+
+    fname = "csww_indicators_2017_to_2025.csv"
+    for col in CSWW_MEASURES_2017_ON.values():
+        sources[f"csww17:{col}"] = dict(publication=PUB_2017_ON, file=fname, column=col, row_filter="",
+                                        when="at / year to 30 September of year")
+    df = read_dfe_csv(data_dir / fname)
+    rows += _ees_rows(df, CSWW_MEASURES_2017_ON, "csww17", sources)
+
+    for year, (fname, pub) in OLD_CSWW_FILES.items():
+        df = read_dfe_csv(data_dir / fname)
+        prefix = f"csww{year % 100}"
+        for col in CSWW_MEASURES_OLD[year].values():
+            sources[f"{prefix}:{col}"] = dict(publication=pub, file=fname, column=col, row_filter="",
+                                              when="at / year to 30 September of year")
+        # area rows: England (no region, no LA), regions (no LA), councils
+        regions = {c: n for c, n in zip(df["Region_code"], df["Region_name"]) if c}
+        for _, r in df.iterrows():
+            if r["LA_name"]:
+                level, name, new, old, region = "local_authority", r["LA_name"], r["LA_code (9 digit)"], r["LA_code (3 digit)"], r["Region_name"]
+            elif r["Region_name"]:
+                level, name, new, old, region = "regional", r["Region_name"], "", "", r["Region_name"]
+            elif r["Country_name"] == "England":
+                level, name, new, old, region = "national", "England", "", "", ""
+            else:
+                continue
+            for measure, col in CSWW_MEASURES_OLD[year].items():
+                rows.append(dict(level=level, new_la_code=new, old_la_code=old, name=name,
+                                 region=region or regions.get(r["Region_code"], ""), year=year, measure=measure,
+                                 value=to_number(r[col]), source_id=f"{prefix}:{col}"))
+
+    for measure, fname, col, flt, pub in DEMAND_MEASURES:
+        df = read_dfe_csv(data_dir / fname)
+        where = ""
+        if flt:
+            df = df.loc[df[flt[0]] == flt[1]]
+            where = f"{flt[0]} = '{flt[1]}'"
+        short = fname.split("_")[0]
+        sources[f"{short}:{col}"] = dict(publication=pub, file=fname, column=col, row_filter=where,
+                                         when="at 31 March / year to 31 March of year")
+        rows += _ees_rows(df, {measure: col}, short, sources)
+
+    t = pd.DataFrame(rows)
+    dup = t.duplicated(["level", "new_la_code", "name", "year", "measure"], keep=False)
+    if dup.any():
+        raise SystemExit(f"duplicate rows: {t.loc[dup].head()}")
+    t = t.sort_values(["level", "old_la_code", "name", "measure", "year"]).reset_index(drop=True)
+    src_table = pd.DataFrame([dict(source_id=k, **v) for k, v in sorted(sources.items())])
+    print(f"[e] councils table: {t['name'][t['level'] == 'local_authority'].nunique()} councils, "
+          f"{len(t)} rows, {t['value'].isna().sum()} missing values")
+    return t, src_table
+
+
+def table_council_neighbours(data_dir: Path) -> pd.DataFrame:
+    """The ten statistical neighbours of every council, by rank."""
+    fname = "New_Statistical_Neighbour_Groupings_April_2021.csv"
+    with open(data_dir / fname, encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in csv.reader(fh)]
+    header = [h.strip() for h in rows[0]]
+    if header[:6] != ["LA num", "LA Name", "LA number", "GOInd", "GOReg", "SN1"]:
+        raise SystemExit(f"unexpected header in {fname}: {header[:6]}")
+    body = [r for r in rows[1:] if r and r[0].strip()]
+    names = {r[0].strip(): r[1].strip() for r in body}
+    out = []
+    for r in body:
+        for k in range(10):
+            ncode = r[5 + 2 * k].strip()
+            out.append(dict(old_la_code=r[0].strip(), name=r[1].strip(), rank=k + 1, neighbour_old_la_code=ncode,
+                            neighbour_name=names.get(ncode, ""), closeness=r[6 + 2 * k].strip()))
+    t = pd.DataFrame(out)
+    t["source"] = f"{PUB_SN}; {fname}: columns SN1-SN10 and the SNP after each"
+    return t
+
+
+# --------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
@@ -452,6 +612,16 @@ def main(argv: list[str] | None = None) -> int:
         "dfe_demand_volumes.csv": table_demand(args.data_dir),
         "dfe_statistical_neighbours.csv": table_statistical_neighbours(args.data_dir),
     }
+    councils, council_sources = table_councils(args.data_dir)
+    councils.to_csv(args.out_dir / COUNCIL_TABLE, index=False, lineterminator="\n",
+                    compression={"method": "gzip", "mtime": 0})
+    print(f"wrote {args.out_dir / COUNCIL_TABLE} ({len(councils)} rows)")
+    council_sources.to_csv(args.out_dir / COUNCIL_SOURCES, index=False, lineterminator="\n")
+    print(f"wrote {args.out_dir / COUNCIL_SOURCES} ({len(council_sources)} rows)")
+    neighbours = table_council_neighbours(args.data_dir)
+    neighbours.to_csv(args.out_dir / COUNCIL_NEIGHBOURS, index=False, lineterminator="\n")
+    print(f"wrote {args.out_dir / COUNCIL_NEIGHBOURS} ({len(neighbours)} rows)")
+
     for name, t in tables.items():
         path = args.out_dir / name
         t.to_csv(path, index=False, lineterminator="\n")

@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     r = sub.add_parser("run", help="simulate and print the scenario's targets: value at each date, chance of meeting it")
     add_run_options(r)
+    i = sub.add_parser("init", help="write a scenario with a council's published DfE state on 30 September of a year")
+    i.add_argument("council", help="council name (any case) or new (E06000039) or old (3-digit) LA code")
+    i.add_argument("--year", type=int, default=None, help="year (default: the latest with DfE workforce figures)")
+    i.add_argument("--out", type=Path, default=None, help="scenario file to write (default scenarios/<council>_<year>.yaml; never overwritten)")
     cli_report.add_parser(sub)
     cli_sweep.add_parser(sub)
     return parser
@@ -117,7 +121,15 @@ def cmd_run(args) -> int:
     return 0
 
 
-COMMANDS = {"validate": cmd_validate, "run": cmd_run, "sweep": cli_sweep.run}
+def cmd_init(args) -> int:
+    from workforce_sim.scenario.baseline import write_baseline
+
+    path = write_baseline(args.council, args.year, args.out)
+    print(f"wrote {path}")
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "validate": cmd_validate, "run": cmd_run, "sweep": cli_sweep.run}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

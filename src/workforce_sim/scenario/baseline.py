@@ -1,0 +1,448 @@
+"""A council's published state as a scenario (``wfsim init``).
+
+Reads the shipped table ``data/dfe_councils.csv.gz`` (derived from DfE files by
+``scripts/derive_reference_tables.py``) and writes a scenario that starts on
+30 September of a year with the council's published workforce and children's
+cases. Every value names its source (file, column, year) or the assumption
+behind it. The rules are documented in ``docs/councils.md``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+import pandas as pd
+
+from workforce_sim.errors import InputError
+from workforce_sim.scenario.schema import Agency, Attrition, Pipeline
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+TABLE = DATA_DIR / "dfe_councils.csv.gz"
+SOURCES = DATA_DIR / "dfe_councils_sources.csv"
+REQUIRED = ("fte_in_post", "agency_fte", "vacancies_fte")
+HISTORY_YEARS = 3          # years of the council's own history averaged for its rates
+HORIZON_YEARS = 3          # default length of the run
+TEAM_SIZE = 6              # case-holding social workers per team (one practice manager each)
+BRIDGE_MONTHS = 4          # months before the first pipeline hires can start (advert + interview + checks)
+NQSW_SHARE = 0.25          # share of permanent starters who join as NQSWs (assumption)
+CAP_HEADROOM = 1.25        # cap = published caseload x this
+DAYS_PER_YEAR = 365.25
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12
+
+
+@dataclass(frozen=True)
+class Council:
+    name: str
+    new_la_code: str
+    old_la_code: str
+    region: str
+
+    @property
+    def slug(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "_", self.name.lower()).strip("_")
+
+
+@lru_cache(maxsize=1)
+def load_table() -> pd.DataFrame:
+    """The shipped long table (level, codes, name, region, year, measure, value, source_id)."""
+    return pd.read_csv(TABLE, dtype={"new_la_code": str, "old_la_code": str}, keep_default_na=False,
+                       na_values={"value": [""]})
+
+
+@lru_cache(maxsize=1)
+def load_sources() -> dict[str, dict[str, str]]:
+    s = pd.read_csv(SOURCES, dtype=str, keep_default_na=False)
+    return {r["source_id"]: r for r in s.to_dict("records")}
+
+
+def councils() -> list[Council]:
+    t = load_table()
+    # newest first, so that a name used by an old and a new code finds the council as it is now
+    la = t[t["level"] == "local_authority"].sort_values("year", ascending=False, kind="stable").drop_duplicates(["new_la_code", "name"])
+    return [Council(r.name, r.new_la_code, r.old_la_code, r.region) for r in la.itertuples()]
+
+
+def find_council(query: str) -> Council:
+    """A council by name (case-insensitive; either part of a joint return) or by new or old LA code."""
+    q = " ".join(str(query).split()).lower()
+    every = councils()
+    for c in every:
+        names = [c.name.lower()] + [p.strip().lower() for p in c.name.split("/")]
+        codes = [c.new_la_code.lower(), c.old_la_code.lower()]
+        codes += [p.strip().lower() for p in c.new_la_code.split("/") + c.old_la_code.split("/")]
+        if q in names or q in codes:
+            return c
+    close = difflib.get_close_matches(q, sorted({c.name.lower(): c.name for c in every}), n=3, cutoff=0.5)
+    named = {c.name.lower(): c.name for c in every}
+    hint = f"; closest: {', '.join(named[m] for m in close)}" if close else ""
+    raise InputError(f"unknown council {query!r}{hint}", file="command line", key="COUNCIL")
+
+
+def _series(c: Council, measure: str, level: str = "local_authority", name: Optional[str] = None) -> pd.Series:
+    t = load_table()
+    if level == "local_authority":
+        rows = t[(t["level"] == level) & (t["new_la_code"] == c.new_la_code) & (t["measure"] == measure)]
+    else:
+        rows = t[(t["level"] == level) & (t["name"] == name) & (t["measure"] == measure)]
+    return rows.set_index("year")["value"].dropna().sort_index()
+
+
+def workforce_years(c: Council) -> list[int]:
+    """Years in which every required workforce figure is published for the council."""
+    years = None
+    for m in REQUIRED:
+        ys = set(_series(c, m).index)
+        years = ys if years is None else years & ys
+    return sorted(years or [])
+
+
+def _cite(source_id: str, year: int, c: Optional[Council] = None, area: Optional[str] = None) -> str:
+    s = load_sources()[source_id]
+    who = f"{c.name} ({c.old_la_code})" if c else area
+    return f"{s['publication']}; {s['file']}: {s['column']}, {who}, {year}"
+
+
+@dataclass
+class Figure:
+    value: Any
+    source: str
+
+
+class _Reader:
+    """Figures of one council and year, falling back to the region and England with a range."""
+
+    def __init__(self, c: Council, year: int):
+        self.c, self.year = c, year
+        self.sid = {r["measure"]: r["source_id"] for r in load_table()[["measure", "source_id"]].drop_duplicates("measure").to_dict("records")}
+
+    def sid_for(self, measure: str, year: int) -> str:
+        t = load_table()
+        rows = t[(t["measure"] == measure) & (t["year"] == year)]
+        return rows["source_id"].iloc[0] if len(rows) else self.sid[measure]
+
+    def at(self, measure: str) -> Optional[Figure]:
+        s = _series(self.c, measure)
+        if self.year not in s.index:
+            return None
+        return Figure(float(s[self.year]), _cite(self.sid_for(measure, self.year), self.year, self.c))
+
+    def history(self, measure: str, years: int = HISTORY_YEARS) -> Optional[Figure]:
+        """Mean of the council's own values in the years up to ``year``."""
+        s = _series(self.c, measure)
+        s = s[(s.index <= self.year) & (s.index > self.year - years)]
+        if s.empty:
+            return None
+        ys = list(s.index)
+        src = _cite(self.sid_for(measure, ys[-1]), ys[-1], self.c)
+        span = f"{ys[0]}-{ys[-1]}" if len(ys) > 1 else str(ys[0])
+        return Figure(float(s.mean()), f"mean of {span}: " + src)
+
+    def fallback(self, measure: str) -> Optional[Figure]:
+        """A [low, high] range: the council's region and England in ``year``."""
+        vals = []
+        for level, name in (("regional", self.c.region), ("national", "England")):
+            s = _series(self.c, measure, level, name)
+            if self.year in s.index:
+                vals.append((float(s[self.year]), name))
+        if not vals:
+            return None
+        lo, hi = min(v for v, _ in vals), max(v for v, _ in vals)
+        sid = self.sid_for(measure, self.year)
+        areas = " and ".join(n for _, n in vals)
+        return Figure([lo, hi], f"not published for {self.c.name} in {self.year}; range of {areas}: "
+                                + _cite(sid, self.year, area=areas))
+
+    def rate(self, measure: str) -> Figure:
+        f = self.history(measure) or self.fallback(measure)
+        if f is None:
+            raise InputError(f"no DfE {measure} for {self.c.name}, its region or England in {self.year}", file="command line", key="--year")
+        return f
+
+
+def _mid(v: Any) -> float:
+    return float(sum(v) / 2) if isinstance(v, list) else float(v)
+
+
+def _scale(v: Any, k: float, nd: int = 4) -> Any:
+    return [round(x * k, nd) for x in v] if isinstance(v, list) else round(float(v) * k, nd)
+
+
+def _spread(total: int, parts: int) -> list[int]:
+    """``total`` split into ``parts`` whole numbers as evenly as possible."""
+    out, done = [], 0
+    for i in range(1, parts + 1):
+        cum = round(total * i / parts)
+        out.append(cum - done)
+        done = cum
+    return out
+
+
+def baseline(query: str, year: Optional[int] = None, horizon_years: int = HORIZON_YEARS) -> tuple[Council, dict[str, Any]]:
+    """(council, scenario as a plain mapping) for the council's published state on 30 September of ``year``."""
+    c = find_council(query)
+    years = workforce_years(c)
+    if not years:
+        missing = [m for m in REQUIRED if _series(c, m).empty]
+        raise InputError(f"no DfE workforce figures for {c.name} ({c.old_la_code}) in any year "
+                         f"(missing: {', '.join(missing)})", file="command line", key="COUNCIL")
+    if year is None:
+        year = years[-1]
+    if year not in years:
+        r = _Reader(c, year)
+        missing = [m for m in REQUIRED if r.at(m) is None]
+        raise InputError(f"no DfE {', '.join(missing)} for {c.name} in {year} "
+                         f"(years with workforce figures: {years[0]}-{years[-1]})", file="command line", key="--year")
+    r = _Reader(c, year)
+    src: dict[str, str] = {}
+    csww = "csww17" if year >= 2017 else f"csww{year % 100}"
+
+    fte, agency, vac = r.at("fte_in_post"), r.at("agency_fte"), r.at("vacancies_fte")
+    cover = r.at("vacancy_agency_cover_rate_pct") or r.fallback("vacancy_agency_cover_rate_pct")
+    cover_share = min(1.0, max(0.0, _mid(cover.value) / 100)) if cover else 1.0
+    permanent = int(round(fte.value))
+    agency_posts = int(round(agency.value))
+    # the model counts every post without a permanent holder as vacant, agency-held or not: vacancies not
+    # held by agency workers are the uncovered posts (the published cover rate sets agency.cover_probability)
+    uncovered = max(0, int(round(vac.value)) - agency_posts)
+    posts = permanent + agency_posts + uncovered
+
+    # teams: case holders from the published share of staff holding cases
+    holders = r.at("case_holders_fte")
+    staffed = fte.value + agency.value
+    holder_share = min(1.0, holders.value / staffed) if holders and staffed > 0 else None
+    if holder_share is None:
+        hf = r.fallback("case_holders_fte")
+        ff, af = r.fallback("fte_in_post"), r.fallback("agency_fte")
+        holder_share = min(1.0, _mid(hf.value) / (_mid(ff.value) + _mid(af.value))) if hf and ff and af else 0.6
+        holders_src = f"share of staff holding cases {holder_share:.3f} from England and region ({hf.source if hf else 'assumption: 0.6'})"
+    else:
+        holders_src = f"case holders {holders.value:g} FTE of {staffed:g} staffed FTE: {holders.source}"
+    case_posts = max(1, round(posts * holder_share))
+    n_teams = max(1, round(case_posts / TEAM_SIZE))
+    case_posts = min(case_posts, posts - n_teams) if posts > n_teams else max(1, posts - 1)
+    other = posts - case_posts - n_teams
+    if other < 0:
+        n_teams = max(1, posts - case_posts)
+        other = posts - case_posts - n_teams
+    base, extra = divmod(case_posts, n_teams)
+    team_types: dict[str, Any] = {}
+    teams: list[dict[str, Any]] = []
+    for key, size, count in (("large_team", base + 1, extra), ("team", base, n_teams - extra)):
+        if count > 0 and size > 0:
+            team_types[key] = {"description": f"Case-holding team: a practice manager and {size} social workers",
+                               "group": "social_work_teams",
+                               "posts": [{"role": "practice_manager", "count": 1}, {"role": "social_worker", "count": size}]}
+            teams.append({"type": key, "count": count})
+    if other > 0:
+        team_types["qualified_without_cases"] = {
+            "description": "Qualified social workers in post who hold no cases (managers, reviewing, quality assurance)",
+            "group": "social_work_teams", "posts": [{"role": "practice_manager", "count": other}]}
+        teams.append({"type": "qualified_without_cases", "count": 1})
+    case_types = [k for k in team_types if k != "qualified_without_cases"]
+    src["team_types"] = (f"rule in docs/councils.md: {posts} posts = FTE in post + agency FTE + uncovered vacancies; "
+                         f"{case_posts} case-holding social worker posts ({holders_src}) in teams of about {TEAM_SIZE} "
+                         f"with a practice manager each (assumption: team size); the rest hold no cases")
+    src["teams"] = src["team_types"]
+
+    src["initial_staffing"] = (f"permanent {permanent} = FTE in post {fte.value:g} ({fte.source}); agency {agency_posts} = agency FTE "
+                               f"{agency.value:g} ({agency.source}); uncovered {uncovered} = vacancies {vac.value:g} ({vac.source}) less agency FTE, "
+                               f"at least 0 (the model counts agency-held posts as vacancies); rounded to whole posts")
+
+    # attrition: default tenure shape scaled to the council's turnover
+    turnover = r.rate("turnover_rate_pct")
+    default = Attrition()
+    shares = {round(s.min_years, 6): s.share for s in default.initial_tenure}
+    mean_h = sum(shares.get(round(b.min_years, 6), 0.0) * float(b.hazard_per_year) for b in default.tenure_bands)
+    mean_h /= sum(shares.get(round(b.min_years, 6), 0.0) for b in default.tenure_bands)
+
+    def hazard(t_pct: float) -> float:
+        return -math.log(1 - min(t_pct, 95.0) / 100)
+
+    if isinstance(turnover.value, list):
+        ks = [hazard(v) / mean_h for v in turnover.value]
+        bands = [{"min_years": b.min_years, "hazard_per_year": [round(float(b.hazard_per_year) * ks[0], 4), round(float(b.hazard_per_year) * ks[1], 4)]}
+                 for b in default.tenure_bands]
+    else:
+        k = hazard(turnover.value) / mean_h
+        bands = [{"min_years": b.min_years, "hazard_per_year": round(float(b.hazard_per_year) * k, 4)} for b in default.tenure_bands]
+    src["attrition.tenure_bands"] = ("England 2016 tenure shape (default bands) scaled so the mean hazard over the default "
+                                     f"initial tenure equals -ln(1 - turnover); turnover % {turnover.value}: {turnover.source}")
+
+    # recruitment: starters less NQSWs, through the pipeline, from the open posts
+    starters = r.rate("starters_fte")
+    starters_yr = _mid(starters.value)
+    nqsw_yr = int(round(NQSW_SHARE * starters_yr))
+    pipe_yr = max(0.0, starters_yr - nqsw_yr)
+    open_posts = agency_posts + uncovered
+    pl = Pipeline()
+    q = float(pl.p_interview) * float(pl.p_offer) * float(pl.p_accept)
+    lag = float(pl.offer_to_checks_days) + float(pl.checks_to_start_days)
+    keep = math.exp(-float(pl.withdrawal_per_week_before_start) * lag / 7)
+    cycle = float(pl.advert_days) + float(pl.readvert_gap_days)
+    if open_posts > 0 and pipe_yr > 0:
+        s = min(0.95, pipe_yr / (open_posts * DAYS_PER_YEAR / cycle * keep))
+        applicants = round(-math.log(1 - s) / q, 3)
+    else:
+        applicants = 0.0
+    recruitment: dict[str, Any] = {"pipeline": {"applicants_per_advert": {"practice_manager": applicants, "consultant_practitioner": applicants,
+                                                                          "social_worker": applicants}}}
+    src["recruitment.pipeline.applicants_per_advert"] = (
+        f"derived (docs/councils.md): {pipe_yr:.1f} pipeline starters a year (permanent starters {starters.value} less the NQSW intake; "
+        f"{starters.source}) over {open_posts} open posts (vacancies), with the default pipeline's stage probabilities and times")
+    # starters already in the pipeline on the start date, so hires do not pause while the first adverts run
+    bridge = _spread(int(round(pipe_yr * BRIDGE_MONTHS / 12)), BRIDGE_MONTHS)
+    start = dt.date(year, 9, 30)
+    apps = []
+    for i, n in enumerate(bridge):
+        if n > 0:
+            apps.append({"date": (start + dt.timedelta(days=round(DAYS_PER_MONTH * (i + 0.5)))).isoformat(), "role": "social_worker",
+                         "count": n, "note": "starters already in the recruitment pipeline on the start date"})
+    if apps:
+        recruitment["appointments"] = apps
+        src["recruitment.appointments"] = (f"assumption: offers made before the start date start over the first {BRIDGE_MONTHS} months "
+                                           f"(the default pipeline needs about that long to produce its first starters) at the council's rate "
+                                           f"of {pipe_yr:.1f} pipeline starters a year (see recruitment.pipeline.applicants_per_advert)")
+
+    # agency: cover rate balancing the flows at the start (docs/councils.md)
+    ag = Agency()
+    end_rate = 1 / (float(ag.assignment_mean_months) * DAYS_PER_MONTH)
+    conv = float(ag.conversion_per_year) / DAYS_PER_YEAR
+    hire = pipe_yr / DAYS_PER_YEAR / open_posts if open_posts else 0.0
+    agency_section: dict[str, Any]
+    if agency_posts == 0:
+        agency_section = {"enabled": False}
+        src["agency.enabled"] = f"no agency workers published ({agency.source})"
+    else:
+        p = max(0.05, min(1.0, cover_share))
+        days_to_cover = uncovered / ((end_rate + conv + hire) * agency_posts) if uncovered else 1.0
+        days_to_cover = min(730.0, max(1.0, days_to_cover))
+        agency_section = {"cover_probability": round(p, 3), "cover_lag_days": round(days_to_cover * p, 2)}
+        src["agency.cover_probability"] = f"vacancy agency cover rate {100 * cover_share:.1f}%: {cover.source if cover else 'assumption'}"
+        src["agency.cover_lag_days"] = (f"derived (docs/councils.md): {agency_posts} agency and {uncovered} uncovered posts stay in balance "
+                                        f"when uncovered posts are covered after {days_to_cover:.1f} days on average, given assignment ends, "
+                                        f"conversions and hires at the default rates")
+
+    # NQSWs: a yearly September intake
+    end = dt.date(year + horizon_years, 9, 30)
+    cohorts = [{"date": dt.date(y, 9, 15).isoformat(), "count": nqsw_yr} for y in range(year + 1, year + horizon_years + 1)] if nqsw_yr > 0 else []
+    nqsw: dict[str, Any] = {"cohorts": cohorts}
+    if cohorts:
+        src["nqsw.cohorts"] = (f"assumption: a quarter ({NQSW_SHARE}) of the council's permanent starters ({starters_yr:.1f} a year: "
+                               f"{starters.source}) join as NQSWs each September; the DfE files do not count NQSW starters")
+
+    scenario: dict[str, Any] = {
+        "name": f"{c.slug}_{year}",
+        "council": c.name,
+        "description": f"{c.name}'s children's social work service on 30 September {year} as published by the DfE (generated by wfsim init).",
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+        "team_types": team_types,
+        "teams": teams,
+        "initial_staffing": [{"group": "social_work_teams", "permanent_posts": permanent, "agency_posts": agency_posts,
+                              "vacant_uncovered_posts": uncovered}],
+        "attrition": {"tenure_bands": bands},
+        "recruitment": recruitment,
+        "agency": agency_section,
+        "nqsw": nqsw,
+        "targets": {"permanent_share": 0.8, "permanent_share_date": end.isoformat()},
+    }
+    src["start_date"] = f"DfE workforce figures are at 30 September ({csww} files), {year}"
+    src["end_date"] = f"assumption: {horizon_years} years"
+    src["targets.permanent_share"] = "assumption: the 80% permanent benchmark of DESIGN.md section 2; the council sets its own"
+    src["targets.permanent_share_date"] = "assumption: the end of the run"
+    demand = _demand(r, c, year, case_types, holders, src)
+    if demand is not None:
+        scenario["demand"], scenario["caseload"] = demand
+    scenario["sources"] = src
+    return c, scenario
+
+
+def _demand(r: _Reader, c: Council, year: int, case_types: list[str], holders: Optional[Figure], src: dict[str, str]):
+    """Referrals, plans and opening cases so that the stocks of each case type are steady."""
+    dyear = year + 1  # 31 March after the 30 September start is nearest; fall back to the one before
+    figs = {}
+    for m in ("referrals_in_year", "cin_at_31_march", "cpp_at_31_march", "cla_at_31_march"):
+        s = _series(c, m)
+        avail = [y for y in (year + 1, year) if y in s.index] or [y for y in s.index if abs(y - year) <= 4]
+        if not avail:
+            return None
+        y = min(avail, key=lambda v: (abs(v - dyear), -v))
+        figs[m] = Figure(float(s[y]), _cite(r.sid_for(m, y), y, c))
+    caseload = r.at("caseload") or r.fallback("caseload")
+    if caseload is None:
+        return None
+    R = figs["referrals_in_year"].value
+    cp, lac = figs["cpp_at_31_march"].value, figs["cla_at_31_march"].value
+    cin = max(0.0, figs["cin_at_31_march"].value - cp - lac)
+    outcomes = {"close": 0.45, "cin": 0.45, "cp": 0.07, "lac": 0.03}
+    nxt = {"cin": {"close": 0.93, "cp": 0.05, "lac": 0.02}, "cp": {"close": 0.30, "cin": 0.60, "lac": 0.10}, "lac": {"close": 0.85, "cin": 0.15}}
+    # steady inflows: x = R * o + x . N  (three plan types)
+    import numpy as np
+    types = ["cin", "cp", "lac"]
+    N = np.array([[nxt[a].get(b, 0.0) for b in types] for a in types])
+    inflow = np.linalg.solve(np.eye(3) - N.T, np.array([R * outcomes[t] for t in types]))
+    stock = {"cin": cin, "cp": cp, "lac": lac}
+    assess_days = 30.0
+    plans = {}
+    for t, x in zip(types, (float(v) for v in inflow)):
+        mean_days = max(7.0, DAYS_PER_YEAR * stock[t] / x) if x > 0 else 365.0
+        plans[t] = {"duration": {"dist": "lognormal", "mean_days": round(mean_days, 1), "cv": 1.0}, "next": nxt[t]}
+    assess_stock = R * assess_days * 1.5 / DAYS_PER_YEAR  # calendar days at full capacity, slower when shared
+    total = assess_stock + cin + cp + lac
+    mix = {"assessment": assess_stock / total, "cin": cin / total, "cp": cp / total, "lac": lac / total}
+    mix = {k: round(v, 4) for k, v in mix.items()}
+    mix["cin"] = round(1 - mix["assessment"] - mix["cp"] - mix["lac"], 4)
+    per_worker = _mid(caseload.value)
+    cap = math.ceil(per_worker * CAP_HEADROOM)
+    demand = {
+        "referrals": {"rate_per_year": round(R, 1)},
+        "assessment": {"work_days": {"dist": "lognormal", "mean_days": assess_days, "cv": 0.6}, "outcomes": outcomes},
+        "plans": plans,
+        "opening": {t: {"cases_per_worker": round(per_worker, 2), "mix": mix} for t in case_types},
+    }
+    caseload_section = {
+        "routes": {t: list(case_types) for t in ("assessment", "cin", "cp", "lac")},
+        "cap": cap,
+        "role_share": {"practice_manager": 0.0, "consultant_practitioner": 0.5, "social_worker": 1.0},
+        "overflow": "least_loaded",
+        "targets": {"average_caseload": None, "consultant_practitioner_caseload": None, "nqsw_caseload": None,
+                    "caseload_date": (dt.date(year + 1, 3, 31)).isoformat(), "assessments_date": dt.date(year + 1, 3, 31).isoformat(),
+                    "visits_date": dt.date(year + 1, 3, 31).isoformat(), "max_3_workers_date": dt.date(year + 2, 9, 30).isoformat()},
+    }
+    src["demand.referrals.rate_per_year"] = figs["referrals_in_year"].source
+    src["demand.assessment.outcomes"] = "assumption: shares used in the shipped council scenarios (no council split in the supplied DfE files)"
+    src["demand.plans"] = (f"durations so that each stock is steady at its published size (docs/councils.md): children in need other than CP and "
+                           f"looked after {cin:g} = {figs['cin_at_31_march'].source} less CP plans and looked after; CP plans {cp:g}: "
+                           f"{figs['cpp_at_31_march'].source}; looked after {lac:g}: {figs['cla_at_31_march'].source}; step-up and step-down shares "
+                           f"are assumptions")
+    src["demand.opening"] = (f"published caseload {caseload.value} per case holder: {caseload.source}; mix of case types from the same stocks; "
+                             f"assessments in progress: referrals x {assess_days:g} working days x 1.5 / 365 (assumption)")
+    src["caseload.cap"] = f"assumption: published caseload x {CAP_HEADROOM}, rounded up, so that published caseloads do not count as pressure"
+    src["caseload.routes"] = "assumption: generic case-holding teams take every case type"
+    src["caseload.overflow"] = "assumption: cases are allocated over the cap rather than left unallocated"
+    src["caseload.role_share"] = "assumption: practice managers and staff without cases hold none (DfE case holders)"
+    src["caseload.targets"] = "assumption: no council targets; dates inside the run"
+    return demand, caseload_section
+
+
+def write_baseline(query: str, year: Optional[int] = None, out: Optional[Path] = None, scenarios_dir: Path = Path("scenarios")) -> Path:
+    """Write the council's scenario to ``out`` (default ``scenarios/<slug>_<year>.yaml``); never overwrites."""
+    import yaml
+
+    c, scenario = baseline(query, year)
+    path = Path(out) if out is not None else scenarios_dir / f"{scenario['name']}.yaml"
+    if path.exists():
+        raise InputError("exists; choose another file (init never overwrites)", file="--out", key=str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = (f"# {c.name} ({c.new_la_code}, {c.old_la_code}), generated by 'wfsim init' from the DfE table\n"
+              f"# data/dfe_councils.csv.gz; every value's source is under 'sources:'.\n")
+    text = header + yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True, width=120)
+    with open(path, "x", encoding="utf-8") as fh:
+        fh.write(text)
+    return path
