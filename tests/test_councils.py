@@ -60,7 +60,7 @@ def test_find_council_by_name_and_codes():
 
 def month_rates(scenario, reps: int = 2, years: float = 1.0):
     end = scenario.start_date + dt.timedelta(days=int(365 * years))
-    sc = with_overrides(scenario, {"end_date": end.isoformat()})
+    sc = with_overrides(scenario, {"end_date": end.isoformat(), "targets": {}})  # targets dated after the short run go
     res = run_replications(sc, reps, seed=1, workers=1, executor="serial")
     g = res.snapshots.groupby(["replication", "date"], observed=True)[["posts_fte", "permanent_fte", "agency_fte"]].sum().reset_index()
     g = g.groupby("date")[["posts_fte", "permanent_fte", "agency_fte"]].mean()

@@ -350,12 +350,10 @@ def baseline(query: str, year: Optional[int] = None, horizon_years: int = HORIZO
         "recruitment": recruitment,
         "agency": agency_section,
         "nqsw": nqsw,
-        "targets": {"permanent_share": 0.8, "permanent_share_date": end.isoformat()},
+        "targets": _targets(start, end),
     }
     src["start_date"] = f"DfE workforce figures are at 30 September ({csww} files), {year}"
     src["end_date"] = f"assumption: {horizon_years} years"
-    src["targets.permanent_share"] = "assumption: the 80% permanent benchmark of DESIGN.md section 2; the council sets its own"
-    src["targets.permanent_share_date"] = "assumption: the end of the run"
     demand = _demand(r, c, year, case_types, holders, src)
     if demand is not None:
         scenario["demand"], scenario["caseload"] = demand
@@ -402,7 +400,7 @@ def _demand(r: _Reader, c: Council, year: int, case_types: list[str], holders: O
     cap = math.ceil(per_worker * CAP_HEADROOM)
     demand = {
         "referrals": {"rate_per_year": round(R, 1)},
-        "assessment": {"work_days": {"dist": "lognormal", "mean_days": assess_days, "cv": 0.6}, "outcomes": outcomes},
+        "assessment": {"work_calendar_days": {"dist": "lognormal", "mean_days": assess_days, "cv": 0.6}, "outcomes": outcomes},
         "plans": plans,
         "opening": {t: {"cases_per_worker": round(per_worker, 2), "mix": mix} for t in case_types},
     }
@@ -411,9 +409,6 @@ def _demand(r: _Reader, c: Council, year: int, case_types: list[str], holders: O
         "cap": cap,
         "role_share": {"practice_manager": 0.0, "consultant_practitioner": 0.5, "social_worker": 1.0},
         "overflow": "least_loaded",
-        "targets": {"average_caseload": None, "consultant_practitioner_caseload": None, "nqsw_caseload": None,
-                    "caseload_date": (dt.date(year + 1, 3, 31)).isoformat(), "assessments_date": dt.date(year + 1, 3, 31).isoformat(),
-                    "visits_date": dt.date(year + 1, 3, 31).isoformat(), "max_3_workers_date": dt.date(year + 2, 9, 30).isoformat()},
     }
     src["demand.referrals.rate_per_year"] = figs["referrals_in_year"].source
     src["demand.assessment.outcomes"] = "assumption: shares used in the shipped council scenarios (no council split in the supplied DfE files)"
@@ -422,12 +417,11 @@ def _demand(r: _Reader, c: Council, year: int, case_types: list[str], holders: O
                            f"{figs['cpp_at_31_march'].source}; looked after {lac:g}: {figs['cla_at_31_march'].source}; step-up and step-down shares "
                            f"are assumptions")
     src["demand.opening"] = (f"published caseload {caseload.value} per case holder: {caseload.source}; mix of case types from the same stocks; "
-                             f"assessments in progress: referrals x {assess_days:g} working days x 1.5 / 365 (assumption)")
+                             f"assessments in progress: referrals x {assess_days:g} days x 1.5 / 365 (assumption)")
     src["caseload.cap"] = f"assumption: published caseload x {CAP_HEADROOM}, rounded up, so that published caseloads do not count as pressure"
     src["caseload.routes"] = "assumption: generic case-holding teams take every case type"
     src["caseload.overflow"] = "assumption: cases are allocated over the cap rather than left unallocated"
     src["caseload.role_share"] = "assumption: practice managers and staff without cases hold none (DfE case holders)"
-    src["caseload.targets"] = "assumption: no council targets; dates inside the run"
     return demand, caseload_section
 
 
@@ -446,3 +440,19 @@ def write_baseline(query: str, year: Optional[int] = None, out: Optional[Path] =
     with open(path, "x", encoding="utf-8") as fh:
         fh.write(text)
     return path
+
+
+def _targets(start: dt.date, end: dt.date) -> dict:
+    """The targets of a generated scenario: the permanence benchmark, and the DfE's own
+    measures as indicators one year on (to set beside the published figures)."""
+    one_year = start + dt.timedelta(days=364)  # inside a run of one year or more
+    last = end - dt.timedelta(days=1)
+    indicator = "an indicator (no threshold): the DfE measure one year on, to compare with the published figure"
+    return {
+        "permanent_share": {"measure": "permanent_share", "threshold": 0.8, "direction": "at_least", "date": last.isoformat(),
+                            "title": "Permanent social work staff",
+                            "source": "assumption: the 80% permanent benchmark of DESIGN.md section 2; the council sets its own"},
+        "agency_share": {"measure": "agency_share", "date": one_year.isoformat(), "title": "Agency rate", "source": indicator},
+        "vacancy_rate": {"measure": "vacancy_rate", "date": one_year.isoformat(), "title": "Vacancy rate", "source": indicator},
+        "permanent_turnover": {"measure": "permanent_turnover", "date": one_year.isoformat(), "title": "Turnover", "source": indicator},
+    }
