@@ -383,7 +383,8 @@ def table_demand(data_dir: Path) -> pd.DataFrame:
 # --------------------------------------------------------------------------
 # (d) statistical neighbours
 # --------------------------------------------------------------------------
-def table_statistical_neighbours(data_dir: Path) -> pd.DataFrame:
+def _neighbour_rows(data_dir: Path) -> tuple[str, list[list[str]], dict[str, str]]:
+    """The neighbour groupings file: its name, its council rows, and names by 3-digit code."""
     fname = "New_Statistical_Neighbour_Groupings_April_2021.csv"
     with open(data_dir / fname, encoding="utf-8-sig", newline="") as fh:
         rows = [r for r in csv.reader(fh)]
@@ -392,6 +393,11 @@ def table_statistical_neighbours(data_dir: Path) -> pd.DataFrame:
         raise SystemExit(f"unexpected header in {fname}: {header[:6]}")
     body = [r for r in rows[1:] if r and r[0].strip()]
     names = {r[0].strip(): r[1].strip() for r in body}
+    return fname, body, names
+
+
+def table_statistical_neighbours(data_dir: Path) -> pd.DataFrame:
+    fname, body, names = _neighbour_rows(data_dir)
 
     # Which years does each council have rows for in the 2017-2025 workforce
     # indicators file?  Some rows are joint returns coded e.g. '940 / 941'.
@@ -572,14 +578,7 @@ def table_councils(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def table_council_neighbours(data_dir: Path) -> pd.DataFrame:
     """The ten statistical neighbours of every council, by rank."""
-    fname = "New_Statistical_Neighbour_Groupings_April_2021.csv"
-    with open(data_dir / fname, encoding="utf-8-sig", newline="") as fh:
-        rows = [r for r in csv.reader(fh)]
-    header = [h.strip() for h in rows[0]]
-    if header[:6] != ["LA num", "LA Name", "LA number", "GOInd", "GOReg", "SN1"]:
-        raise SystemExit(f"unexpected header in {fname}: {header[:6]}")
-    body = [r for r in rows[1:] if r and r[0].strip()]
-    names = {r[0].strip(): r[1].strip() for r in body}
+    fname, body, names = _neighbour_rows(data_dir)
     out = []
     for r in body:
         for k in range(10):
