@@ -141,3 +141,13 @@ def test_baseline_is_found_beside_the_file_that_names_it(tmp_path):
     path.write_text(f"extends: {INVESTMENT}\nname: child\n")
     sweep = tabulate(run_sweep(path, parse_grid([f"{SUPP}=0"]), replications=1, seed=1))
     assert sweep.baseline is not None and sweep.baseline.scenario.name == "slough_2014_baseline"
+
+
+def test_sweep_without_a_permanent_share_target_says_n_a_not_nan(tmp_path, capsys):
+    code = main(["sweep", str(tiny_file(tmp_path)), "--grid", f"{SUPP}=0,3000", "-n", "2", "--workers", "1",
+                 "--set", "targets={}", "--out", str(tmp_path / "s"), "--no-progress"])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "P(target)" in text and "nan" not in text.lower()
+    rows = [line for line in text.splitlines() if line.startswith("market_supplement") or "social_worker=" in line]
+    assert rows and all(" n/a " in line for line in rows)

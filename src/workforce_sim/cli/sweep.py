@@ -72,8 +72,10 @@ def points_text(points: pd.DataFrame, target: Optional[float]) -> str:
     for _, r in points.iterrows():
         perm = f"{r['permanent_share_median_pct']:.1f} ({r['permanent_share_p5_pct']:.1f}-{r['permanent_share_p95_pct']:.1f})"
         per_pp = "n/a" if math.isnan(r["cost_per_pp_gbp"]) else f"{r['cost_per_pp_gbp']:,.0f}"
+        p = r["p_permanent_share_ge_target"]
+        p = "n/a" if math.isnan(p) else f"{p:.2f}"    # no permanent-share target declared
         lines.append(
-            f"{r['label'][:28]:<28} {perm:>31} {r['p_permanent_share_ge_target']:>9.2f} {_m(r['total_cost_gbp']):>9} "
+            f"{r['label'][:28]:<28} {perm:>31} {p:>9} {_m(r['total_cost_gbp']):>9} "
             f"{_m(r['agency_cost_gbp']):>9} {_m(r['net_cost_vs_first_gbp'], True):>7} {r['permanent_share_change_vs_first_pp']:>+6.1f} {per_pp:>10}"
         )
     return "\n".join(lines)
