@@ -1,6 +1,8 @@
 """The engine: one SimPy clock with a fast queue of calls and arrivals; draws independent of the horizon."""
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -40,6 +42,24 @@ def test_calls_arrivals_and_simpy_events_run_in_time_order_on_one_clock():
     assert env.events_processed() == (3, 2)
     env.run()                                               # the rest (the arrival at 4.5), then an empty schedule
     assert seen[-1] == (4.5, "arrival", 2)
+
+
+def test_the_call_queue_is_call_at_without_the_frame():
+    env = Engine()
+    seen = []
+    heap, next_seq = env.call_queue()
+    env.call_at(2.0, lambda a, b: seen.append(("call_at", a)), 1, None)
+    heapq.heappush(heap, (2.0, next_seq(), lambda a, b: seen.append(("queue", a)), 2, None))
+    heapq.heappush(heap, (1.0, next_seq(), lambda a, b: seen.append(("queue", a)), 0, None))
+    env.run()
+    assert seen == [("queue", 0), ("call_at", 1), ("queue", 2)]          # time order; on a tie, the order pushed
+    assert env.events_processed() == (3, 0)
+
+
+def test_simpy_constructors_stay_bound_to_the_instance_in_the_subclass():
+    env = Engine()
+    assert {"timeout", "process", "event", "all_of", "any_of"} <= set(vars(env))
+    assert env.timeout is env.timeout                                   # no new bound method at every call
 
 
 def test_a_failing_simpy_event_still_crashes_the_run():

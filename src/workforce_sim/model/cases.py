@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from array import array
 from dataclasses import dataclass
+from heapq import heappush
 from typing import TYPE_CHECKING, Optional
 
 import numpy as np
@@ -202,6 +203,7 @@ class CaseService:
         self._plan_end_event = self._plan_end
         self._move_event = self._move
         self._call_at = engine.call_at
+        self._calls, self._next_seq = engine.call_queue()   # assessment ends are pushed straight onto the engine's heap
         self._vu: list[float] = []
         self._vi = 0
         self.monthly: list[tuple] = []
@@ -400,8 +402,13 @@ class CaseService:
             case.vfinish = h.avt + h.aspeed * (now - h.asince) + case.work_left
             h.acases[case] = None
             self.assessing[case] = None
-        if h.acases:
-            self._respeed(h, now, t == "assessment")    # the worker's load moved: their assessments' pace and next end
+        # the worker's load moved: their assessments' pace and next end (``_respeed``); at full pace and within
+        # capacity the pace stays, and a new assessment ending after the next one scheduled leaves it standing
+        if h.aspeed != 1.0 or h.load > h.capacity:
+            if h.acases:
+                self._respeed(h, now, added=case if t == "assessment" else None)
+        elif t == "assessment" and case.vfinish < h.anext:
+            self._respeed(h, now, added=case)
 
     def _release(self, case: Case, change: bool) -> Holder:
         """Take a case off its worker (progress and visits settled first)."""
@@ -421,10 +428,13 @@ class CaseService:
         desk.load -= w
         if desk.heaps:
             desk.lowered()
-        if case.type == "assessment":
-            self._respeed(h, now)
-        elif h.acases:
-            self._respeed(h, now, False)
+        if h.aspeed != 1.0 or h.load > h.capacity:     # as in ``_assign``
+            if case.type == "assessment":
+                self._respeed(h, now, removed=case)
+            elif h.acases:
+                self._respeed(h, now)
+        elif case.type == "assessment" and case.vfinish <= h.anext:
+            self._respeed(h, now, removed=case)
         case.holder = None
         self.unallocated[case.type] += 1
         if change:
@@ -439,7 +449,7 @@ class CaseService:
             self.alloc.pull(h, self._assign)
 
     # ------------------------------------------------------------------ assessments
-    def _respeed(self, h: Holder, now: float, scan: bool = True) -> None:
+    def _respeed(self, h: Holder, now: float, added: Optional[Case] = None, removed: Optional[Case] = None) -> None:
         """The worker's load, assessments or capacity changed: their assessments go on at their coverage now.
 
         A worker's assessments all progress at the worker's coverage for
@@ -448,43 +458,53 @@ class CaseService:
         so that the time shared out is always the time the worker has (a
         worker left with one case works it at full pace at once). One virtual
         clock per worker counts the work done on each of their assessments;
-        only the worker's next assessment end is scheduled. ``scan``: the
-        worker's assessments changed (else only their load or capacity).
+        only the worker's next assessment end is scheduled. ``added`` /
+        ``removed``: the assessment that joined or left the worker's
+        assessments (else only their load or capacity changed).
+
+        Invariant: ``h.anext`` is the least virtual finish of ``h.acases``
+        (infinite when none), so only removing that assessment needs a scan.
         """
         if not h.worker.active:
             return                              # a leaver's cases are being released
-        speed = 1.0 if h.load <= h.capacity else h.coverage(self.priority)[0]
-        if not scan and speed == h.aspeed:
-            return                              # same pace, same next end
-        h.avt += h.aspeed * (now - h.asince)
-        h.asince = now
-        acases = h.acases
-        if acases:
-            nxt = INF
-            for case in acases:
+        k, load = h.capacity, h.load
+        if load <= k:
+            speed = 1.0
+        else:                                   # Holder.coverage's share for assessments, inlined (it runs at every case event)
+            a = h.aload
+            pr = self.priority
+            speed = pr * (k / (pr * a + (load - a)))
+            if speed > 1.0:
+                speed = 1.0
+        nxt = h.anext
+        if added is not None:
+            if added.vfinish < nxt:
+                nxt = added.vfinish
+        elif removed is not None and removed.vfinish <= nxt:
+            nxt = INF                           # the next to end left: find the new next
+            for case in h.acases:
                 if case.vfinish < nxt:
                     nxt = case.vfinish
-        else:
-            nxt = INF
         if speed == h.aspeed and nxt == h.anext:
-            return                              # the end already scheduled stands
+            return                              # same pace, same next end: the end already scheduled stands
+        h.avt += h.aspeed * (now - h.asince)
+        h.asince = now
         h.aspeed = speed
         h.anext = nxt
         token = h.atoken = h.atoken + 1
         if nxt < INF and speed > 0:
             left = nxt - h.avt
-            self._call_at(now + (left if left > 0 else 0.0) / speed, self._done_event, h, token)
+            heappush(self._calls, (now + (left if left > 0 else 0.0) / speed, self._next_seq(), self._done_event, h, token))
 
     def _holder_done(self, h: Holder, token: int) -> None:
         """The worker's next assessment is due to end (unless superseded)."""
         if h.atoken != token or not h.worker.active:
             return
-        first = None
+        due = h.anext                           # the least virtual finish (``_respeed``'s invariant)
         for case in h.acases:
-            if first is None or case.vfinish < first.vfinish:
-                first = case
-        if first is not None:
-            self._assessment_done(first)
+            if case.vfinish == due:             # the first of the worker's assessments to reach it
+                self._assessment_done(case)
+                return
 
     def _assessment_done(self, case: Case) -> None:
         now = self.env.now
@@ -532,10 +552,13 @@ class CaseService:
             h.desk.load += d
             if d < 0 and h.desk.heaps:
                 h.desk.lowered()
-            if old == "assessment":
-                self._respeed(h, now)
-            elif h.acases:
-                self._respeed(h, now, False)
+            if h.aspeed != 1.0 or h.load > h.capacity:   # as in ``_assign``
+                if old == "assessment":
+                    self._respeed(h, now, removed=case)
+                elif h.acases:
+                    self._respeed(h, now)
+            elif old == "assessment" and case.vfinish <= h.anext:
+                self._respeed(h, now, removed=case)
         if case.holder is None:
             self.unallocated[old] -= 1
             self.unallocated[new] += 1
@@ -714,7 +737,7 @@ class CaseService:
                 continue
             rose = self.alloc.refresh(h, day)
             if not h.asye and h.acases:
-                self._respeed(h, day)           # capacity out of the ASYE
+                self._respeed(h, day)           # capacity out of the ASYE (load only: same assessments)
             if rose:
                 if self.queue_policy:
                     self._room(h)

@@ -30,7 +30,7 @@ from operator import attrgetter
 from typing import Any, Optional
 
 import simpy
-from simpy.core import EmptySchedule, EventPriority, StopSimulation
+from simpy.core import BoundClass, EmptySchedule, EventPriority, StopSimulation
 
 INF = math.inf
 
@@ -43,6 +43,12 @@ class Engine(simpy.Environment):
 
     def __init__(self, initial_time: float = 0.0):
         super().__init__(initial_time)
+        # SimPy binds ``timeout``, ``process``, ``event``... to the instance only for names in the instance's own
+        # class (``BoundClass.bind_early``); a subclass would make a new bound method at every ``env.timeout``
+        for cls in type(self).__mro__:
+            for name, obj in vars(cls).items():
+                if type(obj) is BoundClass and name not in self.__dict__:
+                    setattr(self, name, getattr(self, name))
         self._calls: list[tuple] = []          # (day, seq, fn, a, b) for fn(a, b)
         self._seq = itertools.count()
         self._arrivals: list[float] = []
@@ -54,6 +60,14 @@ class Engine(simpy.Environment):
     def call_at(self, day: float, fn: Callable[[Any, Any], Any], a: Any, b: Any) -> None:
         """Run ``fn(a, b)`` at ``day`` (not before now: a call due in the past runs next)."""
         heapq.heappush(self._calls, (day, next(self._seq), fn, a, b))
+
+    def call_queue(self) -> tuple[list, Callable[[], int]]:
+        """The calls' heap and its sequence numbers, for a hot loop that cannot afford ``call_at``'s Python frame.
+
+        ``heapq.heappush(heap, (day, next_seq(), fn, a, b))`` is ``call_at(day, fn, a, b)``; nothing else may
+        be done to the heap.
+        """
+        return self._calls, self._seq.__next__
 
     def set_arrivals(self, times: Sequence[float], fn: Callable[[int], Any]) -> None:
         """At each of ``times`` (sorted, not before now) call ``fn(i)``, ``i`` its position in ``times``."""
