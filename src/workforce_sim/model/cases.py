@@ -578,10 +578,10 @@ class CaseService:
         i = 1 + case.spell
         z = self.Z[case.row * DRAWS + i] if case.row >= 0 and i < DRAWS else self._z(case, i)
         length = self.plan_dur[new].from_z(z)
-        self._call_at(now + length, self._plan_end_event, case, seq)
+        heappush(self._calls, (now + length, self._next_seq(), self._plan_end_event, case, seq))
         moved = self.move_after.get(new)
         if moved is not None and moved < length:
-            self._call_at(now + moved, self._move_event, case, seq)
+            heappush(self._calls, (now + moved, self._next_seq(), self._move_event, case, seq))
         if case.holder is None:
             self._allocate(case, stay=True)
         if h is not None and not keep:
