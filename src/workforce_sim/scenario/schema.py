@@ -719,9 +719,9 @@ class Scenario(Strict):
     name: str
     description: str = ""
     council: str = ""
-    la_code: Optional[str] = Field(None, pattern=r"^(E\d{8}|\d{3})$",
+    la_code: Optional[str] = Field(None, pattern=r"^(E\d{8}|\d{3})( / (E\d{8}|\d{3}))*$",
                                    description="The council's new (E06000039) or old (871) LA code in the DfE tables: links the scenario "
-                                               "to its published figures and statistical neighbours (none: no link)")
+                                               "to its published figures and statistical neighbours (a joint return: 'E06000061 / E06000062'; none: no link)")
     start_date: dt.date
     end_date: dt.date
     team_types: dict[str, TeamType] = Field(min_length=1)
@@ -763,6 +763,13 @@ class Scenario(Strict):
                 raise ValueError(f"establishment_changes.{i}.date: outside start_date..end_date")
         groups = {t.group for t in self.team_types.values()}
         posts = self.posts_by_group()
+        if self.la_code:
+            from workforce_sim.scenario.baseline import find_council  # the DfE table, read once
+
+            try:
+                find_council(self.la_code)
+            except InputError:
+                raise ValueError(f"la_code: no council with LA code {self.la_code!r} in data/dfe_councils.csv.gz") from None
         seen = set()
         if isinstance(self.initial_staffing, StaffFile):
             self._check_staff(self.initial_staffing)
