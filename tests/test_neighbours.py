@@ -119,3 +119,12 @@ def test_report_shows_the_neighbours(darlington, tmp_path):
     page = next(out.glob("short_report/*/report.html")).read_text()
     assert "Beside the statistical neighbours" in page and "DfE figures at 30 September 2025" in page
     assert "Neighbours, median" in page
+
+
+def test_a_run_shorter_than_a_year_has_no_simulated_turnover():
+    sc = with_overrides(load_scenario(SCENARIOS / "slough_2014_baseline.yaml"), {"end_date": "2014-04-01", "targets": {}})
+    cmp = neighbours.comparison(run_replications(sc, 1, seed=1, workers=1, executor="serial"))
+    rows = {r["measure"]: r for r in cmp["rows"]}
+    assert cmp["simulated_at"] == "2014-04-01"
+    assert rows["turnover_rate_pct"]["simulated_median"] is None
+    assert rows["agency_rate_pct"]["simulated_median"] is not None

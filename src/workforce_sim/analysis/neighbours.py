@@ -111,6 +111,9 @@ def _simulated(results: Results, model: str, when: dt.date) -> tuple[Optional[fl
     t = targets.Target(key=f"neighbours_{model}", name=model, title=model, description="", unit="share", source="", measure=model, date=when)
     if targets.status(t, results) != "modelled":
         return None, None, None
+    series = targets.MEASURE_FUNCTIONS[model](results, t)
+    if isinstance(series, pd.DataFrame) and series.empty:   # e.g. turnover in a run shorter than a year
+        return None, None, None
     _, values = targets.values_at(t, results)
     v = values.to_numpy(dtype=float)
     v = v[~np.isnan(v)]
