@@ -165,3 +165,17 @@ def test_council_without_workforce_figures_says_so(capsys, tmp_path):
     assert without
     assert main(["init", without[0], "--out", str(tmp_path / "x.yaml")]) == 2
     assert "no DfE workforce figures" in capsys.readouterr().err
+
+
+def test_generated_nqsw_intake_is_spread_over_the_months():
+    _, data = baseline("darlington", 2025)
+    cohorts = data["nqsw"]["cohorts"]
+    dates = [dt.date.fromisoformat(c["date"]) for c in cohorts]
+    counts = [c["count"] for c in cohorts]
+    first_year = [n for d, n in zip(dates, counts) if d < dt.date(2026, 10, 1)]
+    per_year = sum(first_year)
+    assert per_year >= 1 and max(counts) <= -(-per_year // 12)   # no month takes more than its twelfth, rounded up
+    assert sum(counts) == 3 * per_year and all(dt.date(2025, 9, 30) < d < dt.date(2028, 9, 30) for d in dates)
+    assert len({d.month for d in dates}) == min(12, per_year)
+    assert "spread evenly over the months" in data["sources"]["nqsw.cohorts"]
+    assert data["la_code"] == "E06000005"

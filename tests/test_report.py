@@ -104,6 +104,7 @@ def test_report_html_has_no_code_and_shows_the_scorecard(two_runs):
     kpi = pd.read_csv(folder / "kpi.csv").set_index("key")
     assert f"{100 * kpi.loc['permanent_share', 'median']:.1f}%" in page
     assert "Targets not modelled" in page and "Casework quality audits" in page and "qualitative judgements" in page
+    assert "names no council with published DfE figures" in page   # no la_code: the neighbours section says why it is empty
     assert page.count("<img") >= 4 and "<script src=" not in page  # readable offline (no investment chart: tiny has no profile)
     # under papermill the replication progress bar stays quiet
     streams = [o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "stream"]

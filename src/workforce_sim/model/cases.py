@@ -310,24 +310,40 @@ class CaseService:
             self._assign(case, h)
 
     def _opening(self) -> None:
-        """Cases open on the start date: per team type, cases_per_worker x workers present."""
+        """Cases open on the start date: per team type, cases_per_worker x workers present; a worker whose
+        cases the staff list gives holds that many (with the mix of their team type, or of the first entry
+        of demand.opening for a team type without one)."""
         rng = self.rng_open
-        for team_type, spec in self.d.opening.items():
-            mix_names = list(spec.mix)
-            mix_p = np.array([spec.mix[k] for k in mix_names], dtype=float)
-            per_worker = float(spec.cases_per_worker)
+        first = next(iter(self.d.opening.values()), None)
+        for team_type in list(self.d.opening) + [t for t in self.alloc.desks_by_type if t not in self.d.opening]:
+            spec = self.d.opening.get(team_type)
+            mix = (spec or first).mix if (spec or first) is not None else None
+            if mix is None:
+                return
+            mix_names = list(mix)
+            mix_p = np.array([mix[k] for k in mix_names], dtype=float)
+            mix_p = mix_p / mix_p.sum()
+            per_worker = float(spec.cases_per_worker) if spec is not None else 0.0
             for desk in self.alloc.desks_by_type.get(team_type, []):
                 holders = desk.holders
+                known = [h for h in holders if h.worker.cases0 >= 0]
+                if known:
+                    holders = [h for h in holders if h.worker.cases0 < 0]
+                    for h in known:
+                        counts = rng.multinomial(h.worker.cases0, mix_p)
+                        for name, count in zip(mix_names, counts):
+                            for _ in range(int(count)):
+                                self._open_case(name, desk, rng, holder=h)
                 present = sum(self.alloc.role_share[h.worker.role] * h.worker.fte * (self.alloc.asye_share if h.asye else 1.0) for h in holders)
                 n = int(round(per_worker * present))
                 if n <= 0:
                     continue
-                counts = rng.multinomial(n, mix_p / mix_p.sum())
+                counts = rng.multinomial(n, mix_p)
                 for name, count in zip(mix_names, counts):
                     for _ in range(int(count)):
                         self._open_case(name, desk, rng)
 
-    def _open_case(self, type_: str, desk: Desk, rng: np.random.Generator) -> None:
+    def _open_case(self, type_: str, desk: Desk, rng: np.random.Generator, holder: Optional[Holder] = None) -> None:
         if type_ == "assessment":
             length = self.work.length_biased(rng)
             age = float(rng.uniform(0.0, length))
@@ -352,6 +368,9 @@ class CaseService:
         # the least-loaded holder of the team, over cap if need be (the state on the start date), but no
         # NQSW in their ASYE over their cap; if nobody in the team may take it, the route's usual allocation
         w = case.weight
+        if holder is not None:   # the staff list says who holds it
+            self._assign(case, holder)
+            return
         able = [x for x in desk.holders if not x.asye or x.load + w <= x.cap + EPS]
         if able:
             self._assign(case, min(able, key=lambda x: (x.load + w) / x.cap))

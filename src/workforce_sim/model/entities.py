@@ -34,6 +34,7 @@ class Worker:
     active: bool = True
     end_day: float = -1.0
     reason: str = ""
+    cases0: int = -1   # children held on the start date as the staff list gives them (-1: not given)
 
     def tenure_years(self, day: float) -> float:
         return self.tenure0_years + (day - self.start_day) / DAYS_PER_YEAR

@@ -24,7 +24,7 @@ from workforce_sim.model.engine import Engine
 from workforce_sim.model.entities import Post, Team, Worker
 from workforce_sim.model.frames import team_snapshot_frame
 from workforce_sim.model.hazard import BandedHazard
-from workforce_sim.scenario.schema import ROLES, Scenario
+from workforce_sim.scenario.schema import ROLES, Scenario, StaffFile, post_role
 from workforce_sim.streams import Streams
 
 ROLE_INDEX = {r: i for i, r in enumerate(ROLES)}
@@ -102,6 +102,9 @@ class WorkforceModel:
         self.hazard = BandedHazard([b.min_years for b in att.tenure_bands], [b.hazard_per_year for b in att.tenure_bands])
         self.role_mult = [float(att.role_multiplier.get(r, 1.0)) for r in ROLES]
         self.nqsw_mult = float(att.nqsw_multiplier)
+        staff = sc.initial_staffing
+        if isinstance(staff, StaffFile) and staff.implied_turnover is not None and staff.scale_attrition:
+            self.hazard = self._scaled_to_turnover(staff)
         self.reason_names = list(att.leaver_reasons)
         self.reason_p = np.array([att.leaver_reasons[r] for r in self.reason_names], dtype=float)
         pl = sc.recruitment.pipeline
@@ -127,6 +130,27 @@ class WorkforceModel:
             "conversion": float(resp.conversion_per_1000_gbp),
         }
 
+    def _scaled_to_turnover(self, staff: StaffFile) -> BandedHazard:
+        """The tenure-band hazards scaled so that the FTE-weighted hazard of the permanent staff on the start
+        date (their tenure, role and ASYE multipliers) equals -ln(1 - the turnover implied by the leavers file)."""
+        start = self.sc.start_date
+        asye_years = float(self.sc.nqsw.asye_months) / 12
+        fte = hazard = 0.0
+        for w in staff.workers:
+            if w.contract != "permanent":
+                continue
+            tenure = w.tenure_years(start)
+            mult = self.role_mult[ROLE_INDEX[post_role(w.role)]]
+            if w.role == "nqsw" and tenure < asye_years:
+                mult *= self.nqsw_mult
+            fte += w.fte
+            hazard += w.fte * mult * self.hazard.rate(tenure)
+        mean = hazard / fte if fte > 0 else 0.0
+        if mean <= 0:
+            return self.hazard
+        k = -math.log(1 - min(float(staff.implied_turnover), 0.95)) / mean
+        return BandedHazard(self.hazard.starts, [r * k for r in self.hazard.rates])
+
     def supplement_multiplier(self, kind: str, role: int, group: str, day: float) -> float:
         """Relative change of a rate due to the market supplement in force."""
         if day < self.supp_start or group not in self.supp_groups:
@@ -150,8 +174,9 @@ class WorkforceModel:
         for block in self.sc.teams:
             for _ in range(block.count):
                 self._add_team(block.type, 0.0)
-        staffed: set[int] = set()
-        for init in self.sc.initial_staffing:
+        if isinstance(self.sc.initial_staffing, StaffFile):
+            self._fill_from_staff_list(self.sc.initial_staffing)
+        for init in self.sc.initial_staffing if isinstance(self.sc.initial_staffing, list) else []:
             posts = [p for p in self.posts if p.team.group == init.group]
             order = self.rng_initial.permutation(len(posts))
             posts = [posts[i] for i in order]
@@ -169,12 +194,39 @@ class WorkforceModel:
                     self._start_worker(p, True, "initial", tenure0=self._initial_tenure(), log=False)
             for p in agency:
                 self._start_worker(p, False, "initial", tenure0=0.0, log=False)
-            staffed.update(p.idx for p in posts)
         for p in self.posts:
             if p.holder is None:
                 self._post_vacated(p)
             elif not p.holder.permanent:
                 self._ensure_recruiting(p)
+
+    def _fill_from_staff_list(self, staff: StaffFile) -> None:
+        """The workers of the staff list in posts of their role: those naming a team first, then those naming a
+        team type, then the rest, each in a post drawn at random among the free ones; a post takes its holder's FTE.
+        (The scenario's validation has checked that every worker has a post.)"""
+        order = self.rng_initial.permutation(len(self.posts))
+        free = [self.posts[i] for i in order]
+        start = self.sc.start_date
+        asye_days = float(self.sc.nqsw.asye_months) * DAYS_PER_MONTH
+        names = {t.name for t in self.teams}
+        phases = ([w for w in staff.workers if w.team in names],
+                  [w for w in staff.workers if w.team is not None and w.team not in names],
+                  [w for w in staff.workers if w.team is None])
+        for phase, workers in enumerate(phases):
+            for sw in workers:
+                role = ROLE_INDEX[post_role(sw.role)]
+                k = next(i for i, p in enumerate(free) if p.role == role and (
+                    phase == 2 or (p.team.name if phase == 0 else p.team.type) == sw.team))
+                post = free.pop(k)
+                post.fte = sw.fte
+                if sw.contract == "agency":
+                    w = self._start_worker(post, False, "initial", tenure0=0.0, log=False)
+                else:
+                    tenure = sw.tenure_years(start)
+                    remaining = asye_days - tenure * DAYS_PER_YEAR if sw.role == "nqsw" else -1.0
+                    w = self._start_worker(post, True, "initial", tenure0=tenure, asye_until=remaining if remaining > 0 else -1.0, log=False)
+                if sw.cases is not None:
+                    w.cases0 = sw.cases
 
     def _initial_tenure(self) -> float:
         bands = self.sc.attrition.initial_tenure

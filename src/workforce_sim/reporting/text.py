@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from workforce_sim.analysis import targets
+from workforce_sim.analysis import neighbours, targets
 from workforce_sim.analysis.cases import case_headline
 from workforce_sim.experiments.replications import Results
 
@@ -34,6 +34,9 @@ def headline(results: Results) -> dict[str, Any]:
     }
     if results.case_monthly is not None:
         out["cases"] = case_headline(results)
+    cmp = neighbours.comparison(results)
+    if cmp is not None:
+        out["neighbours"] = cmp
     return out
 
 
@@ -80,7 +83,28 @@ def text_table(h: dict[str, Any]) -> str:
         lines.append(f"  {row['date']:<10}  {_pct(row['median'])}  {_pct(row['low'])}  {_pct(row['high'])}  {_chance(row['p_meet']):>7}")
     if "cases" in h:
         lines += ["", *case_text(h["cases"])]
+    if "neighbours" in h:
+        lines += ["", *neighbours_text(h["neighbours"])]
     return "\n".join(lines)
+
+
+def _fig(x: Any, unit: str) -> str:
+    return "n/a" if neighbours.is_missing(x) else (f"{x:.1f}%" if unit == "%" else f"{x:.1f}")
+
+
+def neighbours_text(c: dict[str, Any]) -> list[str]:
+    """The council's published figures beside its statistical neighbours' and the simulated ones."""
+    lines = [f"{c['council']} beside its {len(c['neighbours'])} statistical neighbours: DfE figures at 30 September {c['year']} "
+             f"(neighbours: median, lowest-highest); simulated: median and 90% interval at {c['simulated_at']}",
+             f"  {'measure':<13} {'council':>8}  {'neighbours':>10}  {'range':>13}  {'simulated':>9}  {'90% interval':>15}"]
+    for r in c["rows"]:
+        u = r["unit"]
+        rng = f"{_fig(r['neighbours_min'], u)}-{_fig(r['neighbours_max'], u)}" if r["neighbours_n"] else "n/a"
+        sim = (f"{_fig(r['simulated_low'], u)}-{_fig(r['simulated_high'], u)}" if not neighbours.is_missing(r["simulated_median"])
+               else "not simulated" if r["model_measure"] == "average_caseload" else "n/a")
+        lines.append(f"  {r['title']:<13} {_fig(r['council'], u):>8}  {_fig(r['neighbours_median'], u):>10}  {rng:>13}  "
+                     f"{_fig(r['simulated_median'], u):>9}  {sim:>15}")
+    return lines
 
 
 _SHARES = {"max_3_workers"}

@@ -316,6 +316,7 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
         set_paths.append(tuple(int(p) if p.isdigit() else p for p in parts))
     if "name" not in data:
         data["name"] = Path(path).stem
+    _resolve_staff_files(data, chain, Path(path), set_paths)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -325,6 +326,24 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     for key, message in doubts(scenario):
         warnings.warn(ScenarioWarning(f"{Path(path)}: {key}: {message}"), stacklevel=2)
     return scenario
+
+
+def _resolve_staff_files(data: dict[str, Any], chain: list[tuple[Path, dict[str, Any]]], path: Path, set_paths: list[tuple]) -> None:
+    """Staff and leavers files named in ``initial_staffing`` are relative to the scenario file that names them
+    (to the scenario given on the command line for a ``--set``)."""
+    init = data.get("initial_staffing")
+    if not isinstance(init, dict):
+        return
+    for name in ("from_file", "leavers_file"):
+        value = init.get(name)
+        if not isinstance(value, str) or not value or Path(value).is_absolute():
+            continue
+        parts = ("initial_staffing", name)
+        if any(sp[:2] == parts or sp == parts[:1] for sp in set_paths):
+            owner = path
+        else:
+            owner = next((f for f, raw in reversed(chain) if _has_path(raw, parts) == 2), path)
+        init[name] = str((owner.parent / value).resolve())
 
 
 class ScenarioWarning(UserWarning):

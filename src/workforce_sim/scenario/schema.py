@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Annotated, Any, Literal, Optional
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
+from workforce_sim.errors import InputError
 from workforce_sim.scenario.pay_spine import SPINE_SOURCE, pay_spine
+from workforce_sim.scenario.staff import Leaver, StaffMember, implied_turnover, read_leavers, read_staff, shown
 from workforce_sim.scenario.targets import CASE_MEASURES, SPEND, TargetSpec
 from workforce_sim.scenario.uncertain import Uncertain
 
@@ -113,6 +116,81 @@ class InitialStaffing(Strict):
     vacant_uncovered_posts: int = Field(ge=0)
     asye_posts: int = Field(0, ge=0, description="Permanent social worker posts held by NQSWs in their ASYE on the start date")
     asye_months_remaining: Uncertain(gt=0, le=24) = Field(6.0, description="Months of ASYE left on the start date for those NQSWs")
+
+
+class StaffFile(Strict):
+    """The start state from the council's own staff list (``initial_staffing: {from_file: staff.csv}``).
+
+    Posts still come from ``teams``; the workers of the file fill them (a worker
+    with a ``team`` in that team or team type, the others anywhere in a post of
+    their role), each post taking its holder's FTE. Posts left over are vacant and
+    uncovered on the start date; more workers of a role than posts is bad input.
+    Tenure comes from each worker's start date. A leavers file gives the turnover
+    of the year before, to which the attrition hazards are scaled (docs/scenarios.md).
+    """
+
+    from_file: str = Field(description="Staff list (CSV), relative to the scenario file that names it")
+    leavers_file: Optional[str] = Field(None, description="Permanent leavers of the year before the start date (CSV), relative to the scenario file")
+    scale_attrition: bool = Field(True, description="With a leavers file: scale the tenure-band hazards so that the hazard of the staff on the start "
+                                                    "date equals -ln(1 - implied_turnover)")
+    workers: list[StaffMember] = Field(default_factory=list, description="Read from from_file when the scenario is loaded")
+    leavers: list[Leaver] = Field(default_factory=list, description="Read from leavers_file when the scenario is loaded")
+    implied_turnover: Optional[float] = Field(None, ge=0, description="Leaver FTE in the year before the start / mean permanent FTE of that year "
+                                                                    "(computed from the two files)")
+
+
+def _staffing_kind(value: Any) -> str:
+    return "tagged-union-file" if isinstance(value, (dict, StaffFile)) else "tagged-union-posts"
+
+
+def _read_staff_files(data: dict[str, Any]) -> dict[str, Any]:
+    """Fill ``initial_staffing`` from its files (once: a resolved scenario holds the rows)."""
+    init = data.get("initial_staffing")
+    if not isinstance(init, dict) or "from_file" not in init or init.get("workers"):
+        return data
+    start = data.get("start_date")
+    if isinstance(start, str):
+        try:
+            start = dt.date.fromisoformat(start)
+        except ValueError:
+            start = None
+    start = start if isinstance(start, dt.date) else None
+    if not isinstance(init["from_file"], str) or not init["from_file"]:
+        return data
+    init = dict(init)
+    sources = dict(data.get("sources") or {})
+    staff_path = Path(init["from_file"])
+    workers = read_staff(staff_path, start)
+    init["workers"] = [w.model_dump() for w in workers]
+    perm = [w for w in workers if w.contract == "permanent"]
+    sources.setdefault("initial_staffing.from_file", f"staff list {shown(staff_path)}: {len(workers)} workers, {len(perm)} permanent "
+                                                     f"({sum(w.fte for w in perm):g} FTE), {len(workers) - len(perm)} agency")
+    if isinstance(init.get("leavers_file"), str) and init["leavers_file"] and start is not None:
+        leavers_path = Path(init["leavers_file"])
+        leavers = read_leavers(leavers_path, start)
+        init["leavers"] = [lv.model_dump() for lv in leavers]
+        try:
+            rate, how = implied_turnover(workers, leavers, start)
+        except InputError as exc:
+            raise InputError(exc.message, file=shown(leavers_path)) from None
+        init["implied_turnover"] = round(rate, 6)
+        sources.setdefault("initial_staffing.implied_turnover", f"{shown(leavers_path)} and {shown(staff_path)}: {how}")
+    return {**data, "initial_staffing": init, "sources": sources}
+
+
+def team_names(team_types: dict[str, TeamType], teams: list[TeamBlock]) -> list[tuple[str, str]]:
+    """(team name, team type) of the teams on the start date, named as the model names them (type_1, type_2, ...)."""
+    out, seen = [], {}
+    for block in teams:
+        for _ in range(block.count):
+            seen[block.type] = seen.get(block.type, 0) + 1
+            out.append((f"{block.type}_{seen[block.type]}", block.type))
+    return out
+
+
+def post_role(file_role: str) -> str:
+    """The model's role of a staff-list role (an NQSW holds a social worker post)."""
+    return "social_worker" if file_role == "nqsw" else file_role
 
 
 # --------------------------------------------------------------------------- attrition
@@ -641,12 +719,19 @@ class Scenario(Strict):
     name: str
     description: str = ""
     council: str = ""
+    la_code: Optional[str] = Field(None, pattern=r"^(E\d{8}|\d{3})( / (E\d{8}|\d{3}))*$",
+                                   description="The council's new (E06000039) or old (871) LA code in the DfE tables: links the scenario "
+                                               "to its published figures and statistical neighbours (a joint return: 'E06000061 / E06000062'; none: no link)")
     start_date: dt.date
     end_date: dt.date
     team_types: dict[str, TeamType] = Field(min_length=1)
     teams: list[TeamBlock] = Field(min_length=1)
     establishment_changes: list[EstablishmentChange] = []
-    initial_staffing: list[InitialStaffing] = []
+    initial_staffing: Annotated[
+        Union[Annotated[StaffFile, Tag("tagged-union-file")], Annotated[list[InitialStaffing], Tag("tagged-union-posts")]],
+        Discriminator(_staffing_kind),
+    ] = Field(default_factory=list, description="Who holds the posts on the start date: counts by team group, or {from_file: staff.csv} "
+                                                "(the council's staff list, docs/scenarios.md)")
     attrition: Attrition = Attrition()
     recruitment: Recruitment = Recruitment()
     agency: Agency = Agency()
@@ -657,6 +742,11 @@ class Scenario(Strict):
     demand: Optional[Demand] = Field(None, description="Children's cases (none: the model runs without cases)")
     caseload: Optional[Caseload] = Field(None, description="Allocation of cases; required with demand")
     sources: dict[str, str] = Field(default_factory=dict, description="Dotted key -> where its value comes from")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _staff_files(cls, data: Any) -> Any:
+        return _read_staff_files(data) if isinstance(data, dict) else data
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -673,8 +763,17 @@ class Scenario(Strict):
                 raise ValueError(f"establishment_changes.{i}.date: outside start_date..end_date")
         groups = {t.group for t in self.team_types.values()}
         posts = self.posts_by_group()
+        if self.la_code:
+            from workforce_sim.scenario.baseline import find_council  # the DfE table, read once
+
+            try:
+                find_council(self.la_code)
+            except InputError:
+                raise ValueError(f"la_code: no council with LA code {self.la_code!r} in data/dfe_councils.csv.gz") from None
         seen = set()
-        for i, init in enumerate(self.initial_staffing):
+        if isinstance(self.initial_staffing, StaffFile):
+            self._check_staff(self.initial_staffing)
+        for i, init in enumerate(self.initial_staffing if isinstance(self.initial_staffing, list) else []):
             if init.group not in groups:
                 raise ValueError(f"initial_staffing.{i}.group: unknown group {init.group!r}")
             if init.group in seen:
@@ -718,6 +817,39 @@ class Scenario(Strict):
         if isinstance(targets, dict):
             return {k: v for k, v in targets.items() if v is not None}
         return targets
+
+    def _check_staff(self, staff: StaffFile) -> None:
+        """Every worker of the staff list has a post of their role (in their team, if named) on the start date."""
+        where = shown(Path(staff.from_file))
+        names = team_names(self.team_types, self.teams)
+        type_of = dict(names)
+        free: dict[tuple[str, str], int] = {}
+        for name, tt in names:
+            for spec in self.team_types[tt].posts:
+                free[(name, spec.role)] = free.get((name, spec.role), 0) + spec.count
+        named = [w for w in staff.workers if w.team is not None and w.team in type_of]
+        typed = [w for w in staff.workers if w.team is not None and w.team not in type_of]
+        anywhere = [w for w in staff.workers if w.team is None]
+        for w in typed:
+            if w.team not in self.team_types:
+                raise InputError(f"no team {w.team!r} in the scenario (team types: {', '.join(self.team_types)}; or one team: "
+                                 f"{', '.join(n for n, _ in names[:3])}{', ...' if len(names) > 3 else ''})",
+                                 file=where, key=f"row {w.row}, column team")
+        for batch, within in ((named, lambda w, n: n == w.team), (typed, lambda w, n: type_of[n] == w.team), (anywhere, lambda w, n: True)):
+            for w in batch:
+                role = post_role(w.role)
+                team = next((n for n, _ in names if within(w, n) and free.get((n, role), 0) > 0), None)
+                if team is None:
+                    total = sum(c for (n, r), c in free.items() if r == role and within(w, n))
+                    scope = f"team {w.team!r}" if w.team else "the scenario's teams"
+                    raise InputError(f"no {role} post left for this worker in {scope} (more {role} workers than posts; add posts or teams, "
+                                     f"{total} free)", file=where, key=f"row {w.row}, column {'team' if w.team else 'role'}")
+                free[(team, role)] -= 1
+        if self.demand is not None and not self.demand.opening:
+            w = next((w for w in staff.workers if w.cases), None)
+            if w is not None:
+                raise InputError("cases held need the mix of case types of demand.opening, which the scenario does not give",
+                                 file=where, key=f"row {w.row}, column cases")
 
     def _check_targets(self, groups: set[str]) -> None:
         """Cross-checks of the target declarations against the rest of the scenario."""
