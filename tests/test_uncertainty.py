@@ -219,3 +219,41 @@ def test_the_report_section_follows_the_permanent_staff_chart():
     assert nb.cells[i + 2].source.startswith("## Where the uncertainty comes from")
     assert "if decompose:" in nb.cells[i + 3].source and nb.cells[i + 3].cell_type == "code"
     assert nb.cells[i + 4].source.startswith("## Caseloads by team and role")
+
+
+# --------------------------------------------------------------------------- counts and the shipped scenarios
+def test_a_count_given_as_a_range_is_drawn_as_a_whole_number(tmp_path, capsys):
+    sc = tiny(nqsw={"cohorts": [{"date": "2015-09-01", "count": [2, 8]}, {"date": "2016-09-01", "count": 3}]})
+    assert sc.nqsw.cohorts[1].count == 3 and isinstance(sc.nqsw.cohorts[1].count, int)
+    res = run_replications(sc, 8, seed=1)
+    drawn = res.parameters.set_index("replication")["nqsw.cohorts.0.count"]
+    assert set(drawn) <= set(range(2, 9)) and drawn.nunique() > 2 and "nqsw.cohorts.1.count" not in res.parameters
+    joined = res.snapshots[res.snapshots["date"] == "2015-09-01"].groupby("replication")["asye_fte"].sum()
+    assert (joined == drawn).all()                       # that many NQSWs start
+    for bad, needle in [("2.5", "whole number"), ("[-1, 3]", "must be >= 0")]:
+        path = write_tiny(tmp_path)
+        code, _, err = run_cli(capsys, "validate", path, "--set", f"nqsw.cohorts=[{{date: 2015-09-01, count: {bad}}}]")
+        assert_one_line(code, err, "nqsw.cohorts.0.count", needle)
+
+
+SHIPPED_WITH_RANGES = ["slough_2014_baseline", "slough_2014_investment", "kent_2013_contract", "kent_2013_contract_rising_lac",
+                       "medway_2010_career_framework"]
+
+
+@pytest.mark.parametrize("name", SHIPPED_WITH_RANGES)
+def test_shipped_scenarios_give_ranges_each_with_its_reasoning(name):
+    from workforce_sim.scenario.loading import load_scenario
+    from workforce_sim.scenario.uncertain import uncertain_paths
+
+    from .helpers import SCENARIOS
+
+    sc = load_scenario(SCENARIOS / f"{name}.yaml")
+    paths = uncertain_paths(sc)
+    for key in ("attrition.role_multiplier.social_worker", "attrition.nqsw_multiplier", "agency.cover_probability",
+                "agency.conversion_per_year", "recruitment.pipeline.applicants_per_advert.social_worker", "recruitment.pipeline.p_accept"):
+        assert key in paths, key
+    unsourced = [p for p in paths if not any(p == k or p.startswith(k + ".") for k in sc.sources)]
+    assert not unsourced
+    if name.startswith("kent"):   # graduates keep coming after the 2013 cohort of 48
+        later = [c for c in sc.nqsw.cohorts if c.date.year > 2013]
+        assert [c.date.year for c in later] == [2014, 2015] and all(not isinstance(c.count, int) for c in later)
