@@ -183,7 +183,10 @@ def run_batch(scenario: Scenario, seed: int, replications: list[int], keep_event
     failures: list[ReplicationFailure] = []
     for r in replications:
         try:
-            results.append(single_run(scenario, seed, r, keep_events, None if per_draw is None else r // per_draw))
+            if per_draw is None:
+                results.append(single_run(scenario, seed, r, keep_events))
+            else:
+                results.append(single_run(scenario, seed, r, keep_events, parameter_draw=r // per_draw))
         except Exception as exc:  # recorded with its seed and index, never lost
             failures.append(_failure(exc, seed, r))
     return stack(results, failures)

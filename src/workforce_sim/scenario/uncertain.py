@@ -204,3 +204,19 @@ def sample_parameters(obj: BaseModel, rng_for) -> tuple[BaseModel, dict[str, flo
         return value
 
     return _resolve(obj, "", draw), drawn
+
+
+def scaled(value: Any, factor: float) -> Any:
+    """``value`` (a number or a distribution) times ``factor``, as a value a scenario accepts:
+    a number is multiplied (a whole number stays whole when ``factor`` is); a distribution
+    has its bounds, mode, mean and sd multiplied (e.g. to double an NQSW intake given as a range)."""
+    if isinstance(value, _Dist):
+        out = value.model_dump()
+        for key in ("low", "high", "mode", "mean", "sd"):
+            if key in out and math.isfinite(out[key]):
+                out[key] = out[key] * factor
+        if factor < 0:
+            out["low"], out["high"] = out["high"], out["low"]
+        return out
+    result = value * factor
+    return int(result) if isinstance(value, int) and float(result).is_integer() else result
