@@ -257,3 +257,13 @@ def test_shipped_scenarios_give_ranges_each_with_its_reasoning(name):
     if name.startswith("kent"):   # graduates keep coming after the 2013 cohort of 48
         later = [c for c in sc.nqsw.cohorts if c.date.year > 2013]
         assert [c.date.year for c in later] == [2014, 2015] and all(not isinstance(c.count, int) for c in later)
+
+
+def test_scaled_multiplies_numbers_and_distributions():
+    from workforce_sim.scenario.uncertain import Triangular, scaled
+
+    assert scaled(6, 2) == 12 and isinstance(scaled(6, 2), int) and scaled(0.5, 3) == 1.5
+    assert scaled(Uniform(low=3, high=9), 2) == {"dist": "uniform", "low": 6, "high": 18}
+    assert scaled(Triangular(dist="triangular", low=1, mode=2, high=4), 10) == {"dist": "triangular", "low": 10, "mode": 20, "high": 40}
+    doubled = tiny(nqsw={"cohorts": [{"date": "2015-09-01", "count": scaled(Uniform(low=3, high=9), 2)}]})
+    assert doubled.nqsw.cohorts[0].count.support() == (6, 18)
