@@ -9,6 +9,7 @@ from benchmarks import bench
 
 from workforce_sim.experiments.replications import single_run
 from workforce_sim.scenario.loading import load_scenario
+from workforce_sim.scenario.uncertain import scaled
 
 from .helpers import SCENARIOS, tiny
 
@@ -90,7 +91,11 @@ def test_large_council_is_ten_times_slough_at_the_start_and_after_the_new_teams(
     slough = load_scenario(SCENARIOS / "slough_2014_investment.yaml")
     large = load_scenario(SCENARIOS / "large_council_10x.yaml")
     assert {g: 10 * n for g, n in slough.posts_by_group().items()} == large.posts_by_group()
-    assert [c.count * 10 for c in slough.nqsw.cohorts] == [c.count for c in large.nqsw.cohorts]
+    # counts given as ranges scale with their bounds
+    assert [scaled(c.count, 10) for c in slough.nqsw.cohorts] == [scaled(c.count, 1) for c in large.nqsw.cohorts]
+    assert not isinstance(large.nqsw.cohorts[1].count, int)
+    roles = [(r, slough.recruitment.campaigns[0].roles[r].applicants) for r in ("practice_manager", "social_worker")]
+    assert [scaled(a, 10) for _, a in roles] == [scaled(large.recruitment.campaigns[0].roles[r].applicants, 1) for r, _ in roles]
     s, big = single_run(slough, 1, 0).snapshots, single_run(large, 1, 0).snapshots
     for col in ("posts_fte", "permanent_fte", "agency_fte", "vacant_fte", "asye_fte"):
         assert big.loc[big["tick"] == 0, col].sum() == 10 * s.loc[s["tick"] == 0, col].sum(), col

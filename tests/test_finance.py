@@ -348,7 +348,10 @@ def test_medway_scenario_starts_at_the_seed_vacancy_rate_and_grows_its_own():
     lv = res.levels[(res.levels["role"] == "social_worker")]
     assert set(lv["level"]) == {1, 2, 3}
     at = lv.groupby(["replication", "date", "level"])["fte"].sum().unstack()
-    assert (at.xs(pd.Timestamp("2010-09-01"), level="date")[1] >= 6).all()      # the September cohort enters Level 1
+    # the September cohort (3 to 9 NQSWs, drawn per replication) enters Level 1
+    cohort = res.parameters.set_index("replication")["nqsw.cohorts.0.count"]
+    joined = at.xs(pd.Timestamp("2010-09-01"), level="date")[1] - at.xs(pd.Timestamp("2010-08-01"), level="date")[1]
+    assert (joined == cohort).all() and cohort.nunique() > 1
     assert (res.levels["training_release_fte"] > 0).any()
     assert (res.levels.loc[res.levels["level"] == 3, "training_release_fte"] == 0).all()   # nothing to train toward at the top
 

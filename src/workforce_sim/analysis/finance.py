@@ -92,12 +92,13 @@ def investment_comparison(results: Results, baseline: Optional[Results] = None,
 
 def baseline_results(results: Results, scenario_path: str | Path, workers: Optional[int] = 1,
                      progress=None) -> Optional[Results]:
-    """Run the scenario's named baseline (``finance.investment.baseline``) with the same seed and replications."""
+    """Run the scenario's named baseline (``finance.investment.baseline``) with the same seed and replications
+    (and, for a nested design, the same grouping of replications by parameter draw)."""
     name = results.scenario.finance.investment.baseline
     if not name:
         return None
     base = load_scenario(Path(scenario_path).parent / name)
-    return run_replications(base, results.replications, results.seed, workers, progress=progress)
+    return run_replications(base, results.replications, results.seed, workers, progress=progress, per_draw=results.per_draw)
 
 
 def additional_spend(results: Results, baseline: Results) -> pd.DataFrame:

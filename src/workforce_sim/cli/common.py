@@ -140,6 +140,37 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
                    help=f"allow more than {MAX_REPLICATIONS:,} replications (the memory estimate still applies)")
 
 
+def decompose_value(text: str) -> tuple[int, int]:
+    """``K,M`` for ``--decompose``: K parameter draws, each run M times (both whole numbers >= 2)."""
+    parts = text.split(",")
+    try:
+        k, m = (int(x) for x in parts) if len(parts) == 2 else (None, None)
+    except ValueError:
+        k = m = None
+    if k is None or m is None:
+        raise InputError(f"expected K,M (parameter draws, replications per draw), e.g. 10,10; got {text!r}", file="--decompose")
+    if k < 2 or m < 2:
+        raise InputError(f"needs at least 2 parameter draws and 2 replications per draw, got {k},{m}", file="--decompose")
+    return k, m
+
+
+def add_decompose_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--decompose", type=decompose_value, default=None, metavar="K,M",
+                   help="split each target's variance into parameter uncertainty and noise: K parameter draws, each run "
+                        "M times (K x M replications in all, in place of --replications)")
+
+
+def check_decompose(scenario, decompose: tuple[int, int], allow_large: bool, scenario_file: str) -> None:
+    """Before any simulation: K x M within the replication ceiling, and something uncertain to decompose."""
+    from workforce_sim.scenario.uncertain import uncertain_paths
+
+    k, m = decompose
+    check_replications(k * m, allow_large, "--decompose")
+    if not uncertain_paths(scenario):
+        raise InputError("the scenario gives no parameter a range or distribution, so all its variance is noise: "
+                         "nothing to decompose (give one with --set KEY=[low,high])", file=scenario_file, key="--decompose")
+
+
 def warn(message: str) -> None:
     print(f"wfsim: warning: {message}", file=sys.stderr)
 
@@ -155,7 +186,8 @@ def cap_workers(args: argparse.Namespace) -> None:
 
 def check_replications(n: int, allow_large: bool, option: str = "--replications") -> None:
     if n > MAX_REPLICATIONS and not allow_large:
-        raise InputError(f"{n:,} is more than the ceiling of {MAX_REPLICATIONS:,}; add --allow-large to run it anyway",
+        what = f"K x M = {n:,}" if option == "--decompose" else f"{n:,}"
+        raise InputError(f"{what} is more than the ceiling of {MAX_REPLICATIONS:,} replications; add --allow-large to run it anyway",
                          file=option)
 
 

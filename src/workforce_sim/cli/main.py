@@ -17,8 +17,10 @@ from workforce_sim.cli import report as cli_report
 from workforce_sim.cli import sweep as cli_sweep
 from workforce_sim.cli.common import (
     OPTION_FLAGS,
+    add_decompose_option,
     add_run_options,
     cap_workers,
+    check_decompose,
     check_memory,
     check_replications,
     check_writable,
@@ -42,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     r = sub.add_parser("run", help="simulate and print the scenario's targets: value at each date, chance of meeting it")
     add_run_options(r)
+    add_decompose_option(r)
     i = sub.add_parser("init", help="write a scenario with a council's published DfE state on 30 September of a year")
     i.add_argument("council", help="council name (any case) or new (E06000039) or old (3-digit) LA code")
     i.add_argument("--year", type=int, default=None, help="year (default: the latest with DfE workforce figures)")
@@ -85,9 +88,17 @@ def cmd_run(args) -> int:
 
     if args.scheduler is not None and args.executor != "dask":
         raise InputError("only with --executor dask", file="--scheduler")
-    check_replications(args.replications, args.allow_large)
+    decompose = getattr(args, "decompose", None)
+    if decompose is None:
+        check_replications(args.replications, args.allow_large)
     scenario = load_scenario(args.scenario, args.overrides)
-    names = ["snapshots", "flows", "parameters", "costs", "pay_levels", "failures"] + (["case_monthly", "case_snapshots"] if scenario.demand is not None else [])
+    per_draw = None
+    if decompose is not None:
+        check_decompose(scenario, decompose, args.allow_large, args.scenario)
+        args.replications, per_draw = decompose[0] * decompose[1], decompose[1]
+    names = (["snapshots", "flows", "parameters", "costs", "pay_levels", "failures"]
+             + (["case_monthly", "case_snapshots"] if scenario.demand is not None else [])
+             + (["decomposition"] if decompose is not None else []))
     table_names = [f"{n}.{ext}" for n in names for ext in ("csv", "parquet")]
     if args.out is not None:
         _prepare_out(args.out, table_names)
@@ -95,7 +106,8 @@ def cmd_run(args) -> int:
     results = run_model(
         lambda update: run_replications(scenario, args.replications, args.seed, args.workers,
                                         keep_events=args.keep_events, progress=update, executor=args.executor,
-                                        scheduler=args.scheduler, continue_on_error=args.continue_on_error),
+                                        scheduler=args.scheduler, continue_on_error=args.continue_on_error,
+                                        per_draw=per_draw),
         args.replications, not args.no_progress)
     if scenario.finance.investment.baseline and any(t.measure == SPEND for t in scenario.targets.values()):
         # spend is judged as the cost above the named baseline, on the same seeds (as in the report)
@@ -108,14 +120,25 @@ def cmd_run(args) -> int:
     if results.failures:
         h["failures"] = [{"replication": f.replication, "seed": f.seed, "error": f.error, "where": f.where}
                          for f in results.failures]
-    print(to_json(h) if args.json else text_table(h))
+    tables = result_tables(results)
+    text = text_table(h)
+    if decompose is not None:
+        from workforce_sim.analysis.uncertainty import decompose as split_variance
+        from workforce_sim.reporting.text import decomposition_text
+
+        parts = split_variance(results)
+        tables["decomposition"] = parts
+        records = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in parts.to_dict(orient="records")]
+        h["decomposition"] = {"draws": decompose[0], "per_draw": decompose[1], "targets": records}
+        text += "\n\n" + decomposition_text(records, *decompose)
+    print(to_json(h) if args.json else text)
     for f in results.failures:
         print(f"wfsim: {f.describe()}", file=sys.stderr)
     if results.failures:
         print(f"wfsim: {len(results.failures)} of {args.replications} replications failed; "
               f"results are from the other {results.replications}", file=sys.stderr)
     if args.out is not None:
-        _write_out(args.out, result_tables(results))
+        _write_out(args.out, tables)
         if not args.json:
             print(f"\ntables written to {args.out}")
     return 0

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from workforce_sim.cli.common import check_memory, check_replications, check_writable
+from workforce_sim.cli.common import check_decompose, check_memory, check_replications, check_writable
 from workforce_sim.errors import InputError, RunError
 
 COMMANDS = ("report", "compare", "schedule")
@@ -21,10 +21,11 @@ COMMANDS = ("report", "compare", "schedule")
 
 def add_parser(sub) -> None:
     """Add the report, compare and schedule commands to ``wfsim``'s subparsers."""
-    from workforce_sim.cli.common import add_run_options, positive_int, seed_value
+    from workforce_sim.cli.common import add_decompose_option, add_run_options, positive_int, seed_value
 
     r = sub.add_parser("report", help="run the report notebook into a run folder under outputs/")
     add_run_options(r)
+    add_decompose_option(r)
     for action in r._actions:
         if action.dest == "out":
             action.default, action.help = Path("outputs"), "outputs folder (default: outputs)"
@@ -72,6 +73,11 @@ def cmd_report(args) -> int:
     from workforce_sim.reporting.notebook import ReportRequest, run_report
 
     check_writable(args.out, "--out")
+    if args.decompose is not None:
+        from workforce_sim.scenario.loading import load_scenario
+
+        check_decompose(load_scenario(args.scenario, args.overrides), args.decompose, args.allow_large, args.scenario)
+        args.replications = args.decompose[0] * args.decompose[1]
     check_replications(args.replications, args.allow_large)
     if args.replications >= 500:
         from workforce_sim.scenario.loading import load_scenario
@@ -80,7 +86,7 @@ def cmd_report(args) -> int:
     req = ReportRequest(scenario=Path(args.scenario), replications=args.replications, seed=args.seed,
                         workers=args.workers, overrides=list(args.overrides),
                         outputs=args.out, name=args.name, notebook=args.notebook, keep_events=args.keep_events,
-                        progress=not args.no_progress)
+                        progress=not args.no_progress, decompose=args.decompose)
     with _terminate_as_interrupt():
         out = run_report(req)
     if args.json:

@@ -219,3 +219,29 @@ def sources(scenario: Scenario) -> str:
     if df.empty:
         return caption("The scenario cites no sources for its values; every default names its own source in workforce_sim/scenario.py.")
     return table(df, {"key": "Scenario value", "source": "Source"})
+
+
+def decomposition(parts: pd.DataFrame, draws: int, per_draw: int, uncertain: list[str]) -> str:
+    """Where the uncertainty comes from: for each target, the share of its variance at its date
+    from the uncertain parameters (with its 90% interval), the total spread, and a sentence on the
+    main target."""
+    from workforce_sim.analysis.uncertainty import share_in_words
+
+    if parts.empty:
+        return caption("No target could be split (too few values at the target dates).")
+    shown = parts.copy()
+    shown["when"] = [nice_date(d) if d else (fy or "") for d, fy in zip(shown["snapshot_date"], shown["financial_year"])]
+    shown["interval"] = [f"{percent(lo)} to {percent(hi)}" for lo, hi in zip(shown["low"], shown["high"])]
+    shown["spread"] = [f"{100 * sd:.1f} points" if u in ("share", "per_year") else format_value(sd, u)
+                       for sd, u in zip(shown["total_sd"], shown["unit"])]
+    main = parts[parts["key"] == "permanent_share"]
+    first = (main if len(main) else parts).iloc[0].to_dict()
+    date = nice_date(first["snapshot_date"]) if first["snapshot_date"] else first.get("financial_year")
+    names = ", ".join(uncertain[:5]) + (f" and {len(uncertain) - 5} more" if len(uncertain) > 5 else "")
+    intro = caption(f"{draws} draws of the {len(uncertain)} uncertain parameters ({names}), each simulated {per_draw} times "
+                    f"with different chance events: {draws * per_draw} simulated futures in all. "
+                    + share_in_words(first, date))
+    return intro + table(
+        shown, {"title": "Measure", "when": "Read at", "share_from_parameters": "Share of the spread from the parameters",
+                "interval": "90% interval of that share", "spread": "Total spread (standard deviation)"},
+        formats={"share_from_parameters": percent}, numeric=("share_from_parameters", "spread"))

@@ -138,6 +138,22 @@ def case_text(c: dict[str, Any]) -> list[str]:
     return lines
 
 
+def decomposition_text(rows: list[dict[str, Any]], draws: int, per_draw: int) -> str:
+    """The variance of each target's value at its date split between parameter uncertainty and noise."""
+    fv = targets.format_value
+    w = max([len(r["title"]) for r in rows] + [20])
+    lines = [f"Where the uncertainty comes from: {draws} parameter draws x {per_draw} replications each",
+             f"  {'target':<{w}} {'read at':<10}  {'from parameters':>15}  {'90% interval':>13}  {'total sd':>16}"]
+    for r in rows:
+        u = r["unit"]
+        sd = f"{100 * r['total_sd']:.1f} pts" if u in ("share", "per_year") else fv(r["total_sd"], u)
+        when = r["snapshot_date"] or r.get("financial_year") or ""
+        lines.append(f"  {r['title']:<{w}} {when:<10}  {_pct(r['share_from_parameters']):>15}  "
+                     f"{_pct(r['low']).strip() + ' - ' + _pct(r['high']).strip():>13}  {sd:>16}")
+    lines.append("  (share of each measure's variance from the uncertain parameters; the rest is run-to-run noise)")
+    return "\n".join(lines)
+
+
 def to_json(h: dict[str, Any]) -> str:
     def clean(o: Any) -> Any:
         if isinstance(o, float) and math.isnan(o):

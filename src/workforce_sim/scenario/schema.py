@@ -21,7 +21,7 @@ from workforce_sim.errors import InputError
 from workforce_sim.scenario.pay_spine import SPINE_SOURCE, pay_spine
 from workforce_sim.scenario.staff import Leaver, StaffMember, implied_turnover, read_leavers, read_staff, shown
 from workforce_sim.scenario.targets import CASE_MEASURES, SPEND, TargetSpec
-from workforce_sim.scenario.uncertain import Uncertain
+from workforce_sim.scenario.uncertain import Uncertain, UncertainCount
 
 Role = Literal["practice_manager", "consultant_practitioner", "social_worker"]
 ROLES: tuple[str, ...] = ("practice_manager", "consultant_practitioner", "social_worker")
@@ -337,7 +337,7 @@ class Agency(Strict):
 # --------------------------------------------------------------------------- NQSW
 class Cohort(Strict):
     date: dt.date
-    count: int = Field(ge=0, description="NQSWs starting")
+    count: UncertainCount(ge=0) = Field(description="NQSWs starting (a range or distribution is drawn once per replication and rounded)")
     team_types: Optional[list[str]] = Field(None, description="Team types they may be placed in (default any)")
 
 

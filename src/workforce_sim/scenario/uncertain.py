@@ -102,7 +102,7 @@ def _range_shorthand(value: Any) -> Any:
     return value
 
 
-def _bounded(ge: float | None, le: float | None, gt: float | None):
+def _bounded(ge: float | None, le: float | None, gt: float | None, whole: bool = False):
     def check(value: Any) -> Any:
         lo, hi = (value, value) if isinstance(value, (int, float)) else value.support()
         if ge is not None and lo < ge:
@@ -111,9 +111,24 @@ def _bounded(ge: float | None, le: float | None, gt: float | None):
             raise ValueError(f"must be > {gt} (got {lo})")
         if le is not None and hi > le:
             raise ValueError(f"must be <= {le} (got {hi})")
-        return float(value) if isinstance(value, (int, float)) else value
+        if isinstance(value, (int, float)):
+            return int(value) if whole else float(value)
+        return value
 
     return check
+
+
+class _WholeNumber:
+    """Marks a count: a number given is a whole number, a draw is rounded to one."""
+
+
+WHOLE_NUMBER = _WholeNumber()
+
+
+def _whole(value: Any) -> Any:
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"must be a whole number (got {value})")
+    return value
 
 
 def Uncertain(ge: float | None = None, le: float | None = None, gt: float | None = None) -> Any:
@@ -125,14 +140,30 @@ def Uncertain(ge: float | None = None, le: float | None = None, gt: float | None
     ]
 
 
-def _resolve(obj: Any, path: str, draw) -> Any:
+def UncertainCount(ge: float | None = 0) -> Any:
+    """Type of a count (e.g. NQSWs in a cohort) that may be a whole number or a distribution;
+    each draw is rounded to the nearest whole number."""
+    return Annotated[
+        Union[int, Distribution],
+        BeforeValidator(_range_shorthand),
+        BeforeValidator(_whole),
+        AfterValidator(_bounded(ge, None, None, whole=True)),
+        WHOLE_NUMBER,
+    ]
+
+
+def _is_count(field: Any) -> bool:
+    return any(m is WHOLE_NUMBER for m in getattr(field, "metadata", ()))
+
+
+def _resolve(obj: Any, path: str, draw, whole: bool = False) -> Any:
     if isinstance(obj, _Dist):
-        return draw(path, obj)
+        return draw(path, obj, whole)
     if isinstance(obj, BaseModel):
         updates = {}
-        for name in type(obj).model_fields:
+        for name, field in type(obj).model_fields.items():
             value = getattr(obj, name)
-            new = _resolve(value, f"{path}.{name}" if path else name, draw)
+            new = _resolve(value, f"{path}.{name}" if path else name, draw, _is_count(field))
             if new is not value:
                 updates[name] = new
         return obj.model_copy(update=updates) if updates else obj
@@ -149,7 +180,7 @@ def uncertain_paths(obj: Any) -> list[str]:
     """Dotted paths of every parameter given as a distribution."""
     found: list[str] = []
 
-    def note(path: str, dist: _Dist) -> _Dist:
+    def note(path: str, dist: _Dist, whole: bool = False) -> _Dist:
         found.append(path)
         return dist
 
@@ -158,16 +189,34 @@ def uncertain_paths(obj: Any) -> list[str]:
 
 
 def sample_parameters(obj: BaseModel, rng_for) -> tuple[BaseModel, dict[str, float]]:
-    """Replace every distribution in ``obj`` by one draw.
+    """Replace every distribution in ``obj`` by one draw (a count's draw rounded to a whole number).
 
     ``rng_for(path)`` returns the generator for the parameter at ``path``.
     Returns the resolved object and the drawn values by path.
     """
     drawn: dict[str, float] = {}
 
-    def draw(path: str, dist: _Dist) -> float:
+    def draw(path: str, dist: _Dist, whole: bool = False) -> float:
         value = dist.sample(rng_for(path))
-        drawn[path] = value
+        if whole:
+            value = int(math.floor(value + 0.5))
+        drawn[path] = float(value)
         return value
 
     return _resolve(obj, "", draw), drawn
+
+
+def scaled(value: Any, factor: float) -> Any:
+    """``value`` (a number or a distribution) times ``factor``, as a value a scenario accepts:
+    a number is multiplied (a whole number stays whole when ``factor`` is); a distribution
+    has its bounds, mode, mean and sd multiplied (e.g. to double an NQSW intake given as a range)."""
+    if isinstance(value, _Dist):
+        out = value.model_dump()
+        for key in ("low", "high", "mode", "mean", "sd"):
+            if key in out and math.isfinite(out[key]):
+                out[key] = out[key] * factor
+        if factor < 0:
+            out["low"], out["high"] = out["high"], out["low"]
+        return out
+    result = value * factor
+    return int(result) if isinstance(value, int) and float(result).is_integer() else result
