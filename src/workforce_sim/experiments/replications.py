@@ -35,7 +35,7 @@ __all__ = [
 _CATEGORICAL_SNAPSHOT_COLUMNS = ("team", "team_type", "group")
 
 
-def single_run(scenario: Scenario, seed: int, replication: int = 0, keep_events: bool = False) -> ReplicationResult:
+def single_run(scenario: Scenario, seed: int, replication: int = 0, keep_events: bool = False, costs: bool = True) -> ReplicationResult:
     """Run one replication: draw uncertain parameters, build the model, run it, tabulate it.
 
     Python's cyclic garbage collector is paused for the replication (a run
@@ -44,26 +44,29 @@ def single_run(scenario: Scenario, seed: int, replication: int = 0, keep_events:
     generation, where all of them still are: the finished model, its cycles
     included, is freed at once instead of being promoted to older
     generations and held there, which grew a worker by about 150 MB.
+    ``costs=False`` leaves out the finance tables (calibration and the
+    backtest read staffing only).
     """
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _single_run(scenario, seed, replication, keep_events)
+        return _single_run(scenario, seed, replication, keep_events, costs)
     finally:
         if collecting:
             gc.enable()
             gc.collect(0)
 
 
-def _single_run(scenario: Scenario, seed: int, replication: int, keep_events: bool) -> ReplicationResult:
+def _single_run(scenario: Scenario, seed: int, replication: int, keep_events: bool, costs: bool = True) -> ReplicationResult:
     streams = Streams(seed, replication)
     resolved, drawn = sample_parameters(scenario, lambda path: streams["param:" + path])
     model = WorkforceModel(resolved, streams, keep_events=keep_events).run()
     result = model.tables(replication, seed, drawn)
-    fin = workforce_costs(resolved, result.spells, streams)
-    fin.costs.insert(0, "replication", replication)
-    fin.levels.insert(0, "replication", replication)
-    result.costs, result.levels = fin.costs, fin.levels
+    if costs:
+        fin = workforce_costs(resolved, result.spells, streams)
+        fin.costs.insert(0, "replication", replication)
+        fin.levels.insert(0, "replication", replication)
+        result.costs, result.levels = fin.costs, fin.levels
     model.release()
     for name in ("flows", "costs", "levels", "case_monthly", "events", "workers", "cases"):
         table = getattr(result, name)
