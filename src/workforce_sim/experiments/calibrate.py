@@ -326,7 +326,12 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
         raise InputError("needs a population of at least 2 and at least 1 generation", file="command line", key="--population")
     table = load_table() if table is None else table
     t = table_through(through, table)
-    c = find_council(council, t)
+    try:
+        c = find_council(council, t)
+    except InputError:
+        known = find_council(council, table)  # an unknown council says so; a known one had no figures yet
+        raise InputError(f"no DfE figures for {known.name} published by 30 September {through}", file="command line",
+                         key="--through") from None
     first, observed = history_window(c, through, t, window_years)
     base = history_scenario(c, first, through, t)
     keys = sorted(observed)
