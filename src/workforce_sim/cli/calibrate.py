@@ -26,8 +26,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--through", type=int, required=True, help="last year of history used (data published by 30 September of it)")
     p.add_argument("--population", type=positive_int("--population"), default=2 * POPULATION,
                    help=f"ABC-SMC particles per generation (default {2 * POPULATION})")
-    p.add_argument("--generations", type=positive_int("--generations"), default=GENERATIONS + 1,
-                   help=f"ABC-SMC generations (default {GENERATIONS + 1})")
+    p.add_argument("--generations", type=positive_int("--generations"), default=2 * GENERATIONS,
+                   help=f"ABC-SMC generations (default {2 * GENERATIONS})")
     p.add_argument("--seed", type=seed_value, default=2014)
     p.add_argument("--out", type=Path, default=None, help="scenario file to write (default <scenario>_calibrated_<YEAR>.yaml beside it)")
     p.add_argument("--json", action="store_true", help="print the posterior summary as JSON")

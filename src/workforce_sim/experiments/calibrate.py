@@ -48,8 +48,8 @@ from workforce_sim.scenario.schema import Scenario
 
 MEASURES = ("agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct")   # summaries fitted (DfE indicator names)
 WINDOW_YEARS = 3           # years of history simulated (from 30 September of through - 3)
-POPULATION = 24            # particles a generation (default; small for speed: docs/performance.md)
-GENERATIONS = 3            # ABC-SMC generations
+POPULATION = 20            # particles a generation (the backtest's default; small for speed: docs/performance.md)
+GENERATIONS = 2            # ABC-SMC generations (the backtest's default)
 GROUP = "calibration"      # the group of the posterior's empirical distributions (one particle a replication)
 # prior: (low, high) of each parameter; factors are uniform on their log2 scale
 PRIORS: dict[str, tuple[float, float]] = {

@@ -63,8 +63,8 @@ def plot_forecasts(cases: pd.DataFrame, published: pd.DataFrame, path: Path, mea
             ax.plot(x, [y0, *f["q50"]], color=COLOURS[variant], lw=0.9)
         ax.set_title(name[:26], fontsize=6.5, pad=2)
         ax.tick_params(labelsize=5, length=2, pad=1)
-    fig.suptitle(f"{TITLES[measure]}: published (black) and forecasts ({variant}: median, 90% interval) from each origin", fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.98 if rows > 3 else 0.93))
+    fig.suptitle(f"{TITLES[measure]}: published (black),\nforecasts ({variant}: median, 90% interval) from each origin", fontsize=8)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / (1.6 * rows + 0.6)))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
