@@ -312,3 +312,20 @@ def test_calibrate_bad_council_and_year(tmp_path, capsys):
 def test_priors_are_finite_ranges():
     for lo, hi in PRIORS.values():
         assert math.isfinite(lo) and math.isfinite(hi) and lo < hi
+
+
+def test_empirical_distribution_errors_name_file_and_key(tmp_path, capsys):
+    scen = tmp_path / "e.yaml"
+    assert main(["init", "Rutland", "--year", "2019", "--out", str(scen)]) == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {scen.name}\nagency:\n  conversion_per_year: {{dist: empirical, values: [0.1, 0.2], weights: [1.0]}}\n")
+    capsys.readouterr()
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "bad.yaml" in err and "agency.conversion_per_year" in err and "weights" in err
+    ok = tmp_path / "ok.yaml"
+    ok.write_text(f"extends: {scen.name}\nagency:\n  conversion_per_year: {{dist: empirical, values: [0.1, 0.2], weights: [0, 1]}}\n")
+    from workforce_sim.scenario.loading import load_scenario
+
+    res = run_replications(load_scenario(ok), replications=5, seed=1, workers=1)
+    assert set(res.parameters["agency.conversion_per_year"]) == {0.2}   # a zero weight is never drawn
