@@ -46,8 +46,8 @@ def annual_indicators(results: Results, month: int = 10) -> pd.DataFrame:
     before the run are left out.
     """
     snap = results.snapshots
+    snap = snap[snap["date"].dt.month == month]
     tot = snap.groupby(["replication", "date"], observed=True)[["posts_fte", "permanent_fte", "agency_fte"]].sum().reset_index()
-    tot = tot[tot["date"].dt.month == month]
     tot = tot[tot["date"] - pd.DateOffset(years=1) >= pd.Timestamp(results.scenario.start_date)].reset_index(drop=True)
     # each permanent flow counts towards the first year end on or after its date, if within a year of it
     ends = np.sort(tot["date"].unique())

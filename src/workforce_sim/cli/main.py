@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Optional
 
 from workforce_sim import __version__
+from workforce_sim.cli import backtest as cli_backtest
+from workforce_sim.cli import calibrate as cli_calibrate
 from workforce_sim.cli import report as cli_report
 from workforce_sim.cli import sweep as cli_sweep
 from workforce_sim.cli.common import (
@@ -51,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--out", type=Path, default=None, help="scenario file to write (default scenarios/<council>_<year>.yaml; never overwritten)")
     cli_report.add_parser(sub)
     cli_sweep.add_parser(sub)
+    cli_calibrate.add_parser(sub)
+    cli_backtest.add_parser(sub)
     return parser
 
 
@@ -152,7 +156,8 @@ def cmd_init(args) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "validate": cmd_validate, "run": cmd_run, "sweep": cli_sweep.run}
+COMMANDS = {"init": cmd_init, "validate": cmd_validate, "run": cmd_run, "sweep": cli_sweep.run, "calibrate": cli_calibrate.run,
+            "backtest": cli_backtest.run}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -43,7 +43,7 @@ _CATEGORICAL_SNAPSHOT_COLUMNS = ("team", "team_type", "group")
 
 
 def single_run(scenario: Scenario, seed: int, replication: int = 0, keep_events: bool = False,
-               parameter_draw: Optional[int] = None) -> ReplicationResult:
+               parameter_draw: Optional[int] = None, costs: bool = True) -> ReplicationResult:
     """Run one replication: draw uncertain parameters, build the model, run it, tabulate it.
 
     Python's cyclic garbage collector is paused for the replication (a run
@@ -55,27 +55,31 @@ def single_run(scenario: Scenario, seed: int, replication: int = 0, keep_events:
 
     ``parameter_draw`` (default: ``replication``) is the index whose streams
     draw the uncertain parameters; the noise always comes from ``replication``.
+    ``costs=False`` leaves out the finance tables (calibration and the
+    backtest read staffing only).
     """
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _single_run(scenario, seed, replication, keep_events, replication if parameter_draw is None else parameter_draw)
+        return _single_run(scenario, seed, replication, keep_events, replication if parameter_draw is None else parameter_draw, costs)
     finally:
         if collecting:
             gc.enable()
             gc.collect(0)
 
 
-def _single_run(scenario: Scenario, seed: int, replication: int, keep_events: bool, parameter_draw: int) -> ReplicationResult:
+def _single_run(scenario: Scenario, seed: int, replication: int, keep_events: bool, parameter_draw: int,
+                costs: bool = True) -> ReplicationResult:
     streams = Streams(seed, replication)
     drawing = streams if parameter_draw == replication else Streams(seed, parameter_draw)
     resolved, drawn = sample_parameters(scenario, lambda path: drawing["param:" + path])
     model = WorkforceModel(resolved, streams, keep_events=keep_events).run()
     result = model.tables(replication, seed, drawn)
-    fin = workforce_costs(resolved, result.spells, streams)
-    fin.costs.insert(0, "replication", replication)
-    fin.levels.insert(0, "replication", replication)
-    result.costs, result.levels = fin.costs, fin.levels
+    if costs:
+        fin = workforce_costs(resolved, result.spells, streams)
+        fin.costs.insert(0, "replication", replication)
+        fin.levels.insert(0, "replication", replication)
+        result.costs, result.levels = fin.costs, fin.levels
     model.release()
     for name in ("flows", "costs", "levels", "case_monthly", "events", "workers", "cases"):
         table = getattr(result, name)

@@ -55,23 +55,30 @@ def load_table() -> pd.DataFrame:
                        na_values={"value": [""]})
 
 
+def table_through(year: int, table: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+    """The table as it stood on 30 September of ``year``: only rows dated ``year`` or earlier
+    (workforce figures at 30 September, demand at 31 March), so nothing published later."""
+    t = load_table() if table is None else table
+    return t[t["year"] <= int(year)]
+
+
 @lru_cache(maxsize=1)
 def load_sources() -> dict[str, dict[str, str]]:
     s = pd.read_csv(SOURCES, dtype=str, keep_default_na=False)
     return {r["source_id"]: r for r in s.to_dict("records")}
 
 
-def councils() -> list[Council]:
-    t = load_table()
+def councils(table: Optional[pd.DataFrame] = None) -> list[Council]:
+    t = load_table() if table is None else table
     # newest first, so that a name used by an old and a new code finds the council as it is now
     la = t[t["level"] == "local_authority"].sort_values("year", ascending=False, kind="stable").drop_duplicates(["new_la_code", "name"])
     return [Council(r.name, r.new_la_code, r.old_la_code, r.region) for r in la.itertuples()]
 
 
-def find_council(query: str) -> Council:
+def find_council(query: str, table: Optional[pd.DataFrame] = None) -> Council:
     """A council by name (case-insensitive; either part of a joint return) or by new or old LA code."""
     q = " ".join(str(query).split()).lower()
-    every = councils()
+    every = councils(table)
     for c in every:
         names = [c.name.lower()] + [p.strip().lower() for p in c.name.split("/")]
         codes = [c.new_la_code.lower(), c.old_la_code.lower()]
@@ -84,8 +91,9 @@ def find_council(query: str) -> Council:
     raise InputError(f"unknown council {query!r}{hint}", file="command line", key="COUNCIL")
 
 
-def _series(c: Council, measure: str, level: str = "local_authority", name: Optional[str] = None) -> pd.Series:
-    t = load_table()
+def _series(c: Council, measure: str, level: str = "local_authority", name: Optional[str] = None,
+            table: Optional[pd.DataFrame] = None) -> pd.Series:
+    t = load_table() if table is None else table
     if level == "local_authority":
         rows = t[(t["level"] == level) & (t["new_la_code"] == c.new_la_code) & (t["measure"] == measure)]
     else:
@@ -93,11 +101,11 @@ def _series(c: Council, measure: str, level: str = "local_authority", name: Opti
     return rows.set_index("year")["value"].dropna().sort_index()
 
 
-def workforce_years(c: Council) -> list[int]:
+def workforce_years(c: Council, table: Optional[pd.DataFrame] = None) -> list[int]:
     """Years in which every required workforce figure is published for the council."""
     years = None
     for m in REQUIRED:
-        ys = set(_series(c, m).index)
+        ys = set(_series(c, m, table=table).index)
         years = ys if years is None else years & ys
     return sorted(years or [])
 
@@ -117,24 +125,25 @@ class Figure:
 class _Reader:
     """Figures of one council and year, falling back to the region and England with a range."""
 
-    def __init__(self, c: Council, year: int):
+    def __init__(self, c: Council, year: int, table: Optional[pd.DataFrame] = None):
         self.c, self.year = c, year
-        self.sid = {r["measure"]: r["source_id"] for r in load_table()[["measure", "source_id"]].drop_duplicates("measure").to_dict("records")}
+        self.t = load_table() if table is None else table
+        self.sid = {r["measure"]: r["source_id"] for r in self.t[["measure", "source_id"]].drop_duplicates("measure").to_dict("records")}
 
     def sid_for(self, measure: str, year: int) -> str:
-        t = load_table()
+        t = self.t
         rows = t[(t["measure"] == measure) & (t["year"] == year)]
         return rows["source_id"].iloc[0] if len(rows) else self.sid[measure]
 
     def at(self, measure: str) -> Optional[Figure]:
-        s = _series(self.c, measure)
+        s = _series(self.c, measure, table=self.t)
         if self.year not in s.index:
             return None
         return Figure(float(s[self.year]), _cite(self.sid_for(measure, self.year), self.year, self.c))
 
     def history(self, measure: str, years: int = HISTORY_YEARS) -> Optional[Figure]:
         """Mean of the council's own values in the years up to ``year``."""
-        s = _series(self.c, measure)
+        s = _series(self.c, measure, table=self.t)
         s = s[(s.index <= self.year) & (s.index > self.year - years)]
         if s.empty:
             return None
@@ -147,7 +156,7 @@ class _Reader:
         """A [low, high] range: the council's region and England in ``year``."""
         vals = []
         for level, name in (("regional", self.c.region), ("national", "England")):
-            s = _series(self.c, measure, level, name)
+            s = _series(self.c, measure, level, name, self.t)
             if self.year in s.index:
                 vals.append((float(s[self.year]), name))
         if not vals:
@@ -183,22 +192,26 @@ def _spread(total: int, parts: int) -> list[int]:
     return out
 
 
-def baseline(query: str, year: Optional[int] = None, horizon_years: int = HORIZON_YEARS) -> tuple[Council, dict[str, Any]]:
-    """(council, scenario as a plain mapping) for the council's published state on 30 September of ``year``."""
-    c = find_council(query)
-    years = workforce_years(c)
+def baseline(query: str, year: Optional[int] = None, horizon_years: int = HORIZON_YEARS,
+             table: Optional[pd.DataFrame] = None) -> tuple[Council, dict[str, Any]]:
+    """(council, scenario as a plain mapping) for the council's published state on 30 September of ``year``.
+
+    ``table`` (default the shipped one) is all it reads: ``table_through(year)`` gives a
+    scenario built from what was published by the start date only (the backtest's origin)."""
+    c = find_council(query, table)
+    years = workforce_years(c, table)
     if not years:
-        missing = [m for m in REQUIRED if _series(c, m).empty]
+        missing = [m for m in REQUIRED if _series(c, m, table=table).empty]
         raise InputError(f"no DfE workforce figures for {c.name} ({c.old_la_code}) in any year "
                          f"(missing: {', '.join(missing)})", file="command line", key="COUNCIL")
     if year is None:
         year = years[-1]
     if year not in years:
-        r = _Reader(c, year)
+        r = _Reader(c, year, table)
         missing = [m for m in REQUIRED if r.at(m) is None]
         raise InputError(f"no DfE {', '.join(missing)} for {c.name} in {year} "
                          f"(years with workforce figures: {years[0]}-{years[-1]})", file="command line", key="--year")
-    r = _Reader(c, year)
+    r = _Reader(c, year, table)
     src: dict[str, str] = {}
     csww = "csww17" if year >= 2017 else f"csww{year % 100}"
 
@@ -376,7 +389,7 @@ def _demand(r: _Reader, c: Council, year: int, case_types: list[str], holders: O
     dyear = year + 1  # 31 March after the 30 September start is nearest; fall back to the one before
     figs = {}
     for m in ("referrals_in_year", "cin_at_31_march", "cpp_at_31_march", "cla_at_31_march"):
-        s = _series(c, m)
+        s = _series(c, m, table=r.t)
         avail = [y for y in (year + 1, year) if y in s.index] or [y for y in s.index if abs(y - year) <= 4]
         if not avail:
             return None

@@ -276,7 +276,7 @@ def _format_validation(exc: ValidationError, chain: list[tuple[Path, dict[str, A
     # mapping, report the distribution's complaint rather than "not a number"
     if isinstance(err.get("input"), dict) and err["type"] in ("float_type", "float_parsing"):
         err = next((e for e in errors[1:] if e["type"] not in ("float_type", "float_parsing")), err)
-    branch_names = ("uniform", "triangular", "normal", "float")
+    branch_names = ("uniform", "triangular", "normal", "empirical", "float")
     loc = tuple(
         p for p in err["loc"]
         if not (isinstance(p, str) and (p in branch_names or p == "[key]" or p.startswith(("function-", "tagged-union", "union["))))

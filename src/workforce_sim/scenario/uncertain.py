@@ -4,6 +4,11 @@ A scenario value written as ``{dist: uniform, low: 0.1, high: 0.2}`` (or the
 range shorthand ``[0.1, 0.2]``) is drawn once at the start of each replication
 from its own random stream, keyed by the parameter's dotted path, so that the
 draw for one parameter does not depend on which other parameters are uncertain.
+
+A posterior sample (``wfsim calibrate``) is written as ``{dist: empirical, values: [...],
+weights: [...], group: NAME}``: every parameter of one group takes the same particle
+in a replication (one draw from the stream ``group:NAME``), so the joint sample, its
+correlations included, is reproduced.
 """
 from __future__ import annotations
 
@@ -91,7 +96,39 @@ class Normal(_Dist):
         return float(min(max(self.mean, self.low), self.high))
 
 
-Distribution = Annotated[Union[Uniform, Triangular, Normal], Field(discriminator="dist")]
+class Empirical(_Dist):
+    """One of ``values`` (a weighted sample, e.g. a posterior's particles), drawn with ``weights``.
+
+    Parameters sharing a ``group`` draw the same index in a replication."""
+
+    dist: Literal["empirical"]
+    values: list[float] = Field(min_length=1)
+    weights: list[float] | None = None
+    group: str | None = None
+
+    @model_validator(mode="after")
+    def _weights(self) -> Empirical:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(f"weights: {len(self.weights)} given for {len(self.values)} values")
+            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
+                raise ValueError("weights: must be >= 0 with a positive sum")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return min(self.values), max(self.values)
+
+    def pick(self, u: float) -> float:
+        """The value whose cumulative weight first exceeds ``u`` (0 <= u < 1)."""
+        w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights, dtype=float)
+        cum = np.cumsum(w) / w.sum()
+        return float(self.values[min(int(np.searchsorted(cum, u, side="right")), len(self.values) - 1)])
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return self.pick(float(rng.random()))
+
+
+Distribution = Annotated[Union[Uniform, Triangular, Normal, Empirical], Field(discriminator="dist")]
 
 
 def _range_shorthand(value: Any) -> Any:
@@ -191,13 +228,20 @@ def uncertain_paths(obj: Any) -> list[str]:
 def sample_parameters(obj: BaseModel, rng_for) -> tuple[BaseModel, dict[str, float]]:
     """Replace every distribution in ``obj`` by one draw (a count's draw rounded to a whole number).
 
-    ``rng_for(path)`` returns the generator for the parameter at ``path``.
-    Returns the resolved object and the drawn values by path.
+    ``rng_for(path)`` returns the generator for the parameter at ``path``; an
+    empirical distribution with a group uses one uniform draw per group, from
+    ``rng_for("group:" + name)``. Returns the resolved object and the drawn values by path.
     """
     drawn: dict[str, float] = {}
+    groups: dict[str, float] = {}
 
     def draw(path: str, dist: _Dist, whole: bool = False) -> float:
-        value = dist.sample(rng_for(path))
+        if isinstance(dist, Empirical) and dist.group is not None:
+            if dist.group not in groups:
+                groups[dist.group] = float(rng_for("group:" + dist.group).random())
+            value = dist.pick(groups[dist.group])
+        else:
+            value = dist.sample(rng_for(path))
         if whole:
             value = int(math.floor(value + 0.5))
         drawn[path] = float(value)

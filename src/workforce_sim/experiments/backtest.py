@@ -1,0 +1,206 @@
+"""Backtest: forecasts made from an origin year with what was published by then, to be scored
+against what was published later (``analysis.backtest``).
+
+For each council and origin year Y, one task: the council's baseline from the table up to Y
+(``table_through``), its forecast to 30 September of Y + horizon (replications without
+children's cases), and, when calibrating, the ABC-SMC posterior from the history up to Y
+(``experiments.calibrate``) and the forecast again with the posterior's particles. Both
+forecasts of a task use the same seeds (common random numbers). Tasks run on any executor
+(serial, processes, Dask) and return small tables: the DfE indicators by replication and year.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+import pandas as pd
+
+from workforce_sim.errors import InputError
+from workforce_sim.experiments.calibrate import (
+    GENERATIONS,
+    POPULATION,
+    WINDOW_YEARS,
+    Indicators,
+    calibrate,
+    derived_seed,
+    model_only,
+    posterior_scenario,
+)
+from workforce_sim.experiments.executors import map_tasks
+from workforce_sim.experiments.replications import combine, single_run
+from workforce_sim.scenario.baseline import REQUIRED, baseline, load_table, table_through
+from workforce_sim.scenario.schema import Scenario
+
+VARIANTS = ("baseline", "calibrated")
+MAX_HORIZON = 8
+
+
+@dataclass(frozen=True)
+class BacktestSpec:
+    """What every task of a backtest shares (sent once to each worker)."""
+
+    indicators: Indicators                 # results -> indicators by replication and year (analysis layer)
+    replications: int = 30
+    horizon: int = 3
+    seed: int = 2014
+    calibrate: bool = True
+    population: int = POPULATION
+    generations: int = GENERATIONS
+    window_years: int = WINDOW_YEARS
+    table: Optional[pd.DataFrame] = None   # the long DfE table (default the shipped one)
+
+
+@dataclass
+class TaskResult:
+    """One council and origin: its forecasts (long), the posterior's summary, what it cost."""
+
+    new_la_code: str
+    council: str
+    origin: int
+    forecasts: Optional[pd.DataFrame] = None     # variant, replication, year_to_30_sept, indicator columns
+    posterior: Optional[pd.DataFrame] = None     # parameter summary (calibrated variant)
+    seconds: dict[str, float] = field(default_factory=dict)   # CPU seconds: calibrate, forecast
+    simulations: int = 0                          # ABC-SMC simulations
+    skipped: str = ""                             # why the task gave no forecast (no figures, no history)
+
+
+def origin_scenario(council: str, origin: int, horizon: int, table: Optional[pd.DataFrame] = None) -> dict[str, Any]:
+    """The council's scenario on 30 September of ``origin`` from what was published by then, run to
+    1 October of ``origin + horizon``, without children's cases (a plain mapping)."""
+    t = table_through(origin, load_table() if table is None else table)
+    _, data = baseline(council, origin, horizon_years=horizon, table=t)
+    return model_only(data, origin + horizon)
+
+
+def forecast(data: dict[str, Any], replications: int, seed: int, indicators: Indicators) -> pd.DataFrame:
+    """Run ``replications`` replications of a scenario mapping; its indicators by replication and year."""
+    sc = Scenario.model_validate(data)
+    runs = [single_run(sc, seed, r, costs=False) for r in range(replications)]
+    return indicators(combine(sc, seed, runs))
+
+
+def backtest_task(spec: BacktestSpec, code: str, origin: int) -> TaskResult:
+    """One council and origin (a module-level function: tasks are pickled by reference)."""
+    table = load_table() if spec.table is None else spec.table
+    out = TaskResult(new_la_code=code, council=code, origin=origin)
+    try:
+        data = origin_scenario(code, origin, spec.horizon, table)
+    except InputError as exc:
+        out.skipped = exc.message
+        return out
+    out.council = data.get("council", code)
+    seed = derived_seed(spec.seed, code, origin, "forecast")
+    cpu = time.process_time()
+    parts = [forecast(data, spec.replications, seed, spec.indicators).assign(variant="baseline")]
+    out.seconds["forecast"] = time.process_time() - cpu
+    if spec.calibrate:
+        try:
+            post = calibrate(code, origin, spec.indicators, table, spec.seed, spec.population, spec.generations, spec.window_years)
+        except InputError as exc:
+            out.skipped = f"not calibrated: {exc.message}"
+        else:
+            out.seconds["calibrate"] = post.seconds
+            out.simulations = post.simulations
+            out.posterior = post.summary()
+            cpu = time.process_time()
+            parts.append(forecast(posterior_scenario(data, post), spec.replications, seed, spec.indicators).assign(variant="calibrated"))
+            out.seconds["forecast"] += time.process_time() - cpu
+    out.forecasts = pd.concat(parts, ignore_index=True)
+    return out
+
+
+# ------------------------------------------------------------------ which councils and origins
+def workforce_codes(table: pd.DataFrame, year: int) -> list[str]:
+    """New LA codes of the councils with every required workforce figure published for ``year``."""
+    t = table[(table["level"] == "local_authority") & (table["year"] == year) & table["measure"].isin(REQUIRED)]
+    t = t[t["value"].notna()]
+    n = t.groupby("new_la_code")["measure"].nunique()
+    return sorted(n[n == len(REQUIRED)].index)
+
+
+def data_years(table: pd.DataFrame) -> list[int]:
+    """Years with council workforce figures in the table."""
+    t = table[(table["level"] == "local_authority") & (table["measure"] == "fte_in_post") & table["value"].notna()]
+    return sorted(int(y) for y in t["year"].unique())
+
+
+def default_origins(table: pd.DataFrame, horizon: int, count: int = 3) -> list[int]:
+    """The latest ``count`` years whose forecasts can be scored at every horizon."""
+    years = data_years(table)
+    ok = [y for y in years if y + horizon <= years[-1] and y - 1 >= years[0]]
+    return ok[-count:]
+
+
+def check_origins(origins: list[int], horizon: int, table: pd.DataFrame, calibrating: bool) -> None:
+    years = data_years(table)
+    if not 1 <= horizon <= MAX_HORIZON:
+        raise InputError(f"must be between 1 and {MAX_HORIZON} years, got {horizon}", file="--horizon")
+    for y in origins:
+        if y not in years:
+            raise InputError(f"no DfE workforce figures in {y} (years with figures: {years[0]}-{years[-1]})", file="--origins", key=str(y))
+        if y >= years[-1]:
+            raise InputError(f"no later year to score a forecast from {y} against (last year with figures: {years[-1]})",
+                             file="--origins", key=str(y))
+        if calibrating and y <= years[0]:
+            raise InputError(f"no earlier year to calibrate on (first year with figures: {years[0]}); add --no-calibrate",
+                             file="--origins", key=str(y))
+
+
+def select_councils(spec: str, origins: list[int], table: pd.DataFrame, seed: int) -> list[str]:
+    """New LA codes: ``all`` (every council with figures at some origin), ``N`` (a sample of N of the
+    councils with figures at every origin, drawn with ``seed``) or names and codes separated by commas."""
+    from workforce_sim.scenario.baseline import find_council
+
+    text = str(spec).strip()
+    if text.lower() == "all":
+        return sorted(set().union(*(workforce_codes(table, y) for y in origins)))
+    if text.isdigit():
+        n = int(text)
+        pool = sorted(set.intersection(*(set(workforce_codes(table, y)) for y in origins)))
+        if n < 1:
+            raise InputError(f"must be at least 1, got {n}", file="--councils")
+        if n > len(pool):
+            raise InputError(f"{n} is more than the {len(pool)} councils with figures at every origin", file="--councils")
+        rng = np.random.default_rng(np.random.SeedSequence([seed, n]))
+        return sorted(rng.choice(pool, size=n, replace=False).tolist())
+    codes = []
+    for name in (p.strip() for p in text.split(",")):
+        if not name:
+            continue
+        try:
+            codes.append(find_council(name, table).new_la_code)
+        except InputError as exc:
+            raise InputError(exc.message, file="--councils", key=name) from None
+    if not codes:
+        raise InputError("names no council", file="--councils")
+    return list(dict.fromkeys(codes))
+
+
+def run_backtest(spec: BacktestSpec, codes: list[str], origins: list[int], executor: str = "processes",
+                 workers: Optional[int] = None, scheduler: Optional[str] = None,
+                 progress: Optional[Callable[[int], None]] = None) -> list[TaskResult]:
+    """Every council and origin, one task each; results sorted by council code and origin."""
+    tasks = [(code, y) for y in origins for code in codes]
+    # the largest councils first, so that the last tasks running are short ones
+    size = _sizes(spec.table if spec.table is not None else load_table(), origins)
+    tasks.sort(key=lambda t: -size.get(t, 0.0))
+    results = []
+    outcomes = map_tasks(backtest_task, spec, tasks, executor=executor, workers=workers, scheduler=scheduler)
+    try:
+        for r in outcomes:
+            results.append(r)
+            if progress:
+                progress(1)
+    finally:
+        close = getattr(outcomes, "close", None)
+        if close is not None:
+            close()
+    return sorted(results, key=lambda r: (r.new_la_code, r.origin))
+
+
+def _sizes(table: pd.DataFrame, origins: list[int]) -> dict[tuple[str, int], float]:
+    t = table[(table["level"] == "local_authority") & (table["measure"] == "fte_in_post") & table["year"].isin(origins)]
+    return {(r.new_la_code, int(r.year)): float(r.value) for r in t.itertuples() if pd.notna(r.value)}

@@ -1,0 +1,364 @@
+"""Calibration to a council's published history: ABC-SMC (``pyabc``) on the workforce model.
+
+The simulator is the model itself, without children's cases: a council's baseline
+(``wfsim init`` rules) on 30 September of the first year of the history window,
+run to the last, with four uncertain parameters set by a particle:
+
+- ``attrition_factor`` multiplies every tenure band's leaving hazard;
+- ``applicants_factor`` multiplies the applicants per advert of every role;
+- ``cover_lag_factor`` multiplies the mean delay before a vacancy is covered by an agency worker;
+- ``conversion_per_year``: the hazard that an agency worker takes the permanent post.
+
+The summaries are the DfE indicators the model gives for each year to 30 September
+of the window after its first (agency rate, turnover, vacancy rate, in points), set
+against the council's published figures; the distance is their mean absolute
+difference. One replication a particle: ABC-SMC fits a stochastic simulator, so the
+run-to-run noise of a small council widens the posterior as it should.
+
+Only what was published by 30 September of ``through`` is read (``table_through``):
+a test proves that deleting every later year changes nothing. ``pyabc`` draws from
+NumPy's global generator; it is seeded from the calibration's seed for the call and
+restored after, and each particle's replication seed is drawn from it, so a seed
+gives the same posterior on any machine and executor.
+
+The factors multiply a scenario's own values (``posterior_scenario``): fitted on the
+council's baseline, they carry to the council's baseline at the origin, or to any
+scenario of the council, as the bias of its parameters against its history.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+import math
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import pandas as pd
+
+from workforce_sim.errors import InputError
+from workforce_sim.experiments.replications import Results, combine, single_run
+from workforce_sim.scenario.baseline import Council, _series, baseline, find_council, table_through, workforce_years
+from workforce_sim.scenario.schema import Scenario
+
+MEASURES = ("agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct")   # summaries fitted (DfE indicator names)
+WINDOW_YEARS = 3           # years of history simulated (from 30 September of through - 3)
+POPULATION = 20            # particles a generation (the backtest's default; small for speed: docs/performance.md)
+GENERATIONS = 2            # ABC-SMC generations (the backtest's default)
+GROUP = "calibration"      # the group of the posterior's empirical distributions (one particle a replication)
+# prior: (low, high) of each parameter; factors are uniform on their log2 scale
+PRIORS: dict[str, tuple[float, float]] = {
+    "attrition_factor": (2 ** -0.8, 2 ** 0.8),
+    "applicants_factor": (2 ** -2.0, 2 ** 2.0),
+    "cover_lag_factor": (2 ** -2.0, 2 ** 2.0),
+    "conversion_per_year": (0.0, 0.3),
+}
+LOG2 = {"attrition_factor", "applicants_factor", "cover_lag_factor"}
+PARAMETERS = tuple(PRIORS)
+DESCRIPTIONS = {
+    "attrition_factor": "multiplies attrition.tenure_bands.*.hazard_per_year",
+    "applicants_factor": "multiplies recruitment.pipeline.applicants_per_advert.*",
+    "cover_lag_factor": "multiplies agency.cover_lag_days",
+    "conversion_per_year": "sets agency.conversion_per_year",
+}
+Indicators = Callable[[Results], pd.DataFrame]
+
+
+@dataclass
+class Posterior:
+    """The last ABC-SMC generation: particles (parameter values) and their weights."""
+
+    council: str
+    new_la_code: str
+    through: int
+    window: tuple[int, int]                 # (first, last) year of the history simulated
+    particles: pd.DataFrame                 # one column per parameter (natural scale)
+    weights: np.ndarray
+    observed: dict[str, float]              # "<measure>:<year>" -> published value
+    simulations: int = 0
+    epsilons: list[float] = field(default_factory=list)
+    seconds: float = 0.0                    # CPU seconds of the calibration
+
+    def summary(self) -> pd.DataFrame:
+        """Weighted median and 90% interval of each parameter, beside its prior."""
+        rows = []
+        for p in PARAMETERS:
+            q = weighted_quantiles(self.particles[p].to_numpy(), self.weights, (0.05, 0.5, 0.95))
+            lo, hi = PRIORS[p]
+            rows.append({"parameter": p, "median": q[1], "p5": q[0], "p95": q[2], "prior_low": lo, "prior_high": hi,
+                         "applies_to": DESCRIPTIONS[p]})
+        return pd.DataFrame(rows)
+
+
+def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs) -> list[float]:
+    order = np.argsort(values, kind="stable")
+    v, w = np.asarray(values, float)[order], np.asarray(weights, float)[order]
+    cum = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return [float(np.interp(q, cum, v)) for q in qs]
+
+
+# ------------------------------------------------------------------ applying parameters to a scenario
+def _centre(value: Any) -> float:
+    """A number, or the centre of a distribution written as a mapping."""
+    if not isinstance(value, dict):
+        return float(value)
+    kind = value.get("dist", "uniform")
+    if kind == "normal":
+        return float(value["mean"])
+    if kind == "triangular":
+        return float(value["mode"])
+    if kind == "empirical":
+        w = value.get("weights") or [1.0] * len(value["values"])
+        return float(np.average(value["values"], weights=w))
+    return (float(value["low"]) + float(value["high"])) / 2
+
+
+def _numbers(x: Any) -> Any:
+    """A scenario value as plain numbers (a range written as a list becomes its centre)."""
+    if isinstance(x, list) and len(x) == 2 and all(isinstance(v, (int, float)) for v in x):
+        return (float(x[0]) + float(x[1])) / 2
+    return _centre(x)
+
+
+def targets_of(data: dict[str, Any]) -> dict[str, float]:
+    """Dotted key -> the value each calibrated parameter acts on, from a scenario mapping."""
+    out: dict[str, float] = {}
+    bands = (data.get("attrition") or {}).get("tenure_bands")
+    if bands is None:
+        from workforce_sim.scenario.schema import Attrition
+
+        bands = [b.model_dump(mode="json") for b in Attrition().tenure_bands]
+    for i, b in enumerate(bands):
+        out[f"attrition.tenure_bands.{i}.hazard_per_year"] = _numbers(b["hazard_per_year"])
+    apps = ((data.get("recruitment") or {}).get("pipeline") or {}).get("applicants_per_advert")
+    if apps is None:
+        from workforce_sim.scenario.schema import Pipeline
+
+        apps = Pipeline().applicants_per_advert
+    for role, v in apps.items():
+        out[f"recruitment.pipeline.applicants_per_advert.{role}"] = _numbers(v)
+    ag = data.get("agency") or {}
+    if ag.get("enabled", True):
+        from workforce_sim.scenario.schema import Agency
+
+        out["agency.cover_lag_days"] = _numbers(ag.get("cover_lag_days", Agency().cover_lag_days))
+        out["agency.conversion_per_year"] = _numbers(ag.get("conversion_per_year", Agency().conversion_per_year))
+    return out
+
+
+def _param_for(key: str) -> str:
+    if key.startswith("attrition."):
+        return "attrition_factor"
+    if key.startswith("recruitment."):
+        return "applicants_factor"
+    return "cover_lag_factor" if key == "agency.cover_lag_days" else "conversion_per_year"
+
+
+def _value(base: float, param: str, x: np.ndarray) -> np.ndarray:
+    return np.asarray(x, float) if param == "conversion_per_year" else base * np.asarray(x, float)
+
+
+def _set(data: dict[str, Any], key: str, value: Any) -> None:
+    parts = key.split(".")
+    node: Any = data
+    for i, p in enumerate(parts[:-1]):
+        nxt = parts[i + 1]
+        if isinstance(node, list):
+            node = node[int(p)]
+            continue
+        if p not in node or node[p] is None:
+            node[p] = [] if nxt.isdigit() else {}
+        node = node[p]
+    if isinstance(node, list):
+        node[int(parts[-1])] = value
+    else:
+        node[parts[-1]] = value
+
+
+def with_parameters(data: dict[str, Any], theta: dict[str, float]) -> dict[str, Any]:
+    """A copy of a scenario mapping with one particle's parameters applied."""
+    out = copy.deepcopy(data)
+    _fill_defaults(out)
+    for key, base in targets_of(out).items():
+        p = _param_for(key)
+        _set(out, key, round(float(_value(base, p, theta[p])), 6))
+    return out
+
+
+def _fill_defaults(data: dict[str, Any]) -> None:
+    """Write the default tenure bands and applicants into the mapping when it has none (so they can be set)."""
+    from workforce_sim.scenario.schema import Attrition, Pipeline
+
+    att = data.setdefault("attrition", {})
+    if "tenure_bands" not in att:
+        att["tenure_bands"] = [b.model_dump(mode="json") for b in Attrition().tenure_bands]
+    pipe = data.setdefault("recruitment", {}).setdefault("pipeline", {})
+    if "applicants_per_advert" not in pipe:
+        pipe["applicants_per_advert"] = dict(Pipeline().applicants_per_advert)
+
+
+def posterior_scenario(data: dict[str, Any], post: Posterior, name: Optional[str] = None) -> dict[str, Any]:
+    """A copy of a scenario mapping whose calibrated parameters are the posterior's particles
+    (empirical distributions of one group, so a replication takes one whole particle)."""
+    out = copy.deepcopy(data)
+    _fill_defaults(out)
+    w = post.weights / post.weights.sum()
+    weights = [round(float(x), 6) for x in w]
+    src = out.setdefault("sources", {})
+    years = f"{post.window[0] + 1}-{post.window[1]}"
+    for key, base in targets_of(out).items():
+        p = _param_for(key)
+        values = [round(float(v), 6) for v in _value(base, p, post.particles[p].to_numpy())]
+        _set(out, key, {"dist": "empirical", "values": values, "weights": weights, "group": GROUP})
+        how = "the fitted value" if p == "conversion_per_year" else f"{base:g} x the fitted {p}"
+        src[key] = (f"calibrated (wfsim calibrate, ABC-SMC in pyabc): {how}, {len(values)} particles fitted to "
+                    f"{post.council}'s published agency rate, turnover and vacancy rate {years} (DfE csww indicators, "
+                    f"data/dfe_councils.csv.gz), data published by 30 September {post.through} only")
+    if name:
+        out["name"] = name
+    return out
+
+
+# ------------------------------------------------------------------ the history and the simulator
+def history_window(c: Council, through: int, table: pd.DataFrame, years: int = WINDOW_YEARS) -> tuple[int, dict[str, float]]:
+    """(first year, observed) for the council's history up to ``through``: the first year is
+    ``through - years`` or the earliest year with workforce figures; observed holds the published
+    indicators of the years after it."""
+    t = table_through(through, table)
+    have = [y for y in workforce_years(c, t) if through - years <= y < through]
+    if not have:
+        raise InputError(f"no DfE workforce figures for {c.name} in the {years} years before {through} to calibrate on",
+                         file="command line", key="--through")
+    first = min(have)
+    observed: dict[str, float] = {}
+    for m in MEASURES:
+        s = _series(c, m, table=t)
+        for y in range(first + 1, through + 1):
+            if y in s.index and math.isfinite(float(s[y])):
+                observed[f"{m}:{y}"] = float(s[y])
+    if not observed:
+        raise InputError(f"no published indicators for {c.name} in {first + 1}-{through} to calibrate on",
+                         file="command line", key="--through")
+    return first, observed
+
+
+def history_scenario(c: Council, first: int, through: int, table: pd.DataFrame) -> dict[str, Any]:
+    """The council's state on 30 September of ``first`` (its baseline from what was published by
+    then), run to 1 October of ``through`` (the snapshot the indicators for the year to 30 September
+    read), without cases, with the calibrated parameters' values of its baseline at ``through``: the
+    values the fitted factors multiply in the forecast from ``through``."""
+    _, data = baseline(c.new_la_code, first, horizon_years=through - first, table=table_through(first, table))
+    _, now = baseline(c.new_la_code, through, table=table_through(through, table))
+    data = model_only(data, through)
+    data["attrition"] = {**data.get("attrition", {}), "tenure_bands": copy.deepcopy(now["attrition"]["tenure_bands"])}
+    data["recruitment"]["pipeline"]["applicants_per_advert"] = copy.deepcopy(now["recruitment"]["pipeline"]["applicants_per_advert"])
+    if data.get("agency", {}).get("enabled", True) and now.get("agency", {}).get("enabled", True):
+        for key in ("cover_lag_days", "conversion_per_year"):
+            if key in now["agency"]:
+                data["agency"][key] = now["agency"][key]
+    data["sources"]["attrition.tenure_bands"] = f"the council's baseline at {through} (calibration's history run)"
+    return data
+
+
+def model_only(data: dict[str, Any], last_year: int) -> dict[str, Any]:
+    """A scenario mapping without targets and children's cases, ending just after 1 October of ``last_year``."""
+    out = {k: v for k, v in data.items() if k not in ("targets", "demand", "caseload")}
+    out["end_date"] = f"{last_year}-10-02"
+    out["sources"] = {k: v for k, v in (data.get("sources") or {}).items()
+                      if not k.startswith(("demand", "caseload", "targets", "end_date"))}
+    out["sources"]["end_date"] = "just after 1 October of the last year scored (the indicators read the 1 October snapshot)"
+    return out
+
+
+def summaries(results: Results, indicators: Indicators, keys: list[str]) -> dict[str, float]:
+    """The simulated indicators for the observed keys; a year without a value (no staff) counts as 0."""
+    ind = indicators(results).groupby("year_to_30_sept")[list(MEASURES)].mean()
+    out = {}
+    for k in keys:
+        m, y = k.split(":")
+        v = float(ind.at[int(y), m]) if int(y) in ind.index else float("nan")
+        out[k] = v if math.isfinite(v) else 0.0
+    return out
+
+
+@contextlib.contextmanager
+def _numpy_seeded(seed: int):
+    """NumPy's global generator (which pyabc draws from) seeded for the block, then restored."""
+    state = np.random.get_state()
+    np.random.seed(seed % 2**32)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+def _quiet_pyabc() -> None:
+    for name in ("ABC", "ABC.Sampler", "ABC.History", "ABC.Distance", "ABC.Epsilon", "ABC.Transition", "ABC.Adaptation",
+                 "ABC.Predictor", "ABC.Acceptor", "ABC.Population"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def derived_seed(seed: int, *keys: Any) -> int:
+    """A seed for (seed, keys): the same whatever else runs."""
+    words = [int.from_bytes(str(k).encode()[:8].ljust(8, b"\0"), "little") % 2**32 for k in keys]
+    return int(np.random.SeedSequence([seed, *words]).generate_state(1)[0])
+
+
+def calibrate(council: str, through: int, indicators: Indicators, table: Optional[pd.DataFrame] = None, seed: int = 2014,
+              population: int = POPULATION, generations: int = GENERATIONS, window_years: int = WINDOW_YEARS,
+              db_dir: Optional[Path] = None) -> Posterior:
+    """ABC-SMC posterior of the four parameters for ``council`` from its history up to ``through``.
+
+    ``table`` is the long DfE table (default the shipped one); only its rows up to
+    ``through`` are read. ``indicators`` turns a run's results into the DfE indicators
+    by replication and year (``analysis.calibration.annual_indicators``).
+    """
+    import pyabc
+
+    from workforce_sim.scenario.baseline import load_table
+
+    if population < 2 or generations < 1:
+        raise InputError("needs a population of at least 2 and at least 1 generation", file="command line", key="--population")
+    table = load_table() if table is None else table
+    t = table_through(through, table)
+    try:
+        c = find_council(council, t)
+    except InputError:
+        known = find_council(council, table)  # an unknown council says so; a known one had no figures yet
+        raise InputError(f"no DfE figures for {known.name} published by 30 September {through}", file="command line",
+                         key="--through") from None
+    first, observed = history_window(c, through, t, window_years)
+    base = history_scenario(c, first, through, t)
+    keys = sorted(observed)
+    Scenario.model_validate(base)  # bad data is found here, not inside pyabc
+
+    def simulate(par: dict[str, float]) -> dict[str, float]:
+        theta = {p: (2 ** float(par[p]) if p in LOG2 else float(par[p])) for p in PARAMETERS}
+        sc = Scenario.model_validate(with_parameters(base, theta))
+        s = int(np.random.randint(0, 2**31 - 1))
+        return summaries(combine(sc, s, [single_run(sc, s, 0, costs=False)]), indicators, keys)
+
+    priors = {}
+    for p, (lo, hi) in PRIORS.items():
+        a, b = (math.log2(lo), math.log2(hi)) if p in LOG2 else (lo, hi)
+        priors[p] = pyabc.RV("uniform", a, b - a)
+    _quiet_pyabc()
+    cpu = time.process_time()
+    with _numpy_seeded(derived_seed(seed, c.new_la_code, through)), tempfile.TemporaryDirectory(dir=db_dir) as tmp:
+        abc = pyabc.ABCSMC(simulate, pyabc.Distribution(**priors), pyabc.PNormDistance(p=1, fixed_weights={k: 1 / len(keys) for k in keys}),
+                           population_size=population, sampler=pyabc.sampler.SingleCoreSampler())
+        abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), observed)
+        hist = abc.run(max_nr_populations=generations)
+        df, w = hist.get_distribution(m=0, t=hist.max_t)
+        pops = hist.get_all_populations()
+        sims = int(hist.total_nr_simulations)
+        eps = [float(e) for e in pops["epsilon"] if np.isfinite(e)]
+    w = np.asarray(w, float)
+    parts = pd.DataFrame({p: (2 ** df[p].to_numpy() if p in LOG2 else df[p].to_numpy()) for p in PARAMETERS})
+    return Posterior(council=c.name, new_la_code=c.new_la_code, through=through, window=(first, through), particles=parts,
+                     weights=w, observed=observed, simulations=sims, epsilons=eps, seconds=time.process_time() - cpu)

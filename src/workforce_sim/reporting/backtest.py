@@ -1,0 +1,242 @@
+"""The backtest's run folder: tables (CSV, Parquet), plots (PNG) and a page a person can read."""
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workforce_sim.analysis.backtest import MEASURES, TITLES
+from workforce_sim.reporting.tables import write_tables
+
+PAGE = "backtest.html"
+PLOTS = ("forecast_vs_actual.png", "coverage_by_horizon.png", "pit_histogram.png")
+TABLES = ("scores", "cases", "goals", "worst_councils", "posteriors", "tasks")
+COLOURS = {"baseline": "tab:orange", "calibrated": "tab:blue", "persistence": "0.4"}
+
+STYLE = """
+body {font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em; color: #222; max-width: 80em;}
+table {border-collapse: collapse; font-size: 0.88em; margin: 0.5em 0 1.2em 0;}
+th {text-align: left; border-bottom: 2px solid #444; padding: 4px 8px; background: #f4f4f4;}
+td {border-bottom: 1px solid #ddd; padding: 4px 8px;} td.num {text-align: right; white-space: nowrap;}
+td.met {background: #cfe8cf;} td.unmet {background: #f3c1c1;}
+p.note {max-width: 56em;} img {max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0;}
+.short {background: #fff3cd; border: 1px solid #e0c36a; padding: 0.6em 1em; max-width: 56em;}
+"""
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_forecasts(cases: pd.DataFrame, published: pd.DataFrame, path: Path, measure: str = "agency_rate_pct",
+                   variant: str = "calibrated", max_councils: int = 160) -> Path:
+    """Small multiples, one per council: the published series and each origin's median and 90% interval."""
+    plt = _plt()
+    c = cases[(cases["measure"] == measure) & (cases["variant"] == variant)]
+    councils = sorted(c["council"].unique())[:max_councils]
+    n = max(1, len(councils))
+    cols = min(8, n)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(2.1 * cols, 1.6 * rows + 0.6), squeeze=False, sharex=True)
+    pub = published[published["measure"] == measure]
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    for ax, name in zip(axes.flat, councils):
+        g = c[c["council"] == name]
+        code = g["new_la_code"].iloc[0]
+        s = pub[pub["new_la_code"] == code].sort_values("year")
+        ax.plot(s["year"], s["value"], "k.-", lw=0.8, ms=2.5)
+        for origin, f in g.groupby("origin"):
+            f = f.sort_values("year")
+            x = [origin, *f["year"]]
+            y0 = f["origin_value"].iloc[0]
+            ax.fill_between(x, [y0, *f["q05"]], [y0, *f["q95"]], color=COLOURS[variant], alpha=0.18, lw=0)
+            ax.plot(x, [y0, *f["q50"]], color=COLOURS[variant], lw=0.9)
+        ax.set_title(name[:26], fontsize=6.5, pad=2)
+        ax.tick_params(labelsize=5, length=2, pad=1)
+    fig.suptitle(f"{TITLES[measure]}: published (black),\nforecasts ({variant}: median, 90% interval) from each origin", fontsize=8)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / (1.6 * rows + 0.6)))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_coverage(scores: pd.DataFrame, path: Path) -> Path:
+    """90% and 50% coverage by horizon and measure: calibrated, baseline and persistence."""
+    plt = _plt()
+    measures = [m for m in MEASURES if m in set(scores["measure"])]
+    fig, axes = plt.subplots(1, max(1, len(measures)), figsize=(3.3 * max(1, len(measures)), 3.0), squeeze=False, sharey=True)
+    for ax, m in zip(axes.flat, measures):
+        for variant in ("baseline", "calibrated"):
+            s = scores[(scores["measure"] == m) & (scores["variant"] == variant)].sort_values("horizon")
+            if s.empty:
+                continue
+            ax.plot(s["horizon"], 100 * s["coverage90"], "o-", color=COLOURS[variant], label=f"{variant} 90%")
+            ax.plot(s["horizon"], 100 * s["coverage50"], "s--", color=COLOURS[variant], label=f"{variant} 50%", alpha=0.7)
+        s = scores[(scores["measure"] == m)].drop_duplicates("horizon").sort_values("horizon")
+        ax.plot(s["horizon"], 100 * s["persistence_coverage90"], "o:", color=COLOURS["persistence"], label="persistence 90%")
+        ax.axhspan(85, 95, color="tab:green", alpha=0.12)
+        ax.axhline(50, color="0.7", lw=0.6)
+        ax.set_title(TITLES[m], fontsize=9)
+        ax.set_xlabel("horizon (years)", fontsize=8)
+        ax.set_xticks(sorted(s["horizon"].unique()))
+        ax.set_ylim(0, 102)
+    axes.flat[0].set_ylabel("cases inside the interval (%)", fontsize=8)
+    axes.flat[0].legend(fontsize=6, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_pit(cases: pd.DataFrame, path: Path, bins: int = 10) -> Path:
+    """PIT histograms by measure (flat = calibrated; U = too narrow; hump = too wide)."""
+    plt = _plt()
+    measures = [m for m in MEASURES if m in set(cases["measure"])]
+    fig, axes = plt.subplots(1, max(1, len(measures)), figsize=(3.3 * max(1, len(measures)), 2.8), squeeze=False, sharey=True)
+    edges = np.linspace(0, 1, bins + 1)
+    for ax, m in zip(axes.flat, measures):
+        for variant in ("baseline", "calibrated"):
+            p = cases[(cases["measure"] == m) & (cases["variant"] == variant)]["pit"].to_numpy()
+            if len(p):
+                h, _ = np.histogram(p, bins=edges)
+                ax.step(edges, np.r_[h, h[-1]] / len(p) * bins, where="post", color=COLOURS[variant], label=variant)
+        ax.axhline(1.0, color="0.5", lw=0.7, ls=":")
+        ax.set_title(TITLES[m], fontsize=9)
+        ax.set_xlabel("PIT", fontsize=8)
+    axes.flat[0].set_ylabel("density", fontsize=8)
+    axes.flat[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# ------------------------------------------------------------------ the page
+def _fmt(v: Any, kind: str = "num") -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "n/a"
+    if kind == "pct":
+        return f"{100 * float(v):.0f}%"
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v)}"
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):.2f}"
+    return html.escape(str(v))
+
+
+def _table(df: pd.DataFrame, columns: dict[str, tuple[str, str]], cell_class=None) -> str:
+    head = "".join(f"<th>{html.escape(label)}</th>" for label, _ in columns.values())
+    body = []
+    for _, r in df.iterrows():
+        cells = []
+        for col, (_, kind) in columns.items():
+            cls = "num" if kind in ("num", "pct") else ""
+            extra = cell_class(r, col) if cell_class else ""
+            cells.append(f'<td class="{cls} {extra}">{_fmt(r[col], kind) if kind != "text" else html.escape(str(r[col]))}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def shortfalls(goals: pd.DataFrame) -> list[str]:
+    """One sentence per unmet goal, with its figure."""
+    out = []
+    for r in goals[~goals["met"]].itertuples():
+        if r.goal.startswith("90%"):
+            out.append(f"{TITLES[r.measure]}, {r.horizon} year(s) ahead: 90% intervals held {100 * r.value:.0f}% of outcomes (goal 85-95%).")
+        else:
+            out.append(f"{TITLES[r.measure]}, {r.horizon} year(s) ahead: the median's error is {r.value:+.2f} points against persistence's.")
+    return out
+
+
+def page(meta: dict[str, Any], scores: pd.DataFrame, goals: pd.DataFrame, worst: pd.DataFrame, tasks: pd.DataFrame) -> str:
+    title = "Backtest: forecasts from each origin against what was published"
+    short = shortfalls(goals)
+    if goals.empty:
+        verdict = "<p class='short'>No case could be scored.</p>"
+    elif short:
+        verdict = ("<div class='short'><b>The model falls short of the goals in " + f"{len(short)} of {len(goals)} checks:</b><ul>"
+                   + "".join(f"<li>{html.escape(s)}</li>" for s in short) + "</ul></div>")
+    else:
+        verdict = "<p>Every goal is met (90% coverage within 85-95% at every horizon; MAE no worse than persistence).</p>"
+    sc_cols = {"variant": ("forecast", "text"), "measure": ("measure", "text"), "horizon": ("years ahead", "num"), "cases": ("cases", "num"),
+               "mae": ("MAE of median", "num"), "persistence_mae": ("persistence MAE", "num"),
+               "coverage50": ("50% coverage", "pct"), "coverage90": ("90% coverage", "pct"),
+               "persistence_coverage50": ("persistence 50%", "pct"), "persistence_coverage90": ("persistence 90%", "pct"),
+               "crps": ("CRPS", "num"), "persistence_crps": ("persistence CRPS", "num")}
+
+    def good(r, col):
+        if col == "coverage90":
+            return "met" if 0.85 <= r[col] <= 0.95 else "unmet"
+        if col == "mae" and r["measure"] in ("agency_rate_pct", "turnover_rate_pct"):
+            return "met" if r["mae"] <= r["persistence_mae"] else "unmet"
+        return ""
+
+    cov = scores.pivot_table(index=["measure", "horizon"], columns="variant", values="coverage90").reset_index() if not scores.empty else pd.DataFrame()
+    cov_html = ""
+    if not cov.empty:
+        cols = {"measure": ("measure", "text"), "horizon": ("years ahead", "num")}
+        cols.update({v: (f"90% coverage, {v}", "pct") for v in ("baseline", "calibrated") if v in cov.columns})
+        cov_html = _table(cov, cols)
+    wc = {"council": ("council", "text"), "new_la_code": ("code", "text"), "cases": ("cases", "num"), "crps": ("mean CRPS (points)", "num"),
+          "persistence_crps": ("persistence", "num"), "coverage90": ("90% coverage", "pct")}
+    skipped = tasks[tasks["skipped"].astype(str) != ""] if "skipped" in tasks else pd.DataFrame()
+    skipped_html = ("<h2>Not forecast or not calibrated</h2>" + _table(skipped, {"council": ("council", "text"), "origin": ("origin", "num"),
+                                                                                   "skipped": ("why", "text")})) if len(skipped) else ""
+    about = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in meta.items())
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{STYLE}</style></head><body>
+<h1>{title}</h1>
+<p class="note">Each council's baseline is built from the DfE figures published by 30 September of the origin year only,
+calibrated (ABC-SMC) on its history up to then, and simulated three years on; its forecasts of the agency rate, turnover,
+vacancy rate and caseload are scored against the values published later. <b>Persistence</b> says the origin year's value again;
+its intervals add the changes seen across councils up to the origin. <b>baseline</b> is the forecast without calibration,
+<b>calibrated</b> with the posterior's parameters. Goals (measured, not tuned to): 90% coverage between 85% and 95% at every
+horizon; the median's MAE no worse than persistence's for the agency rate and turnover.</p>
+{verdict}
+<h2>Scores against persistence</h2>
+{_table(scores, sc_cols, good)}
+<h2>Coverage by horizon, with and without calibration</h2>
+{cov_html}
+<img src="coverage_by_horizon.png" alt="coverage by horizon">
+<h2>PIT histogram</h2>
+<p class="note">Where the published value fell within each forecast's ensemble. Flat: well calibrated; a U: intervals too narrow;
+piled at one side: biased.</p>
+<img src="pit_histogram.png" alt="PIT histogram">
+<h2>Forecast against actual, each council (agency rate)</h2>
+<img src="forecast_vs_actual.png" alt="forecast against actual for each council">
+<h2>The councils forecast worst</h2>
+{_table(worst, wc)}
+{skipped_html}
+<h2>About this run</h2>
+<table>{about}</table>
+<p class="note">Tables beside this page: scores, cases (one row per council, origin, measure and horizon), goals, worst_councils,
+posteriors (each calibration's parameters), tasks (CPU seconds per council and origin), as CSV and Parquet.</p>
+</body></html>
+"""
+
+
+def write_backtest(folder: Path, tables: dict[str, pd.DataFrame], published: pd.DataFrame, meta: dict[str, Any]) -> list[Path]:
+    """Write the tables, the plots and the page into ``folder``; the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = write_tables({k: v for k, v in tables.items() if k in TABLES}, folder)
+    cases, scores = tables["cases"], tables["scores"]
+    variant = "calibrated" if (cases["variant"] == "calibrated").any() else "baseline"
+    written.append(plot_forecasts(cases, published, folder / PLOTS[0], variant=variant))
+    written.append(plot_coverage(scores, folder / PLOTS[1]))
+    written.append(plot_pit(cases, folder / PLOTS[2]))
+    text = page(meta, scores, tables["goals"], tables["worst_councils"], tables["tasks"])
+    (folder / PAGE).write_text(text, encoding="utf-8")
+    written.append(folder / PAGE)
+    return written

@@ -1,0 +1,331 @@
+"""Backtest and calibration: scores on known cases, no look-ahead, the command line, bad input."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workforce_sim.analysis.backtest import (
+    change_quantiles,
+    crps_ensemble,
+    forecast_indicators,
+    goals,
+    pit,
+    score_cases,
+    scores,
+)
+from workforce_sim.analysis.calibration import annual_indicators
+from workforce_sim.cli.main import main
+from workforce_sim.experiments.backtest import TaskResult, origin_scenario, select_councils
+from workforce_sim.experiments.calibrate import PRIORS, Posterior, calibrate, posterior_scenario, targets_of, with_parameters
+from workforce_sim.experiments.replications import run_replications
+from workforce_sim.scenario.baseline import find_council, load_table, table_through
+from workforce_sim.scenario.schema import Scenario
+
+
+# ------------------------------------------------------------------ scores on known cases
+def _table(rows):
+    return pd.DataFrame([{"level": "local_authority", "new_la_code": code, "old_la_code": "", "name": code, "region": "R",
+                          "year": y, "measure": m, "value": v, "source_id": "test"} for code, y, m, v in rows])
+
+
+def _task(code, origin, years_values, variant="baseline", staffed=10.0):
+    """A task whose forecast of the agency rate is the given ensembles by year (staffing constant)."""
+    rows = []
+    for year, values in years_values.items():
+        for r, v in enumerate(values):
+            rows.append({"variant": variant, "replication": r, "year_to_30_sept": year, "staffed_sw_fte": staffed,
+                         "agency_rate_pct": v, "turnover_rate_pct": np.nan, "vacancy_rate_pct": np.nan})
+    n = len(next(iter(years_values.values())))
+    rows += [{"variant": variant, "replication": r, "year_to_30_sept": origin, "staffed_sw_fte": staffed, "agency_rate_pct": np.nan,
+              "turnover_rate_pct": np.nan, "vacancy_rate_pct": np.nan} for r in range(n)]
+    return TaskResult(new_la_code=code, council=code, origin=origin, forecasts=pd.DataFrame(rows))
+
+
+def test_scores_of_a_hand_computed_case():
+    # published agency rate: council A 15 in 2019 (origin) and 13 in 2020; councils B-E give the 1-year changes
+    # up to 2019: B +1 (2018->2019), C -1, D +3, E -3, and A itself 2018->2019: 14 -> 15 (+1)
+    rows = [("A", 2018, "agency_rate_pct", 14.0), ("A", 2019, "agency_rate_pct", 15.0), ("A", 2020, "agency_rate_pct", 13.0)]
+    for code, a, b in (("B", 10, 11), ("C", 10, 9), ("D", 10, 13), ("E", 10, 7)):
+        rows += [(code, 2018, "agency_rate_pct", a), (code, 2019, "agency_rate_pct", b), (code, 2020, "agency_rate_pct", 99.0)]
+    table = _table(rows)
+    cases = score_cases([_task("A", 2019, {2020: [10.0, 12.0, 14.0, 16.0]})], table)
+    assert len(cases) == 1
+    c = cases.iloc[0]
+    assert (c["horizon"], c["actual"], c["origin_value"]) == (1, 13.0, 15.0)
+    # median of 10, 12, 14, 16 (linear interpolation) is 13: no error
+    assert c["q50"] == 13.0 and c["abs_error"] == 0.0
+    # 5% and 95% quantiles 10.3 and 15.7; 25% and 75% 11.5 and 14.5: 13 is inside both
+    assert c["q05"] == pytest.approx(10.3) and c["q95"] == pytest.approx(15.7) and c["in90"] and c["in50"]
+    # CRPS of the ensemble: mean |x - 13| = 2, minus half the mean |x - x'| over all 16 pairs (40 / 16 = 2.5): 0.75
+    assert c["crps"] == pytest.approx(0.75)
+    assert c["pit"] == 0.5  # two of four below 13
+    # persistence: 15, off by 2; its interval adds the 1-year changes up to 2019 (+1, -1, +3, -3, +1)
+    assert c["persistence_abs_error"] == 2.0 and c["persistence_crps"] == 2.0
+    ch = np.array([1.0, -1.0, 3.0, -3.0, 1.0])
+    lo90, hi90 = 15 + np.quantile(ch, 0.05), 15 + np.quantile(ch, 0.95)
+    assert bool(c["persistence_in90"]) == (lo90 <= 13 <= hi90)
+    lo50, hi50 = 15 + np.quantile(ch, 0.25), 15 + np.quantile(ch, 0.75)
+    assert bool(c["persistence_in50"]) == (lo50 <= 13 <= hi50)  # 14 .. 16: outside
+    assert not c["persistence_in50"]
+    s = scores(cases).iloc[0]
+    assert (s["cases"], s["mae"], s["persistence_mae"], s["coverage90"], s["crps"]) == (1, 0.0, 2.0, 1.0, pytest.approx(0.75))
+
+
+def test_persistence_spread_reads_nothing_after_the_origin():
+    rows = [("A", y, "agency_rate_pct", float(v)) for y, v in ((2017, 10), (2018, 12), (2019, 13), (2020, 40))]
+    q = change_quantiles(_table(rows), 2019, 1)
+    assert q.at["agency_rate_pct", "changes"] == 2          # 2017->2018, 2018->2019; not 2019->2020
+    assert q.at["agency_rate_pct", "q50"] == 1.5
+
+
+def test_coverage_of_a_known_distribution():
+    rng = np.random.default_rng(7)
+    tasks, rows = [], []
+    for i in range(300):
+        code, mu = f"C{i:03d}", rng.uniform(5, 30)
+        rows += [(code, 2018, "agency_rate_pct", mu), (code, 2019, "agency_rate_pct", mu + rng.normal())]
+        tasks.append(_task(code, 2018, {2019: list(mu + rng.normal(size=400))}))
+        tasks.append(_task(code, 2018, {2019: list(mu + 0.3 * rng.normal(size=400))}, variant="calibrated"))
+    s = scores(score_cases(tasks, _table(rows))).set_index("variant")
+    # right spread: about 90% and 50% of outcomes inside (binomial sd with 300 cases: 1.7 and 2.9 points)
+    assert 0.85 <= s.at["baseline", "coverage90"] <= 0.95
+    assert 0.42 <= s.at["baseline", "coverage50"] <= 0.58
+    # a spread 0.3 times too narrow holds about 2 Phi(1.645 x 0.3) - 1 = 37% in its 90% interval
+    assert s.at["calibrated", "coverage90"] < 0.5
+    assert s.at["baseline", "crps"] < s.at["calibrated", "crps"]
+
+
+def test_crps_of_a_normal_ensemble_matches_the_closed_form():
+    rng = np.random.default_rng(3)
+    mu, sd, y = 2.0, 1.5, 3.1
+    z = (y - mu) / sd
+    phi, Phi = math.exp(-z * z / 2) / math.sqrt(2 * math.pi), 0.5 * (1 + math.erf(z / math.sqrt(2)))
+    closed = sd * (z * (2 * Phi - 1) + 2 * phi - 1 / math.sqrt(math.pi))
+    assert crps_ensemble(y, rng.normal(mu, sd, 40_000)) == pytest.approx(closed, abs=0.01)
+    assert crps_ensemble(5.0, np.full(10, 5.0)) == 0.0                     # a point forecast that is right
+    assert crps_ensemble(5.0, np.full(10, 2.0)) == pytest.approx(3.0)      # ... or off: its absolute error
+
+
+def test_pit_counts_ties_half():
+    assert pit(2.0, np.array([1.0, 2.0, 3.0, 4.0])) == pytest.approx(0.375)
+    assert pit(0.0, np.array([1.0, 2.0])) == 0.0 and pit(9.0, np.array([1.0, 2.0])) == 1.0
+
+
+def test_goals_say_which_are_met():
+    s = pd.DataFrame([{"variant": "calibrated", "measure": "agency_rate_pct", "horizon": 1, "coverage90": 0.9, "mae": 5.0,
+                       "persistence_mae": 4.6},
+                      {"variant": "calibrated", "measure": "vacancy_rate_pct", "horizon": 1, "coverage90": 0.7, "mae": 1.0,
+                       "persistence_mae": 4.0}])
+    g = goals(s)
+    assert g["met"].tolist() == [True, False, False]   # agency coverage met, agency MAE not, vacancy coverage not
+
+
+# ------------------------------------------------------------------ calibrated parameters in a scenario
+def test_factors_multiply_the_scenario_values():
+    _, data = _origin("Darlington", 2019)
+    base = targets_of(data)
+    out = targets_of(with_parameters(data, {"attrition_factor": 1.5, "applicants_factor": 0.5, "cover_lag_factor": 2.0,
+                                            "conversion_per_year": 0.12}))
+    for key, v in base.items():
+        if key.startswith("attrition."):
+            assert out[key] == pytest.approx(1.5 * v, abs=1e-6)
+        elif key.startswith("recruitment."):
+            assert out[key] == pytest.approx(0.5 * v, abs=1e-6)
+        elif key == "agency.cover_lag_days":
+            assert out[key] == pytest.approx(2.0 * v, abs=1e-6)
+        else:
+            assert out[key] == 0.12
+
+
+def test_a_replication_takes_one_whole_particle():
+    _, data = _origin("Darlington", 2019)
+    parts = pd.DataFrame({"attrition_factor": [0.6, 1.0, 1.7], "applicants_factor": [0.3, 1.0, 3.0], "cover_lag_factor": [0.5, 1.0, 2.0],
+                          "conversion_per_year": [0.01, 0.1, 0.2]})
+    post = Posterior("Darlington", "E06000005", 2019, (2016, 2019), parts, np.array([1.0, 1.0, 2.0]), {})
+    sc = Scenario.model_validate(posterior_scenario(data, post))
+    res = run_replications(sc, replications=12, seed=4, workers=1)
+    base = targets_of(data)
+    p = res.parameters
+    for _, row in p.iterrows():
+        k = row["attrition.tenure_bands.0.hazard_per_year"] / base["attrition.tenure_bands.0.hazard_per_year"]
+        i = int(np.argmin(np.abs(parts["attrition_factor"] - k)))
+        assert k == pytest.approx(parts["attrition_factor"][i], rel=1e-4)
+        for b in range(1, 6):  # every band and every other parameter from the same particle
+            key = f"attrition.tenure_bands.{b}.hazard_per_year"
+            assert row[key] == pytest.approx(base[key] * parts["attrition_factor"][i], rel=1e-4)
+        sw = "recruitment.pipeline.applicants_per_advert.social_worker"
+        assert row[sw] == pytest.approx(base[sw] * parts["applicants_factor"][i], rel=1e-3)
+        assert row["agency.conversion_per_year"] == pytest.approx(parts["conversion_per_year"][i])
+    assert p["agency.conversion_per_year"].nunique() > 1
+
+
+def _origin(name, year):
+    c = find_council(name)
+    return c, origin_scenario(c.new_la_code, year, 3)
+
+
+# ------------------------------------------------------------------ no look-ahead
+def test_no_look_ahead_in_the_origin_scenario_and_the_calibration():
+    origin = 2019
+    full = load_table()
+    cut = full[full["year"] <= origin].copy()
+    assert len(cut) < len(full)
+    # later years deleted, or later years changed: the same scenario and the same posterior
+    changed = full.copy()
+    later = changed["year"] > origin
+    changed.loc[later, "value"] = changed.loc[later, "value"] * 3 + 1
+    code = find_council("Rutland").new_la_code
+    a, b, d = (origin_scenario(code, origin, 3, t) for t in (full, cut, changed))
+    assert a == b == d
+    posts = [calibrate(code, origin, annual_indicators, t, seed=11, population=6, generations=2) for t in (full, cut, changed)]
+    for p in posts[1:]:
+        assert p.observed == posts[0].observed and p.window == posts[0].window
+        pd.testing.assert_frame_equal(p.particles, posts[0].particles)
+        np.testing.assert_array_equal(p.weights, posts[0].weights)
+    assert posterior_scenario(a, posts[0]) == posterior_scenario(b, posts[1])
+    # the observed history is the council's own published figures up to the origin, and no later
+    assert max(int(k.split(":")[1]) for k in posts[0].observed) == origin
+    # another seed, another posterior: the identity above is not a constant
+    other = calibrate(code, origin, annual_indicators, full, seed=12, population=6, generations=2)
+    assert not other.particles.equals(posts[0].particles)
+
+
+def test_table_through_keeps_only_the_years_published_by_then():
+    t = table_through(2019)
+    assert t["year"].max() == 2019 and (load_table()["year"] > 2019).any()
+
+
+def test_forecast_indicators_read_the_origin_staffing():
+    _, data = _origin("Rutland", 2020)
+    res = run_replications(Scenario.model_validate(data), replications=2, seed=1, workers=1)
+    ind = forecast_indicators(res)
+    assert sorted(ind["year_to_30_sept"].unique()) == [2020, 2021, 2022, 2023]
+    assert ind[ind["year_to_30_sept"] == 2020]["agency_rate_pct"].isna().all()   # no year to score at the origin
+    assert (ind["staffed_sw_fte"] > 0).all()
+    pd.testing.assert_frame_equal(ind[ind["year_to_30_sept"] > 2020].drop(columns="staffed_sw_fte").reset_index(drop=True),
+                                  annual_indicators(res).reset_index(drop=True), check_like=True, check_dtype=False)
+
+
+def test_a_sample_of_councils_is_seeded():
+    t = load_table()
+    a, b, c = (select_councils("5", [2019, 2020], t, s) for s in (1, 1, 2))
+    assert a == b and a != c and len(a) == 5
+
+
+# ------------------------------------------------------------------ the command line
+@pytest.mark.slow
+def test_backtest_of_ten_councils_writes_tables_and_page(tmp_path, capsys):
+    out = tmp_path / "bt"
+    code = main(["backtest", "--councils", "10", "--origins", "2019", "--replications", "30", "--population", "6",
+                 "--generations", "1", "--executor", "serial", "--out", str(out), "--no-progress", "--json"])
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    for name in ("backtest.html", "run.json", "forecast_vs_actual.png", "coverage_by_horizon.png", "pit_histogram.png",
+                 "scores.csv", "scores.parquet", "cases.csv", "cases.parquet", "goals.csv", "tasks.csv", "posteriors.csv"):
+        assert (out / name).exists(), name
+    cases = pd.read_parquet(out / "cases.parquet")
+    sc = pd.read_csv(out / "scores.csv")
+    assert set(cases["variant"]) == {"baseline", "calibrated"} and set(cases["horizon"]) == {1, 2, 3}
+    assert cases["new_la_code"].nunique() == 10 and (cases["replications"] == 30).all()
+    # actual and persistence are the published figures, read here independently
+    t = load_table()
+    pub = t[t["level"] == "local_authority"].set_index(["new_la_code", "year", "measure"])["value"]
+    for r in cases.sample(20, random_state=1).itertuples():
+        assert r.actual == pub[(r.new_la_code, r.year, r.measure)]
+        assert r.origin_value == pub[(r.new_la_code, 2019, r.measure)]
+        assert r.persistence_abs_error == pytest.approx(abs(r.actual - r.origin_value))
+    # each score is the mean over its cases
+    row = sc[(sc["variant"] == "calibrated") & (sc["measure"] == "agency_rate_pct") & (sc["horizon"] == 2)].iloc[0]
+    g = cases[(cases["variant"] == "calibrated") & (cases["measure"] == "agency_rate_pct") & (cases["horizon"] == 2)]
+    assert row["cases"] == len(g) and row["mae"] == pytest.approx(g["abs_error"].mean())
+    assert row["coverage90"] == pytest.approx(g["in90"].mean()) and row["crps"] == pytest.approx(g["crps"].mean())
+    assert row["persistence_mae"] == pytest.approx(g["persistence_abs_error"].mean())
+    assert printed["scores"] and printed["out"] == str(out)
+    page = (out / "backtest.html").read_text()
+    assert "Scores against persistence" in page and "coverage_by_horizon.png" in page and "councils forecast worst" in page
+    assert json.loads((out / "run.json").read_text())["status"] == "complete"
+    # the folder is never written over
+    assert main(["backtest", "--councils", "1", "--origins", "2019", "--out", str(out), "--no-progress"]) == 2
+
+
+def test_backtest_on_dask_gives_the_serial_results(tmp_path):
+    args = ["backtest", "--councils", "Rutland,Darlington", "--origins", "2020", "--horizon", "1", "--replications", "3",
+            "--no-calibrate", "--no-progress"]
+    assert main([*args, "--executor", "serial", "--out", str(tmp_path / "s")]) == 0
+    assert main([*args, "--executor", "dask", "--workers", "2", "--out", str(tmp_path / "d")]) == 0
+    a, b = (pd.read_parquet(tmp_path / x / "cases.parquet") for x in ("s", "d"))
+    assert len(a) == 8  # 2 councils x 4 measures x 1 horizon
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_calibrate_writes_a_scenario_of_distributions(tmp_path, capsys):
+    scen = tmp_path / "rutland_2019.yaml"
+    assert main(["init", "Rutland", "--year", "2019", "--out", str(scen)]) == 0
+    out = tmp_path / "cal.yaml"
+    assert main(["calibrate", str(scen), "--through", "2019", "--population", "5", "--generations", "1", "--out", str(out)]) == 0
+    from workforce_sim.scenario.loading import load_scenario
+
+    sc = load_scenario(out)
+    band = sc.attrition.tenure_bands[0].hazard_per_year
+    assert band.dist == "empirical" and band.group == "calibration" and len(band.values) == 5
+    assert "calibrated" in sc.sources["attrition.tenure_bands.0.hazard_per_year"]
+    assert main(["calibrate", str(scen), "--through", "2019", "--out", str(out)]) == 2   # never overwritten
+    assert "attrition_factor" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["backtest", "--councils", "Nowhereshire"], "unknown council"),
+    (["backtest", "--origins", "2010"], "no DfE workforce figures in 2010"),
+    (["backtest", "--origins", "2025"], "no later year"),
+    (["backtest", "--origins", "twenty"], "expected years"),
+    (["backtest", "--horizon", "9"], "between 1 and 8"),
+    (["backtest", "--horizon", "0"], "at least 1"),
+    (["backtest", "--councils", "0"], "at least 1"),
+    (["backtest", "--councils", "500", "--origins", "2019"], "more than the"),
+    (["backtest", "--origins", "2015"], "no earlier year to calibrate on"),
+    (["backtest", "--replications", "-3"], "at least 1"),
+    (["calibrate", "scenarios/nowhere.yaml", "--through", "2019"], "nowhere.yaml"),
+])
+def test_bad_input_is_one_line_exit_2(argv, words, capsys, tmp_path):
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and words in err, err
+    assert not (tmp_path / "o").exists()
+
+
+def test_calibrate_bad_council_and_year(tmp_path, capsys):
+    scen = tmp_path / "rutland.yaml"
+    assert main(["init", "Rutland", "--year", "2019", "--out", str(scen)]) == 0
+    capsys.readouterr()
+    assert main(["calibrate", str(scen), "--council", "Nowhereshire", "--through", "2019", "--out", str(tmp_path / "a.yaml")]) == 2
+    assert "unknown council" in capsys.readouterr().err
+    assert main(["calibrate", str(scen), "--through", "2011", "--out", str(tmp_path / "b.yaml")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--through" in err
+    assert not (tmp_path / "a.yaml").exists() and not (tmp_path / "b.yaml").exists()
+
+
+def test_priors_are_finite_ranges():
+    for lo, hi in PRIORS.values():
+        assert math.isfinite(lo) and math.isfinite(hi) and lo < hi
+
+
+def test_empirical_distribution_errors_name_file_and_key(tmp_path, capsys):
+    scen = tmp_path / "e.yaml"
+    assert main(["init", "Rutland", "--year", "2019", "--out", str(scen)]) == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {scen.name}\nagency:\n  conversion_per_year: {{dist: empirical, values: [0.1, 0.2], weights: [1.0]}}\n")
+    capsys.readouterr()
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "bad.yaml" in err and "agency.conversion_per_year" in err and "weights" in err
+    ok = tmp_path / "ok.yaml"
+    ok.write_text(f"extends: {scen.name}\nagency:\n  conversion_per_year: {{dist: empirical, values: [0.1, 0.2], weights: [0, 1]}}\n")
+    from workforce_sim.scenario.loading import load_scenario
+
+    res = run_replications(load_scenario(ok), replications=5, seed=1, workers=1)
+    assert set(res.parameters["agency.conversion_per_year"]) == {0.2}   # a zero weight is never drawn
