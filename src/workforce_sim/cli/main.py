@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 from workforce_sim import __version__
+from workforce_sim.cli import optimise as cli_optimise
 from workforce_sim.cli import report as cli_report
 from workforce_sim.cli import sweep as cli_sweep
 from workforce_sim.cli.common import (
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--out", type=Path, default=None, help="scenario file to write (default scenarios/<council>_<year>.yaml; never overwritten)")
     cli_report.add_parser(sub)
     cli_sweep.add_parser(sub)
+    cli_optimise.add_parser(sub)
     return parser
 
 
@@ -129,7 +131,7 @@ def cmd_init(args) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "validate": cmd_validate, "run": cmd_run, "sweep": cli_sweep.run}
+COMMANDS = {"init": cmd_init, "validate": cmd_validate, "run": cmd_run, "sweep": cli_sweep.run, "optimise": cli_optimise.run}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
