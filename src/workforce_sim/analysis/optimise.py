@@ -82,7 +82,7 @@ def parse_requirement(text: str, scenario: Scenario) -> list[Target]:
     direction = "at_least" if op == ">=" else "at_most"
     declared = scenario.target_for(measure)
     title = declared[1].title if declared else measure.replace("_", " ").capitalize()
-    t = Target(key=f"{measure}_{op.replace('>=', 'ge').replace('<=', 'le')}_{date.isoformat()}", name=measure, title=title,
+    t = Target(key=f"{measure}_{op.replace('>=', 'ge').replace('<=', 'le')}_{value:g}_{date.isoformat()}", name=measure, title=title,
                description=info.description, unit=info.unit, source="required on the command line (wfsim optimise --require)",
                measure=measure, threshold=value, direction=direction, date=date)
     _check_data(t, scenario, measure)
@@ -127,7 +127,7 @@ def wilson(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))   # p inside despite rounding
 
 
 @dataclass

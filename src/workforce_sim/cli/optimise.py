@@ -148,6 +148,9 @@ def run(args) -> int:
     if args.resume:
         out = args.out or _latest(base.name)
         _check_resumable(out)
+        from workforce_sim.experiments.optimise import check_stored
+
+        check_stored(hidden(out) / "study.db", spec)
     else:
         out = args.out or Path("outputs") / safe_name(base.name) / f"{new_run_id()}-optimise"
         check_writable(out, "--out")

@@ -164,7 +164,7 @@ def parse_levers(items: list[str], base: Scenario) -> list[Lever]:
                 try:
                     with_overrides(base, {lever.name: end})
                 except InputError as exc:
-                    raise InputError(f"{exc.message} (at {_fmt(end)})", option="lever", key=exc.key or lever.name) from None
+                    raise InputError(f"{exc.message}", option="lever", key=exc.key or lever.name) from None
         levers.append(lever)
     return levers
 
@@ -331,6 +331,17 @@ def stored_spec(study, spec: StudySpec) -> StudySpec:
         raise InputError(f"differs from the study being resumed ({k}: {getattr(old, k)!r} then, {getattr(spec, k)!r} now); "
                          "resume with the same options, or start a new study", option="resume", key=k)
     return old
+
+
+def check_stored(db: Path, spec: StudySpec) -> None:
+    """Before a resumed run writes anything: its options are the stored study's."""
+    optuna = _optuna()
+    try:
+        study = optuna.load_study(storage=storage_url(db), study_name=STUDY_NAME)
+    except KeyError:
+        raise InputError(f"{db} holds no study", option="resume") from None
+    if study.user_attrs.get("spec") is not None:
+        stored_spec(study, spec)
 
 
 def _sampler(spec: StudySpec, index: int):
