@@ -32,6 +32,7 @@ from workforce_sim.scenario.schema import Scenario
 from workforce_sim.scenario.targets import MEASURES, SPEND
 
 Z95 = 1.959963984540054
+CONFIRM_ROUNDS = 3     # rounds of confirmation of ``confirm_top`` candidates each, until one meets the confidence
 COST_MEASURES = {"total_cost": None, "additional_cost": None, **{f"{c}_cost": c for c in COMPONENTS}}
 COST_WORDS = {"total_cost": "total cost of the qualified workforce over the run",
               "additional_cost": "cost above the investment baseline over the run (same seeds)",
@@ -232,23 +233,29 @@ def ladder_levels(confidence: float) -> list[float]:
     return sorted(levels)
 
 
-def select_for_confirmation(evals: pd.DataFrame, levers: list, confidence: float, top: int) -> list[dict[str, Any]]:
-    """Candidates to confirm: the ``top`` cheapest whose search chance is within its sampling error of
-    ``confidence`` (or the ``top`` likeliest when none is), and the cheapest reaching each ladder level."""
+def confirmation_order(evals: pd.DataFrame, levers: list, confidence: float) -> tuple[list[dict], list[dict]]:
+    """The order in which candidates are confirmed, and the ladder's candidates.
+
+    First every candidate whose search chance is within its sampling error of ``confidence``
+    (or above it), cheapest first; then the rest, likeliest first. The ladder's are the cheapest
+    reaching each ladder level in the search."""
     u = unique(evals)
     if u.empty:
-        return []
+        return [], []
     n = int(u["replications"].iloc[0])
     margin = Z95 * math.sqrt(max(confidence * (1 - confidence), 0.25 / n) / n)
     near = u[u["chance"] >= confidence - margin].sort_values(["cost_gbp", "chance"], ascending=[True, False])
-    if near.empty:
-        near = u.sort_values(["chance", "cost_gbp"], ascending=[False, True])
-    chosen = list(near.head(top).index)
+    rest = u.drop(near.index).sort_values(["chance", "cost_gbp"], ascending=[False, True])
+    ladder = []
     for level in ladder_levels(confidence):
         reach = u[u["chance"] >= level - 1e-12].sort_values("cost_gbp")
-        if len(reach) and reach.index[0] not in chosen:
-            chosen.append(reach.index[0])
-    return [{lv.name: lv._cast(u.loc[i, lv.name]) for lv in levers} for i in chosen]
+        if len(reach) and reach.index[0] not in ladder:
+            ladder.append(reach.index[0])
+
+    def settings(i):
+        return {lv.name: lv._cast(u.loc[i, lv.name]) for lv in levers}
+
+    return [settings(i) for i in [*near.index, *rest.index]], [settings(i) for i in ladder]
 
 
 def _native(v: Any) -> Any:
@@ -400,11 +407,23 @@ def run_optimisation(path, levers_text: list[str], require: list[str], *, overri
     opt.search(study, spec, ev, trials, progress)
     t1 = time.perf_counter()
     evals = evaluations_table(opt.finished(study), levers, reqs)
-    chosen = select_for_confirmation(evals, levers, confidence, confirm_top)
-    raw = opt.confirm(study, spec, ev, chosen, progress)
+    order, ladder = confirmation_order(evals, levers, spec.confidence)
+    # ranking and selection: confirm the cheapest candidates near the confidence, ``confirm_top`` at a time,
+    # until one meets it on the fresh seeds (at most CONFIRM_ROUNDS rounds); the ladder's candidates too
+    raw: list[dict] = []
+    seen: set[str] = set()
+    batch = [c for c in ladder]
+    for round_ in range(CONFIRM_ROUNDS):
+        batch = [*batch, *order[round_ * spec.confirm_top:(round_ + 1) * spec.confirm_top]]
+        batch = [c for c in batch if opt.params_key(c) not in seen]
+        seen.update(opt.params_key(c) for c in batch)
+        raw += opt.confirm(study, spec, ev, batch, progress)
+        batch = []
+        if choose_plan(confirmations_table(raw, levers, reqs), spec.confidence) is not None or len(seen) >= len(order):
+            break
     t2 = time.perf_counter()
     confirmed = confirmations_table(raw, levers, reqs)
-    plan = choose_plan(confirmed, confidence)
+    plan = choose_plan(confirmed, spec.confidence)
     return Optimisation(base, str(path), levers, reqs, spec, evals, pareto_front(unique(evals)), confirmed, raw, plan,
                         confidence_costs(confirmed, confidence), {"search": t1 - t0, "confirmation": t2 - t1}, trials)
 
