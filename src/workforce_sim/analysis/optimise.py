@@ -137,6 +137,7 @@ class Judge:
 
     requirements: list[Target]
     cost: str = "total_cost"
+    confidence: float = 0.9
 
     @property
     def needs_baseline(self) -> bool:
@@ -163,6 +164,24 @@ class Judge:
         self._values = pd.DataFrame(values)
         return pd.DataFrame(met)
 
+    def shortfall(self, values: pd.DataFrame) -> float:
+        """How far the candidate is from meeting each requirement with the confidence: the sum over
+        requirements of the gap between the threshold and the value reached in the worst
+        ``1 - confidence`` share of replications, relative to the threshold (0 when every one is met).
+        A continuous guide for the sampler where every chance is 0 or 1."""
+        total = 0.0
+        for t in self.requirements:
+            v = values[t.key].dropna()
+            if v.empty:
+                total += 1.0
+                continue
+            if t.direction == "at_least":
+                gap = t.threshold - float(v.quantile(1 - self.confidence))
+            else:
+                gap = float(v.quantile(self.confidence)) - t.threshold
+            total += max(0.0, gap) / max(abs(t.threshold), 1e-9) if t.threshold != 0 else max(0.0, gap)
+        return float(total)
+
     def __call__(self, results: Results, baseline: Optional[Results] = None) -> dict[str, Any]:
         met = self.met_per_replication(results, baseline)
         values = self._values
@@ -171,6 +190,7 @@ class Judge:
         joint = met.all(axis=1)
         by_year = investment_comparison(results, baseline)
         return {
+            "shortfall": self.shortfall(values),
             "cost": float(cost.mean()), "cost_p5": float(cost.quantile(LOW_Q)), "cost_p95": float(cost.quantile(HIGH_Q)),
             "chance": float(joint.mean()), "n": n, "met_count": int(joint.sum()),
             "chances": {k: float(met[k].mean()) for k in met},
@@ -195,7 +215,7 @@ def evaluations_table(trials: list, levers: list, requirements: list[Target]) ->
             continue
         row = {"candidate": t.number, **{lv.name: t.params.get(lv.name) for lv in levers},
                "cost_gbp": a["cost"], "cost_p5_gbp": a["cost_p5"], "cost_p95_gbp": a["cost_p95"],
-               "chance": a["chance"], "replications": a["n"],
+               "chance": a["chance"], "shortfall": a.get("shortfall"), "replications": a["n"],
                "meets_confidence": bool(t.constraints.get("confidence", 1) <= 0),
                "same_as": a.get("same_as"), "origin": a.get("origin", "requeued" if "requeued_from" in a else "sampler")}
         for r in requirements:
@@ -233,19 +253,17 @@ def ladder_levels(confidence: float) -> list[float]:
     return sorted(levels)
 
 
-def confirmation_order(evals: pd.DataFrame, levers: list, confidence: float) -> tuple[list[dict], list[dict]]:
-    """The order in which candidates are confirmed, and the ladder's candidates.
-
-    First every candidate whose search chance is within its sampling error of ``confidence``
-    (or above it), cheapest first; then the rest, likeliest first. The ladder's are the cheapest
-    reaching each ladder level in the search."""
+def confirmation_order(evals: pd.DataFrame, levers: list, confidence: float) -> tuple[list[dict], list[dict], list[dict]]:
+    """The candidates to confirm: those whose search chance is within its sampling error of
+    ``confidence`` (or above it), cheapest first; the rest, closest first (likeliest, then the
+    smallest shortfall); and the cheapest reaching each ladder level in the search."""
     u = unique(evals)
     if u.empty:
         return [], []
     n = int(u["replications"].iloc[0])
     margin = Z95 * math.sqrt(max(confidence * (1 - confidence), 0.25 / n) / n)
     near = u[u["chance"] >= confidence - margin].sort_values(["cost_gbp", "chance"], ascending=[True, False])
-    rest = u.drop(near.index).sort_values(["chance", "cost_gbp"], ascending=[False, True])
+    rest = u.drop(near.index).sort_values(["chance", "shortfall", "cost_gbp"], ascending=[False, True, True])
     ladder = []
     for level in ladder_levels(confidence):
         reach = u[u["chance"] >= level - 1e-12].sort_values("cost_gbp")
@@ -255,7 +273,7 @@ def confirmation_order(evals: pd.DataFrame, levers: list, confidence: float) -> 
     def settings(i):
         return {lv.name: lv._cast(u.loc[i, lv.name]) for lv in levers}
 
-    return [settings(i) for i in [*near.index, *rest.index]], [settings(i) for i in ladder]
+    return [settings(i) for i in near.index], [settings(i) for i in rest.index], [settings(i) for i in ladder]
 
 
 def _native(v: Any) -> Any:
@@ -267,7 +285,8 @@ def confirmations_table(confirmed: list[dict], levers: list, requirements: list[
     for j, c in enumerate(confirmed):
         lo, hi = wilson(c["met_count"], c["n"])
         row = {"confirmation": j, **{lv.name: c["settings"][lv.name] for lv in levers}, "cost_gbp": c["cost"], "cost_p5_gbp": c["cost_p5"],
-               "cost_p95_gbp": c["cost_p95"], "chance": c["chance"], "chance_low": lo, "chance_high": hi, "replications": c["n"]}
+               "cost_p95_gbp": c["cost_p95"], "chance": c["chance"], "chance_low": lo, "chance_high": hi,
+               "shortfall": c.get("shortfall"), "replications": c["n"]}
         for r in requirements:
             p = c["chances"][r.key]
             rlo, rhi = wilson(p * c["n"], c["n"])
@@ -287,8 +306,8 @@ def choose_plan(confirmed: pd.DataFrame, confidence: float) -> Optional[int]:
 
 
 def closest(confirmed: pd.DataFrame, k: int = 3) -> pd.DataFrame:
-    """The ``k`` confirmed candidates with the highest chance (the cheaper first among equals)."""
-    return confirmed.sort_values(["chance", "cost_gbp"], ascending=[False, True]).head(k)
+    """The ``k`` confirmed candidates with the highest chance (the smaller shortfall, then the cheaper, first among equals)."""
+    return confirmed.sort_values(["chance", "shortfall", "cost_gbp"], ascending=[False, True, True]).head(k)
 
 
 def confidence_costs(confirmed: pd.DataFrame, confidence: float) -> pd.DataFrame:
@@ -407,13 +426,16 @@ def run_optimisation(path, levers_text: list[str], require: list[str], *, overri
     opt.search(study, spec, ev, trials, progress)
     t1 = time.perf_counter()
     evals = evaluations_table(opt.finished(study), levers, reqs)
-    order, ladder = confirmation_order(evals, levers, spec.confidence)
+    near, rest, ladder = confirmation_order(evals, levers, spec.confidence)
     # ranking and selection: confirm the cheapest candidates near the confidence, ``confirm_top`` at a time,
-    # until one meets it on the fresh seeds (at most CONFIRM_ROUNDS rounds); the ladder's candidates too
+    # until one meets it on the fresh seeds (at most CONFIRM_ROUNDS rounds), and the ladder's candidates;
+    # with none near, the ``confirm_top`` closest once (to say what they reach)
+    order = near + rest
+    rounds = max(1, min(CONFIRM_ROUNDS, math.ceil(len(near) / spec.confirm_top)))
     raw: list[dict] = []
     seen: set[str] = set()
     batch = [c for c in ladder]
-    for round_ in range(CONFIRM_ROUNDS):
+    for round_ in range(rounds):
         batch = [*batch, *order[round_ * spec.confirm_top:(round_ + 1) * spec.confirm_top]]
         batch = [c for c in batch if opt.params_key(c) not in seen]
         seen.update(opt.params_key(c) for c in batch)
@@ -447,4 +469,4 @@ def prepare(path, levers_text, require, *, overrides=(), confidence=0.9, minimis
                          startup_trials=min(opt.STARTUP_TRIALS, max(3, int(trials) // 4)))
     if spec.confirm_seed == spec.seed:
         raise InputError("the confirmation seed must differ from the search seed (fresh seeds)", option="confirm_seed")
-    return spec, levers, reqs, Judge(reqs, cost)
+    return spec, levers, reqs, Judge(reqs, cost, float(confidence))

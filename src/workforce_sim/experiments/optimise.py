@@ -445,6 +445,8 @@ def search(study, spec: StudySpec, evaluator: Evaluator, trials: int, progress: 
         for k, v in result.items():
             trial.set_user_attr(k, v)
         trial.set_constraint("confidence", spec.confidence - float(result["chance"]))
+        met = float(result["chance"]) >= spec.confidence
+        trial.set_constraint("shortfall", 0.0 if met else float(result.get("shortfall", 0.0)))   # how far, where every chance is 0
         study.tell(trial, [float(result["cost"]), float(result["chance"])])
         if on_trial:
             on_trial(trial)

@@ -11,7 +11,7 @@ from typing import Optional
 import pandas as pd
 import yaml
 
-from workforce_sim.analysis.optimise import COST_WORDS, Optimisation
+from workforce_sim.analysis.optimise import COST_WORDS, Optimisation, closest
 from workforce_sim.analysis.targets import format_value
 from workforce_sim.experiments.optimise import plan_data
 from workforce_sim.reporting.html import STYLE, table
@@ -101,7 +101,7 @@ def page(opt: Optimisation, run_name: str, front_png: bytes) -> str:
     if row is None:
         parts.append("<h2>No plan meets the requirements</h2><p>No confirmed candidate reached the confidence. "
                      "The closest confirmed candidates and what they reach:</p>")
-        parts.append(_candidates(opt, opt.confirmed.sort_values(["chance", "cost_gbp"], ascending=[False, True]).head(3)))
+        parts.append(_candidates(opt, closest(opt.confirmed)))
     else:
         parts.append(f"<h2>The plan</h2><p>Mean {e(spec.minimise.replace('_', ' '))} <b>{_m(row['cost_gbp'])}</b> "
                      f"(90% interval {_m(row['cost_p5_gbp'])} to {_m(row['cost_p95_gbp'])}); chance of meeting every requirement "
