@@ -272,3 +272,18 @@ def test_resume_refuses_other_options(tmp_path, capsys):
                            "--workers", "1", "--no-progress", "--out", out, "--resume")
     assert_one_line(code, err, "--resume", "levers", "differs from the study being resumed")
     assert not out.exists() and (tmp / "study.db").exists()
+
+
+def test_shortfall_is_zero_when_met_with_the_confidence_and_shrinks_towards_it(tmp_path):
+    sc = load_scenario(tiny_file(tmp_path))
+    (req,) = parse_requirements(["permanent_share>=0.8@2016-12-01"], sc)
+    judge = Judge([req], confidence=0.9)
+
+    def at(values):
+        return judge.shortfall(pd.DataFrame({req.key: values}))
+
+    assert at([0.81] * 10) == 0                                                # every replication meets it
+    far, near = at([0.5] * 10), at([0.75] * 10)
+    assert far == pytest.approx((0.8 - 0.5) / 0.8) and near == pytest.approx((0.8 - 0.75) / 0.8)
+    assert at([0.9] * 9 + [0.1]) == 0                                          # 1 in 10 misses: met with 90%
+    assert at([0.9] * 8 + [0.1] * 2) > 0                                       # 2 in 10 miss: not met with 90%
