@@ -210,7 +210,8 @@ def test_impossible_requirement_names_the_closest_candidates(tmp_path, capsys):
     assert_one_line(code, err, "--require", "no candidate meets", "closest confirmed candidate reaches")
     assert "No plan" not in text and "cost £m" in text                        # the confirmed candidates are listed
     assert (out / "evaluations.csv").exists() and not (out / "plan.yaml").exists()
-    assert "No plan meets the requirements" in (out / "optimise.html").read_text()
+    page = (out / "optimise.html").read_text()
+    assert "No plan meets the requirements" in page and "closest candidate's cost by financial year" in page
 
 
 @pytest.mark.parametrize("args,needles", [

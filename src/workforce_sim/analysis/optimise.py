@@ -370,8 +370,9 @@ class Optimisation:
         row = self.plan_row
         return None if row is None else {lv.name: lv._cast(row[lv.name]) for lv in self.levers}
 
-    def plan_by_year(self) -> pd.DataFrame:
-        row = self.plan_row
+    def plan_by_year(self, row: Optional[pd.Series] = None) -> pd.DataFrame:
+        """Spend by financial year against the investment profile of the plan (or of a confirmed ``row``)."""
+        row = self.plan_row if row is None else row
         if row is None:
             return pd.DataFrame()
         return pd.DataFrame(self.confirmed_raw[int(row["confirmation"])]["by_year"])

@@ -183,7 +183,7 @@ def run(args) -> int:
     write_json(tmp / "run.json", record)
     os.rename(tmp, out)
     print(_summary(opt))
-    print(f"\nplan.yaml, optimise.html, pareto_front.png, the tables and optimise.xlsx written to {out}")
+    print(f"\n{'plan.yaml, ' if opt.plan is not None else ''}optimise.html, pareto_front.png, the tables and optimise.xlsx written to {out}")
     if opt.plan is None:
         near = closest(opt.confirmed, 1)
         best = "" if near.empty else f"; the closest confirmed candidate reaches {100 * near['chance'].iloc[0]:.0f}%"

@@ -101,7 +101,11 @@ def page(opt: Optimisation, run_name: str, front_png: bytes) -> str:
     if row is None:
         parts.append("<h2>No plan meets the requirements</h2><p>No confirmed candidate reached the confidence. "
                      "The closest confirmed candidates and what they reach:</p>")
-        parts.append(_candidates(opt, closest(opt.confirmed)))
+        near = closest(opt.confirmed)
+        parts.append(_candidates(opt, near))
+        if len(near):
+            parts.append("<h2>The closest candidate's cost by financial year against the investment profile</h2>")
+            parts.append(_by_year(opt.plan_by_year(near.iloc[0])))
     else:
         parts.append(f"<h2>The plan</h2><p>Mean {e(spec.minimise.replace('_', ' '))} <b>{_m(row['cost_gbp'])}</b> "
                      f"(90% interval {_m(row['cost_p5_gbp'])} to {_m(row['cost_p95_gbp'])}); chance of meeting every requirement "
