@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
-from workforce_sim.errors import InputError
+from workforce_sim.errors import InputError, RunError
 
 STUDY_KEYS = {"levers": list, "require": list, "confidence": float, "minimise": str, "trials": int, "replications": int,
               "confirm_replications": int, "confirm_top": int, "seed": int, "set": list}
@@ -174,8 +175,8 @@ def run(args) -> int:
             trials=o["trials"], replications=o["replications"], seed=o["seed"], confirm_replications=o["confirm_replications"],
             confirm_top=o["confirm_top"], workers=args.workers, db=tmp / "study.db", resume=args.resume, progress=update),
             total, not args.no_progress)
-    except KeyboardInterrupt:
-        print(f"wfsim: interrupted; every finished evaluation is kept: {resume_hint}")
+    except (KeyboardInterrupt, RunError):
+        print(f"wfsim: every finished evaluation is kept in {tmp / 'study.db'}; continue with: {resume_hint}", file=sys.stderr)
         raise
     write_optimisation(opt, tmp, out.name)
     record.update(status="complete", ended=now_iso(), seconds=opt.seconds, plan=opt.plan_settings,
