@@ -70,7 +70,7 @@ def plot_front(opt: Optimisation):
     if len(u):
         ax.scatter(100 * u["chance"], u["cost_gbp"] / 1e6, s=14, color="#9a9a9a", label=f"evaluated ({opt.spec.replications} replications, common seeds)")
     if len(opt.front):
-        ax.step(100 * opt.front["chance"], opt.front["cost_gbp"] / 1e6, where="post", color="#1f5f9f", label="Pareto front (search)")
+        ax.step(100 * opt.front["chance"], opt.front["cost_gbp"] / 1e6, where="pre", color="#1f5f9f", label="Pareto front (search): the cheapest reaching each chance")
     c = opt.confirmed
     if len(c):
         ax.errorbar(100 * c["chance"], c["cost_gbp"] / 1e6, xerr=[100 * (c["chance"] - c["chance_low"]), 100 * (c["chance_high"] - c["chance"])],
