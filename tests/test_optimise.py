@@ -137,7 +137,7 @@ def _complete_count(db: Path) -> int:
 def test_a_killed_study_resumes_and_finishes_with_the_same_evaluations(tmp_path, capsys):
     path = tiny_file(tmp_path)
     common = ["optimise", str(path), "--lever", f"{SW}=0..6000:500", "--lever", f"{PM}=0..6000:500",
-              "--require", "permanent_share>=0.6@2016-12-01", "--confidence", "0.6", "--trials", "8", "-n", "6", "--confirm-replications", "8", "--workers", "1", "--no-progress"]
+              "--require", "permanent_share>=0.6@2016-12-01", "--confidence", "0.6", "--trials", "8", "-n", "10", "--confirm-replications", "8", "--workers", "1", "--no-progress"]
     whole = tmp_path / "whole"
     assert run_cli(capsys, *common, "--out", whole)[0] == 0
     killed = tmp_path / "killed"
