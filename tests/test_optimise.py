@@ -191,6 +191,8 @@ def test_cli_writes_the_run_folder_and_the_page(tmp_path, capsys):
                  "evaluations.csv", "evaluations.parquet", "pareto_front.csv", "confirmed.csv", "confidence_cost.csv",
                  "plan_requirements.csv", "plan_costs_by_year.csv"):
         assert (out / name).exists(), name
+    confirmed = pd.read_csv(out / "confirmed.csv")
+    assert not confirmed.duplicated(subset=[SW, "teams.add.team@2015-06-01"]).any()     # each candidate confirmed once
     evals = pd.read_parquet(out / "evaluations.parquet")
     assert len(evals) >= 5 and evals["chance"].between(0, 1).all() and (evals["cost_gbp"] > 0).all()
     page = (out / "optimise.html").read_text()

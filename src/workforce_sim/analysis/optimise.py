@@ -438,8 +438,12 @@ def run_optimisation(path, levers_text: list[str], require: list[str], *, overri
     batch = [c for c in ladder]
     for round_ in range(rounds):
         batch = [*batch, *order[round_ * spec.confirm_top:(round_ + 1) * spec.confirm_top]]
-        batch = [c for c in batch if opt.params_key(c) not in seen]
-        seen.update(opt.params_key(c) for c in batch)
+        fresh = []
+        for c in batch:                       # each candidate once, whichever list named it
+            if opt.params_key(c) not in seen:
+                seen.add(opt.params_key(c))
+                fresh.append(c)
+        batch = fresh
         raw += opt.confirm(study, spec, ev, batch, progress)
         batch = []
         if choose_plan(confirmations_table(raw, levers, reqs), spec.confidence) is not None or len(seen) >= len(order):
