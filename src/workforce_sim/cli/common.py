@@ -16,7 +16,9 @@ from workforce_sim.experiments.executors import EXECUTORS
 T = TypeVar("T")
 
 # the library names inputs that are not files by its own names; the command line shows its options
-OPTION_FLAGS = {"overrides": "--set", "grid": "--grid", "executor": "--executor", "scheduler": "--scheduler"}
+OPTION_FLAGS = {"overrides": "--set", "grid": "--grid", "executor": "--executor", "scheduler": "--scheduler",
+                "lever": "--lever", "require": "--require", "confidence": "--confidence", "minimise": "--minimise",
+                "resume": "--resume", "confirm_seed": "--seed"}
 
 # Ceilings a run must stay under unless ``--allow-large`` is given (docs/cli.md)
 MAX_REPLICATIONS = 10_000    # per scenario; 1,000 replications of a 126-post council take under 2 minutes on 2 cores

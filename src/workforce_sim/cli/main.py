@@ -15,6 +15,7 @@ from typing import Optional
 from workforce_sim import __version__
 from workforce_sim.cli import backtest as cli_backtest
 from workforce_sim.cli import calibrate as cli_calibrate
+from workforce_sim.cli import optimise as cli_optimise
 from workforce_sim.cli import report as cli_report
 from workforce_sim.cli import sweep as cli_sweep
 from workforce_sim.cli.common import (
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_sweep.add_parser(sub)
     cli_calibrate.add_parser(sub)
     cli_backtest.add_parser(sub)
+    cli_optimise.add_parser(sub)
     return parser
 
 
@@ -157,7 +159,7 @@ def cmd_init(args) -> int:
 
 
 COMMANDS = {"init": cmd_init, "validate": cmd_validate, "run": cmd_run, "sweep": cli_sweep.run, "calibrate": cli_calibrate.run,
-            "backtest": cli_backtest.run}
+            "backtest": cli_backtest.run, "optimise": cli_optimise.run}
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -1,0 +1,207 @@
+"""Writing an optimisation: the plan as a scenario file, the Pareto front (plot and table), every
+evaluation (CSV, Parquet, Excel) and a page for finance officers."""
+from __future__ import annotations
+
+import base64
+import html
+import os
+from pathlib import Path
+from typing import Optional
+
+import pandas as pd
+import yaml
+
+from workforce_sim.analysis.optimise import COST_WORDS, Optimisation, closest
+from workforce_sim.analysis.targets import format_value
+from workforce_sim.experiments.optimise import plan_data
+from workforce_sim.reporting.html import STYLE, table
+from workforce_sim.reporting.plots import _figure, png
+from workforce_sim.reporting.tables import write_tables, write_workbook
+
+PLAN_FILE = "plan.yaml"
+PAGE_FILE = "optimise.html"
+FRONT_PNG = "pareto_front.png"
+WORKBOOK = "optimise.xlsx"
+TABLES = ("evaluations", "pareto_front", "confirmed", "confidence_cost", "plan_requirements", "plan_costs_by_year", "about")
+OUT_FILES = (PLAN_FILE, PAGE_FILE, FRONT_PNG, WORKBOOK, *[f"{t}.{e}" for t in TABLES for e in ("csv", "parquet")])
+
+
+def _m(x) -> str:
+    return "n/a" if x is None or pd.isna(x) else f"£{x / 1e6:,.2f}m"
+
+
+def _pct(x) -> str:
+    return "n/a" if x is None or pd.isna(x) else f"{100 * x:.0f}%"
+
+
+def plan_yaml(opt: Optimisation, folder: Path, run_name: str) -> Optional[str]:
+    """The recommended plan as a scenario file that ``extends:`` the input (relative to ``folder``)."""
+    settings = opt.plan_settings
+    if settings is None:
+        return None
+    row = opt.plan_row
+    data = plan_data(opt.scenario, opt.levers, settings)
+    extends = os.path.relpath(Path(opt.path).resolve(), Path(folder).resolve())
+    chance = f"confirmed chance {_pct(row['chance'])} (95% interval {_pct(row['chance_low'])}-{_pct(row['chance_high'])}) " \
+             f"over {int(row['replications'])} replications, seed {opt.spec.confirm_seed}"
+    sources = {}
+    n_changes = len(opt.scenario.establishment_changes)
+    for lever in opt.levers:
+        if lever.adds_teams:
+            if settings[lever.name] > 0:
+                sources[f"establishment_changes.{n_changes}"] = f"wfsim optimise {run_name}: {lever.describe()}; {chance}"
+                n_changes += 1
+        else:
+            sources[lever.name] = f"wfsim optimise {run_name}: chosen within {lever.describe().split(': ', 1)[1]}; {chance}"
+    head = {"extends": extends, "name": f"{opt.scenario.name}_plan",
+            "description": (f"The cheapest plan found by wfsim optimise ({run_name}) meeting "
+                            + "; ".join(f"{r.title} {r.describe_target()}" for r in opt.requirements)
+                            + f" with a chance of at least {_pct(opt.spec.confidence)}: {chance}.")}
+    body = {**head, **data, "sources": {**sources}}
+    text = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=120)
+    return f"# Written by wfsim optimise ({run_name}); extends the input scenario with the plan's lever values.\n{text}"
+
+
+def plot_front(opt: Optimisation):
+    """Cost (GBP m) against the chance of meeting every requirement: every evaluation, the front, the confirmed and the plan."""
+    fig, ax = _figure(8.0, 4.6)
+    ev = opt.evaluations
+    u = ev[ev["same_as"].isna()] if len(ev) else ev
+    if len(u):
+        ax.scatter(100 * u["chance"], u["cost_gbp"] / 1e6, s=14, color="#9a9a9a", label=f"evaluated ({opt.spec.replications} replications, common seeds)")
+    if len(opt.front):
+        ax.step(100 * opt.front["chance"], opt.front["cost_gbp"] / 1e6, where="pre", color="#1f5f9f", label="Pareto front (search): the cheapest reaching each chance")
+    c = opt.confirmed
+    if len(c):
+        ax.errorbar(100 * c["chance"], c["cost_gbp"] / 1e6, xerr=[100 * (c["chance"] - c["chance_low"]), 100 * (c["chance_high"] - c["chance"])],
+                    fmt="s", color="#e08a00", ms=5, capsize=2, label=f"confirmed ({opt.spec.confirm_replications} fresh replications, 95% interval)")
+    row = opt.plan_row
+    if row is not None:
+        ax.scatter([100 * row["chance"]], [row["cost_gbp"] / 1e6], s=120, marker="*", color="#b22222", zorder=5, label="recommended plan")
+    ax.axvline(100 * opt.spec.confidence, color="#b22222", linestyle="--", linewidth=1, label=f"confidence {_pct(opt.spec.confidence)}")
+    ax.set_xlabel("Chance of meeting every requirement (%)")
+    ax.set_ylabel(f"{opt.spec.minimise.replace('_', ' ')} (£m, mean)")
+    ax.set_title(f"{opt.scenario.name}: cost against the chance of meeting the requirements", loc="left", fontsize=11)
+    ax.legend(fontsize=7, frameon=False, loc="best")
+    return fig
+
+
+def page(opt: Optimisation, run_name: str, front_png: bytes) -> str:
+    """The page a finance officer reads: the plan, its cost by financial year against the investment
+    profile, its chance of meeting each requirement with an interval, the cost of confidence."""
+    sc, spec = opt.scenario, opt.spec
+    e = html.escape
+    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{e(sc.name)}: the cheapest plan</title>",
+             f"{STYLE}<style>body{{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em;color:#222;max-width:70em}}</style>",
+             "</head><body>", f"<h1>{e(sc.council or sc.name)}: the cheapest plan that meets the requirements</h1>"]
+    reqs = "".join(f"<li>{e(r.title)}: {e(r.describe_target())}</li>" for r in opt.requirements)
+    parts.append(f"<p>Scenario <b>{e(sc.name)}</b> ({e(opt.path)}). The question: the lowest {e(COST_WORDS[spec.minimise])} "
+                 f"for which every requirement below is met together with a chance of at least <b>{_pct(spec.confidence)}</b>:</p><ul>{reqs}</ul>")
+    row = opt.plan_row
+    if row is None:
+        parts.append("<h2>No plan meets the requirements</h2><p>No confirmed candidate reached the confidence. "
+                     "The closest confirmed candidates and what they reach:</p>")
+        near = closest(opt.confirmed)
+        parts.append(_candidates(opt, near))
+        if len(near):
+            parts.append("<h2>The closest candidate's cost by financial year against the investment profile</h2>")
+            parts.append(_by_year(opt.plan_by_year(near.iloc[0])))
+    else:
+        parts.append(f"<h2>The plan</h2><p>Mean {e(spec.minimise.replace('_', ' '))} <b>{_m(row['cost_gbp'])}</b> "
+                     f"(90% interval {_m(row['cost_p5_gbp'])} to {_m(row['cost_p95_gbp'])}); chance of meeting every requirement "
+                     f"<b>{_pct(row['chance'])}</b> (95% interval {_pct(row['chance_low'])} to {_pct(row['chance_high'])}), confirmed on "
+                     f"{int(row['replications'])} replications with a seed the search never used. Ready to run as "
+                     f"<code>{PLAN_FILE}</code> in this folder.</p>")
+        lv = pd.DataFrame([{"lever": lv.describe(), "plan": _num(row[lv.name])} for lv in opt.levers])
+        parts.append(table(lv, {"lever": "Lever (range searched)", "plan": "Plan"}, numeric=("plan",)))
+        parts.append("<h2>Cost by financial year against the investment profile</h2>")
+        parts.append(_by_year(opt.plan_by_year()))
+        parts.append("<h2>Chance of meeting each requirement</h2>")
+        req = opt.plan_requirements().copy()
+        req["value"] = [format_value(m, u) if not pd.isna(m) else "" for m, u in zip(req["median"], req["unit"])]
+        req["chance_s"] = [_pct(p) for p in req["chance"]]
+        req["interval"] = [f"{_pct(lo)} to {_pct(hi)}" for lo, hi in zip(req["chance_low"], req["chance_high"])]
+        parts.append(table(req, {"title": "Requirement", "target": "Target", "value": "Value reached (median)",
+                                 "chance_s": "Chance of meeting it", "interval": "95% interval"}, numeric=("value", "chance_s", "interval")))
+    parts.append("<h2>What each extra 5 points of confidence costs</h2>")
+    lad = opt.ladder.copy()
+    lad["level"] = [_pct(x) for x in lad["confidence"]]
+    lad["cost"] = [_m(x) if r else "not reached by any confirmed candidate" for x, r in zip(lad["cost_gbp"], lad["reached"])]
+    lad["extra"] = [_m(x) for x in lad["extra_cost_gbp"]]
+    lad["chance_s"] = [f"{_pct(c)} ({_pct(lo)} to {_pct(hi)})" if r else "" for c, lo, hi, r in
+                       zip(lad["chance"], lad["chance_low"], lad["chance_high"], lad["reached"])]
+    parts.append(table(lad, {"level": "Confidence at least", "cost": "Cheapest confirmed plan", "chance_s": "Its confirmed chance (95% interval)",
+                             "extra": "Extra over the level before"}, numeric=("cost", "extra")))
+    parts.append("<p class=\"wfsim-caption\">The cheapest confirmed candidate reaching each level; confirmed candidates are the cheapest "
+                 "near the required confidence and the cheapest reaching each level in the search. A level no confirmed candidate "
+                 "reaches needs a wider lever range or more candidates.</p>")
+    parts.append("<h2>Cost against the chance of meeting the requirements</h2>")
+    parts.append(f'<img alt="Pareto front" src="data:image/png;base64,{base64.b64encode(front_png).decode()}">')
+    parts.append(_candidates(opt, opt.front, search=True))
+    secs = ", ".join(f"{k} {v:.0f} s" for k, v in opt.seconds.items())
+    parts.append(f"<h2>How the plan was found</h2><p>{len(opt.evaluations[opt.evaluations['same_as'].isna()]) if len(opt.evaluations) else 0} "
+                 f"distinct candidates searched by Optuna's TPE sampler (two objectives: cost and chance; constraint: chance at least "
+                 f"{_pct(spec.confidence)}), each on the same {spec.replications} replications (seed {spec.seed}: common random numbers); "
+                 f"{len(opt.confirmed)} confirmed on {spec.confirm_replications} replications with seed {spec.confirm_seed}. "
+                 f"Time: {e(secs)}. Every evaluation is in <code>evaluations.csv</code> and <code>{WORKBOOK}</code>; the study itself in "
+                 f"<code>study.db</code> (Optuna). Run {e(run_name)}.</p></body></html>")
+    return "".join(parts)
+
+
+def _num(v) -> str:
+    v = float(v)
+    return f"{v:,.0f}" if v.is_integer() else f"{v:,.4g}"
+
+
+def _by_year(by: pd.DataFrame) -> str:
+    if by.empty:
+        return "<p>No costs.</p>"
+    by = by.copy()
+    add = "additional_cost_gbp" in by.columns
+    cols = {"financial_year": "Financial year", "months": "Months simulated", "total": "Total cost"}
+    by["total"] = [_m(x) for x in by["total_cost_gbp"]]
+    if add:
+        by["baseline"] = [_m(x) for x in by["baseline_cost_gbp"]]
+        by["additional"] = [f"{_m(a)} ({_m(lo)} to {_m(hi)})" for a, lo, hi in
+                            zip(by["additional_cost_gbp"], by["additional_cost_p5_gbp"], by["additional_cost_p95_gbp"])]
+        cols.update({"baseline": "Baseline (same seeds)", "additional": "Additional over the baseline (90% interval)"})
+    by["investment"] = [_m(x) for x in by["investment_gbp"]]
+    by["variance"] = [_m(x) for x in by["variance_gbp"]]
+    cols.update({"investment": "Investment profile", "variance": "Spend minus profile"})
+    note = ("<p class=\"wfsim-caption\">Spend is the " + ("cost above the investment baseline scenario, paired replication by replication"
+            if add else "total cost") + "; mean over the confirmation replications; a year the run covers only in part is marked by its months.</p>")
+    return table(by, cols, numeric=tuple(c for c in cols if c != "financial_year")) + note
+
+
+def _candidates(opt: Optimisation, df: pd.DataFrame, search: bool = False) -> str:
+    if df is None or df.empty:
+        return "<p>No candidates.</p>"
+    d = df.copy()
+    cols = {lv.name: lv.name for lv in opt.levers}
+    for lv in opt.levers:
+        d[lv.name] = [_num(v) for v in d[lv.name]]
+    d["cost"] = [_m(x) for x in d["cost_gbp"]]
+    d["chance_s"] = [_pct(x) for x in d["chance"]]
+    cols.update({"cost": "Cost (mean)", "chance_s": "Chance (search)" if search else "Chance (confirmed)"})
+    for r in opt.requirements:
+        d[f"v_{r.key}"] = [format_value(v, r.unit) if v is not None and not pd.isna(v) else "" for v in d[f"median_{r.key}"]]
+        cols[f"v_{r.key}"] = f"{r.title} (median)"
+    return table(d, cols, numeric=tuple(cols))
+
+
+def write_optimisation(opt: Optimisation, folder: Path, run_name: str) -> list[Path]:
+    """Every output into ``folder``: tables (CSV, Parquet), workbook, plot, page and the plan file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = opt.tables()
+    written = write_tables(tables, folder)
+    written.append(write_workbook(tables, folder / WORKBOOK))
+    fig_png = png(plot_front(opt))
+    (folder / FRONT_PNG).write_bytes(fig_png)
+    written.append(folder / FRONT_PNG)
+    (folder / PAGE_FILE).write_text(page(opt, run_name, fig_png), encoding="utf-8")
+    written.append(folder / PAGE_FILE)
+    text = plan_yaml(opt, folder, run_name)
+    if text is not None:
+        (folder / PLAN_FILE).write_text(text, encoding="utf-8")
+        written.append(folder / PLAN_FILE)
+    return written
