@@ -54,6 +54,14 @@ def test_levers_keep_integers_and_read_list_indexes_and_teams(tmp_path):
     assert opt.current_values(sc, opt.parse_levers(["nqsw.cohorts.1.count=2..4"], sc)) is None   # the scenario's 1 is outside
 
 
+def test_a_lever_fixes_a_value_the_scenario_gives_as_a_range(tmp_path):
+    sc = load_scenario(tiny_file(tmp_path), ["nqsw.cohorts.1.count=[3, 9]", "agency.cover_probability=[0.4, 0.8]"])
+    levers = opt.parse_levers(["nqsw.cohorts.1.count=0..4", "agency.cover_probability=0.5..0.9"], sc)
+    cand = opt.candidate_scenario(sc, levers, {levers[0].name: 4, levers[1].name: 0.6})
+    assert cand.nqsw.cohorts[1].count == 4 and cand.agency.cover_probability == 0.6    # a choice now, not a draw
+    assert opt.current_values(sc, levers) is None                                    # a range is no point of the lever space
+
+
 def test_plan_file_extends_the_input_and_resolves_to_the_candidate(tmp_path):
     path = tiny_file(tmp_path)
     sc = load_scenario(path)

@@ -157,7 +157,8 @@ def parse_levers(items: list[str], base: Scenario) -> list[Lever]:
                 raise InputError(f"{lever.date} is outside the run ({base.start_date} to {base.end_date})", option="lever", key=lever.name)
         else:
             current = _lookup(data, lever.name.split("."))
-            if current is not _MISSING and (isinstance(current, bool) or not isinstance(current, (int, float))):
+            uncertain = isinstance(current, dict) and "dist" in current    # a range: the lever fixes it, a choice, not a guess
+            if current is not _MISSING and not uncertain and (isinstance(current, bool) or not isinstance(current, (int, float))):
                 raise InputError(f"not a number in the scenario (it is {type(current).__name__}); a lever sets a number",
                                  option="lever", key=lever.name)
             for end in (lever.low, lever.high):
@@ -190,7 +191,7 @@ def current_values(base: Scenario, levers: list[Lever]) -> Optional[dict[str, An
     out: dict[str, Any] = {}
     for lever in levers:
         v = 0 if lever.adds_teams else _lookup(data, lever.name.split("."))
-        if v is _MISSING or not (lever.low - 1e-12 <= v <= lever.high + 1e-12):
+        if v is _MISSING or isinstance(v, dict) or not (lever.low - 1e-12 <= v <= lever.high + 1e-12):
             return None
         grid = lever.values()
         if grid is not None and not any(abs(v - g) < 1e-9 for g in grid):
