@@ -298,3 +298,9 @@ def test_shortfall_is_zero_when_met_with_the_confidence_and_shrinks_towards_it(t
     assert far == pytest.approx((0.8 - 0.5) / 0.8) and near == pytest.approx((0.8 - 0.75) / 0.8)
     assert at([0.9] * 9 + [0.1]) == 0                                          # 1 in 10 misses: met with 90%
     assert at([0.9] * 8 + [0.1] * 2) > 0                                       # 2 in 10 miss: not met with 90%
+
+
+def test_money_on_the_page_puts_the_sign_before_the_pound():
+    from workforce_sim.reporting.optimise import _m
+
+    assert [_m(-1.61e6), _m(2.3e6), _m(-1.0), _m(float("nan"))] == ["-£1.61m", "£2.30m", "£0.00m", "n/a"]

@@ -27,7 +27,10 @@ OUT_FILES = (PLAN_FILE, PAGE_FILE, FRONT_PNG, WORKBOOK, *[f"{t}.{e}" for t in TA
 
 
 def _m(x) -> str:
-    return "n/a" if x is None or pd.isna(x) else f"£{x / 1e6:,.2f}m"
+    if x is None or pd.isna(x):
+        return "n/a"
+    m = round(x / 1e6, 2) + 0.0                                # + 0.0: no "-£0.00m"
+    return f"{'-' if m < 0 else ''}£{abs(m):,.2f}m"            # -£1.61m, not £-1.61m
 
 
 def _pct(x) -> str:
