@@ -73,15 +73,9 @@ def _origins(text, horizon: int, table: pd.DataFrame, calibrating: bool) -> list
 
 
 def _check_out(out: Path) -> None:
-    from workforce_sim.cli.common import check_writable
+    from workforce_sim.cli.common import check_out_folder
 
-    check_writable(out, "--out")
-    if out.exists() and not out.is_dir():
-        raise InputError("exists and is not a folder", file="--out", key=str(out))
-    if out.exists():
-        clash = [n for n in OUT_FILES if (out / n).exists()]
-        if clash:
-            raise InputError(f"would overwrite {clash[0]} in {out}; choose a new folder", file="--out")
+    check_out_folder(out, OUT_FILES)
 
 
 def _task_table(results) -> pd.DataFrame:

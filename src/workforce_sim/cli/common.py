@@ -47,6 +47,18 @@ def _umask() -> int:
     return mask
 
 
+def check_out_folder(out: Path, names) -> None:
+    """Before any simulation: ``--out`` can be written, is a folder if it exists, and holds none of ``names``
+    (nothing already written is overwritten); else a one-line ``InputError``."""
+    check_writable(out, "--out")
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder", file="--out", key=str(out))
+    if out.exists():
+        clash = [n for n in names if (out / n).exists()]
+        if clash:
+            raise InputError(f"would overwrite {clash[0]} in {out}; choose a new folder", file="--out")
+
+
 def check_writable(folder: Path, option: str) -> None:
     """Before any simulation: ``folder`` (or the nearest folder above it that exists)
     must be a folder this user can create files in; else a one-line ``InputError``."""

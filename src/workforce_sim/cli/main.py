@@ -25,8 +25,8 @@ from workforce_sim.cli.common import (
     cap_workers,
     check_decompose,
     check_memory,
+    check_out_folder,
     check_replications,
-    check_writable,
     run_model,
     write_atomically,
 )
@@ -58,16 +58,6 @@ def build_parser() -> argparse.ArgumentParser:
     cli_backtest.add_parser(sub)
     cli_optimise.add_parser(sub)
     return parser
-
-
-def _prepare_out(out: Path, names: list[str]) -> None:
-    check_writable(out, "--out")
-    if out.exists() and not out.is_dir():
-        raise InputError("exists and is not a folder", file="--out", key=str(out))
-    if out.exists():
-        clash = [n for n in names if (out / n).exists()]
-        if clash:
-            raise InputError(f"would overwrite {clash[0]} in {out}; choose a new folder", file="--out")
 
 
 def _write_out(out: Path, tables) -> None:
@@ -107,7 +97,7 @@ def cmd_run(args) -> int:
              + (["decomposition"] if decompose is not None else []))
     table_names = [f"{n}.{ext}" for n in names for ext in ("csv", "parquet")]
     if args.out is not None:
-        _prepare_out(args.out, table_names)
+        check_out_folder(args.out, table_names)
     check_memory(scenario, args.seed, args.replications, args.keep_events)
     results = run_model(
         lambda update: run_replications(scenario, args.replications, args.seed, args.workers,

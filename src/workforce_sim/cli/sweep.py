@@ -38,15 +38,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _check_out(out: Path) -> None:
-    from workforce_sim.cli.common import check_writable
+    from workforce_sim.cli.common import check_out_folder
 
-    check_writable(out, "--out")
-    if out.exists() and not out.is_dir():
-        raise InputError("exists and is not a folder", file="--out", key=str(out))
-    if out.exists():
-        clash = [n for n in [*OUT_NAMES, "sweep.xlsx", "cost_vs_permanence.png"] if (out / n).exists()]
-        if clash:
-            raise InputError(f"would overwrite {clash[0]} in {out}; choose a new folder", file="--out")
+    check_out_folder(out, [*OUT_NAMES, "sweep.xlsx", "cost_vs_permanence.png"])
 
 
 def _write(sweep, out: Path) -> None:
