@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import numpy as np
 
 from workforce_sim.cli.main import main
 from workforce_sim.reporting.notebook import DEFAULT_NOTEBOOK
@@ -114,3 +115,22 @@ def notebook_with(folder: Path, source: str, after: str) -> Path:
     path = folder / f"nb_{hashlib.md5(source.encode()).hexdigest()[:8]}.ipynb"
     nbformat.write(nb, str(path))
     return path
+
+
+def check_invariants(res) -> None:
+    """FTE and heads conserved: posts = permanent + agency + vacant, nothing negative, and each month's
+    change of heads equals its starters less its leavers."""
+    snap = res.snapshots
+    assert np.allclose(snap["posts_fte"], snap["permanent_fte"] + snap["agency_fte"] + snap["vacant_fte"])
+    for col in ["posts_fte", "permanent_fte", "agency_fte", "vacant_fte", "asye_fte", "permanent_n", "agency_n"]:
+        assert (snap[col] >= 0).all(), col
+    assert (snap["asye_fte"] <= snap["permanent_fte"] + 1e-9).all()
+    head = snap.groupby("tick")[["permanent_n", "agency_n"]].sum()
+    flows = res.flows
+    for contract, col in [("permanent", "permanent_n"), ("agency", "agency_n")]:
+        f = flows[flows["contract"] == contract]
+        starts = f[f["kind"] == "start"].groupby("period")["count"].sum()
+        leaves = f[f["kind"] == "leave"].groupby("period")["count"].sum()
+        for k in head.index[1:]:
+            change = head.loc[k, col] - head.loc[k - 1, col]
+            assert starts.get(k, 0) - leaves.get(k, 0) == change, (contract, k)

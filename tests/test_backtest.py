@@ -329,3 +329,35 @@ def test_empirical_distribution_errors_name_file_and_key(tmp_path, capsys):
 
     res = run_replications(load_scenario(ok), replications=5, seed=1, workers=1)
     assert set(res.parameters["agency.conversion_per_year"]) == {0.2}   # a zero weight is never drawn
+
+
+def test_a_failing_task_is_reported_and_the_others_are_kept(tmp_path, capsys, monkeypatch):
+    import workforce_sim.experiments.backtest as bt
+
+    darlington = find_council("Darlington").new_la_code
+    real = bt.origin_scenario
+
+    def breaks_for_darlington(code, *args, **kwargs):
+        if code == darlington:
+            raise ValueError("a model error")
+        return real(code, *args, **kwargs)
+
+    monkeypatch.setattr(bt, "origin_scenario", breaks_for_darlington)
+    out = tmp_path / "bt"
+    code = main(["backtest", "--councils", "Rutland,Darlington", "--origins", "2020", "--horizon", "1", "--replications", "2",
+                 "--no-calibrate", "--executor", "serial", "--out", str(out), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Darlington 2020: ValueError: a model error" in err
+    tasks = pd.read_csv(out / "tasks.csv", keep_default_na=False)
+    assert tasks.set_index("council").loc["Darlington", "failed"].startswith("ValueError: a model error")
+    cases = pd.read_parquet(out / "cases.parquet")
+    assert set(cases["new_la_code"]) == {find_council("Rutland").new_la_code}
+    assert "Tasks that failed" in (out / "backtest.html").read_text()
+    assert json.loads((out / "run.json").read_text())["status"] == "tasks failed"
+
+
+def test_a_council_with_a_single_post_builds_a_valid_scenario():
+    # Isles of Scilly published 0 FTE in post and 1 agency FTE in 2021: one post, no practice manager
+    data = origin_scenario(find_council("Isles of Scilly").new_la_code, 2021, 3, load_table())
+    sc = Scenario.model_validate(data)
+    assert sum(b.count * sum(p.count for p in sc.team_types[b.type].posts) for b in sc.teams) == 1

@@ -12,7 +12,7 @@ from workforce_sim.analysis import targets
 from workforce_sim.experiments.replications import run_replications, single_run
 from workforce_sim.scenario.loading import load_scenario
 
-from .helpers import NO_FLOWS, SCENARIOS, permanent_only, tiny
+from .helpers import NO_FLOWS, SCENARIOS, check_invariants, permanent_only, tiny
 
 
 def test_slough_start_reproduces_seed_staff_profile():
@@ -75,23 +75,6 @@ def test_instant_hiring_without_attrition_fills_every_post_after_the_pipeline_ti
     assert (by_tick.loc[2:, "vacant_fte"] == 0).all()
 
 
-def _check_invariants(res) -> None:
-    snap = res.snapshots
-    assert np.allclose(snap["posts_fte"], snap["permanent_fte"] + snap["agency_fte"] + snap["vacant_fte"])
-    for col in ["posts_fte", "permanent_fte", "agency_fte", "vacant_fte", "asye_fte", "permanent_n", "agency_n"]:
-        assert (snap[col] >= 0).all(), col
-    assert (snap["asye_fte"] <= snap["permanent_fte"] + 1e-9).all()
-    head = snap.groupby("tick")[["permanent_n", "agency_n"]].sum()
-    flows = res.flows
-    for contract, col in [("permanent", "permanent_n"), ("agency", "agency_n")]:
-        f = flows[flows["contract"] == contract]
-        starts = f[f["kind"] == "start"].groupby("period")["count"].sum()
-        leaves = f[f["kind"] == "leave"].groupby("period")["count"].sum()
-        for k in head.index[1:]:
-            change = head.loc[k, col] - head.loc[k - 1, col]
-            assert starts.get(k, 0) - leaves.get(k, 0) == change, (contract, k)
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     perm=st.integers(0, 24), agency_frac=st.floats(0, 1), hazard=st.floats(0, 2),
@@ -114,7 +97,7 @@ def test_invariants_hold_for_any_parameters(perm, agency_frac, hazard, applicant
         market_supplement={"enabled": True, "start_date": "2015-04-01", "amount_gbp_per_year": {"social_worker": 2000}},
     )
     res = single_run(sc, seed=seed)
-    _check_invariants(res)
+    check_invariants(res)
     last = res.snapshots[res.snapshots["tick"] == res.snapshots["tick"].max()]
     assert last["posts_fte"].sum() == 30
 

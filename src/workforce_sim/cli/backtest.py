@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -79,10 +80,10 @@ def _check_out(out: Path) -> None:
 
 
 def _task_table(results) -> pd.DataFrame:
-    return pd.DataFrame([{"new_la_code": r.new_la_code, "council": r.council, "origin": r.origin, "skipped": r.skipped,
+    return pd.DataFrame([{"new_la_code": r.new_la_code, "council": r.council, "origin": r.origin, "skipped": r.skipped, "failed": r.failed,
                           "calibrate_cpu_s": r.seconds.get("calibrate", 0.0), "forecast_cpu_s": r.seconds.get("forecast", 0.0),
                           "abc_simulations": r.simulations} for r in results],
-                        columns=["new_la_code", "council", "origin", "skipped", "calibrate_cpu_s", "forecast_cpu_s", "abc_simulations"])
+                        columns=["new_la_code", "council", "origin", "skipped", "failed", "calibrate_cpu_s", "forecast_cpu_s", "abc_simulations"])
 
 
 def _posteriors(results) -> pd.DataFrame:
@@ -138,6 +139,7 @@ def run(args) -> int:
         "replications per forecast": args.replications, "seed": args.seed,
         "calibration": (f"ABC-SMC (pyabc), {args.population} particles x {args.generations} generations" if calibrating else "none"),
         "tasks (council x origin)": len(results), "tasks without a forecast": int((tasks["skipped"] != "").sum()),
+        "tasks that failed": int((tasks["failed"] != "").sum()),
         "executor": args.executor, "workers": args.workers or os.cpu_count(),
         "wall time (s)": round(seconds, 1), "CPU time of the tasks (s)": round(float(tasks["calibrate_cpu_s"].sum() + tasks["forecast_cpu_s"].sum()), 1),
         "started": started, "finished": now_iso(), "package version": __version__,
@@ -145,10 +147,12 @@ def run(args) -> int:
     }
     _check_out(out)
     pub = published(table, codes)
+    failed = [f"{r.council} {r.origin}: {r.failed}" for r in results if r.failed]
 
     def write(folder: Path) -> list[Path]:
         written = write_backtest(folder, tables, pub, meta)
-        record = {"kind": "backtest", "name": "backtest", "status": "complete", "run_id": out.name, "started": started,
+        record = {"kind": "backtest", "name": "backtest", "status": "complete" if not failed else "tasks failed",
+                  "failed_tasks": failed, "run_id": out.name, "started": started,
                   "ended": now_iso(), "replications": args.replications, "seed": args.seed, "councils": codes, "origins": origins,
                   "horizon": args.horizon, "calibrate": calibrating, "population": args.population, "generations": args.generations,
                   "executor": args.executor, "wall_seconds": seconds, "package_version": __version__, **git_info(),
@@ -170,4 +174,6 @@ def run(args) -> int:
         for s in shortfalls(gl):
             print(f"short of the goal: {s}")
         print(f"\nrun folder: {out} (open backtest.html)")
-    return 0
+    for f in failed:
+        print(f"wfsim: a backtest task failed: {f}", file=sys.stderr)
+    return 1 if failed else 0

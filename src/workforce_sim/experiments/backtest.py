@@ -65,6 +65,7 @@ class TaskResult:
     seconds: dict[str, float] = field(default_factory=dict)   # CPU seconds: calibrate, forecast
     simulations: int = 0                          # ABC-SMC simulations
     skipped: str = ""                             # why the task gave no forecast (no figures, no history)
+    failed: str = ""                              # the error a task raised (kept: the other tasks go on)
 
 
 def origin_scenario(council: str, origin: int, horizon: int, table: Optional[pd.DataFrame] = None) -> dict[str, Any]:
@@ -83,9 +84,30 @@ def forecast(data: dict[str, Any], replications: int, seed: int, indicators: Ind
 
 
 def backtest_task(spec: BacktestSpec, code: str, origin: int) -> TaskResult:
-    """One council and origin (a module-level function: tasks are pickled by reference)."""
-    table = load_table() if spec.table is None else spec.table
+    """One council and origin (a module-level function: tasks are pickled by reference). An error
+    inside the task is returned as ``failed`` (type, message and where), so one council's failure
+    costs only its own forecasts."""
     out = TaskResult(new_la_code=code, council=code, origin=origin)
+    try:
+        from workforce_sim.scenario.baseline import find_council
+
+        out.council = find_council(code, spec.table).name
+    except InputError:
+        pass
+    try:
+        return _task(spec, code, origin, out)
+    except Exception as exc:  # recorded, never lost: the run goes on and reports it
+        import traceback
+
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
+        out.forecasts, out.posterior = None, None
+        out.failed = f"{type(exc).__name__}: {' '.join(str(exc).split())}{where}"
+        return out
+
+
+def _task(spec: BacktestSpec, code: str, origin: int, out: TaskResult) -> TaskResult:
+    table = load_table() if spec.table is None else spec.table
     try:
         data = origin_scenario(code, origin, spec.horizon, table)
     except InputError as exc:

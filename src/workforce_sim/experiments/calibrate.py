@@ -43,7 +43,7 @@ import pandas as pd
 
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.replications import Results, combine, single_run
-from workforce_sim.scenario.baseline import Council, _series, baseline, find_council, table_through, workforce_years
+from workforce_sim.scenario.baseline import Council, _series, baseline, drift_section, find_council, table_through, workforce_years
 from workforce_sim.scenario.schema import Scenario
 
 MEASURES = ("agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct")   # summaries fitted (DfE indicator names)
@@ -262,6 +262,12 @@ def history_scenario(c: Council, first: int, through: int, table: pd.DataFrame) 
             if key in now["agency"]:
                 data["agency"][key] = now["agency"][key]
     data["sources"]["attrition.tenure_bands"] = f"the council's baseline at {through} (calibration's history run)"
+    drift, text = drift_section(c, first, table_through(through, table), known_until=through)
+    if drift:   # the posts change as the council's published posts did (the history replayed)
+        data["establishment_drift"] = drift
+        data["sources"]["establishment_drift"] = text
+    else:
+        data.pop("establishment_drift", None)
     return data
 
 

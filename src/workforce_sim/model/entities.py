@@ -53,6 +53,7 @@ class Post:
     pending: Optional[object] = None
     recruiting: bool = False
     covering: bool = False
+    closed: bool = False          # cut from the establishment (no holder, never filled again)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -62,4 +63,4 @@ class Post:
     @property
     def open_for_permanent(self) -> bool:
         """No permanent holder and no permanent hire on the way."""
-        return self.pending is None and (self.holder is None or not self.holder.permanent)
+        return self.pending is None and not self.closed and (self.holder is None or not self.holder.permanent)

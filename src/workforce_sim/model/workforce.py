@@ -9,6 +9,7 @@ derived from them.
 """
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import math
 from collections import Counter
@@ -84,6 +85,9 @@ class WorkforceModel:
         self._person = 0
         self._snapshot_groups: Optional[list[tuple[int, int, list[Post]]]] = None
         self._snapshot_groups_for = -1
+        self._posts_version = 0        # changes whenever a post is added or closed (the snapshot's groups are rebuilt)
+        self._cuts_pending = 0         # posts to close as soon as a permanent holder leaves (establishment drift)
+        self._drift_net = 0            # posts the drift has added, less those it has closed or is due to close
         # random streams, one per stochastic element
         self.rng_initial = streams["initial"]
         self.rng_attrition = streams["attrition"]
@@ -168,6 +172,7 @@ class WorkforceModel:
         for spec in tt.posts:
             for _ in range(spec.count):
                 self.posts.append(Post(len(self.posts), team, ROLE_INDEX[spec.role], spec.fte))
+        self._posts_version += 1
         return team
 
     def _build(self) -> None:
@@ -336,6 +341,10 @@ class WorkforceModel:
 
     # ------------------------------------------------------------------ posts
     def _post_vacated(self, post: Post) -> None:
+        if self._cuts_pending and post.pending is None and post.holder is None:
+            self._cuts_pending -= 1
+            self._close_post(post)
+            return
         self._ensure_recruiting(post)
         if self.agency_on and post.holder is None and not post.covering:
             self.env.process(self._agency_cover(post))
@@ -350,9 +359,9 @@ class WorkforceModel:
         lag = float(ag.cover_lag_days)
         p = float(ag.cover_probability)
         try:
-            while post.holder is None:
+            while post.holder is None and not post.closed:
                 yield self.env.timeout(float(self.rng_agency.exponential(lag)) if lag > 0 else 0.0)
-                if post.holder is not None:
+                if post.holder is not None or post.closed:
                     return
                 if self.rng_agency.random() < p:
                     self._start_worker(post, False, "agency_cover")
@@ -484,6 +493,87 @@ class WorkforceModel:
                         self._log("post_created", "", "establishment_change", None, post)
                         self._post_vacated(post)
 
+    def _drift(self):
+        """Establishment drift: each year's proportional change of the posts, spread over its months."""
+        drift = self.sc.establishment_drift
+        rng = self.streams["establishment"]
+        factor = 1.0   # the drift's cumulative proportion of the posts the scenario's own teams and changes give
+        # the 15th of each month from the first after the start; year y of the run is its months 12y .. 12y + 11
+        start = self.sc.start_date
+        first = (start.year * 12 + start.month - 1) + (1 if start.day >= 15 else 0)
+        m = -1
+        while True:
+            m += 1
+            y, mo = divmod(first + m, 12)
+            when = self.sc.day(dt.date(y, mo + 1, 15))
+            month = m % 12
+            if month == 0:
+                year = m // 12
+                if year < len(drift.known):
+                    change = float(drift.known[year])
+                else:
+                    change = float(drift.annual_changes[int(rng.integers(len(drift.annual_changes)))]) if drift.annual_changes else 0.0
+                year_start = factor
+            factor = year_start * (1.0 + change) ** ((month + 1) / 12)
+            if when >= self.tick_days[-1]:
+                return
+            yield self.env.timeout(max(0.0, when - self.env.now))
+            size = self._establishment_size()
+            self._resize(round((size - self._drift_net) * factor) - size)
+
+    def _establishment_size(self) -> int:
+        """Posts in the establishment: open posts less those already due to close."""
+        return sum(1 for p in self.posts if not p.closed) - self._cuts_pending
+
+    def _resize(self, n: int) -> None:
+        """Add ``n`` posts (copies of random open posts, vacant) or cut ``-n``."""
+        if n == 0:
+            return
+        rng = self.streams["establishment"]
+        if n > 0:
+            cancel = min(n, self._cuts_pending)   # a cut still waiting for a leaver is called off first
+            self._cuts_pending -= cancel
+            self._drift_net += cancel
+            n -= cancel
+            open_posts = [p for p in self.posts if not p.closed]
+            if not open_posts or n == 0:
+                return
+            for _ in range(n):
+                like = open_posts[int(rng.integers(len(open_posts)))]
+                post = Post(len(self.posts), like.team, like.role, like.fte)
+                self.posts.append(post)
+                self._posts_version += 1
+                self._drift_net += 1
+                self._log("post_created", "", "establishment_drift", None, post)
+                self._post_vacated(post)
+            return
+        # a cut closes uncovered vacant posts first, then agency-held ones, then the post of the next permanent leaver
+        n = -n
+        free = [p for p in self.posts if not p.closed and p.pending is None]
+        uncovered = [p for p in free if p.holder is None]
+        agency = [p for p in free if p.holder is not None and not p.holder.permanent]
+        for pool in (uncovered, agency):
+            if n <= 0:
+                break
+            order = rng.permutation(len(pool)) if len(pool) > 1 else range(len(pool))
+            for i in list(order)[:n]:
+                post = pool[int(i)]
+                if post.holder is not None:
+                    self._close_post(post, end_holder=True)
+                else:
+                    self._close_post(post)
+                n -= 1
+                self._drift_net -= 1
+        self._cuts_pending += max(0, n)
+        self._drift_net -= max(0, n)
+
+    def _close_post(self, post: Post, end_holder: bool = False) -> None:
+        post.closed = True
+        self._posts_version += 1
+        if end_holder and post.holder is not None:
+            self._end_worker(post.holder, "post_closed")
+        self._log("post_closed", "", "establishment_drift", None, post)
+
     # ------------------------------------------------------------------ clock
     def _clock(self):
         for k, day in enumerate(self.tick_days):
@@ -503,13 +593,15 @@ class WorkforceModel:
     def _snapshot(self, k: int) -> None:
         now = self.env.now
         groups = self._snapshot_groups
-        if groups is None or self._snapshot_groups_for != len(self.posts):
-            # posts by (team, role) in order of first appearance; rebuilt only when posts are added
+        if groups is None or self._snapshot_groups_for != self._posts_version:
+            # open posts by (team, role) in order of first appearance; rebuilt only when posts are added or closed
             by_key: dict[tuple[int, int], list[Post]] = {}
             for p in self.posts:
-                by_key.setdefault((p.team.idx, p.role), []).append(p)
+                posts_of = by_key.setdefault((p.team.idx, p.role), [])
+                if not p.closed:
+                    posts_of.append(p)
             groups = self._snapshot_groups = [(team, role, posts) for (team, role), posts in by_key.items()]
-            self._snapshot_groups_for = len(self.posts)
+            self._snapshot_groups_for = self._posts_version
         append = self.snapshots.append
         for team, role, posts in groups:
             posts_fte = perm = agency = vacant = asye = 0.0
@@ -555,6 +647,8 @@ class WorkforceModel:
             self.env.process(self._appointment(app))
         for change in self.sc.establishment_changes:
             self.env.process(self._establishment(change))
+        if self.sc.establishment_drift is not None:
+            self.env.process(self._drift())
         self.env.run(until=self.tick_days[-1] + 1e-9)
 
     def release(self) -> None:

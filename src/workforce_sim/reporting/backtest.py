@@ -194,6 +194,11 @@ def page(meta: dict[str, Any], scores: pd.DataFrame, goals: pd.DataFrame, worst:
     skipped = tasks[tasks["skipped"].astype(str) != ""] if "skipped" in tasks else pd.DataFrame()
     skipped_html = ("<h2>Not forecast or not calibrated</h2>" + _table(skipped, {"council": ("council", "text"), "origin": ("origin", "num"),
                                                                                    "skipped": ("why", "text")})) if len(skipped) else ""
+    failed = tasks[tasks["failed"].astype(str) != ""] if "failed" in tasks else pd.DataFrame()
+    if len(failed):
+        skipped_html += ("<h2>Tasks that failed</h2><p>These raised an error inside the model; their forecasts are missing "
+                         "from every score above.</p>" + _table(failed, {"council": ("council", "text"), "origin": ("origin", "num"),
+                                                                          "failed": ("error", "text")}))
     about = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in meta.items())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{STYLE}</style></head><body>

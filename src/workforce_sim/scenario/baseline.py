@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
+import numpy as np
 import pandas as pd
 
 from workforce_sim.errors import InputError
@@ -32,6 +33,7 @@ TEAM_SIZE = 6              # case-holding social workers per team (one practice 
 BRIDGE_MONTHS = 4          # months before the first pipeline hires can start (advert + interview + checks)
 NQSW_SHARE = 0.25          # share of permanent starters who join as NQSWs (assumption)
 CAP_HEADROOM = 1.25        # cap = published caseload x this
+DRIFT_QUANTILES = 40       # the establishment drift's yearly changes: this many quantiles of the pooled published changes
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 
@@ -69,7 +71,16 @@ def load_sources() -> dict[str, dict[str, str]]:
 
 
 def councils(table: Optional[pd.DataFrame] = None) -> list[Council]:
-    t = load_table() if table is None else table
+    """Every council in the table (default the shipped one, whose list is built once)."""
+    return list(_shipped_councils()) if table is None else _councils(table)
+
+
+@lru_cache(maxsize=1)
+def _shipped_councils() -> tuple[Council, ...]:
+    return tuple(_councils(load_table()))
+
+
+def _councils(t: pd.DataFrame) -> list[Council]:
     # newest first, so that a name used by an old and a new code finds the council as it is now
     la = t[t["level"] == "local_authority"].sort_values("year", ascending=False, kind="stable").drop_duplicates(["new_la_code", "name"])
     return [Council(r.name, r.new_la_code, r.old_la_code, r.region) for r in la.itertuples()]
@@ -99,6 +110,53 @@ def _series(c: Council, measure: str, level: str = "local_authority", name: Opti
     else:
         rows = t[(t["level"] == level) & (t["name"] == name) & (t["measure"] == measure)]
     return rows.set_index("year")["value"].dropna().sort_index()
+
+
+def establishment_series(table: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+    """Each council's posts by year as the DfE counts them (FTE in post + vacancies), wide: council x year."""
+    t = load_table() if table is None else table
+    t = t[(t["level"] == "local_authority") & t["measure"].isin(("fte_in_post", "vacancies_fte")) & t["value"].notna()]
+    wide = t.pivot_table(index=["new_la_code", "year"], columns="measure", values="value", aggfunc="first")
+    est = (wide["fte_in_post"] + wide["vacancies_fte"]).dropna()
+    return est[est > 0].unstack("year").sort_index(axis=1)
+
+
+def yearly_changes(est: pd.DataFrame, through: int) -> np.ndarray:
+    """Proportional year-on-year changes of the posts, every council, for the years ending ``through`` or earlier."""
+    years = [y for y in est.columns if y + 1 in est.columns and y + 1 <= through]
+    parts = [(est[y + 1] / est[y] - 1.0).dropna().to_numpy() for y in years]
+    return np.concatenate(parts) if parts else np.array([])
+
+
+def drift_section(c: Council, year: int, table: Optional[pd.DataFrame] = None, known_until: Optional[int] = None) -> tuple[dict[str, Any], str]:
+    """(``establishment_drift`` mapping, its source): the yearly changes of every council's posts published by
+    30 September of ``year``, as ``DRIFT_QUANTILES`` quantiles; with ``known_until``, the council's own published
+    changes from ``year`` to ``known_until`` first (the history a calibration replays)."""
+    est = establishment_series(table)
+    changes = yearly_changes(est, year)
+    out: dict[str, Any] = {}
+    text = ""
+    if len(changes) >= DRIFT_QUANTILES:
+        q = np.quantile(changes, (np.arange(DRIFT_QUANTILES) + 0.5) / DRIFT_QUANTILES)
+        out["annual_changes"] = [round(float(v), 4) for v in q]
+        lo, mid, hi = np.quantile(changes, (0.05, 0.5, 0.95))
+        text = (f"assumption: the council's posts change each year as councils' posts have (DfE csww, FTE in post + vacancies, "
+                f"data/dfe_councils.csv.gz): {len(changes)} yearly changes of every council published by 30 September {year}, "
+                f"as {DRIFT_QUANTILES} equally likely quantiles (median {mid:+.1%}, 90% between {lo:+.1%} and {hi:+.1%}); "
+                f"a new draw each year")
+    if known_until is not None and c.new_la_code in est.index:
+        row = est.loc[c.new_la_code]
+        known = []
+        for y in range(year, known_until):
+            a, b = row.get(y), row.get(y + 1)
+            if a is None or b is None or not (np.isfinite(a) and np.isfinite(b)) or a <= 0:
+                break
+            known.append(round(float(np.clip(b / a - 1.0, -0.9, 3.0)), 4))
+        if known:
+            out["known"] = known
+            text = (text + "; " if text else "") + (f"the council's own published changes {year}-{year + len(known)} first "
+                                                    f"(FTE in post + vacancies, DfE csww)")
+    return out, text
 
 
 def workforce_years(c: Council, table: Optional[pd.DataFrame] = None) -> list[int]:
@@ -246,6 +304,11 @@ def baseline(query: str, year: Optional[int] = None, horizon_years: int = HORIZO
     base, extra = divmod(case_posts, n_teams)
     team_types: dict[str, Any] = {}
     teams: list[dict[str, Any]] = []
+    if posts < 2:   # one post: a lone social worker, no practice manager (Isles of Scilly in some years)
+        base, extra, n_teams, other = 0, 0, 1, 0
+        team_types["team"] = {"description": "Case-holding team: a single social worker post", "group": "social_work_teams",
+                              "posts": [{"role": "social_worker", "count": max(1, posts)}]}
+        teams.append({"type": "team", "count": 1})
     for key, size, count in (("large_team", base + 1, extra), ("team", base, n_teams - extra)):
         if count > 0 and size > 0:
             team_types[key] = {"description": f"Case-holding team: a practice manager and {size} social workers",
@@ -374,6 +437,10 @@ def baseline(query: str, year: Optional[int] = None, horizon_years: int = HORIZO
         "nqsw": nqsw,
         "targets": _targets(start, end),
     }
+    drift, drift_src = drift_section(c, year, r.t)
+    if drift:
+        scenario["establishment_drift"] = drift
+        src["establishment_drift"] = drift_src
     src["la_code"] = f"new LA code of {c.name} ({c.old_la_code}) in the DfE table data/dfe_councils.csv.gz"
     src["start_date"] = f"DfE workforce figures are at 30 September ({csww} files), {year}"
     src["end_date"] = f"assumption: {horizon_years} years"

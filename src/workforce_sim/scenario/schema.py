@@ -95,6 +95,42 @@ class EstablishmentChange(Strict):
     note: str = ""
 
 
+MAX_DRIFT_YEARS = 50   # known yearly changes a scenario may list
+
+
+class EstablishmentDrift(Strict):
+    """Posts that change from year to year, as councils' establishments do (docs/model.md).
+
+    Year k of the run (from the start date) changes the number of posts by a
+    proportion: ``known[k]`` while there are known changes, then one value drawn
+    at random from ``annual_changes`` (equally likely; the model's
+    ``establishment`` stream), a new draw each year. A year's change is spread
+    geometrically over its twelve months (the 15th of each). New posts copy a
+    post chosen at random (team, role, FTE) and start vacant; a cut closes an
+    uncovered vacant post first, then an agency-held one (ending the assignment),
+    and otherwise the next post a permanent worker leaves.
+    """
+
+    annual_changes: list[float] = Field(default_factory=list, description="Proportional yearly changes of the posts to draw from "
+                                                                          "(0.03 = 3% more posts; each equally likely)")
+    known: list[float] = Field(default_factory=list, max_length=MAX_DRIFT_YEARS,
+                               description="Proportional changes of the first years, in order (then draws from annual_changes)")
+
+    @field_validator("annual_changes", "known")
+    @classmethod
+    def _changes_in_range(cls, values: list[float]) -> list[float]:
+        for i, v in enumerate(values):
+            if not -0.9 <= v <= 3.0:
+                raise ValueError(f"item {i}: a yearly change of the posts must be between -0.9 and 3 (-90% to +300%), got {v:g}")
+        return values
+
+    @model_validator(mode="after")
+    def _something(self) -> EstablishmentDrift:
+        if not self.annual_changes and not self.known:
+            raise ValueError("annual_changes or known: give at least one yearly change")
+        return self
+
+
 class TenureShare(Strict):
     min_years: float = Field(ge=0)
     max_years: float = Field(gt=0)
@@ -727,6 +763,8 @@ class Scenario(Strict):
     team_types: dict[str, TeamType] = Field(min_length=1)
     teams: list[TeamBlock] = Field(min_length=1)
     establishment_changes: list[EstablishmentChange] = []
+    establishment_drift: Optional[EstablishmentDrift] = Field(None, description="Posts that change year by year (none: only "
+                                                                                  "establishment_changes change them)")
     initial_staffing: Annotated[
         Union[Annotated[StaffFile, Tag("tagged-union-file")], Annotated[list[InitialStaffing], Tag("tagged-union-posts")]],
         Discriminator(_staffing_kind),
