@@ -185,7 +185,6 @@ def test_leavers_carry_reasons_in_the_given_shares():
 
 
 def test_interval_half_width_shrinks_like_one_over_root_n():
-    import numpy as np
 
     from workforce_sim.analysis.calibration import interval_by_replications, replications_for
 
