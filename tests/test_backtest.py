@@ -9,13 +9,10 @@ import pandas as pd
 import pytest
 
 from workforce_sim.analysis.backtest import (
-    case_changes,
-    case_factors,
     change_quantiles,
     crps_ensemble,
     forecast_indicators,
     goals,
-    model_values,
     pit,
     score_cases,
     scores,
@@ -83,35 +80,6 @@ def test_persistence_spread_reads_nothing_after_the_origin():
     q = change_quantiles(_table(rows), 2019, 1)
     assert q.at["agency_rate_pct", "changes"] == 2          # 2017->2018, 2018->2019; not 2019->2020
     assert q.at["agency_rate_pct", "q50"] == 1.5
-
-
-def test_cases_held_change_as_published_up_to_the_origin():
-    # cases held: A 100 -> 110 -> 121 (+10% a year) up to 2019, then 500 in 2020 (after the origin); B 50 -> 40 (-20%)
-    rows = [("A", 2017, "cases", 100.0), ("A", 2018, "cases", 110.0), ("A", 2019, "cases", 121.0), ("A", 2020, "cases", 500.0),
-            ("B", 2018, "cases", 50.0), ("B", 2019, "cases", 40.0)]
-    ch = np.sort(case_changes(_table(rows), 2019))
-    np.testing.assert_allclose(ch, [-0.2, 0.1, 0.1])
-    f = case_factors(ch, "A", 2019, 500, 3)
-    assert f.shape == (500, 3)
-    # each year multiplies by 0.8 or 1.1: the factors after h years are 0.8^k 1.1^(h-k)
-    for h in (1, 2, 3):
-        allowed = {round(0.8 ** k * 1.1 ** (h - k), 9) for k in range(h + 1)}
-        assert set(np.round(f[:, h - 1], 9)) <= allowed and len(set(np.round(f[:, h - 1], 9))) > 1
-    assert abs((f[:, 0] < 1).mean() - 1 / 3) < 0.08                     # one change in three is the fall
-    np.testing.assert_array_equal(f, case_factors(ch, "A", 2019, 500, 3))  # seeded by council and origin
-    assert not np.array_equal(f, case_factors(ch, "B", 2019, 500, 3))
-    assert (case_factors(np.array([]), "A", 2019, 4, 2) == 1).all()
-
-
-def test_the_caseload_forecast_is_the_cases_over_the_staffed_workers():
-    forecasts = pd.DataFrame({"variant": "baseline", "replication": [0, 1, 0, 1], "year_to_30_sept": [2019, 2019, 2020, 2020],
-                              "staffed_sw_fte": [10.0, 10.0, 8.0, 12.5], "agency_rate_pct": np.nan, "turnover_rate_pct": np.nan,
-                              "vacancy_rate_pct": np.nan})
-    v = model_values(forecasts, 16.0, np.array([[1.1], [0.9]]))
-    got = v[(v["measure"] == "caseload") & (v["year_to_30_sept"] == 2020)].set_index("replication")["value"]
-    assert got[0] == pytest.approx(16 * 1.1 * 10 / 8) and got[1] == pytest.approx(16 * 0.9 * 10 / 12.5)
-    at_origin = v[(v["measure"] == "caseload") & (v["year_to_30_sept"] == 2019)]["value"]
-    assert (at_origin == 16.0).all()
 
 
 def test_coverage_of_a_known_distribution():

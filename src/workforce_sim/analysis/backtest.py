@@ -11,14 +11,11 @@ it the quantiles of the h-year changes published up to Y, pooled over every coun
 on the same cases.
 
 Caseload: the backtest simulates staffing only (children's cases cost 5 to 13 times the
-time, docs/performance.md); the forecast caseload is caseload(Y) x c(h) x staffed(Y) /
-staffed(Y + h): the model's staffed social workers, and the cases held changing by c(h), the
-product of h yearly changes each replication draws from the changes of every council's cases
-published up to Y (``case_changes``; nothing later).
+time, docs/performance.md); the forecast caseload holds the cases published for Y and
+divides them over the model's staffed social workers: caseload(Y) x staffed(Y) / staffed(Y + h).
 """
 from __future__ import annotations
 
-import zlib
 from typing import Optional
 
 import numpy as np
@@ -90,46 +87,14 @@ def change_quantiles(table: pd.DataFrame, origin: int, horizon: int, qs=QUANTILE
     return pd.DataFrame(rows).set_index("measure")
 
 
-# ------------------------------------------------------------------ the cases held
-def case_changes(table: pd.DataFrame, origin: int) -> np.ndarray:
-    """Proportional yearly changes of the cases each council's social workers held (DfE ``cases``), every
-    council, for the years ending ``origin`` or earlier: how councils' cases have moved."""
-    t = table[(table["level"] == "local_authority") & (table["measure"] == "cases") & (table["year"] <= origin)
-              & table["value"].notna()]
-    w = t.pivot_table(index="new_la_code", columns="year", values="value", aggfunc="first")
-    w = w.where(w > 0)
-    parts = [(w[y + 1] / w[y] - 1.0).dropna().to_numpy() for y in w.columns if y + 1 in w.columns]
-    return np.concatenate(parts) if parts else np.array([])
-
-
-def case_factors(changes: np.ndarray, code: str, origin: int, replications: int, years: int) -> np.ndarray:
-    """Cumulative factors of the cases held (replications x years): each replication draws one of the
-    published yearly ``changes`` for each year ahead, seeded by the council and origin (the same draws
-    for every variant of a task: common random numbers)."""
-    if len(changes) == 0:
-        return np.ones((replications, years))
-    rng = np.random.default_rng(np.random.SeedSequence([int(origin), zlib.crc32(code.encode())]))
-    draws = changes[rng.integers(len(changes), size=(replications, years))]
-    return np.cumprod(1.0 + draws, axis=1)
-
-
 # ------------------------------------------------------------------ every case
-def model_values(forecasts: pd.DataFrame, caseload_origin: Optional[float], factors: Optional[np.ndarray] = None) -> pd.DataFrame:
-    """The forecast values of every measure by variant, replication and year (long). The caseload is the
-    origin's, times the cases' factor (``case_factors``: row = replication, column = years ahead - 1;
-    none: the cases held stay as at the origin), over the change of the staffed social workers."""
+def model_values(forecasts: pd.DataFrame, caseload_origin: Optional[float]) -> pd.DataFrame:
+    """The forecast values of every measure by variant, replication and year (long)."""
     f = forecasts.copy()
-    y0 = f["year_to_30_sept"].min()
-    start = f[f["year_to_30_sept"] == y0][["variant", "replication", "staffed_sw_fte"]]
+    start = f[f["year_to_30_sept"] == f["year_to_30_sept"].min()][["variant", "replication", "staffed_sw_fte"]]
     f = f.merge(start.rename(columns={"staffed_sw_fte": "staffed_origin"}), on=["variant", "replication"], how="left")
     if caseload_origin is not None and np.isfinite(caseload_origin):
-        h = (f["year_to_30_sept"] - y0).to_numpy()
-        grow = np.ones(len(f))
-        if factors is not None:
-            rep = f["replication"].to_numpy()
-            ok = (h >= 1) & (h <= factors.shape[1]) & (rep < factors.shape[0])
-            grow[ok] = factors[rep[ok], h[ok] - 1]
-        f["caseload"] = caseload_origin * grow * f["staffed_origin"] / f["staffed_sw_fte"].where(f["staffed_sw_fte"] > 0)
+        f["caseload"] = caseload_origin * f["staffed_origin"] / f["staffed_sw_fte"].where(f["staffed_sw_fte"] > 0)
     else:
         f["caseload"] = np.nan
     cols = [m for m in MEASURES if m in f.columns]
@@ -142,18 +107,13 @@ def score_cases(tasks, table: pd.DataFrame) -> pd.DataFrame:
     codes = sorted({t.new_la_code for t in tasks})
     pub = published(table, codes).set_index(["new_la_code", "year", "measure"])["value"]
     spreads: dict[tuple[int, int], pd.DataFrame] = {}
-    changes: dict[int, np.ndarray] = {}
     rows = []
     for t in tasks:
         if t.forecasts is None:
             continue
         y0 = t.origin
         case0 = pub.get((t.new_la_code, y0, "caseload"))
-        if y0 not in changes:
-            changes[y0] = case_changes(table, y0)
-        years = int(t.forecasts["year_to_30_sept"].max()) - y0
-        factors = case_factors(changes[y0], t.new_la_code, y0, int(t.forecasts["replication"].max()) + 1, max(years, 1))
-        vals = model_values(t.forecasts, case0, factors)
+        vals = model_values(t.forecasts, case0)
         for (variant, measure, year), g in vals.groupby(["variant", "measure", "year_to_30_sept"]):
             h = int(year) - y0
             if h < 1:
