@@ -557,20 +557,17 @@ class WorkforceModel:
                 break
             order = rng.permutation(len(pool)) if len(pool) > 1 else range(len(pool))
             for i in list(order)[:n]:
-                post = pool[int(i)]
-                if post.holder is not None:
-                    self._close_post(post, end_holder=True)
-                else:
-                    self._close_post(post)
+                self._close_post(pool[int(i)])
                 n -= 1
                 self._drift_net -= 1
         self._cuts_pending += max(0, n)
         self._drift_net -= max(0, n)
 
-    def _close_post(self, post: Post, end_holder: bool = False) -> None:
+    def _close_post(self, post: Post) -> None:
+        """Take a post out of the establishment; an agency worker in it leaves (reason ``post_closed``)."""
         post.closed = True
         self._posts_version += 1
-        if end_holder and post.holder is not None:
+        if post.holder is not None:
             self._end_worker(post.holder, "post_closed")
         self._log("post_closed", "", "establishment_drift", None, post)
 

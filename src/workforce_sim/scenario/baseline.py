@@ -305,16 +305,17 @@ def baseline(query: str, year: Optional[int] = None, horizon_years: int = HORIZO
     team_types: dict[str, Any] = {}
     teams: list[dict[str, Any]] = []
     if posts < 2:   # one post: a lone social worker, no practice manager (Isles of Scilly in some years)
-        base, extra, n_teams, other = 0, 0, 1, 0
+        other = 0
         team_types["team"] = {"description": "Case-holding team: a single social worker post", "group": "social_work_teams",
                               "posts": [{"role": "social_worker", "count": max(1, posts)}]}
         teams.append({"type": "team", "count": 1})
-    for key, size, count in (("large_team", base + 1, extra), ("team", base, n_teams - extra)):
-        if count > 0 and size > 0:
-            team_types[key] = {"description": f"Case-holding team: a practice manager and {size} social workers",
-                               "group": "social_work_teams",
-                               "posts": [{"role": "practice_manager", "count": 1}, {"role": "social_worker", "count": size}]}
-            teams.append({"type": key, "count": count})
+    else:
+        for key, size, count in (("large_team", base + 1, extra), ("team", base, n_teams - extra)):
+            if count > 0 and size > 0:
+                team_types[key] = {"description": f"Case-holding team: a practice manager and {size} social workers",
+                                   "group": "social_work_teams",
+                                   "posts": [{"role": "practice_manager", "count": 1}, {"role": "social_worker", "count": size}]}
+                teams.append({"type": key, "count": count})
     if other > 0:
         team_types["qualified_without_cases"] = {
             "description": "Qualified social workers in post who hold no cases (managers, reviewing, quality assurance)",

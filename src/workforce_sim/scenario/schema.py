@@ -125,7 +125,7 @@ class EstablishmentDrift(Strict):
         return values
 
     @model_validator(mode="after")
-    def _something(self) -> EstablishmentDrift:
+    def _at_least_one_change(self) -> EstablishmentDrift:
         if not self.annual_changes and not self.known:
             raise ValueError("annual_changes or known: give at least one yearly change")
         return self
