@@ -197,8 +197,8 @@ def test_read_only_out_is_refused_before_simulating(capsys, tmp_path, command, m
 
 
 def test_write_failure_keeps_what_was_written_and_says_where(tmp_path):
-    from workforce_sim.cli.common import write_atomically
     from workforce_sim.errors import RunError
+    from workforce_sim.files import write_atomically
 
     def write(folder: Path) -> list[Path]:
         (folder / "a.csv").write_text("a\n1\n")
@@ -214,7 +214,7 @@ def test_write_failure_keeps_what_was_written_and_says_where(tmp_path):
 def test_new_out_folders_follow_the_umask(tmp_path):
     import os
 
-    from workforce_sim.cli.common import write_atomically
+    from workforce_sim.files import write_atomically
 
     old = os.umask(0o022)
     try:
@@ -249,7 +249,7 @@ def test_a_huge_grid_is_refused_before_any_point_is_built(capsys):
 
 
 def test_memory_estimate_refuses_a_run_that_cannot_fit(capsys, monkeypatch):
-    import workforce_sim.cli.common as common
+    import workforce_sim.workflows.common as common
 
     monkeypatch.setattr(common, "available_memory", lambda: 50 * 2**20)   # 50 MiB free
     line = refused(capsys, "run", BASELINE, "-n", "2000", "--allow-large", "--set", "end_date=2014-06-01", "--set", "targets={}")

@@ -37,3 +37,16 @@ class RunDefaults:
 
 
 DEFAULTS = RunDefaults()
+
+
+@dataclass(frozen=True)
+class Ceilings:
+    """What one command may ask for unless ``--allow-large`` is given (docs/cli.md)."""
+
+    replications: int = 10_000       # per scenario; 1,000 replications of a 126-post council take under 2 minutes on 2 cores
+    grid_points: int = 400           # points of one sweep grid
+    memory_check_from: int = 500     # runs of at least this many replications in all get a memory estimate
+    memory_share: float = 0.8        # of the memory available now that a run's tables may take
+
+
+CEILINGS = Ceilings()

@@ -74,7 +74,7 @@ def _origins(text, horizon: int, table: pd.DataFrame, calibrating: bool) -> list
 
 
 def _check_out(out: Path) -> None:
-    from workforce_sim.cli.common import check_out_folder
+    from workforce_sim.workflows.common import check_out_folder
 
     check_out_folder(out, OUT_FILES)
 
@@ -104,12 +104,13 @@ def scores_text(scores: pd.DataFrame) -> str:
 def run(args) -> int:
     from workforce_sim import __version__
     from workforce_sim.analysis.backtest import forecast_indicators, goals, published, score_cases, scores, worst_councils
-    from workforce_sim.cli.common import run_model, write_atomically
     from workforce_sim.experiments.backtest import BacktestSpec, run_backtest, select_councils
+    from workforce_sim.files import write_atomically
     from workforce_sim.reporting.backtest import shortfalls, write_backtest
     from workforce_sim.reporting.runs import git_info, new_run_id, now_iso, write_index, write_json
     from workforce_sim.reporting.text import to_json
     from workforce_sim.scenario.baseline import load_table
+    from workforce_sim.workflows.common import run_model
 
     if args.scheduler is not None and args.executor != "dask":
         raise InputError("only with --executor dask", file="--scheduler")

@@ -66,7 +66,7 @@ def run(args) -> int:
     out = args.out or path.with_name(f"{path.stem}_calibrated_{args.through}.yaml")
     if out.exists():
         raise InputError("exists; choose another file (calibrate never overwrites)", file="--out", key=str(out))
-    from workforce_sim.cli.common import check_writable
+    from workforce_sim.workflows.common import check_writable
 
     check_writable(out.parent, "--out")
     post = calibrate(council, args.through, annual_indicators, seed=args.seed, population=args.population, generations=args.generations)

@@ -18,19 +18,10 @@ from workforce_sim.cli import calibrate as cli_calibrate
 from workforce_sim.cli import optimise as cli_optimise
 from workforce_sim.cli import report as cli_report
 from workforce_sim.cli import sweep as cli_sweep
-from workforce_sim.cli.common import (
-    OPTION_FLAGS,
-    add_decompose_option,
-    add_run_options,
-    cap_workers,
-    check_decompose,
-    check_memory,
-    check_out_folder,
-    check_replications,
-    run_model,
-    write_atomically,
-)
+from workforce_sim.cli.common import OPTION_FLAGS, add_decompose_option, add_run_options, cap_workers
 from workforce_sim.errors import InputError, RunError
+from workforce_sim.files import write_atomically
+from workforce_sim.workflows.common import check_decompose, check_memory, check_out_folder, check_replications, run_model
 
 
 class _Parser(argparse.ArgumentParser):

@@ -132,11 +132,11 @@ def _check_resumable(out: Path) -> None:
 
 def run(args) -> int:
     from workforce_sim.analysis.optimise import closest, prepare, run_optimisation
-    from workforce_sim.cli.common import check_replications, check_writable, run_model
     from workforce_sim.experiments.optimise import space_size
     from workforce_sim.reporting.optimise import write_optimisation
     from workforce_sim.reporting.runs import git_info, new_run_id, now_iso, safe_name, write_json, writer
     from workforce_sim.scenario import load_scenario
+    from workforce_sim.workflows.common import check_replications, check_writable, run_model
 
     o = options(args)
     base = load_scenario(args.scenario, o["set"])

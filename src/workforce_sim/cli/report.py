@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from workforce_sim.cli.common import check_decompose, check_memory, check_replications, check_writable
 from workforce_sim.errors import InputError, RunError
+from workforce_sim.workflows.common import check_decompose, check_memory, check_replications, check_writable
 
 COMMANDS = ("report", "compare", "schedule")
 

@@ -38,14 +38,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _check_out(out: Path) -> None:
-    from workforce_sim.cli.common import check_out_folder
+    from workforce_sim.workflows.common import check_out_folder
 
     check_out_folder(out, [*OUT_NAMES, "sweep.xlsx", "cost_vs_permanence.png"])
 
 
 def _write(sweep, out: Path) -> None:
     """Write into a temporary folder beside ``out``, then move the files in."""
-    from workforce_sim.cli.common import write_atomically
+    from workforce_sim.files import write_atomically
     from workforce_sim.reporting.sweep import write_sweep
 
     write_atomically(out, lambda folder: write_sweep(sweep, folder))
@@ -94,17 +94,18 @@ def investment_text(inv: pd.DataFrame) -> str:
 
 def run(args) -> int:
     from workforce_sim.analysis.sweep import tabulate
-    from workforce_sim.cli.common import MAX_GRID_POINTS, check_memory, check_replications, run_model
+    from workforce_sim.defaults import CEILINGS
     from workforce_sim.experiments.sweep import parse_grid, run_sweep
     from workforce_sim.reporting.runs import new_run_id, safe_name
     from workforce_sim.scenario import load_scenario
+    from workforce_sim.workflows.common import check_memory, check_replications, run_model
 
     axes = parse_grid(args.grid)
     # the folder is named and checked before anything is simulated (a unique run id: parallel sweeps never share one)
     out = args.out or Path("outputs") / safe_name(load_scenario(args.scenario, args.overrides).name) / f"{new_run_id()}-sweep"
     n_points = math.prod(len(a.values) for a in axes)
-    if n_points > MAX_GRID_POINTS and not args.allow_large:
-        raise InputError(f"{n_points:,} grid points is more than the ceiling of {MAX_GRID_POINTS:,}; "
+    if n_points > CEILINGS.grid_points and not args.allow_large:
+        raise InputError(f"{n_points:,} grid points is more than the ceiling of {CEILINGS.grid_points:,}; "
                          "add --allow-large to run it anyway", file="--grid")
     check_replications(args.replications, args.allow_large)
     _check_out(out)

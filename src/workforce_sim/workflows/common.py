@@ -1,0 +1,108 @@
+"""Checks every command makes before it simulates: output folders that can be
+written and hold nothing to overwrite, replication ceilings, memory, and the
+wrapper that turns a failure inside the model into a ``RunError`` (exit 1)."""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Optional, TypeVar
+
+from workforce_sim.defaults import CEILINGS
+from workforce_sim.errors import InputError, RunError
+
+T = TypeVar("T")
+MAX_REPLICATIONS = CEILINGS.replications
+MEMORY_CHECK_FROM = CEILINGS.memory_check_from
+MEMORY_SHARE = CEILINGS.memory_share
+
+
+def check_out_folder(out: Path, names) -> None:
+    """Before any simulation: ``--out`` can be written, is a folder if it exists, and holds none of ``names``
+    (nothing already written is overwritten); else a one-line ``InputError``."""
+    check_writable(out, "--out")
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder", file="--out", key=str(out))
+    if out.exists():
+        clash = [n for n in names if (out / n).exists()]
+        if clash:
+            raise InputError(f"would overwrite {clash[0]} in {out}; choose a new folder", file="--out")
+
+
+def check_writable(folder: Path, option: str) -> None:
+    """Before any simulation: ``folder`` (or the nearest folder above it that exists)
+    must be a folder this user can create files in; else a one-line ``InputError``."""
+    probe = folder
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise InputError(f"{probe} exists and is not a folder", file=option, key=str(folder))
+    try:
+        fd, name = tempfile.mkstemp(prefix=".wfsim-write-check-", dir=probe)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise InputError(f"cannot write in {probe}: {exc.strerror}", file=option, key=str(folder)) from None
+
+
+def run_model(fn: Callable[[Optional[Callable[[int], None]]], T], total: int, progress: bool) -> T:
+    """Call ``fn(update)`` under a replication progress bar; an unexpected error
+    inside the model becomes a ``RunError`` (exit 1), bad input stays bad input."""
+    from workforce_sim.progress import replication_bar
+
+    try:
+        with replication_bar(total, enabled=progress) as update:
+            return fn(update)
+    except (InputError, RunError):
+        raise
+    except Exception as exc:  # a failure inside the model
+        raise RunError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def check_decompose(scenario, decompose: tuple[int, int], allow_large: bool, scenario_file: str) -> None:
+    """Before any simulation: K x M within the replication ceiling, and something uncertain to decompose."""
+    from workforce_sim.scenario.uncertain import uncertain_paths
+
+    k, m = decompose
+    check_replications(k * m, allow_large, "--decompose")
+    if not uncertain_paths(scenario):
+        raise InputError("the scenario gives no parameter a range or distribution, so all its variance is noise: "
+                         "nothing to decompose (give one with --set KEY=[low,high])", file=scenario_file, key="--decompose")
+
+
+def check_replications(n: int, allow_large: bool, option: str = "--replications") -> None:
+    if n > MAX_REPLICATIONS and not allow_large:
+        what = f"K x M = {n:,}" if option == "--decompose" else f"{n:,}"
+        raise InputError(f"{what} is more than the ceiling of {MAX_REPLICATIONS:,} replications; add --allow-large to run it anyway",
+                         file=option)
+
+
+def available_memory() -> Optional[int]:
+    """Bytes of memory available now (Linux ``MemAvailable``), None where unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - not Linux
+        return None
+    return None
+
+
+def check_memory(scenario, seed: int, total: int, keep_events: bool = False) -> None:
+    """Refuse, before it starts, a run whose tables would not fit in memory (estimated
+    from one replication's tables; only for runs of MEMORY_CHECK_FROM replications or more)."""
+    if total < MEMORY_CHECK_FROM:
+        return
+    from workforce_sim.experiments.replications import result_bytes
+
+    free = available_memory()
+    if free is None:
+        return
+    need = result_bytes(scenario, seed, keep_events) * total
+    if need > MEMORY_SHARE * free:
+        raise InputError(f"{total:,} replications need about {need / 2**30:.1f} GiB for their tables, more than "
+                         f"{MEMORY_SHARE:.0%} of the {free / 2**30:.1f} GiB available; run fewer", file="--replications")
