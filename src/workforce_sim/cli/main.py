@@ -6,6 +6,7 @@ traceback); 1 a failure inside a run.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -147,8 +148,25 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"wfsim: warning: {message}", file=sys.stderr)
 
 
+def _terminated(signum, frame) -> None:
+    raise KeyboardInterrupt("terminated")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run one command; SIGTERM is treated as Ctrl-C: the run stops, keeps what it keeps, and exits 130 with one line."""
     warnings.showwarning = _show_warning
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminated)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     try:
         args = build_parser().parse_args(argv)
         cap_workers(args)

@@ -16,6 +16,7 @@ yielded as tasks finish, in any order; callers sort them.
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -70,6 +71,7 @@ def _serial(fn: TaskFn, shared: Any, tasks: Sequence[Task]) -> Iterator[Any]:
 # ---------------------------------------------------------------- local processes
 _WORKER_FN: Optional[TaskFn] = None
 _WORKER_SHARED: Any = None
+_HELD = {signal.SIGINT, signal.SIGTERM}   # held back while workers start, until they have set their own handlers
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -88,7 +90,12 @@ def die_with_parent(parent_pid: int) -> None:
 
 
 def _init_worker(fn: TaskFn, shared: Any, parent_pid: int) -> None:
+    """A worker ignores Ctrl-C (SIGINT goes to the whole process group): the parent alone
+    decides to stop, and stops its workers itself, so no worker dies holding a queue's lock."""
     global _WORKER_FN, _WORKER_SHARED
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the parent's handler: SIGTERM ends a worker at once
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # blocked by the parent while it started us
     die_with_parent(parent_pid)
     _WORKER_FN, _WORKER_SHARED = fn, shared
 
@@ -103,15 +110,43 @@ def _processes(fn: TaskFn, shared: Any, tasks: Sequence[Task], workers: int) -> 
                                initargs=(fn, shared, os.getpid()))
     pending = set()
     try:
-        pending = {pool.submit(_call_in_worker, task) for task in tasks}
+        # workers start (fork) while the tasks are submitted: Ctrl-C and SIGTERM are held back until
+        # the workers have set their own handlers, then delivered here in the parent
+        signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        try:
+            pending = {pool.submit(_call_in_worker, task) for task in tasks}
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 yield fut.result()
+    except BaseException:
+        # interrupted, or a task failed: stop now rather than wait for the running tasks to end
+        _stop_pool(pool)
+        raise
     finally:
         for fut in pending:
             fut.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_pool(pool: ProcessPoolExecutor, grace: float = 1.0) -> None:
+    """Cancel what has not started and end the worker processes at once (SIGTERM, then SIGKILL
+    after ``grace`` seconds): what they were computing is thrown away."""
+    if hasattr(pool, "terminate_workers"):  # Python 3.14
+        pool.terminate_workers()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown() forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in processes:
+        proc.join(grace)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(grace)
 
 
 # ---------------------------------------------------------------- Dask distributed
