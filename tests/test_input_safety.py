@@ -197,14 +197,14 @@ def test_read_only_out_is_refused_before_simulating(capsys, tmp_path, command, m
 
 
 def test_write_failure_keeps_what_was_written_and_says_where(tmp_path):
-    from workforce_sim.errors import RunError
+    from workforce_sim.errors import WriteError
     from workforce_sim.files import write_atomically
 
     def write(folder: Path) -> list[Path]:
         (folder / "a.csv").write_text("a\n1\n")
         raise OSError(28, "No space left on device")
 
-    with pytest.raises(RunError, match="No space left on device; 1 files written so far are kept in"):
+    with pytest.raises(WriteError, match="No space left on device; 1 files written so far are kept in"):
         write_atomically(tmp_path / "out", write)
     assert not (tmp_path / "out").exists()
     kept = [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]

@@ -1,4 +1,4 @@
-"""Errors the user can act on: bad input (exit 2) and failed runs (exit 1)."""
+"""Errors the user can act on: bad input (exit 2), failed runs (exit 1) and outputs that could not be written (exit 3)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -36,3 +36,12 @@ class InputError(Exception):
 
 class RunError(Exception):
     """A failure inside a simulation run (exit code 1)."""
+
+
+class WriteError(Exception):
+    """An output that could not be written (disk full, read-only file system, no permission).
+
+    Printed as one line saying what could not be written and what was kept, with
+    exit code 3. Nothing already written is lost: every write goes to a
+    temporary file or folder first (``workforce_sim.files``).
+    """

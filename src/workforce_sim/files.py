@@ -1,13 +1,23 @@
-"""Writing files and folders so that they appear complete or not at all."""
+"""Writing files and folders so that they appear complete or not at all.
+
+Every output of the package is written through this module: a temporary file
+(or folder) beside the target, flushed to disk, then renamed into place, so a
+full disk or a killed process never leaves a truncated file that looks
+complete, and a file that exists is never overwritten unless the caller says
+it is meant to be replaced (an index page). A failure becomes one
+``WriteError`` (exit 3) saying what could not be written and what was kept.
+"""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Union
 
-from workforce_sim.errors import RunError
+from workforce_sim.errors import WriteError
 
 
 def _umask() -> int:
@@ -45,4 +55,60 @@ def write_atomically(out: Path, write: Callable[[Path], list[Path]]) -> None:
         where = f"; {len(kept)} files written so far are kept in {tmp}" if kept else ""
         if not kept:
             shutil.rmtree(tmp, ignore_errors=True)
-        raise RunError(f"could not write {out}: {exc.strerror or exc}{where}") from None
+        raise WriteError(f"could not write {out}: {exc.strerror or exc}{where}") from None
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+@contextlib.contextmanager
+def atomic_path(path: Union[str, Path], *, replace: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` for a writer that wants a file name
+    (``DataFrame.to_parquet``, ``Figure.savefig``, a workbook); when the block ends
+    without error the file is flushed and renamed to ``path``.
+
+    ``replace=False`` (the default): an existing ``path`` is never overwritten
+    (``WriteError``). On any failure the temporary file is removed and ``path``
+    is as it was.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise WriteError(f"could not write {path}: {_reason(exc)}; nothing was written") from None
+    tmp = Path(name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)    # fails if path exists: never overwrite
+            os.unlink(tmp)
+    except FileExistsError:
+        tmp.unlink(missing_ok=True)
+        raise WriteError(f"could not write {path}: it exists already and is kept as it was") from None
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        kept = "it is kept as it was" if path.exists() else "nothing was written"
+        raise WriteError(f"could not write {path}: {_reason(exc)}; {kept}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Union[str, Path], text: str, *, replace: bool = False) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see ``atomic_path``)."""
+    return write_bytes(path, text.encode("utf-8"), replace=replace)
+
+
+def write_bytes(path: Union[str, Path], data: bytes, *, replace: bool = False) -> Path:
+    """Write ``data`` to ``path`` atomically (see ``atomic_path``)."""
+    with atomic_path(path, replace=replace) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)

@@ -20,7 +20,7 @@ from workforce_sim.cli import optimise as cli_optimise
 from workforce_sim.cli import report as cli_report
 from workforce_sim.cli import sweep as cli_sweep
 from workforce_sim.cli.common import OPTION_FLAGS, add_decompose_option, add_run_options, cap_workers
-from workforce_sim.errors import InputError, RunError
+from workforce_sim.errors import InputError, RunError, WriteError
 from workforce_sim.files import write_atomically
 from workforce_sim.workflows.common import check_decompose, check_memory, check_out_folder, check_replications, run_model
 
@@ -179,6 +179,13 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     except RunError as exc:
         print(f"wfsim: run failed: {exc}", file=sys.stderr)
         return 1
+    except WriteError as exc:
+        print(f"wfsim: {exc}", file=sys.stderr)
+        return 3
+    except OSError as exc:  # the file system failed outside workforce_sim.files: still one line
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"wfsim: {where}{exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print("wfsim: interrupted", file=sys.stderr)
         return 130
