@@ -85,3 +85,30 @@ def test_a_failed_write_of_the_command_line_is_one_line_and_exit_3(capsys, tmp_p
     assert len(lines) == 1 and "Traceback" not in err
     assert lines[0].startswith("wfsim: could not write") and "No space left on device" in lines[0] and "kept in" in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_locked_study_refuses_a_second_holder_and_names_the_first(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    from workforce_sim.errors import LockedError
+    from workforce_sim.files import exclusive
+
+    lock = tmp_path / "study.lock"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        from workforce_sim.files import exclusive
+        with exclusive({str(lock)!r}, "the study"):
+            print("held", flush=True)
+            sys.stdin.readline()
+    """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(LockedError, match=f"the study is in use by another wfsim \\(process {holder.pid}\\)"):
+            with exclusive(lock, "the study"):
+                pass
+    finally:
+        holder.communicate("\n", timeout=10)
+    with exclusive(lock, "the study"):   # free again once the first holder has finished
+        pass

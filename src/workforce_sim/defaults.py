@@ -47,6 +47,9 @@ class Ceilings:
     grid_points: int = 400           # points of one sweep grid
     memory_check_from: int = 500     # runs of at least this many replications in all get a memory estimate
     memory_share: float = 0.8        # of the memory available now that a run's tables may take
+    abc_population: int = 10_000     # wfsim calibrate --population: particles per generation
+    abc_generations: int = 100       # wfsim calibrate --generations
+    optimise_trials: int = 10_000    # wfsim optimise --trials
 
 
 CEILINGS = Ceilings()

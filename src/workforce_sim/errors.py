@@ -45,3 +45,7 @@ class WriteError(Exception):
     exit code 3. Nothing already written is lost: every write goes to a
     temporary file or folder first (``workforce_sim.files``).
     """
+
+
+class LockedError(Exception):
+    """Something another wfsim process is working on (an optimiser study): exit 2, nothing done."""

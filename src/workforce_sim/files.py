@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Union
 
-from workforce_sim.errors import WriteError
+from workforce_sim.errors import LockedError, WriteError
 
 
 def _umask() -> int:
@@ -112,3 +112,30 @@ def write_bytes(path: Union[str, Path], data: bytes, *, replace: bool = False) -
     with atomic_path(path, replace=replace) as tmp:
         tmp.write_bytes(data)
     return Path(path)
+
+
+@contextlib.contextmanager
+def exclusive(path: Union[str, Path], what: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if missing) for the block, so two
+    processes never work on the same ``what`` (an optimiser study) at once; a second
+    one is refused at once with a ``LockedError`` naming the holder's process id."""
+    import fcntl
+
+    path = Path(path)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            by = f" (process {holder})" if holder.isdigit() else ""
+            raise LockedError(f"{what} is in use by another wfsim{by}; wait for it to finish") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

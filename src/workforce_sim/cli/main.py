@@ -20,7 +20,7 @@ from workforce_sim.cli import optimise as cli_optimise
 from workforce_sim.cli import report as cli_report
 from workforce_sim.cli import sweep as cli_sweep
 from workforce_sim.cli.common import OPTION_FLAGS, add_decompose_option, add_run_options, cap_workers
-from workforce_sim.errors import InputError, RunError, WriteError
+from workforce_sim.errors import InputError, LockedError, RunError, WriteError
 from workforce_sim.files import write_atomically
 from workforce_sim.workflows.common import check_decompose, check_memory, check_out_folder, check_replications, run_model
 
@@ -175,6 +175,9 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return COMMANDS[args.command](args)
     except InputError as exc:
         print(f"wfsim: error: {exc.one_line(OPTION_FLAGS)}", file=sys.stderr)
+        return 2
+    except LockedError as exc:
+        print(f"wfsim: error: {exc}", file=sys.stderr)
         return 2
     except RunError as exc:
         print(f"wfsim: run failed: {exc}", file=sys.stderr)
