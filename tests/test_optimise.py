@@ -276,7 +276,6 @@ def test_resume_refuses_other_options(tmp_path, capsys):
     out = tmp_path / "run"
     tmp = tmp_path / ".incomplete-run"
     tmp.mkdir()
-    sc = load_scenario(path)
     spec = workflow.prepare(path, [f"{SW}=0..2000:1000"], [REQ], trials=3, replications=2).study
     study = opt.open_study(tmp / "study.db", create=True)
     opt.stored_spec(study, spec)

@@ -307,7 +307,7 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
 
     ``table`` is the long DfE table (default the shipped one); only its rows up to
     ``through`` are read. ``indicators`` turns a run's results into the DfE indicators
-    by replication and year (``analysis.calibration.annual_indicators``).
+    by replication and year (``analysis.checks.annual_indicators``).
     """
     import pyabc
 
