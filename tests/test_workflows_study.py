@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from workforce_sim.scenario import loading
 
 from .helpers import run_cli, write_tiny
