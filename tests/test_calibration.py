@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from workforce_sim.analysis.calibration import annual_indicators
+from workforce_sim.analysis.checks import annual_indicators
 from workforce_sim.experiments.replications import run_replications
 
 from .helpers import tiny

@@ -186,7 +186,7 @@ def test_leavers_carry_reasons_in_the_given_shares():
 
 def test_interval_half_width_shrinks_like_one_over_root_n():
 
-    from workforce_sim.analysis.calibration import interval_by_replications, replications_for
+    from workforce_sim.analysis.checks import interval_by_replications, replications_for
 
     values = np.random.default_rng(0).normal(0.6, 0.05, 4000)
     w = interval_by_replications(values, counts=[200, 3200]).set_index("replications")["half_width"]

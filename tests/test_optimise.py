@@ -15,10 +15,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from workforce_sim.analysis.optimise import Judge, pareto_front, parse_requirements, run_optimisation, wilson
+from workforce_sim.analysis.optimise import Judge, pareto_front, parse_requirements, wilson
 from workforce_sim.analysis.targets import values_at
+from workforce_sim.experiments import levers as lv
 from workforce_sim.experiments import optimise as opt
 from workforce_sim.scenario.loading import load_scenario
+from workforce_sim.workflows import optimise as workflow
 
 from .helpers import ROOT, assert_one_line, run_cli, write_tiny
 
@@ -35,7 +37,7 @@ def tiny_file(folder: Path) -> Path:
 
 def test_levers_keep_integers_and_read_list_indexes_and_teams(tmp_path):
     sc = load_scenario(tiny_file(tmp_path))
-    levers = opt.parse_levers([f"{SW}=0..6000:1000", "nqsw.cohorts.1.count=0..4", "agency.cover_probability=0.5..0.9",
+    levers = lv.parse_levers([f"{SW}=0..6000:1000", "nqsw.cohorts.1.count=0..4", "agency.cover_probability=0.5..0.9",
                                "teams.add.team@2015-06-01=0..2"], sc)
     sw, cohort, cover, teams = levers
     assert sw.integer and sw.values() == [0, 1000, 2000, 3000, 4000, 5000, 6000]
@@ -43,35 +45,35 @@ def test_levers_keep_integers_and_read_list_indexes_and_teams(tmp_path):
     assert not cover.integer and cover.values() is None
     assert teams.adds_teams and teams.team_type == "team" and str(teams.date) == "2015-06-01"
     settings = {sw.name: 3000, cohort.name: 4, cover.name: 0.75, teams.name: 2}
-    cand = opt.candidate_scenario(sc, levers, settings)
+    cand = lv.candidate_scenario(sc, levers, settings)
     assert cand.market_supplement.amount_gbp_per_year["social_worker"] == 3000
     assert [c.count for c in cand.nqsw.cohorts] == [2, 4]                       # only item 1 changed
     assert isinstance(cand.nqsw.cohorts[1].count, int)
     assert cand.agency.cover_probability == 0.75
     assert [(b.type, b.count) for b in cand.establishment_changes[-1].add_teams] == [("team", 2)]
-    assert opt.candidate_scenario(sc, levers, {**settings, teams.name: 0}).establishment_changes == []
-    assert opt.current_values(sc, levers) == {sw.name: 0, cohort.name: 1, cover.name: 0.9, teams.name: 0}
-    assert opt.current_values(sc, opt.parse_levers(["nqsw.cohorts.1.count=2..4"], sc)) is None   # the scenario's 1 is outside
+    assert lv.candidate_scenario(sc, levers, {**settings, teams.name: 0}).establishment_changes == []
+    assert lv.current_values(sc, levers) == {sw.name: 0, cohort.name: 1, cover.name: 0.9, teams.name: 0}
+    assert lv.current_values(sc, lv.parse_levers(["nqsw.cohorts.1.count=2..4"], sc)) is None   # the scenario's 1 is outside
 
 
 def test_a_lever_fixes_a_value_the_scenario_gives_as_a_range(tmp_path):
     sc = load_scenario(tiny_file(tmp_path), ["nqsw.cohorts.1.count=[3, 9]", "agency.cover_probability=[0.4, 0.8]"])
-    levers = opt.parse_levers(["nqsw.cohorts.1.count=0..4", "agency.cover_probability=0.5..0.9"], sc)
-    cand = opt.candidate_scenario(sc, levers, {levers[0].name: 4, levers[1].name: 0.6})
+    levers = lv.parse_levers(["nqsw.cohorts.1.count=0..4", "agency.cover_probability=0.5..0.9"], sc)
+    cand = lv.candidate_scenario(sc, levers, {levers[0].name: 4, levers[1].name: 0.6})
     assert cand.nqsw.cohorts[1].count == 4 and cand.agency.cover_probability == 0.6    # a choice now, not a draw
-    assert opt.current_values(sc, levers) is None                                    # a range is no point of the lever space
+    assert lv.current_values(sc, levers) is None                                    # a range is no point of the lever space
 
 
 def test_plan_file_extends_the_input_and_resolves_to_the_candidate(tmp_path):
     path = tiny_file(tmp_path)
     sc = load_scenario(path)
-    levers = opt.parse_levers([f"{SW}=0..6000:1000", "nqsw.cohorts.1.count=0..4", "teams.add.team@2015-06-01=0..2"], sc)
+    levers = lv.parse_levers([f"{SW}=0..6000:1000", "nqsw.cohorts.1.count=0..4", "teams.add.team@2015-06-01=0..2"], sc)
     settings = {levers[0].name: 4000, levers[1].name: 3, levers[2].name: 1}
-    data = opt.plan_data(sc, levers, settings)
+    data = lv.plan_data(sc, levers, settings)
     assert data["nqsw"]["cohorts"][1]["count"] == 3 and data["nqsw"]["cohorts"][0]["count"] == 2   # the whole list
     plan = tmp_path / "plan.yaml"
     plan.write_text(yaml.safe_dump({"extends": path.name, "name": sc.name, **data}))
-    assert load_scenario(plan).model_dump() == opt.candidate_scenario(sc, levers, settings).model_dump()
+    assert load_scenario(plan).model_dump() == lv.candidate_scenario(sc, levers, settings).model_dump()
 
 
 def test_requirements_are_judged_per_replication_with_the_one_test(tmp_path):
@@ -104,12 +106,12 @@ def test_optimiser_finds_the_grids_cheapest_plan_and_confirms_it_on_fresh_seeds(
     judged on the confirmation's fresh seeds (the same seeds for every point: common random numbers)."""
     path = tiny_file(tmp_path)
     lever_texts = [f"{SW}=0..6000:1000", f"{PM}=0..6000:1000"]
-    o = run_optimisation(path, lever_texts, [REQ], confidence=0.8, minimise="market_supplement_cost", trials=25,
-                         replications=20, seed=11, confirm_replications=40, workers=1)
+    o = workflow.execute(workflow.prepare(path, lever_texts, [REQ], confidence=0.8, minimise="market_supplement_cost", trials=25,
+                                          replications=20, seed=11, confirm_replications=40, workers=1))
     assert o.spec.confirm_seed != o.spec.seed
     assert o.evaluations["same_as"].isna().sum() == 25                         # 25 distinct candidates searched
     sc = load_scenario(path)
-    levers = opt.parse_levers(lever_texts, sc)
+    levers = lv.parse_levers(lever_texts, sc)
     ev = opt.Evaluator(sc, levers, Judge(parse_requirements([REQ], sc), "market_supplement_cost"))
     grid = pd.DataFrame([{"a": a, "b": b, **ev.evaluate({levers[0].name: a, levers[1].name: b}, 40, o.spec.confirm_seed)}
                          for a, b in itertools.product(levers[0].values(), levers[1].values())])
@@ -274,9 +276,7 @@ def test_resume_refuses_other_options(tmp_path, capsys):
     out = tmp_path / "run"
     tmp = tmp_path / ".incomplete-run"
     tmp.mkdir()
-    sc = load_scenario(path)
-    spec, *_ = __import__("workforce_sim.analysis.optimise", fromlist=["prepare"]).prepare(
-        path, [f"{SW}=0..2000:1000"], [REQ], trials=3, replications=2, base=sc)
+    spec = workflow.prepare(path, [f"{SW}=0..2000:1000"], [REQ], trials=3, replications=2).study
     study = opt.open_study(tmp / "study.db", create=True)
     opt.stored_spec(study, spec)
     code, _, err = run_cli(capsys, "optimise", path, "--lever", f"{SW}=0..4000:1000", "--require", REQ, "--trials", "3", "-n", "2",

@@ -21,7 +21,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from workforce_sim.analysis.calibration import annual_indicators
+from workforce_sim.analysis.checks import annual_indicators
 from workforce_sim.experiments.replications import Results
 
 MEASURES = ("agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct", "caseload")

@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 import numpy as np
@@ -26,6 +27,8 @@ from workforce_sim.analysis.finance import cost_by_replication, investment_compa
 from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, meets
 from workforce_sim.analysis.targets import Target, has_data, targets_for, values_at
 from workforce_sim.errors import InputError
+from workforce_sim.experiments.levers import Lever
+from workforce_sim.experiments.optimise import StudySpec
 from workforce_sim.experiments.replications import Results
 from workforce_sim.finance.costs import COMPONENTS
 from workforce_sim.scenario.schema import Scenario
@@ -131,17 +134,29 @@ def wilson(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
     return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))   # p inside despite rounding
 
 
-@dataclass
-class Judge:
-    """``judge(results, baseline)``: cost to minimise and chance of meeting every requirement."""
+def with_baseline(results: Results, baseline: Optional[Results]) -> Results:
+    """``results`` as the measures read them with the investment baseline's results beside them
+    (a shallow copy: ``results`` itself is not changed)."""
+    if baseline is None:
+        return results
+    return replace(results, extra={**results.extra, "baseline": baseline})
 
-    requirements: list[Target]
+
+@dataclass(frozen=True)
+class Judge:
+    """``judge(results, baseline)``: cost to minimise and chance of meeting every requirement
+    (``baseline``: the investment baseline's results on the same seeds, or None)."""
+
+    requirements: tuple[Target, ...]
     cost: str = "total_cost"
     confidence: float = 0.9
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "requirements", tuple(self.requirements))
+
     @property
     def needs_baseline(self) -> bool:
-        return needs_baseline(self.requirements, self.cost)
+        return needs_baseline(list(self.requirements), self.cost)
 
     def cost_per_replication(self, results: Results, baseline: Optional[Results]) -> pd.Series:
         total = cost_by_replication(results, COST_MEASURES.get(self.cost))
@@ -149,20 +164,25 @@ class Judge:
             total = total - cost_by_replication(baseline)
         return total
 
-    def met_per_replication(self, results: Results, baseline: Optional[Results]) -> pd.DataFrame:
-        """Replication x requirement: True where met (a replication without a value does not meet it)."""
-        if baseline is not None:
-            results.extra["baseline"] = baseline
+    def values_per_replication(self, results: Results, baseline: Optional[Results]) -> pd.DataFrame:
+        """Replication x requirement: the value reached (NaN where a replication has none)."""
+        results = with_baseline(results, baseline)
         reps = pd.RangeIndex(results.replications, name="replication")
-        met, values = {}, {}
+        values = {}
         for t in self.requirements:
             if not has_data(results, t.needs):
                 raise InputError(f"{t.measure}: these results do not carry what it needs", option="require", key=t.key)
-            v = values_at(t, results)[1].reindex(reps).astype(float)
-            values[t.key] = v
-            met[t.key] = pd.Series(meets(v.fillna(np.inf if t.direction == "at_most" else -np.inf), t.threshold, t.direction), index=reps)
-        self._values = pd.DataFrame(values)
-        return pd.DataFrame(met)
+            values[t.key] = values_at(t, results)[1].reindex(reps).astype(float)
+        return pd.DataFrame(values, index=reps)
+
+    def met(self, values: pd.DataFrame) -> pd.DataFrame:
+        """Replication x requirement: True where met (a replication without a value does not meet it)."""
+        return pd.DataFrame({t.key: pd.Series(meets(values[t.key].fillna(np.inf if t.direction == "at_most" else -np.inf),
+                                                    t.threshold, t.direction), index=values.index)
+                             for t in self.requirements})
+
+    def met_per_replication(self, results: Results, baseline: Optional[Results]) -> pd.DataFrame:
+        return self.met(self.values_per_replication(results, baseline))
 
     def shortfall(self, values: pd.DataFrame) -> float:
         """How far the candidate is from meeting each requirement with the confidence: the sum over
@@ -183,8 +203,8 @@ class Judge:
         return float(total)
 
     def __call__(self, results: Results, baseline: Optional[Results] = None) -> dict[str, Any]:
-        met = self.met_per_replication(results, baseline)
-        values = self._values
+        values = self.values_per_replication(results, baseline)
+        met = self.met(values)
         cost = self.cost_per_replication(results, baseline)
         n = int(results.replications)
         joint = met.all(axis=1)
@@ -259,7 +279,7 @@ def confirmation_order(evals: pd.DataFrame, levers: list, confidence: float) -> 
     smallest shortfall); and the cheapest reaching each ladder level in the search."""
     u = unique(evals)
     if u.empty:
-        return [], []
+        return [], [], []
     n = int(u["replications"].iloc[0])
     margin = Z95 * math.sqrt(max(confidence * (1 - confidence), 0.25 / n) / n)
     near = u[u["chance"] >= confidence - margin].sort_values(["cost_gbp", "chance"], ascending=[True, False])
@@ -271,9 +291,31 @@ def confirmation_order(evals: pd.DataFrame, levers: list, confidence: float) -> 
             ladder.append(reach.index[0])
 
     def settings(i):
-        return {lv.name: lv._cast(u.loc[i, lv.name]) for lv in levers}
+        return {lv.name: lv.cast(u.loc[i, lv.name]) for lv in levers}
 
     return [settings(i) for i in near.index], [settings(i) for i in rest.index], [settings(i) for i in ladder]
+
+
+def confirmation_batches(near: list[dict], rest: list[dict], ladder: list[dict], top: int,
+                         key: Callable[[dict], str]) -> list[list[dict]]:
+    """The candidates to confirm, batch by batch (the caller stops after the batch where a plan
+    is found): the ladder's candidates and the ``top`` cheapest near the confidence first, then
+    the next ``top`` near it, for at most CONFIRM_ROUNDS batches; with none near, the ``top``
+    closest once (to say what they reach). Each candidate once (``key``: its identity)."""
+    order = near + rest
+    rounds = max(1, min(CONFIRM_ROUNDS, math.ceil(len(near) / top)))
+    seen: set[str] = set()
+    batches = []
+    for round_ in range(rounds):
+        batch = []
+        for c in [*(ladder if round_ == 0 else []), *order[round_ * top:(round_ + 1) * top]]:
+            if key(c) not in seen:
+                seen.add(key(c))
+                batch.append(c)
+        batches.append(batch)
+        if len(seen) >= len(order):
+            break
+    return batches
 
 
 def _native(v: Any) -> Any:
@@ -349,9 +391,9 @@ class Optimisation:
 
     scenario: Scenario
     path: str
-    levers: list
+    levers: list[Lever]
     requirements: list[Target]
-    spec: Any                         # experiments.optimise.StudySpec
+    spec: StudySpec
     evaluations: pd.DataFrame         # every finished candidate of the search
     front: pd.DataFrame               # Pareto front of cost against chance (search)
     confirmed: pd.DataFrame           # confirmed candidates, cheapest first
@@ -368,7 +410,7 @@ class Optimisation:
     @property
     def plan_settings(self) -> Optional[dict[str, Any]]:
         row = self.plan_row
-        return None if row is None else {lv.name: lv._cast(row[lv.name]) for lv in self.levers}
+        return None if row is None else {lv.name: lv.cast(row[lv.name]) for lv in self.levers}
 
     def plan_by_year(self, row: Optional[pd.Series] = None) -> pd.DataFrame:
         """Spend by financial year against the investment profile of the plan (or of a confirmed ``row``)."""
@@ -403,75 +445,11 @@ class Optimisation:
         return out
 
 
-def run_optimisation(path, levers_text: list[str], require: list[str], *, overrides: list[str] = (), confidence: float = 0.9,
-                     minimise: str = "total_cost", trials: int = 40, replications: int = 20, seed: int = 2014,
-                     confirm_replications: int = 100, confirm_seed: Optional[int] = None, confirm_top: int = 5,
-                     workers: Optional[int] = 1, db=None, resume: bool = False, progress=None) -> Optimisation:
-    """Search, confirm and choose: the library's whole ``wfsim optimise`` (``db``: the study's SQLite
-    file, None for a study in memory; ``resume``: continue the study in ``db``)."""
-    import time
+def optimisation(scenario: Scenario, path: str, levers: list[Lever], requirements: list[Target], spec: StudySpec, trials: list,
+                 confirmed_raw: list[dict], seconds: dict[str, float], goal: int) -> Optimisation:
+    """The tables of a finished search (``trials``: its finished Optuna trials) and confirmation, and the plan."""
+    evals = evaluations_table(trials, levers, requirements)
+    confirmed = confirmations_table(confirmed_raw, levers, requirements)
+    return Optimisation(scenario, str(path), levers, requirements, spec, evals, pareto_front(unique(evals)), confirmed, confirmed_raw,
+                        choose_plan(confirmed, spec.confidence), confidence_costs(confirmed, spec.confidence), seconds, goal)
 
-    from workforce_sim.experiments import optimise as opt
-    from workforce_sim.scenario.loading import load_scenario
-
-    base = load_scenario(path, list(overrides))
-    spec, levers, reqs, judge = prepare(path, levers_text, require, overrides=overrides, confidence=confidence, minimise=minimise,
-                                        replications=replications, seed=seed, confirm_replications=confirm_replications,
-                                        confirm_seed=confirm_seed, confirm_top=confirm_top, trials=trials, base=base)
-    # with an investment baseline, spend by financial year is the cost above it (same seeds), as in reports
-    with_baseline = judge.needs_baseline or bool(base.finance.investment.baseline)
-    ev = opt.make_evaluator(path, base, levers, judge, with_baseline, list(overrides), workers)
-    t0 = time.perf_counter()
-    study = opt.open_study(db, create=not resume)
-    spec = opt.stored_spec(study, spec)
-    opt.search(study, spec, ev, trials, progress)
-    t1 = time.perf_counter()
-    evals = evaluations_table(opt.finished(study), levers, reqs)
-    near, rest, ladder = confirmation_order(evals, levers, spec.confidence)
-    # ranking and selection: confirm the cheapest candidates near the confidence, ``confirm_top`` at a time,
-    # until one meets it on the fresh seeds (at most CONFIRM_ROUNDS rounds), and the ladder's candidates;
-    # with none near, the ``confirm_top`` closest once (to say what they reach)
-    order = near + rest
-    rounds = max(1, min(CONFIRM_ROUNDS, math.ceil(len(near) / spec.confirm_top)))
-    raw: list[dict] = []
-    seen: set[str] = set()
-    batch = [c for c in ladder]
-    for round_ in range(rounds):
-        batch = [*batch, *order[round_ * spec.confirm_top:(round_ + 1) * spec.confirm_top]]
-        fresh = []
-        for c in batch:                       # each candidate once, whichever list named it
-            if opt.params_key(c) not in seen:
-                seen.add(opt.params_key(c))
-                fresh.append(c)
-        batch = fresh
-        raw += opt.confirm(study, spec, ev, batch, progress)
-        batch = []
-        if choose_plan(confirmations_table(raw, levers, reqs), spec.confidence) is not None or len(seen) >= len(order):
-            break
-    t2 = time.perf_counter()
-    confirmed = confirmations_table(raw, levers, reqs)
-    plan = choose_plan(confirmed, spec.confidence)
-    return Optimisation(base, str(path), levers, reqs, spec, evals, pareto_front(unique(evals)), confirmed, raw, plan,
-                        confidence_costs(confirmed, confidence), {"search": t1 - t0, "confirmation": t2 - t1}, trials)
-
-
-def prepare(path, levers_text, require, *, overrides=(), confidence=0.9, minimise="total_cost", replications=20, seed=2014,
-            confirm_replications=100, confirm_seed=None, confirm_top=5, trials=40, base: Optional[Scenario] = None):
-    """Check every input before anything runs: (spec, levers, requirements, judge)."""
-    from workforce_sim.experiments import optimise as opt
-    from workforce_sim.scenario.loading import load_scenario
-
-    base = base or load_scenario(path, list(overrides))
-    if not (0 < confidence < 1) or math.isnan(confidence):
-        raise InputError(f"must be above 0 and below 1 (0.9 = 90%), got {confidence:g}", option="confidence")
-    levers = opt.parse_levers(list(levers_text), base)
-    reqs = parse_requirements(list(require), base)
-    cost = check_cost(minimise, base)
-    spec = opt.StudySpec(scenario=str(path), overrides=list(overrides), levers=list(levers_text), requirements=list(require),
-                         confidence=float(confidence), minimise=cost, replications=int(replications), seed=int(seed),
-                         confirm_replications=int(confirm_replications),
-                         confirm_seed=int(seed) + 1 if confirm_seed is None else int(confirm_seed), confirm_top=int(confirm_top),
-                         startup_trials=min(opt.STARTUP_TRIALS, max(3, int(trials) // 4)))
-    if spec.confirm_seed == spec.seed:
-        raise InputError("the confirmation seed must differ from the search seed (fresh seeds)", option="confirm_seed")
-    return spec, levers, reqs, Judge(reqs, cost, float(confidence))

@@ -1,26 +1,18 @@
-"""One-at-a-time sensitivity with common random numbers (tornado data)."""
+"""One-at-a-time sensitivity with common random numbers (tornado data): each lever
+(``experiments.levers.Lever``: a key, a low and a high value, a label) set low and high."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
 import pandas as pd
 
 from workforce_sim.analysis import targets
+from workforce_sim.defaults import DEFAULTS
+from workforce_sim.experiments.levers import Lever
 from workforce_sim.experiments.replications import Results, run_replications
 from workforce_sim.scenario.loading import with_overrides
 from workforce_sim.scenario.schema import Scenario
-
-
-@dataclass(frozen=True)
-class Lever:
-    """A parameter moved to a low and a high value, all else as in the scenario."""
-
-    key: str
-    low: Any
-    high: Any
-    label: str = ""
 
 
 def permanence_by_replication(results: Results) -> pd.Series:
@@ -31,8 +23,8 @@ def permanence_by_replication(results: Results) -> pd.Series:
 def tornado(
     scenario: Scenario,
     levers: list[Lever],
-    replications: int = 20,
-    seed: int = 2014,
+    replications: int = DEFAULTS.replications["library"],
+    seed: int = DEFAULTS.seed,
     workers: Optional[int] = 1,
     measure: Callable[[Results], pd.Series] = permanence_by_replication,
 ) -> pd.DataFrame:
@@ -43,7 +35,7 @@ def tornado(
     base = measure(run_replications(scenario, replications, seed, workers))
     rows = []
     for lever in levers:
-        row = {"key": lever.key, "label": lever.label or lever.key, "base": float(base.mean())}
+        row = {"key": lever.key, "label": lever.title, "base": float(base.mean())}
         for side in ("low", "high"):
             value = getattr(lever, side)
             res = run_replications(with_overrides(scenario, {lever.key: value}), replications, seed, workers)

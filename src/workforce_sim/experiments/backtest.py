@@ -18,6 +18,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
+from workforce_sim.defaults import DEFAULTS
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.calibrate import (
     GENERATIONS,
@@ -43,9 +44,9 @@ class BacktestSpec:
     """What every task of a backtest shares (sent once to each worker)."""
 
     indicators: Indicators                 # results -> indicators by replication and year (analysis layer)
-    replications: int = 30
+    replications: int = DEFAULTS.replications["backtest"]
     horizon: int = 3
-    seed: int = 2014
+    seed: int = DEFAULTS.seed
     calibrate: bool = True
     population: int = POPULATION
     generations: int = GENERATIONS

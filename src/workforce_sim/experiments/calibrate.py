@@ -41,9 +41,11 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
+from workforce_sim.defaults import DEFAULTS
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.replications import Results, combine, single_run
 from workforce_sim.scenario.baseline import Council, _series, baseline, drift_section, find_council, table_through, workforce_years
+from workforce_sim.scenario.keys import set_value
 from workforce_sim.scenario.schema import Scenario
 
 MEASURES = ("agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct")   # summaries fitted (DfE indicator names)
@@ -163,30 +165,13 @@ def _value(base: float, param: str, x: np.ndarray) -> np.ndarray:
     return np.asarray(x, float) if param == "conversion_per_year" else base * np.asarray(x, float)
 
 
-def _set(data: dict[str, Any], key: str, value: Any) -> None:
-    parts = key.split(".")
-    node: Any = data
-    for i, p in enumerate(parts[:-1]):
-        nxt = parts[i + 1]
-        if isinstance(node, list):
-            node = node[int(p)]
-            continue
-        if p not in node or node[p] is None:
-            node[p] = [] if nxt.isdigit() else {}
-        node = node[p]
-    if isinstance(node, list):
-        node[int(parts[-1])] = value
-    else:
-        node[parts[-1]] = value
-
-
 def with_parameters(data: dict[str, Any], theta: dict[str, float]) -> dict[str, Any]:
     """A copy of a scenario mapping with one particle's parameters applied."""
     out = copy.deepcopy(data)
     _fill_defaults(out)
     for key, base in targets_of(out).items():
         p = _param_for(key)
-        _set(out, key, round(float(_value(base, p, theta[p])), 6))
+        set_value(out, key, round(float(_value(base, p, theta[p])), 6))
     return out
 
 
@@ -214,7 +199,7 @@ def posterior_scenario(data: dict[str, Any], post: Posterior, name: Optional[str
     for key, base in targets_of(out).items():
         p = _param_for(key)
         values = [round(float(v), 6) for v in _value(base, p, post.particles[p].to_numpy())]
-        _set(out, key, {"dist": "empirical", "values": values, "weights": weights, "group": GROUP})
+        set_value(out, key, {"dist": "empirical", "values": values, "weights": weights, "group": GROUP})
         how = "the fitted value" if p == "conversion_per_year" else f"{base:g} x the fitted {p}"
         src[key] = (f"calibrated (wfsim calibrate, ABC-SMC in pyabc): {how}, {len(values)} particles fitted to "
                     f"{post.council}'s published agency rate, turnover and vacancy rate {years} (DfE csww indicators, "
@@ -315,14 +300,14 @@ def derived_seed(seed: int, *keys: Any) -> int:
     return int(np.random.SeedSequence([seed, *words]).generate_state(1)[0])
 
 
-def calibrate(council: str, through: int, indicators: Indicators, table: Optional[pd.DataFrame] = None, seed: int = 2014,
+def calibrate(council: str, through: int, indicators: Indicators, table: Optional[pd.DataFrame] = None, seed: int = DEFAULTS.seed,
               population: int = POPULATION, generations: int = GENERATIONS, window_years: int = WINDOW_YEARS,
               db_dir: Optional[Path] = None) -> Posterior:
     """ABC-SMC posterior of the four parameters for ``council`` from its history up to ``through``.
 
     ``table`` is the long DfE table (default the shipped one); only its rows up to
     ``through`` are read. ``indicators`` turns a run's results into the DfE indicators
-    by replication and year (``analysis.calibration.annual_indicators``).
+    by replication and year (``analysis.checks.annual_indicators``).
     """
     import pyabc
 

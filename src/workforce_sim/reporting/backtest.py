@@ -245,3 +245,97 @@ def write_backtest(folder: Path, tables: dict[str, pd.DataFrame], published: pd.
     (folder / PAGE).write_text(text, encoding="utf-8")
     written.append(folder / PAGE)
     return written
+
+
+# ------------------------------------------------------------------ the run folder and the text
+def default_folder() -> Path:
+    from workforce_sim.reporting.runs import new_run_id
+
+    return Path("outputs") / "backtest" / new_run_id()
+
+
+def _iso(t) -> str:
+    return t.astimezone().isoformat(timespec="seconds")
+
+
+def about(outcome) -> dict[str, Any]:
+    """What the page's "about" table says of a ``workflows.backtest.BacktestOutcome``."""
+    import os
+
+    from workforce_sim import __version__
+    from workforce_sim.reporting.runs import git_info, now_iso
+
+    spec, t, tasks = outcome.spec, outcome.spec.tasks, outcome.tables["tasks"]
+    return {
+        "councils": f"{len(spec.codes)} ({spec.councils_text})", "origins": ", ".join(map(str, spec.origins)), "horizon (years)": t.horizon,
+        "replications per forecast": t.replications, "seed": t.seed,
+        "calibration": (f"ABC-SMC (pyabc), {t.population} particles x {t.generations} generations" if t.calibrate else "none"),
+        "tasks (council x origin)": len(outcome.results), "tasks without a forecast": int((tasks["skipped"] != "").sum()),
+        "tasks that failed": int((tasks["failed"] != "").sum()),
+        "executor": spec.executor, "workers": spec.workers or os.cpu_count(),
+        "wall time (s)": round(outcome.seconds, 1),
+        "CPU time of the tasks (s)": round(float(tasks["calibrate_cpu_s"].sum() + tasks["forecast_cpu_s"].sum()), 1),
+        "started": _iso(outcome.started), "finished": now_iso(), "package version": __version__,
+        "git commit": git_info().get("git_commit") or "none", "data": "data/dfe_councils.csv.gz (DfE children's social work workforce, 2015-2025)",
+    }
+
+
+def write_run(outcome) -> Path:
+    """The run folder of a backtest, written atomically (``run.json`` last); its path."""
+    from workforce_sim import __version__
+    from workforce_sim.files import write_atomically
+    from workforce_sim.reporting.runs import git_info, now_iso, write_json
+    from workforce_sim.workflows.backtest import OUT_FILES
+    from workforce_sim.workflows.common import check_out_folder
+
+    spec, t = outcome.spec, outcome.spec.tasks
+    out = spec.out
+    meta = about(outcome)
+    check_out_folder(out, OUT_FILES)
+    failed = outcome.failed
+
+    def write(folder: Path) -> list[Path]:
+        written = write_backtest(folder, outcome.tables, outcome.published, meta)
+        record = {"kind": "backtest", "name": "backtest", "status": "complete" if not failed else "tasks failed",
+                  "failed_tasks": failed, "run_id": out.name, "started": _iso(outcome.started),
+                  "ended": now_iso(), "replications": t.replications, "seed": t.seed, "councils": list(spec.codes),
+                  "origins": list(spec.origins), "horizon": t.horizon, "calibrate": t.calibrate, "population": t.population,
+                  "generations": t.generations, "executor": spec.executor, "wall_seconds": outcome.seconds, "package_version": __version__,
+                  **git_info(), "headline_text": "; ".join(shortfalls(outcome.tables["goals"])[:2]) or "every goal met"}
+        write_json(folder / "run.json", record)
+        return [*written, folder / "run.json"]
+
+    write_atomically(out, write)
+    return out
+
+
+def scores_text(scores: pd.DataFrame) -> str:
+    lines = [f"{'forecast':<11} {'measure':<18} {'h':>2} {'cases':>5} {'MAE':>6} {'pers.':>6} {'cov50':>6} {'cov90':>6} "
+             f"{'p.cov90':>7} {'CRPS':>6} {'p.CRPS':>6}"]
+    for r in scores.itertuples():
+        lines.append(f"{r.variant:<11} {r.measure:<18} {r.horizon:>2} {r.cases:>5} {r.mae:>6.2f} {r.persistence_mae:>6.2f} "
+                     f"{100 * r.coverage50:>5.0f}% {100 * r.coverage90:>5.0f}% {100 * r.persistence_coverage90:>6.0f}% "
+                     f"{r.crps:>6.2f} {r.persistence_crps:>6.2f}")
+    return "\n".join(lines)
+
+
+def summary_text(outcome) -> str:
+    """What ``wfsim backtest`` prints: the scores, the goals missed, the run folder."""
+    import datetime as dt
+
+    spec, t = outcome.spec, outcome.spec.tasks
+    lines = [f"backtest: {len(spec.codes)} councils x {len(spec.origins)} origins ({', '.join(map(str, spec.origins))}), horizon {t.horizon}, "
+             f"{t.replications} replications, {outcome.seconds:.0f} s ({dt.timedelta(seconds=round(outcome.seconds))})",
+             scores_text(outcome.tables["scores"])]
+    lines += [f"short of the goal: {s}" for s in shortfalls(outcome.tables["goals"])]
+    lines.append(f"\nrun folder: {spec.out} (open backtest.html)")
+    return "\n".join(lines)
+
+
+def summary_json(outcome) -> str:
+    from workforce_sim.reporting.text import to_json
+
+    spec, t = outcome.spec, outcome.spec.tasks
+    return to_json({"origins": list(spec.origins), "councils": len(spec.codes), "horizon": t.horizon, "replications": t.replications,
+                    "wall_seconds": round(outcome.seconds, 1), "scores": outcome.tables["scores"].to_dict("records"),
+                    "goals": outcome.tables["goals"].to_dict("records"), "out": str(spec.out)})

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 import os
+import socket
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import pandas as pd
 import yaml
 
 from workforce_sim.analysis.optimise import COST_WORDS, Optimisation, closest
 from workforce_sim.analysis.targets import format_value
-from workforce_sim.experiments.optimise import plan_data
+from workforce_sim.errors import InputError
+from workforce_sim.experiments.levers import plan_data
 from workforce_sim.reporting.html import STYLE, table
 from workforce_sim.reporting.plots import _figure, png
 from workforce_sim.reporting.tables import write_tables, write_workbook
@@ -23,6 +26,7 @@ PAGE_FILE = "optimise.html"
 FRONT_PNG = "pareto_front.png"
 WORKBOOK = "optimise.xlsx"
 TABLES = ("evaluations", "pareto_front", "confirmed", "confidence_cost", "plan_requirements", "plan_costs_by_year", "about")
+INCOMPLETE = ".incomplete-"
 OUT_FILES = (PLAN_FILE, PAGE_FILE, FRONT_PNG, WORKBOOK, *[f"{t}.{e}" for t in TABLES for e in ("csv", "parquet")])
 
 
@@ -208,3 +212,134 @@ def write_optimisation(opt: Optimisation, folder: Path, run_name: str) -> list[P
         (folder / PLAN_FILE).write_text(text, encoding="utf-8")
         written.append(folder / PLAN_FILE)
     return written
+
+
+# ------------------------------------------------------------------ the run folder
+# While it runs, the study lives in a hidden folder ``.incomplete-<name>`` beside the run folder
+# (``study.db``, Optuna's SQLite storage, and ``run.json``); when it ends the outputs are written
+# there and the folder is renamed into place. A killed run is continued with ``--resume``.
+def hidden(out: Path) -> Path:
+    return out.parent / f"{INCOMPLETE}{out.name}"
+
+
+def latest_unfinished(scenario_name: str) -> Path:
+    from workforce_sim.reporting.runs import safe_name
+
+    parent = Path("outputs") / safe_name(scenario_name)
+    found = sorted(parent.glob(f"{INCOMPLETE}*-optimise")) if parent.is_dir() else []
+    if not found:
+        raise InputError(f"no unfinished study of this scenario under {parent}; name it with --out", file="--resume")
+    return parent / found[-1].name[len(INCOMPLETE):]
+
+
+def check_resumable(out: Path) -> None:
+    from workforce_sim.reporting.runs import _alive, read_run
+
+    tmp = hidden(out)
+    if out.exists():
+        raise InputError(f"{out} is a finished run; start a new study with another --out", file="--resume")
+    if not (tmp / "study.db").is_file():
+        raise InputError(f"no unfinished study at {tmp}", file="--resume", key=str(out))
+    record = read_run(tmp) or {}
+    pid = record.get("pid")
+    if record.get("host") == socket.gethostname() and isinstance(pid, int) and pid != os.getpid() and _alive(pid):
+        raise InputError(f"the study is still running (process {pid})", file="--resume", key=str(out))
+
+
+def run_folder(spec, out: Optional[Path], resume: bool) -> Path:
+    """The run folder of ``spec`` (a ``workflows.optimise.OptimiseSpec``): ``out``, else a new one under
+    outputs/ (the latest unfinished one when resuming); checked before anything is written."""
+    from workforce_sim.experiments.optimise import check_stored
+    from workforce_sim.reporting.runs import new_run_id, safe_name
+    from workforce_sim.workflows.common import check_writable
+
+    if resume:
+        out = out or latest_unfinished(spec.scenario.name)
+        check_resumable(out)
+        check_stored(hidden(out) / "study.db", spec.study)
+        return out
+    out = out or Path("outputs") / safe_name(spec.scenario.name) / f"{new_run_id()}-optimise"
+    check_writable(out, "--out")
+    if out.exists() or hidden(out).exists():
+        raise InputError(f"{out if out.exists() else hidden(out)} exists; choose a new folder (or --resume a killed study)", file="--out")
+    return out
+
+
+def start_run(spec, out: Path) -> dict[str, Any]:
+    """Create the hidden folder of ``out`` and its ``run.json`` (status running); the record."""
+    from workforce_sim.reporting.runs import git_info, now_iso, write_json, writer
+
+    tmp = hidden(out)
+    tmp.mkdir(parents=True, exist_ok=True)
+    record = {"kind": "optimise", "name": out.name, "scenario": spec.scenario.name, "scenario_file": spec.study.scenario,
+              "spec": spec.study.to_json(), "trials": spec.trials, "started": now_iso(), "status": "running", **writer(), **git_info()}
+    write_json(tmp / "run.json", record)
+    return record
+
+
+def finish_run(opt: Optimisation, out: Path, record: dict[str, Any]) -> None:
+    """Write every output into the hidden folder, complete its ``run.json`` and rename it into place."""
+    from workforce_sim.reporting.runs import now_iso, write_json
+
+    tmp = hidden(out)
+    write_optimisation(opt, tmp, out.name)
+    record.update(status="complete", ended=now_iso(), seconds=opt.seconds, plan=opt.plan_settings, headline_text=headline(opt))
+    write_json(tmp / "run.json", record)
+    os.rename(tmp, out)
+
+
+# ------------------------------------------------------------------ terminal text
+def start_text(spec, out: Path) -> str:
+    s = spec.study
+    return (f"{spec.scenario.name}: searching {spec.goal} candidates x {s.replications} replications, then confirming on "
+            f"{s.confirm_replications} fresh replications; study in {hidden(out) / 'study.db'}")
+
+
+def resume_text(spec, out: Path) -> str:
+    return (f"wfsim: every finished evaluation is kept in {hidden(out) / 'study.db'}; continue with: "
+            f"wfsim optimise {spec.study.scenario} ... --resume --out {out}")
+
+
+def written_text(opt: Optimisation, out: Path) -> str:
+    return f"\n{'plan.yaml, ' if opt.plan is not None else ''}optimise.html, pareto_front.png, the tables and optimise.xlsx written to {out}"
+
+
+def no_plan_error(opt: Optimisation, out: Path) -> InputError:
+    """The one-line error of a run whose confirmed candidates all miss the confidence."""
+    near = closest(opt.confirmed, 1)
+    best = "" if near.empty else f"; the closest confirmed candidate reaches {100 * near['chance'].iloc[0]:.0f}%"
+    return InputError(f"no candidate meets every requirement with a chance of at least {100 * opt.spec.confidence:.0f}%{best} "
+                      f"(see {out / PAGE_FILE}); widen the lever ranges, add levers or lower --confidence", file="--require")
+
+
+def headline(opt: Optimisation) -> str:
+    row = opt.plan_row
+    if row is None:
+        return "no plan meets the requirements"
+    return f"plan: £{row['cost_gbp'] / 1e6:.2f}m, chance {100 * row['chance']:.0f}%"
+
+
+def summary_text(opt: Optimisation) -> str:
+    sc, spec = opt.scenario, opt.spec
+    lines = [f"\n{sc.name}: {len(opt.evaluations)} evaluations, {len(opt.confirmed)} confirmed "
+             f"(search {opt.seconds['search']:.0f} s, confirmation {opt.seconds['confirmation']:.0f} s)"]
+    lines += [f"  require {r.title}: {r.describe_target()}" for r in opt.requirements]
+    lines.append(f"  with a chance of at least {100 * spec.confidence:.0f}%, minimising {spec.minimise}\n")
+    head = "  ".join(f"{lv.name.rsplit('.', 1)[-1][:14]:>14}" for lv in opt.levers)
+    lines.append(f"{head}  {'cost £m':>8}  {'chance (95% int.)':>18}")
+    for i, r in opt.confirmed.iterrows():
+        vals = "  ".join(f"{_n(r[lv.name]):>14}" for lv in opt.levers)
+        mark = "  <- plan" if i == opt.plan else ""
+        lines.append(f"{vals}  {r['cost_gbp'] / 1e6:>8.3f}  {100 * r['chance']:>5.0f}% ({100 * r['chance_low']:.0f}-{100 * r['chance_high']:.0f}%){mark}")
+    lines.append("\nCost of confidence (cheapest confirmed plan reaching each level):")
+    for _, r in opt.ladder.iterrows():
+        cost = f"£{r['cost_gbp'] / 1e6:.3f}m" if r["reached"] else "not reached"
+        extra = "" if not r["reached"] or math.isnan(r["extra_cost_gbp"]) else f"  (+£{r['extra_cost_gbp'] / 1e6:.3f}m)"
+        lines.append(f"  >= {100 * r['confidence']:.0f}%: {cost}{extra}")
+    return "\n".join(lines)
+
+
+def _n(v) -> str:
+    v = float(v)
+    return f"{v:.0f}" if v.is_integer() else f"{v:.4g}"
+

@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from workforce_sim.errors import InputError
+from workforce_sim.scenario import keys
 from workforce_sim.scenario.schema import Scenario
 
 MAX_FILE_BYTES = 1_000_000   # a scenario or manifest is a few KB; anything larger is refused before it is read whole
@@ -211,47 +212,12 @@ def _resolve_chain(path: Path, chain: tuple[Path, ...] = ()) -> list[tuple[Path,
 
 def parse_set(item: str) -> tuple[list[str], Any]:
     """Parse one ``dotted.key=value`` override (value read as YAML)."""
-    if "=" not in item:
-        raise InputError(f"expected key=value, got {item!r}", option="overrides")
-    key, _, raw = item.partition("=")
-    key = key.strip()
-    if not key or any(not part for part in key.split(".")):
-        raise InputError(f"bad key in {item!r}", option="overrides")
-    try:
-        value = parse_yaml(raw) if raw.strip() else ""
-    except InputError as exc:
-        msg = exc.message.removeprefix("line 1: ")
-        if "invalid YAML" in msg:
-            msg = f"value is not valid YAML: {raw!r}"
-        raise InputError(msg, option="overrides", key=key) from None
-    return key.split("."), value
+    return keys.parse_assignment(item, parse_yaml, option="overrides")
 
 
 def apply_set(data: dict[str, Any], parts: list[str], value: Any) -> None:
     """Set ``value`` at a dotted path; list items by index."""
-    node: Any = data
-    key = ".".join(parts)
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        if isinstance(node, list):
-            if not part.isdigit() or int(part) >= len(node):
-                raise InputError(f"no list item {part!r}", option="overrides", key=key)
-            idx = int(part)
-            if last:
-                node[idx] = value
-            else:
-                node = node[idx]
-        elif isinstance(node, dict):
-            if part.isdigit() and part not in node:
-                raise InputError(f"no list item {part!r}", option="overrides", key=key)
-            if last:
-                node[part] = value
-            else:
-                if node.get(part) is None:
-                    node[part] = {}
-                node = node[part]
-        else:
-            raise InputError(f"{'.'.join(parts[:i])} is not a mapping or list", option="overrides", key=key)
+    keys.set_value(data, parts, value, option="overrides")
 
 
 def _has_path(data: Any, loc: tuple) -> int:

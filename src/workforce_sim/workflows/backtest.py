@@ -1,0 +1,149 @@
+"""``wfsim backtest``: forecasts from past origins with the data of the time, scored against what was
+published later.
+
+``prepare`` checks every option once (origins, councils, the run folder) and reads the shipped DfE
+table once; ``execute`` runs one task per council and origin (``experiments.backtest``, on any
+executor) and scores them (``analysis.backtest``). The run folder and the text are
+``reporting.backtest``'s.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import pandas as pd
+
+from workforce_sim.analysis.backtest import forecast_indicators, goals, published, score_cases, scores, worst_councils
+from workforce_sim.defaults import DEFAULTS
+from workforce_sim.errors import InputError
+from workforce_sim.experiments.backtest import (
+    BacktestSpec as TaskSpec,
+)
+from workforce_sim.experiments.backtest import (
+    TaskResult,
+    check_origins,
+    default_origins,
+    run_backtest,
+    select_councils,
+)
+from workforce_sim.experiments.calibrate import GENERATIONS, POPULATION
+from workforce_sim.experiments.executors import EXECUTORS
+from workforce_sim.workflows.common import check_out_folder
+
+HORIZON = 3
+OUT_FILES = ["backtest.html", "run.json", "forecast_vs_actual.png", "coverage_by_horizon.png", "pit_histogram.png"] + [
+    f"{t}.{ext}" for t in ("scores", "cases", "goals", "worst_councils", "posteriors", "tasks") for ext in ("csv", "parquet")]
+
+
+@dataclass(frozen=True)
+class BacktestRun:
+    """A checked ``wfsim backtest``: the councils (LA codes), origins, the tasks' shared spec, where to run and write."""
+
+    councils_text: str
+    codes: tuple[str, ...]
+    origins: tuple[int, ...]
+    tasks: TaskSpec
+    table: pd.DataFrame                  # the shipped DfE table, read once
+    out: Path
+    executor: str = "processes"
+    workers: Optional[int] = None
+    scheduler: Optional[str] = None
+
+    @property
+    def calibrating(self) -> bool:
+        return self.tasks.calibrate
+
+    @property
+    def task_count(self) -> int:
+        return len(self.codes) * len(self.origins)
+
+
+@dataclass(frozen=True)
+class BacktestOutcome:
+    """The tasks' results and their scores."""
+
+    spec: BacktestRun
+    results: list[TaskResult]
+    tables: dict[str, pd.DataFrame]     # scores, cases, goals, worst_councils, posteriors, tasks
+    published: pd.DataFrame
+    started: dt.datetime
+    seconds: float
+
+    @property
+    def failed(self) -> list[str]:
+        return [f"{r.council} {r.origin}: {r.failed}" for r in self.results if r.failed]
+
+
+def parse_origins(text: Optional[str], horizon: int, table: pd.DataFrame, calibrating: bool) -> list[int]:
+    """``Y1,Y2,...`` (default: the latest three that can be scored at every horizon), checked."""
+    if text is None:
+        origins = default_origins(table, horizon)
+        if not origins:
+            raise InputError(f"no origin year can be scored {horizon} years ahead", file="--horizon")
+    else:
+        origins = []
+        for part in str(text).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                origins.append(int(part))
+            except ValueError:
+                raise InputError(f"expected years separated by commas, got {part!r}", file="--origins") from None
+        if not origins:
+            raise InputError("names no year", file="--origins")
+    origins = sorted(set(origins))
+    check_origins(origins, horizon, table, calibrating)
+    return origins
+
+
+def prepare(out: Path, *, councils: str = "all", origins: Optional[str] = None, horizon: int = HORIZON,
+            replications: Optional[int] = None, seed: Optional[int] = None, population: int = POPULATION,
+            generations: int = GENERATIONS, calibrate: bool = True, executor: str = "processes", workers: Optional[int] = None,
+            scheduler: Optional[str] = None) -> BacktestRun:
+    """Check every option before anything runs; ``out``: the run folder (must not hold a backtest)."""
+    from workforce_sim.scenario.baseline import load_table
+
+    if executor not in EXECUTORS:
+        raise InputError(f"unknown executor {executor!r}; known: {', '.join(EXECUTORS)}", file="--executor")
+    if scheduler is not None and executor != "dask":
+        raise InputError("only with --executor dask", file="--scheduler")
+    seed = DEFAULTS.seed if seed is None else seed
+    replications = DEFAULTS.replications["backtest"] if replications is None else replications
+    table = load_table()
+    years = parse_origins(origins, horizon, table, calibrate)
+    codes = select_councils(councils, years, table, seed)
+    check_out_folder(Path(out), OUT_FILES)
+    tasks = TaskSpec(indicators=forecast_indicators, replications=replications, horizon=horizon, seed=seed, calibrate=calibrate,
+                     population=population, generations=generations)
+    return BacktestRun(councils, tuple(codes), tuple(years), tasks, table, Path(out), executor, workers, scheduler)
+
+
+def task_table(results: list[TaskResult]) -> pd.DataFrame:
+    return pd.DataFrame([{"new_la_code": r.new_la_code, "council": r.council, "origin": r.origin, "skipped": r.skipped, "failed": r.failed,
+                          "calibrate_cpu_s": r.seconds.get("calibrate", 0.0), "forecast_cpu_s": r.seconds.get("forecast", 0.0),
+                          "abc_simulations": r.simulations} for r in results],
+                        columns=["new_la_code", "council", "origin", "skipped", "failed", "calibrate_cpu_s", "forecast_cpu_s", "abc_simulations"])
+
+
+def posteriors(results: list[TaskResult]) -> pd.DataFrame:
+    parts = [r.posterior.assign(new_la_code=r.new_la_code, council=r.council, origin=r.origin) for r in results if r.posterior is not None]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["parameter", "median", "p5", "p95"])
+
+
+def execute(spec: BacktestRun, progress: Optional[Callable[[int], None]] = None) -> BacktestOutcome:
+    """Every task, then the scores (``progress(1)`` after each task)."""
+    started, wall = dt.datetime.now(), time.perf_counter()
+    results = run_backtest(spec.tasks, list(spec.codes), list(spec.origins), executor=spec.executor, workers=spec.workers,
+                           scheduler=spec.scheduler, progress=progress)
+    seconds = time.perf_counter() - wall
+    cases = score_cases(results, spec.table)
+    sc = scores(cases)
+    variant = "calibrated" if spec.calibrating else "baseline"
+    tables = {"scores": sc, "cases": cases, "goals": goals(sc, variant), "worst_councils": worst_councils(cases, variant),
+              "posteriors": posteriors(results), "tasks": task_table(results)}
+    return BacktestOutcome(spec, results, tables, published(spec.table, list(spec.codes)), started, seconds)
