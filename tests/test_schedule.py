@@ -8,7 +8,7 @@ import pytest
 from workforce_sim.cli.main import main
 from workforce_sim.errors import InputError
 from workforce_sim.reporting.runs import list_runs
-from workforce_sim.reporting.schedule import load_manifest
+from workforce_sim.workflows.schedule import load_manifest
 
 from .helpers import ROOT, notebook_with, write_tiny
 

@@ -1,11 +1,15 @@
-"""Writing files and folders so that they appear complete or not at all."""
+"""Writing files and folders so that they appear complete or not at all, and naming run folders."""
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Optional
 
 from workforce_sim.errors import RunError
 
@@ -46,3 +50,19 @@ def write_atomically(out: Path, write: Callable[[Path], list[Path]]) -> None:
         if not kept:
             shutil.rmtree(tmp, ignore_errors=True)
         raise RunError(f"could not write {out}: {exc.strerror or exc}{where}") from None
+
+
+def new_run_id(now: Optional[dt.datetime] = None) -> str:
+    """``YYYYmmdd-HHMMSS-<6 hex>``: sorts by start time, unique across parallel runs."""
+    now = now or dt.datetime.now()
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def safe_name(name: str) -> str:
+    """A folder name from a scenario or report name."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")
+    return cleaned or "scenario"
+
+
+def now_iso() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")

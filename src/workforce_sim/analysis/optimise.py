@@ -151,14 +151,12 @@ class Judge:
 
     def met_per_replication(self, results: Results, baseline: Optional[Results]) -> pd.DataFrame:
         """Replication x requirement: True where met (a replication without a value does not meet it)."""
-        if baseline is not None:
-            results.extra["baseline"] = baseline
         reps = pd.RangeIndex(results.replications, name="replication")
         met, values = {}, {}
         for t in self.requirements:
             if not has_data(results, t.needs):
                 raise InputError(f"{t.measure}: these results do not carry what it needs", option="require", key=t.key)
-            v = values_at(t, results)[1].reindex(reps).astype(float)
+            v = values_at(t, results, baseline)[1].reindex(reps).astype(float)
             values[t.key] = v
             met[t.key] = pd.Series(meets(v.fillna(np.inf if t.direction == "at_most" else -np.inf), t.threshold, t.direction), index=reps)
         self._values = pd.DataFrame(values)

@@ -11,8 +11,8 @@ from typing import Optional
 import pandas as pd
 import yaml
 
+from workforce_sim.analysis.formats import format_value
 from workforce_sim.analysis.optimise import COST_WORDS, Optimisation, closest
-from workforce_sim.analysis.targets import format_value
 from workforce_sim.experiments.optimise import plan_data
 from workforce_sim.reporting.html import STYLE, table
 from workforce_sim.reporting.plots import _figure, png
