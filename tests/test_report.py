@@ -134,7 +134,7 @@ def test_failing_run_is_kept_aside_and_earlier_runs_are_untouched(two_runs, tmp_
     outputs = tmp_path / "outputs"
     shutil.copytree(two_runs["outputs"], outputs)
     before = {p.name: tree_digest(p) for p in run_dirs(outputs, "tiny")}
-    broken = notebook_with(tmp_path, 'raise RuntimeError("deliberate failure")', after="run_replications(")
+    broken = notebook_with(tmp_path, 'raise RuntimeError("deliberate failure")', after="run.execute(")
     rc = main(["report", str(two_runs["scenario"]), "-n", "2", "--workers", "1", "--out", str(outputs), "--notebook", str(broken)])
     err = capsys.readouterr().err
     assert rc == 1

@@ -8,14 +8,14 @@ import pytest
 from workforce_sim.cli.main import main
 from workforce_sim.errors import InputError
 from workforce_sim.reporting.runs import list_runs
-from workforce_sim.reporting.schedule import load_manifest
+from workforce_sim.workflows.schedule import load_manifest
 
 from .helpers import ROOT, notebook_with, write_tiny
 
 
 def test_schedule_continues_past_failing_entries(tmp_path, capsys):
     write_tiny(tmp_path)
-    broken = notebook_with(tmp_path, 'raise RuntimeError("broken template")', after="run_replications(")
+    broken = notebook_with(tmp_path, 'raise RuntimeError("broken template")', after="run.execute(")
     manifest = tmp_path / "reports.yaml"
     manifest.write_text(f"""
 defaults: {{replications: 3, seed: 5, workers: 1}}

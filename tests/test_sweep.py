@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from workforce_sim.analysis.sweep import tabulate
 from workforce_sim.cli.main import main
-from workforce_sim.experiments.sweep import parse_grid, run_sweep
+from workforce_sim.experiments.sweep import parse_grid
+from workforce_sim.workflows import sweep as sweep_workflow
 
 from .helpers import SCENARIOS, tiny
 
@@ -27,6 +27,12 @@ def tiny_file(tmp_path: Path, **overrides) -> Path:
     return path
 
 
+def run_sweep(path: Path, axes, replications: int, seed: int, common_random_numbers: bool = True):
+    spec = sweep_workflow.prepare(path, axes, replications, seed, workers=1, common_random_numbers=common_random_numbers,
+                                  out=path.parent / "sweep-out")
+    return sweep_workflow.execute(spec)
+
+
 def test_grid_values_are_read_like_set_values():
     axes = parse_grid([f"{SUPP}=0,1500,3000", "agency.cover_probability=0.5,[0.2, 0.4]", "agency.enabled=true,false"])
     assert axes[0].values == (0, 1500, 3000)
@@ -37,8 +43,8 @@ def test_grid_values_are_read_like_set_values():
 def test_common_random_numbers_cut_the_variance_of_differences(tmp_path):
     path = tiny_file(tmp_path)
     axes = parse_grid([f"{SUPP}=0,4000"])
-    crn = tabulate(run_sweep(path, axes, replications=30, seed=7))
-    ind = tabulate(run_sweep(path, axes, replications=30, seed=7, common_random_numbers=False))
+    crn = run_sweep(path, axes, replications=30, seed=7)
+    ind = run_sweep(path, axes, replications=30, seed=7, common_random_numbers=False)
 
     def diffs(sweep, col):
         r = sweep.tables["replications"].pivot(index="replication", columns="point", values=col)
@@ -57,8 +63,8 @@ def test_common_random_numbers_cut_the_variance_of_differences(tmp_path):
 
 def test_points_that_differ_only_in_a_cost_rate_share_the_workforce_path(tmp_path):
     path = tiny_file(tmp_path)
-    sweep = tabulate(run_sweep(path, parse_grid([f"{SUPP}=2000", "finance.on_cost_rate=0.2,0.3"]), replications=4, seed=3))
-    a, b = sweep.results
+    outcome = run_sweep(path, parse_grid([f"{SUPP}=2000", "finance.on_cost_rate=0.2,0.3"]), replications=4, seed=3)
+    a, b = outcome.sweep.results
     pd.testing.assert_frame_equal(a.snapshots, b.snapshots)        # common random numbers: the same workforce path
     ca, cb = (r.costs.groupby("component")["cost_gbp"].sum() for r in (a, b))
     assert ca["salaries"] == cb["salaries"]
@@ -139,8 +145,8 @@ def test_baseline_is_found_beside_the_file_that_names_it(tmp_path):
     # a scenario elsewhere that extends the investment scenario still finds slough_2014_baseline.yaml
     path = tmp_path / "child.yaml"
     path.write_text(f"extends: {INVESTMENT}\nname: child\n")
-    sweep = tabulate(run_sweep(path, parse_grid([f"{SUPP}=0"]), replications=1, seed=1))
-    assert sweep.baseline is not None and sweep.baseline.scenario.name == "slough_2014_baseline"
+    outcome = run_sweep(path, parse_grid([f"{SUPP}=0"]), replications=1, seed=1)
+    assert outcome.investment_baseline is not None and outcome.investment_baseline.scenario.name == "slough_2014_baseline"
 
 
 def test_sweep_without_a_permanent_share_target_says_n_a_not_nan(tmp_path, capsys):

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workforce_sim.analysis import compare, staffing, targets
+from workforce_sim.analysis import formats, staffing, targets
 from workforce_sim.analysis.measures import permanent_share, snapshot_at
 from workforce_sim.experiments.replications import run_replications
 from workforce_sim.reporting import compare as compare_text
 from workforce_sim.reporting import history
+from workforce_sim.workflows import compare as compare_workflow
 
 from .helpers import NO_FLOWS, permanent_only, tiny
 
@@ -236,7 +237,7 @@ def test_starters_by_route_counts_cohort_starters_once_per_replication():
 
 def test_comparing_a_scenario_with_itself_gives_zero_paired_differences():
     sc = tiny()
-    cmp = compare.compare([sc, sc], replications=5, seed=8)
+    cmp = compare_workflow.execute(compare_workflow.prepare([sc, sc], replications=5, seed=8)).comparison
     assert cmp.labels == ["tiny", "tiny#2"]
     other = cmp.table[cmp.table["scenario"] == "tiny#2"]
     assert len(other) >= 4
@@ -247,7 +248,7 @@ def test_comparing_a_scenario_with_itself_gives_zero_paired_differences():
 def test_comparison_differences_are_paired_by_replication_and_monotone():
     low = tiny(attrition={"tenure_bands": [{"min_years": 0, "hazard_per_year": 0.05}]})
     high = tiny(name="tiny_high", attrition={"tenure_bands": [{"min_years": 0, "hazard_per_year": 0.6}]})
-    cmp = compare.compare([low, high], replications=8, seed=11)
+    cmp = compare_workflow.execute(compare_workflow.prepare([low, high], replications=8, seed=11)).comparison
     per = cmp.per_replication[cmp.per_replication["key"] == "permanent_share"].pivot(index="replication", columns="scenario", values="value")
     d = (per["tiny_high"] - per["tiny"]).to_numpy()
     row = cmp.table[(cmp.table["key"] == "permanent_share") & (cmp.table["scenario"] == "tiny_high")].iloc[0]
@@ -280,12 +281,12 @@ def test_figure_and_input_changes_between_runs():
 
 
 def test_values_are_formatted_in_their_units():
-    assert targets.format_value(0.6987, "share") == "69.9%"
-    assert targets.format_value(0.8, "share", compact=True) == "80%"
-    assert targets.format_value(16.0, "children", compact=True) == "16 children"
-    assert targets.format_value(3_200_000, "gbp") == "£3.20m"
-    assert targets.format_change(-0.052, "share") == "-5.2 pts"
-    assert targets.format_value(float("nan"), "share") == "n/a"
+    assert formats.format_value(0.6987, "share") == "69.9%"
+    assert formats.format_value(0.8, "share", compact=True) == "80%"
+    assert formats.format_value(16.0, "children", compact=True) == "16 children"
+    assert formats.format_value(3_200_000, "gbp") == "£3.20m"
+    assert formats.format_change(-0.052, "share") == "-5.2 pts"
+    assert formats.format_value(float("nan"), "share") == "n/a"
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -329,7 +330,7 @@ def test_spend_is_judged_in_each_financial_year_not_summed():
     assert card.loc["spend_2015_16", "rag"] == "green" and card.loc["spend_2015_16", "target"] == budget["2015/16"]
     assert card.loc["spend_2016_17", "rag"] == "red" and card.loc["spend_2016_17", "p_meet"] == 0.0
     assert card.loc["spend_2016_17", "median"] == pytest.approx(y16.median())
-    assert card.loc["spend_2016_17", "target_text"] == f"at most {targets.format_value(budget['2016/17'], 'gbp', compact=True)} in 2016/17"
+    assert card.loc["spend_2016_17", "target_text"] == f"at most {formats.format_value(budget['2016/17'], 'gbp', compact=True)} in 2016/17"
 
 
 def test_spend_within_profile_is_the_paired_cost_above_the_baseline():
@@ -346,11 +347,12 @@ def test_spend_within_profile_is_the_paired_cost_above_the_baseline():
     spend = [t for t in targets.targets_for(more) if t.measure == "spend_within_profile"]
     assert [t.financial_year for t in spend] == ["2015/16", "2016/17"]
     assert {targets.status(t, res) for t in spend} == {"needs a baseline run"}
-    res.extra["baseline"] = run_replications(base, replications=3, seed=4)
+    baseline = run_replications(base, replications=3, seed=4)
     total = finance_summary.yearly_costs(res)["total"]
-    btotal = finance_summary.yearly_costs(res.extra["baseline"])["total"]
+    btotal = finance_summary.yearly_costs(baseline)["total"]
     for t in spend:
-        per = targets.values_at(t, res)[1]
+        assert targets.status(t, res, baseline) == "modelled"
+        per = targets.values_at(t, res, baseline)[1]
         for r in range(3):
             assert per.loc[r] == pytest.approx(total.loc[(r, t.financial_year)] - btotal.loc[(r, t.financial_year)])
         assert (per > 0).all()   # a sixth of extra posts costs money in every replication

@@ -6,16 +6,20 @@ full disk or a killed process never leaves a truncated file that looks
 complete, and a file that exists is never overwritten unless the caller says
 it is meant to be replaced (an index page). A failure becomes one
 ``WriteError`` (exit 3) saying what could not be written and what was kept.
+Run folders are named here too.
 """
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
+import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 from workforce_sim.errors import LockedError, WriteError
 
@@ -139,3 +143,19 @@ def exclusive(path: Union[str, Path], what: str) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def new_run_id(now: Optional[dt.datetime] = None) -> str:
+    """``YYYYmmdd-HHMMSS-<6 hex>``: sorts by start time, unique across parallel runs."""
+    now = now or dt.datetime.now()
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def safe_name(name: str) -> str:
+    """A folder name from a scenario or report name."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")
+    return cleaned or "scenario"
+
+
+def now_iso() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")

@@ -4,10 +4,11 @@ Replication r of every scenario uses the same random streams, so the
 difference between two scenarios is taken replication by replication (paired
 differences): its median and 90% interval say how much one scenario changes a
 measure, with the run-to-run noise shared by both largely cancelled.
+
+Pure functions of results: ``workflows.compare`` runs the scenarios.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional
 
@@ -16,7 +17,7 @@ import pandas as pd
 
 from workforce_sim.analysis import targets
 from workforce_sim.analysis.measures import HIGH_Q, LOW_Q
-from workforce_sim.experiments.replications import run_replications
+from workforce_sim.experiments.replications import Results
 from workforce_sim.scenario.schema import Scenario
 
 COLUMNS = ["key", "title", "unit", "better", "target_text", "scenario", "snapshot_date", "median", "low", "high",
@@ -56,20 +57,17 @@ def paired(base: pd.Series, other: pd.Series, better: Optional[str]) -> dict[str
             "diff_high": float(np.quantile(d, HIGH_Q)), "p_better": p_better}
 
 
-def compare(scenarios: list[Scenario], replications: int, seed: int, workers: Optional[int] = 1,
-            progress: Optional[Callable[[int], None]] = None) -> Comparison:
-    """Run every scenario with the same seed and replications; compare each with the first on
-    the targets they all declare (by name), each judged against the first scenario's declaration."""
-    labels = labels_for(scenarios)
+def compare_results(labels: list[str], results: list[Results]) -> Comparison:
+    """Compare each scenario's results with the first's (all run with the same seed and replications)
+    on the targets they all declare (by name), each judged against the first scenario's declaration."""
     cards, values = [], []
-    for label, sc in zip(labels, scenarios):
-        res = run_replications(sc, replications, seed, workers, progress=progress)
+    for label, res in zip(labels, results):
         cards.append(targets.scorecard(res).assign(scenario=label))
         per = targets.per_replication(res)
         per.index.name = "replication"
         values.append(per.reset_index().melt(id_vars="replication", var_name="key").assign(scenario=label))
     long = pd.concat(values, ignore_index=True)[["scenario", "replication", "key", "value"]]
-    by_key = {t.key: t for t in targets.targets_for(scenarios[0])}
+    by_key = {t.key: t for t in targets.targets_for(results[0].scenario)}
     common = [k for k in cards[0].loc[cards[0]["status"] == "modelled", "key"]
               if all(k in set(c.loc[c["status"] == "modelled", "key"]) for c in cards)]
     rows = []

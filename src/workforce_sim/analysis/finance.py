@@ -1,17 +1,16 @@
 """Cost summaries over replications: by financial year and component, and
-spend against an investment profile (budget by financial year)."""
+spend against an investment profile (budget by financial year). Pure functions
+of results; the investment baseline's results are passed in (``workflows`` runs them)."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Optional
 
 import numpy as np
 import pandas as pd
 
 from workforce_sim.analysis.measures import HIGH_Q, LOW_Q
-from workforce_sim.experiments.replications import Results, run_replications
+from workforce_sim.experiments.replications import Results
 from workforce_sim.finance.costs import COMPONENTS
-from workforce_sim.scenario.loading import load_scenario
 
 
 def _costs(results: Results) -> pd.DataFrame:
@@ -88,17 +87,6 @@ def investment_comparison(results: Results, baseline: Optional[Results] = None,
     out = pd.DataFrame(rows)
     out.insert(1, "spend_basis", "additional over baseline" if bt is not None else "total")
     return out
-
-
-def baseline_results(results: Results, scenario_path: str | Path, workers: Optional[int] = 1,
-                     progress=None) -> Optional[Results]:
-    """Run the scenario's named baseline (``finance.investment.baseline``) with the same seed and replications
-    (and, for a nested design, the same grouping of replications by parameter draw)."""
-    name = results.scenario.finance.investment.baseline
-    if not name:
-        return None
-    base = load_scenario(Path(scenario_path).parent / name)
-    return run_replications(base, results.replications, results.seed, workers, progress=progress, per_draw=results.per_draw)
 
 
 def additional_spend(results: Results, baseline: Results) -> pd.DataFrame:

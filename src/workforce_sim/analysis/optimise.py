@@ -17,7 +17,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import numpy as np
@@ -134,14 +134,6 @@ def wilson(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
     return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))   # p inside despite rounding
 
 
-def with_baseline(results: Results, baseline: Optional[Results]) -> Results:
-    """``results`` as the measures read them with the investment baseline's results beside them
-    (a shallow copy: ``results`` itself is not changed)."""
-    if baseline is None:
-        return results
-    return replace(results, extra={**results.extra, "baseline": baseline})
-
-
 @dataclass(frozen=True)
 class Judge:
     """``judge(results, baseline)``: cost to minimise and chance of meeting every requirement
@@ -166,13 +158,12 @@ class Judge:
 
     def values_per_replication(self, results: Results, baseline: Optional[Results]) -> pd.DataFrame:
         """Replication x requirement: the value reached (NaN where a replication has none)."""
-        results = with_baseline(results, baseline)
         reps = pd.RangeIndex(results.replications, name="replication")
         values = {}
         for t in self.requirements:
             if not has_data(results, t.needs):
                 raise InputError(f"{t.measure}: these results do not carry what it needs", option="require", key=t.key)
-            values[t.key] = values_at(t, results)[1].reindex(reps).astype(float)
+            values[t.key] = values_at(t, results, baseline)[1].reindex(reps).astype(float)
         return pd.DataFrame(values, index=reps)
 
     def met(self, values: pd.DataFrame) -> pd.DataFrame:

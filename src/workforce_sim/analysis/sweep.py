@@ -5,20 +5,15 @@ point of permanence gained; costs by financial year; spend against the
 investment profile; per replication; and what the columns mean."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import pandas as pd
 
 from workforce_sim.analysis import targets
 from workforce_sim.analysis.finance import cost_by_replication, costs_by_year, investment_comparison
 from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, meets
+from workforce_sim.experiments.replications import Results
 from workforce_sim.experiments.sweep import Axis, SweepResult
-
-
-def tabulate(sweep: SweepResult) -> SweepResult:
-    """Fill ``sweep.tables`` (see ``sweep_tables``) and return the sweep."""
-    sweep.tables = sweep_tables(sweep)
-    return sweep
 
 
 def _q(x: pd.Series, q: float) -> float:
@@ -26,8 +21,9 @@ def _q(x: pd.Series, q: float) -> float:
     return float(x.quantile(q)) if len(x) else float("nan")
 
 
-def sweep_tables(sweep: SweepResult) -> dict[str, pd.DataFrame]:
-    """The sweep's tables: points, costs by year, investment, replications, about."""
+def sweep_tables(sweep: SweepResult, investment_baseline: Optional[Results] = None) -> dict[str, pd.DataFrame]:
+    """The sweep's tables: points, costs by year, investment, replications, about. With the investment
+    baseline's results (same seed), spend by financial year is the cost above it."""
     perm = targets.permanence(sweep.scenario)
     target = perm.threshold
     per_rep, by_year, invest, rows = [], [], [], []
@@ -65,8 +61,8 @@ def sweep_tables(sweep: SweepResult) -> dict[str, pd.DataFrame]:
                                      "permanent_share_pct": 100 * share.to_numpy(), "total_cost_gbp": total.to_numpy(),
                                      "agency_cost_gbp": agency.to_numpy()}))
         by_year.append(costs_by_year(res).assign(point=i, label=p.label))
-        if sweep.baseline is not None or res.scenario.finance.investment.gbp_by_financial_year:
-            invest.append(investment_comparison(res, sweep.baseline).assign(point=i, label=p.label))
+        if investment_baseline is not None or res.scenario.finance.investment.gbp_by_financial_year:
+            invest.append(investment_comparison(res, investment_baseline).assign(point=i, label=p.label))
     front = ["point", "label"]
     tables = {
         "points": pd.DataFrame(rows),
@@ -89,7 +85,7 @@ def sweep_tables(sweep: SweepResult) -> dict[str, pd.DataFrame]:
                  "mean over replications unless the column says p5/p95 (90% interval)",
         "net cost vs first point": "mean of paired differences per replication against point 0",
         "cost per pp": "net cost vs first point / change in permanent share (percentage points)",
-        "investment": ("additional cost over the baseline scenario " + str(sc.finance.investment.baseline)) if sweep.baseline is not None
+        "investment": ("additional cost over the baseline scenario " + str(sc.finance.investment.baseline)) if investment_baseline is not None
                       else "total cost against the investment profile",
     }
     tables["about"] = pd.DataFrame({"item": list(about), "value": [str(v) for v in about.values()]})

@@ -8,7 +8,9 @@ year over budget is judged on its own and not hidden by another year under it.
 
 Every command (``run``, ``report``, ``compare``, ``sweep``, ``schedule``) calls
 ``evaluate`` (through ``scorecard``) or ``values_at`` and judges with the one
-test ``measures.meets``.
+test ``measures.meets``. The investment baseline's results (the scenario named by
+``finance.investment.baseline``, run on the same seeds) are passed explicitly as
+``baseline``; no function here changes its inputs. Formatting is in ``analysis.formats``.
 
 A measure function is registered for each key of ``scenario.targets.MEASURES``
 with ``@measure("key")``. It returns per-replication values: a frame
@@ -27,12 +29,13 @@ import numpy as np
 import pandas as pd
 
 from workforce_sim.analysis import staffing
+from workforce_sim.analysis.formats import format_value
 from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, meets, permanent_share, snapshot_at
 from workforce_sim.experiments.replications import Results
 from workforce_sim.scenario.schema import Scenario
 from workforce_sim.scenario.targets import DIRECTION_WORD, MEASURES, SPEND, TargetSpec, Unit
 
-__all__ = ["MEASURE_FUNCTIONS", "Target", "evaluate", "format_change", "format_value", "meets", "per_replication",
+__all__ = ["MEASURE_FUNCTIONS", "Target", "evaluate", "meets", "per_replication",
            "rag", "scorecard", "series", "status", "targets_for", "trend", "values_at"]
 
 # Red/amber/green from the probability of meeting a target over replications.
@@ -218,15 +221,14 @@ def _three_or_fewer(results: Results, target: Target) -> pd.DataFrame:
 
 
 @measure(SPEND)
-def _spend(results: Results, target: Target) -> pd.Series:
-    """Spend in the target's financial year per replication: the cost above the baseline
-    (``results.extra['baseline']``, same seeds) when the scenario names one, else the total cost."""
+def _spend(results: Results, target: Target, baseline: Optional[Results] = None) -> pd.Series:
+    """Spend in the target's financial year per replication: the cost above the investment
+    baseline's results (``baseline``, same seeds) when given, else the total cost."""
     from workforce_sim.analysis.finance import additional_spend, yearly_costs
 
     reps = pd.Index(range(results.replications), name="replication")
-    base = results.extra.get("baseline")
-    if base is not None:
-        per = additional_spend(results, base).set_index(["replication", "financial_year"])["additional_gbp"]
+    if baseline is not None:
+        per = additional_spend(results, baseline).set_index(["replication", "financial_year"])["additional_gbp"]
     else:
         per = yearly_costs(results)["total"]
     fy = per.index.get_level_values("financial_year")
@@ -254,6 +256,12 @@ def _permanent_turnover(results: Results, target: Target) -> pd.DataFrame:
     return staffing.permanent_turnover(results)
 
 
+def _values(target: Target, results: Results, baseline: Optional[Results]) -> Union[pd.DataFrame, pd.Series]:
+    """The measure's per-replication values (spend against the investment baseline when given)."""
+    fn = MEASURE_FUNCTIONS[target.measure]
+    return fn(results, target, baseline) if target.measure == SPEND else fn(results, target)
+
+
 # ---------------------------------------------------------------- judging
 def has_data(results: Results, needs: str) -> bool:
     """Whether ``results`` holds the data a kind of measure needs."""
@@ -266,13 +274,13 @@ def has_data(results: Results, needs: str) -> bool:
     return False
 
 
-def status(target: Target, results: Results) -> str:
+def status(target: Target, results: Results, baseline: Optional[Results] = None) -> str:
     """'modelled', 'not modelled', one of AWAITING's values, or 'needs a baseline run'."""
     if not target.modelled:
         return "not modelled"
     if not has_data(results, target.needs):
         return AWAITING.get(target.needs, "not modelled")
-    if target.measure == SPEND and results.scenario.finance.investment.baseline and results.extra.get("baseline") is None:
+    if target.measure == SPEND and results.scenario.finance.investment.baseline and baseline is None:
         return NEEDS_EXTRA
     return "modelled"
 
@@ -305,9 +313,9 @@ def _at_date(out: Union[pd.DataFrame, pd.Series], date: Optional[dt.date], resul
     return at.date().isoformat(), values, before
 
 
-def values_at(target: Target, results: Results) -> tuple[Optional[str], pd.Series]:
+def values_at(target: Target, results: Results, baseline: Optional[Results] = None) -> tuple[Optional[str], pd.Series]:
     """Per-replication values of a modelled target at its date, and the snapshot date read."""
-    snap_date, values, _ = _at_date(MEASURE_FUNCTIONS[target.measure](results, target), target.date, results)
+    snap_date, values, _ = _at_date(_values(target, results, baseline), target.date, results)
     return snap_date, values
 
 
@@ -316,7 +324,7 @@ CARD_COLUMNS = ["key", "title", "measure", "unit", "target", "direction", "targe
                 "description", "source", "note"]
 
 
-def evaluate(target: Target, results: Results) -> dict:
+def evaluate(target: Target, results: Results, baseline: Optional[Results] = None) -> dict:
     """One scorecard row: status, and when modelled the value at the date
     (median, 90% interval), probability of meeting it, RAG and 12-month trend."""
     row = {
@@ -324,14 +332,14 @@ def evaluate(target: Target, results: Results) -> dict:
         "target": target.threshold, "direction": target.direction,
         "target_date": target.date.isoformat() if target.date else None,
         "financial_year": target.financial_year,
-        "target_text": target.describe_target(), "status": status(target, results),
+        "target_text": target.describe_target(), "status": status(target, results, baseline),
         "snapshot_date": None, "median": np.nan, "low": np.nan, "high": np.nan,
         "p_meet": np.nan, "rag": "none", "change_12m": np.nan, "n": 0,
         "description": target.description, "source": target.source, "note": target.note,
     }
     if row["status"] != "modelled":
         return row
-    snap_date, values, before = _at_date(MEASURE_FUNCTIONS[target.measure](results, target), target.date, results)
+    snap_date, values, before = _at_date(_values(target, results, baseline), target.date, results)
     v = values.to_numpy(dtype=float)
     v = v[~np.isnan(v)]
     row["snapshot_date"] = snap_date
@@ -345,17 +353,18 @@ def evaluate(target: Target, results: Results) -> dict:
     return row
 
 
-def scorecard(results: Results) -> pd.DataFrame:
-    """Every target the scenario declares, one row each (modelled ones with their figures)."""
-    return pd.DataFrame([evaluate(t, results) for t in targets_for(results.scenario)], columns=CARD_COLUMNS)
+def scorecard(results: Results, baseline: Optional[Results] = None) -> pd.DataFrame:
+    """Every target the scenario declares, one row each (modelled ones with their figures);
+    spend judged above the investment baseline's results when given."""
+    return pd.DataFrame([evaluate(t, results, baseline) for t in targets_for(results.scenario)], columns=CARD_COLUMNS)
 
 
-def per_replication(results: Results) -> pd.DataFrame:
+def per_replication(results: Results, baseline: Optional[Results] = None) -> pd.DataFrame:
     """Values at the target date for every modelled target: replication x target key."""
     cols = {}
     for t in targets_for(results.scenario):
-        if status(t, results) == "modelled":
-            cols[t.key] = values_at(t, results)[1]
+        if status(t, results, baseline) == "modelled":
+            cols[t.key] = values_at(t, results, baseline)[1]
     return pd.DataFrame(cols).sort_index()
 
 
@@ -397,39 +406,3 @@ def permanence(scenario: Scenario) -> Target:
                   description=MEASURES["permanent_share"].description, unit="share",
                   source="no permanent share target declared: shown at the end of the run", measure="permanent_share",
                   date=scenario.end_date)
-
-
-# ---------------------------------------------------------------- display helpers
-def format_value(value: Optional[float], unit: str, signed: bool = False, compact: bool = False) -> str:
-    """A figure in its unit for readers: 69.9%, 15.2 children, £3.2m (``compact``: 80%, 16 children)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if abs(value) < 5e-13:
-        value = 0.0  # no '-0.0'
-    sign = "+" if signed and value > 0 else ""
-
-    def num(x: float, digits: int) -> str:
-        text = f"{x:.{digits}f}".rstrip("0").rstrip(".") if compact else f"{x:.{digits}f}"
-        return "0" + text[2:] if text.startswith("-0") and float(text) == 0 else text
-
-    if unit == "share":
-        return f"{sign}{num(100 * value, 1)}%"
-    if unit == "per_year":
-        return f"{sign}{num(100 * value, 1)}% a year"
-    if unit == "children":
-        return f"{sign}{num(value, 1)} children"
-    if unit == "gbp":
-        return f"{sign}£{num(value / 1e6, 2)}m"
-    if unit == "count":
-        return f"{sign}{value:,.0f}"
-    return f"{sign}{num(value, 1)}"
-
-
-def format_change(value: Optional[float], unit: str) -> str:
-    """A change in its unit: percentage points for shares."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if unit in ("share", "per_year"):
-        text = f"{100 * value:+.1f}"
-        return ("+0.0" if float(text) == 0 else text) + " pts"
-    return format_value(value, unit, signed=True)

@@ -103,20 +103,21 @@ def variance_share(values, groups, level: float = LEVEL) -> VarianceShare:
     return VarianceShare(icc(f), icc(f_low), icc(f_high), param, msw, k, n, n0, grand)
 
 
-def decompose(results: Results, level: float = LEVEL) -> pd.DataFrame:
+def decompose(results: Results, level: float = LEVEL, baseline: Optional[Results] = None) -> pd.DataFrame:
     """For every modelled target of the scenario: the share of the variance of its value at its date
     that comes from the uncertain parameters, with its interval, and the total standard deviation.
 
-    ``results`` must come from a nested design (``run_replications(..., per_draw=M)``).
+    ``results`` must come from a nested design (``run_replications(..., per_draw=M)``); ``baseline``:
+    the investment baseline's results on the same seeds, for spend targets.
     """
     if results.per_draw is None:
         raise ValueError("these results are not from a nested design: run them with per_draw")
     m = results.per_draw
     rows = []
     for t in targets.targets_for(results.scenario):
-        if targets.status(t, results) != "modelled":
+        if targets.status(t, results, baseline) != "modelled":
             continue
-        snap_date, values = targets.values_at(t, results)
+        snap_date, values = targets.values_at(t, results, baseline)
         values = values.dropna()
         if values.empty:
             continue

@@ -22,7 +22,7 @@ from workforce_sim.cli import sweep as cli_sweep
 from workforce_sim.cli.common import OPTION_FLAGS, add_decompose_option, add_run_options, cap_workers
 from workforce_sim.errors import InputError, LockedError, RunError, WriteError
 from workforce_sim.files import write_atomically
-from workforce_sim.workflows.common import check_decompose, check_memory, check_out_folder, check_replications, run_model
+from workforce_sim.workflows.common import run_model
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,13 +52,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _write_out(out: Path, tables) -> None:
-    """Write tables into a temporary folder beside ``out``, then move them in."""
-    from workforce_sim.reporting.tables import write_tables
-
-    write_atomically(out, lambda folder: write_tables(tables, folder))
-
-
 def cmd_validate(args) -> int:
     from workforce_sim.scenario.loading import load_scenario, resolved_yaml
 
@@ -68,65 +61,23 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from workforce_sim.experiments.replications import run_replications
-    from workforce_sim.reporting.tables import result_tables
-    from workforce_sim.reporting.text import headline, text_table, to_json
-    from workforce_sim.scenario.loading import load_scenario
-    from workforce_sim.scenario.targets import SPEND
+    from workforce_sim.reporting.tables import result_tables, write_tables
+    from workforce_sim.reporting.text import run_failures, run_output
+    from workforce_sim.workflows import run
 
-    if args.scheduler is not None and args.executor != "dask":
-        raise InputError("only with --executor dask", file="--scheduler")
-    decompose = getattr(args, "decompose", None)
-    if decompose is None:
-        check_replications(args.replications, args.allow_large)
-    scenario = load_scenario(args.scenario, args.overrides)
-    per_draw = None
-    if decompose is not None:
-        check_decompose(scenario, decompose, args.allow_large, args.scenario)
-        args.replications, per_draw = decompose[0] * decompose[1], decompose[1]
-    names = (["snapshots", "flows", "parameters", "costs", "pay_levels", "failures"]
-             + (["case_monthly", "case_snapshots"] if scenario.demand is not None else [])
-             + (["decomposition"] if decompose is not None else []))
-    table_names = [f"{n}.{ext}" for n in names for ext in ("csv", "parquet")]
+    spec = run.prepare(args.scenario, args.replications, args.seed, overrides=args.overrides, workers=args.workers,
+                       executor=args.executor, scheduler=args.scheduler, keep_events=args.keep_events,
+                       continue_on_error=args.continue_on_error, decompose=getattr(args, "decompose", None),
+                       out=args.out, allow_large=args.allow_large)
+    outcome = run_model(lambda update: run.execute(spec, update), spec.total_replications, not args.no_progress)
+    print(run_output(outcome, as_json=args.json))
+    for line in run_failures(outcome):
+        print(line, file=sys.stderr)
     if args.out is not None:
-        check_out_folder(args.out, table_names)
-    check_memory(scenario, args.seed, args.replications, args.keep_events)
-    results = run_model(
-        lambda update: run_replications(scenario, args.replications, args.seed, args.workers,
-                                        keep_events=args.keep_events, progress=update, executor=args.executor,
-                                        scheduler=args.scheduler, continue_on_error=args.continue_on_error,
-                                        per_draw=per_draw),
-        args.replications, not args.no_progress)
-    if scenario.finance.investment.baseline and any(t.measure == SPEND for t in scenario.targets.values()):
-        # spend is judged as the cost above the named baseline, on the same seeds (as in the report)
-        from workforce_sim.analysis.finance import baseline_results
-
-        results.extra["baseline"] = run_model(
-            lambda update: baseline_results(results, args.scenario, args.workers, progress=update),
-            results.replications, not args.no_progress)
-    h = headline(results)
-    if results.failures:
-        h["failures"] = [{"replication": f.replication, "seed": f.seed, "error": f.error, "where": f.where}
-                         for f in results.failures]
-    tables = result_tables(results)
-    text = text_table(h)
-    if decompose is not None:
-        from workforce_sim.analysis.uncertainty import decompose as split_variance
-        from workforce_sim.reporting.text import decomposition_text
-
-        parts = split_variance(results)
-        tables["decomposition"] = parts
-        records = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in parts.to_dict(orient="records")]
-        h["decomposition"] = {"draws": decompose[0], "per_draw": decompose[1], "targets": records}
-        text += "\n\n" + decomposition_text(records, *decompose)
-    print(to_json(h) if args.json else text)
-    for f in results.failures:
-        print(f"wfsim: {f.describe()}", file=sys.stderr)
-    if results.failures:
-        print(f"wfsim: {len(results.failures)} of {args.replications} replications failed; "
-              f"results are from the other {results.replications}", file=sys.stderr)
-    if args.out is not None:
-        _write_out(args.out, tables)
+        tables = result_tables(outcome.results)
+        if outcome.decomposition is not None:
+            tables["decomposition"] = outcome.decomposition
+        write_atomically(args.out, lambda folder: write_tables(tables, folder))
         if not args.json:
             print(f"\ntables written to {args.out}")
     return 0

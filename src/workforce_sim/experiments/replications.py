@@ -208,7 +208,6 @@ class Results:
     parameters: pd.DataFrame
     events: Optional[pd.DataFrame] = None
     workers: Optional[pd.DataFrame] = None
-    extra: dict = field(default_factory=dict)
     costs: Optional[pd.DataFrame] = None    # by replication, month and component (finance.COMPONENTS), GBP
     levels: Optional[pd.DataFrame] = None   # permanent FTE by replication, month, role and pay level
     case_monthly: Optional[pd.DataFrame] = None      # with demand: service-wide monthly case stocks and flows
@@ -230,8 +229,8 @@ def _batches(n: int, workers: int, executor: str) -> list[list[int]]:
 
 def run_replications(
     scenario: Scenario,
-    replications: int = 20,
-    seed: int = 2014,
+    replications: Optional[int] = None,
+    seed: Optional[int] = None,
     workers: int | None = 1,
     keep_events: bool = False,
     progress: Optional[Callable[[int], None]] = None,
@@ -240,7 +239,8 @@ def run_replications(
     continue_on_error: bool = False,
     per_draw: Optional[int] = None,
 ) -> Results:
-    """Run ``replications`` replications with seeds (seed, 0..n-1).
+    """Run ``replications`` replications with seeds (seed, 0..n-1); without them,
+    ``DEFAULTS.replications["library"]`` and ``DEFAULTS.seed``.
 
     ``executor`` is ``processes`` (a local pool of ``workers`` processes; one
     worker runs in this process), ``serial`` or ``dask`` (``scheduler`` is a
@@ -252,6 +252,10 @@ def run_replications(
     replications shares one parameter draw (replication r has draw r // per_draw);
     the parameters table then has a ``parameter_draw`` column.
     """
+    from workforce_sim.defaults import DEFAULTS
+
+    replications = DEFAULTS.replications_for("library") if replications is None else replications
+    seed = DEFAULTS.seed if seed is None else seed
     if replications < 1:
         raise ValueError("replications must be >= 1")
     if per_draw is not None and per_draw < 1:

@@ -2,22 +2,21 @@
 
 Common random numbers: each grid point runs replications 0..n-1 with the same
 seed, so each random element draws the same numbers at every point and the
-differences between points are paired per replication. ``analysis.sweep``
-turns a sweep's results into its tables.
+differences between points are paired per replication. The mechanics only:
+``workflows.sweep`` is the command (options, the investment baseline),
+``analysis.sweep`` turns a sweep's results into its tables.
 """
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-import pandas as pd
-
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.replications import Results, run_replications
-from workforce_sim.scenario.loading import defining_file, load_scenario, parse_set
+from workforce_sim.scenario.loading import load_scenario, parse_set
 from workforce_sim.scenario.schema import Scenario
 
 
@@ -38,17 +37,18 @@ class Point:
     scenario: Scenario
 
 
-@dataclass
+@dataclass(frozen=True)
 class SweepResult:
+    """Every grid point's results (point i's replications use seed ``seed``, or ``seed + 1 + i``
+    without common random numbers)."""
+
     scenario: Scenario
     axes: list[Axis]
     points: list[Point]
     results: list[Results]
-    baseline: Optional[Results]
     seed: int
     replications: int
     common_random_numbers: bool
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # filled by analysis.sweep.tabulate
 
 
 def _split_values(raw: str) -> list[str]:
@@ -102,8 +102,8 @@ def parse_grid(items: list[str]) -> list[Axis]:
 
 
 def grid_points(path: str | Path, axes: list[Axis], overrides: list[str] = ()) -> list[Point]:
-    """Every combination of the axes' values, each resolved and validated before anything runs."""
-    load_scenario(path, list(overrides))      # the scenario itself is good: later errors come from the grid
+    """Every combination of the axes' values, each resolved and validated before anything runs
+    (load the scenario itself first, so that later errors come from the grid)."""
     points = []
     for combo in itertools.product(*[range(len(a.values)) for a in axes]):
         settings = {a.key: a.values[i] for a, i in zip(axes, combo)}
@@ -117,34 +117,18 @@ def grid_points(path: str | Path, axes: list[Axis], overrides: list[str] = ()) -
     return points
 
 
-def baseline_scenario(path: str | Path, scenario: Scenario, overrides: list[str] = ()) -> Optional[Scenario]:
-    """The scenario named by ``finance.investment.baseline`` (relative to the file that names it), or None."""
-    name = scenario.finance.investment.baseline
-    if not name:
-        return None
-    owner = defining_file(path, "finance.investment.baseline")
-    target = owner.parent / name
-    if not target.exists():
-        raise InputError(f"baseline scenario not found: {name}", file=str(owner), key="finance.investment.baseline")
-    return load_scenario(target, list(overrides))
-
-
 def run_sweep(
-    path: str | Path,
+    points: list[Point],
     axes: list[Axis],
-    overrides: list[str] = (),
-    replications: int = 20,
-    seed: int = 2014,
+    replications: int,
+    seed: int,
     workers: Optional[int] = 1,
     common_random_numbers: bool = True,
     progress: Optional[Callable[[int], None]] = None,
 ) -> SweepResult:
-    """Run every grid point (and the investment baseline, if the scenario names one)."""
-    points = grid_points(path, axes, list(overrides))
-    base_sc = baseline_scenario(path, points[0].scenario, list(overrides))
+    """Run every grid point: the same seed at every point (common random numbers), else seed + 1 + i."""
     results = []
     for i, p in enumerate(points):
         s = seed if common_random_numbers else seed + 1 + i
         results.append(run_replications(p.scenario, replications, s, workers, progress=progress))
-    baseline = run_replications(base_sc, replications, seed, workers, progress=progress) if base_sc is not None else None
-    return SweepResult(points[0].scenario, axes, points, results, baseline, seed, replications, common_random_numbers)
+    return SweepResult(points[0].scenario, axes, points, results, seed, replications, common_random_numbers)

@@ -1,12 +1,16 @@
-"""Comparisons of scenarios for a terminal and as an HTML page (see ``analysis.compare``)."""
+"""Comparisons of scenarios for a terminal, as JSON and as an HTML page in a run folder
+(see ``analysis.compare`` and ``workflows.compare``)."""
 from __future__ import annotations
 
 import html
+import json
 import math
+from pathlib import Path
 
-from workforce_sim.analysis import targets
 from workforce_sim.analysis.compare import Comparison
+from workforce_sim.analysis.formats import format_change, format_value
 from workforce_sim.reporting.html import STYLE
+from workforce_sim.workflows.compare import CompareOutcome
 
 
 def _pct(p: float) -> str:
@@ -15,7 +19,7 @@ def _pct(p: float) -> str:
 
 def text_table(cmp: Comparison, replications: int, seed: int) -> str:
     """The comparison for a terminal."""
-    fv, fc = targets.format_value, targets.format_change
+    fv, fc = format_value, format_change
     base = cmp.labels[0]
     width = max(12, *(len(x) for x in cmp.labels))
     lines = [f"Comparison of {len(cmp.labels)} scenarios, {replications} replications each, seed {seed} "
@@ -37,7 +41,7 @@ def text_table(cmp: Comparison, replications: int, seed: int) -> str:
 
 def html_page(cmp: Comparison, replications: int, seed: int, title: str) -> str:
     """The comparison as a standalone HTML page."""
-    fv, fc = targets.format_value, targets.format_change
+    fv, fc = format_value, format_change
     e = html.escape
     base = cmp.labels[0]
     parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>{STYLE}"
@@ -66,3 +70,47 @@ def html_page(cmp: Comparison, replications: int, seed: int, title: str) -> str:
         parts.append("</tbody></table>")
     parts.append("</body></html>\n")
     return "".join(parts)
+
+
+def headline(cmp: Comparison) -> str:
+    """A comparison's headline: the permanent share's paired difference of the second scenario."""
+    main = cmp.table[(cmp.table["key"] == "permanent_share") & (cmp.table["scenario"] != cmp.labels[0])]
+    if not len(main):
+        return ""
+    r = main.iloc[0]
+    return (f"permanent share {r['scenario']} vs {cmp.labels[0]}: {format_change(r['diff_median'], 'share')} "
+            f"({format_change(r['diff_low'], 'share')} to {format_change(r['diff_high'], 'share')})")
+
+
+def write_comparison(outcome: CompareOutcome) -> Path:
+    """The comparison's run folder under ``<out>/comparisons/``: tables, comparison.html, run.json; the index updated."""
+    from workforce_sim.reporting.report_tables import run_inputs
+    from workforce_sim.reporting.runs import RunFolder, now_iso, write_index
+    from workforce_sim.reporting.tables import write_tables
+
+    spec, cmp = outcome.spec, outcome.comparison
+    title = "Comparison: " + " vs ".join(cmp.labels)
+    rf = RunFolder(spec.out, "comparisons", spec.run_id)
+    tmp = rf.create()
+    write_tables({"comparison": cmp.table, "per_replication": cmp.per_replication}, tmp)
+    (tmp / "comparison.html").write_text(html_page(cmp, spec.replications, spec.seed, title), encoding="utf-8")
+    record = {
+        "kind": "comparison", "run_id": spec.run_id, "name": " vs ".join(cmp.labels), "scenarios": cmp.labels,
+        "scenario_files": [str(p.resolve()) if p is not None else None for p in spec.scenario_files],
+        "scenarios_resolved": [sc.model_dump(mode="json") for sc in spec.scenarios],
+        **{k: v for k, v in run_inputs(spec.scenarios[0], spec.seed, spec.replications, list(spec.overrides)).items()
+           if k not in ("scenario", "council", "scenario_resolved")},
+        "workers": spec.workers, "started": outcome.started, "finished": now_iso(), "headline_text": headline(cmp),
+    }
+    folder = rf.complete(record)
+    write_index(spec.out)
+    return folder
+
+
+def compare_output(outcome: CompareOutcome, folder: Path, as_json: bool = False) -> str:
+    """What `wfsim compare` prints on stdout."""
+    spec, cmp = outcome.spec, outcome.comparison
+    if as_json:
+        return json.dumps({"run_id": spec.run_id, "folder": str(folder),
+                           "comparison": json.loads(cmp.table.to_json(orient="records"))}, indent=2)
+    return text_table(cmp, spec.replications, spec.seed) + f"\n\ncomparison written to {folder / 'comparison.html'}"

@@ -12,7 +12,8 @@ from typing import Optional
 
 import pandas as pd
 
-from workforce_sim.analysis.targets import RAG_MEANING, format_change, format_value
+from workforce_sim.analysis.formats import format_change, format_value
+from workforce_sim.analysis.targets import RAG_MEANING
 from workforce_sim.scenario.schema import Scenario
 
 STYLE = """<style>
@@ -193,7 +194,7 @@ def caption(text: str) -> str:
     return f'{STYLE}<p class="wfsim-caption">{_e(text)}</p>'
 
 
-def headline(card: pd.DataFrame, scenario: Scenario, replications: int, seed: int, run_name: Optional[str] = None) -> str:
+def title_html(card: pd.DataFrame, scenario: Scenario, replications: int, seed: int, run_name: Optional[str] = None) -> str:
     """The report's title block: scenario, council, what was simulated and the main figure."""
     title = scenario.council or "Workforce simulation"
     parts = [f"{STYLE}<h1>{_e(title)}: {_e(run_name or scenario.name)}</h1>"]

@@ -13,8 +13,8 @@ from typing import Any, Optional
 import pandas as pd
 import yaml
 
+from workforce_sim.analysis.formats import format_value
 from workforce_sim.analysis.optimise import COST_WORDS, Optimisation, closest
-from workforce_sim.analysis.targets import format_value
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.levers import plan_data
 from workforce_sim.reporting.html import STYLE, table

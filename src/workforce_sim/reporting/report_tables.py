@@ -15,6 +15,7 @@ from workforce_sim.experiments.replications import Results
 from workforce_sim.reporting.runs import git_info
 from workforce_sim.reporting.tables import result_tables, write_tables, write_workbook
 from workforce_sim.scenario.schema import Scenario
+from workforce_sim.workflows.run import RunOutcome
 
 WORKBOOK = "workbook.xlsx"
 
@@ -58,17 +59,18 @@ def investment_profile(scenario: Scenario) -> pd.DataFrame:
                          "source": [source] * len(budget)}, columns=["financial_year", "investment_gbp", "source"])
 
 
-def report_tables(results: Results, card: pd.DataFrame,
-                  capacity_date: Optional[dt.date] = None) -> dict[str, pd.DataFrame]:
-    """Summary tables of a report (also the Excel workbook's sheets)."""
+def report_tables(results: Results, card: pd.DataFrame, capacity_date: Optional[dt.date] = None,
+                  baseline: Optional[Results] = None) -> dict[str, pd.DataFrame]:
+    """Summary tables of a report (also the Excel workbook's sheets); ``baseline``: the investment
+    baseline's results on the same seeds."""
     when = capacity_date or results.scenario.target_date("permanent_share")
-    per_rep = targets.per_replication(results)
+    per_rep = targets.per_replication(results, baseline)
     finance = {}
     if results.costs is not None:
         from workforce_sim.analysis.finance import costs_by_year, spend_against_profile
 
         finance = {"costs_by_year": costs_by_year(results),
-                   "spend_vs_profile": spend_against_profile(results, results.extra.get("baseline"))}
+                   "spend_vs_profile": spend_against_profile(results, baseline)}
     cases = {}
     if results.case_monthly is not None:
         from workforce_sim.analysis.cases import case_indicators, case_trend, caseload_by_team_type
@@ -89,11 +91,12 @@ def report_tables(results: Results, card: pd.DataFrame,
     }
 
 
-def write_report(folder: str | Path, results: Results, card: pd.DataFrame) -> list[Path]:
+def write_report(folder: str | Path, outcome: RunOutcome) -> list[Path]:
     """Write the summary tables (CSV and Parquet), the raw per-replication records
     (Parquet only: as CSV they run to tens of MB) and the workbook into ``folder``."""
     folder = Path(folder)
-    summary = report_tables(results, card)
+    results = outcome.results
+    summary = report_tables(results, outcome.scorecard, baseline=outcome.investment_baseline)
     written = write_tables(summary, folder) + write_tables(result_tables(results), folder, formats=("parquet",))
     book = folder / WORKBOOK
     write_workbook({**summary, "parameters": results.parameters}, book)

@@ -18,33 +18,18 @@ import json
 import math
 import os
 import re
-import secrets
 import socket
 import subprocess
 from pathlib import Path
 from typing import Any, Optional
+
+from workforce_sim.files import new_run_id, now_iso, safe_name  # noqa: F401  (run folders are named with these)
 
 RUN_ID_RE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 INCOMPLETE = ".incomplete-"
 FAILED = "failed"
 RUN_JSON = "run.json"
 INDEX = "index.html"
-
-
-def new_run_id(now: Optional[dt.datetime] = None) -> str:
-    """``YYYYmmdd-HHMMSS-<6 hex>``: sorts by start time, unique across parallel runs."""
-    now = now or dt.datetime.now()
-    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-
-
-def safe_name(name: str) -> str:
-    """A folder name from a scenario or report name."""
-    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._")
-    return cleaned or "scenario"
-
-
-def now_iso() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 def git_info(path: Optional[Path] = None) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Plain-text and JSON renderings of the headline figures of a run."""
+"""Plain-text and JSON renderings of a run: what `wfsim run` prints (``run_output``) and
+the headline (``headline``: a run's main figure, the line a report or schedule shows)."""
 from __future__ import annotations
 
 import json
@@ -9,20 +10,23 @@ import pandas as pd
 
 from workforce_sim.analysis import neighbours, targets
 from workforce_sim.analysis.cases import case_headline
-from workforce_sim.experiments.replications import Results
+from workforce_sim.analysis.formats import format_value
+from workforce_sim.reporting.html import nice_date
+from workforce_sim.workflows.run import RunOutcome
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in df.to_dict(orient="records")]
 
 
-def headline(results: Results) -> dict[str, Any]:
+def run_summary(outcome: RunOutcome) -> dict[str, Any]:
     """The figures `wfsim run` prints, as plain data: every declared target judged as in the
-    report (``targets.scorecard``), the permanent share and its trend by quarter."""
-    card = targets.scorecard(results)
+    report (the outcome's scorecard), the permanent share and its trend by quarter."""
+    results = outcome.results
+    card = outcome.scorecard
     perm = targets.permanence(results.scenario)
     row = card[card["key"] == perm.key]
-    main = _records(row)[0] if len(row) else targets.evaluate(perm, results)
+    main = _records(row)[0] if len(row) else targets.evaluate(perm, results, outcome.investment_baseline)
     out = {
         "scenario": results.scenario.name,
         "council": results.scenario.council,
@@ -37,7 +41,52 @@ def headline(results: Results) -> dict[str, Any]:
     cmp = neighbours.comparison(results)
     if cmp is not None:
         out["neighbours"] = cmp
+    if results.failures:
+        out["failures"] = [{"replication": f.replication, "seed": f.seed, "error": f.error, "where": f.where}
+                           for f in results.failures]
+    if outcome.decomposition is not None:
+        k, m = outcome.spec.decompose
+        out["decomposition"] = {"draws": k, "per_draw": m, "targets": _records(outcome.decomposition)}
     return out
+
+
+def run_output(outcome: RunOutcome, as_json: bool = False) -> str:
+    """What `wfsim run` prints on stdout: the summary as a table (or JSON)."""
+    h = run_summary(outcome)
+    if as_json:
+        return to_json(h)
+    text = text_table(h)
+    if "decomposition" in h:
+        d = h["decomposition"]
+        text += "\n\n" + decomposition_text(d["targets"], d["draws"], d["per_draw"])
+    return text
+
+
+def run_failures(outcome: RunOutcome) -> list[str]:
+    """What `wfsim run` prints on stderr about replications that failed (with --continue-on-error)."""
+    results = outcome.results
+    lines = [f"wfsim: {f.describe()}" for f in results.failures]
+    if results.failures:
+        lines.append(f"wfsim: {len(results.failures)} of {outcome.spec.replications} replications failed; "
+                     f"results are from the other {results.replications}")
+    return lines
+
+
+def headline(card: pd.DataFrame) -> tuple[dict[str, Any], str]:
+    """The headline of a run: its main figure (the permanent share, else the first modelled target
+    with a threshold) as data and as a line of text."""
+    rows = card[(card["status"] == "modelled") & card["target"].notna()]
+    main = rows[rows["key"] == "permanent_share"]
+    row = (main if len(main) else rows).head(1)
+    if row.empty:
+        return {}, ""
+    r = row.iloc[0]
+    data = {k: (None if pd.isna(r[k]) else r[k]) for k in ("key", "title", "unit", "target", "target_text", "snapshot_date", "median", "low", "high", "p_meet", "rag")}
+    u = r["unit"]
+    text = (f"{r['title']} at {nice_date(r['snapshot_date'])}: {format_value(r['median'], u)} "
+            f"({format_value(r['low'], u)} to {format_value(r['high'], u)}); "
+            f"chance of {r['target_text']}: {100 * r['p_meet']:.0f}%")
+    return data, text
 
 
 def _pct(x: float) -> str:
@@ -50,7 +99,7 @@ def _chance(p: Any) -> str:
 
 def targets_text(rows: list[dict[str, Any]]) -> list[str]:
     """The declared targets, each at its date: median, 90% interval, chance of meeting it, rating."""
-    fv = targets.format_value
+    fv = format_value
     w = max([len(r["title"]) for r in rows] + [20])
     t = max([len(r["target_text"]) for r in rows] + [6])
     lines = ["Targets declared by the scenario (median and 90% interval over replications, at each target's date)",
@@ -140,7 +189,7 @@ def case_text(c: dict[str, Any]) -> list[str]:
 
 def decomposition_text(rows: list[dict[str, Any]], draws: int, per_draw: int) -> str:
     """The variance of each target's value at its date split between parameter uncertainty and noise."""
-    fv = targets.format_value
+    fv = format_value
     w = max([len(r["title"]) for r in rows] + [20])
     lines = [f"Where the uncertainty comes from: {draws} parameter draws x {per_draw} replications each",
              f"  {'target':<{w}} {'read at':<10}  {'from parameters':>15}  {'90% interval':>13}  {'total sd':>16}"]

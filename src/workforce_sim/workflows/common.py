@@ -106,3 +106,41 @@ def check_memory(scenario, seed: int, total: int, keep_events: bool = False) -> 
     if need > MEMORY_SHARE * free:
         raise InputError(f"{total:,} replications need about {need / 2**30:.1f} GiB for their tables, more than "
                          f"{MEMORY_SHARE:.0%} of the {free / 2**30:.1f} GiB available; run fewer", file="--replications")
+
+
+BASELINE_KEY = "finance.investment.baseline"
+
+
+def load_investment_baseline(scenario, scenario_file, overrides=()):
+    """The investment baseline: the Scenario named by ``finance.investment.baseline``, or None.
+
+    The one place the name is resolved: relative to the file of the ``extends``
+    chain that sets it (the scenario's own folder when ``--set`` names it), with
+    the same ``--set`` overrides as the scenario, so the two differ only in what
+    the scenario file changes. A scenario given without a file cannot name one.
+    """
+    from workforce_sim.scenario.loading import defining_file, load_scenario
+
+    name = scenario.finance.investment.baseline
+    if not name or scenario_file is None:
+        return None
+    overrides = list(overrides)
+    named_by_set = any(o.partition("=")[0].strip() == BASELINE_KEY for o in overrides)
+    owner = Path(scenario_file) if named_by_set else defining_file(scenario_file, BASELINE_KEY)
+    target = owner.parent / name
+    if not target.exists():
+        raise InputError(f"baseline scenario not found: {name}", file="--set" if named_by_set else str(owner), key=BASELINE_KEY)
+    return load_scenario(target, [o for o in overrides if o.partition("=")[0].strip() != BASELINE_KEY])
+
+
+def replications_or_default(replications: Optional[int], command: str) -> int:
+    """``replications``, else the command's default (``DEFAULTS``)."""
+    from workforce_sim.defaults import DEFAULTS
+
+    return DEFAULTS.replications_for(command) if replications is None else int(replications)
+
+
+def seed_or_default(seed: Optional[int]) -> int:
+    from workforce_sim.defaults import DEFAULTS
+
+    return DEFAULTS.seed if seed is None else int(seed)

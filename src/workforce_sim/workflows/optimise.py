@@ -34,7 +34,7 @@ from workforce_sim.experiments import optimise as study_
 from workforce_sim.experiments.levers import Lever, parse_levers, space_size
 from workforce_sim.scenario.loading import load_scenario
 from workforce_sim.scenario.schema import Scenario
-from workforce_sim.workflows.common import check_replications
+from workforce_sim.workflows.common import check_replications, load_investment_baseline
 
 STUDY_KEYS = {"levers": list, "require": list, "confidence": float, "minimise": str, "trials": int, "replications": int,
               "confirm_replications": int, "confirm_top": int, "seed": int, "set": list}
@@ -110,13 +110,6 @@ def read_study(path: Path) -> dict[str, Any]:
     return out
 
 
-def _investment_baseline(path: Path, scenario: Scenario, overrides: list[str]) -> Optional[Scenario]:
-    """The scenario named by ``finance.investment.baseline`` (relative to the file that names it), or None."""
-    from workforce_sim.experiments.sweep import baseline_scenario
-
-    return baseline_scenario(path, scenario, overrides)
-
-
 def prepare(scenario_file: str | Path, levers: Optional[list[str]] = None, require: Optional[list[str]] = None, *,
             study_file: Optional[Path] = None, overrides: Optional[list[str]] = None, confidence: Optional[float] = None,
             minimise: Optional[str] = None, trials: Optional[int] = None, replications: Optional[int] = None,
@@ -151,7 +144,7 @@ def prepare(scenario_file: str | Path, levers: Optional[list[str]] = None, requi
     check_replications(spec.confirm_replications, allow_large, "--confirm-replications")
     judge = Judge(reqs, cost, float(conf))
     # with an investment baseline, spend by financial year is the cost above it (same seeds), as in reports
-    baseline = _investment_baseline(path, base, list(o["set"])) if judge.needs_baseline or base.finance.investment.baseline else None
+    baseline = load_investment_baseline(base, path, list(o["set"])) if judge.needs_baseline or base.finance.investment.baseline else None
     return OptimiseSpec(path, base, baseline, tuple(lever_list), tuple(reqs), judge, spec, int(o["trials"]), workers,
                         None if db is None else Path(db), resume)
 

@@ -1,0 +1,150 @@
+"""``wfsim run`` (and the simulation of the report notebook): one scenario's replications,
+the investment baseline's on the same seeds, its targets judged.
+
+``prepare`` checks the options, loads the scenario and its investment baseline
+once and fills the run defaults; ``execute`` runs them and returns a ``RunOutcome``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Union
+
+import pandas as pd
+
+from workforce_sim.errors import InputError
+from workforce_sim.experiments.replications import Results
+from workforce_sim.scenario.schema import Scenario
+from workforce_sim.workflows.common import (
+    check_decompose,
+    check_memory,
+    check_out_folder,
+    check_replications,
+    load_investment_baseline,
+    replications_or_default,
+    seed_or_default,
+)
+
+TABLES = ("snapshots", "flows", "parameters", "costs", "pay_levels", "failures")
+CASE_TABLES = ("case_monthly", "case_snapshots")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """A checked run: the scenario and investment baseline loaded, seed and replications filled."""
+
+    scenario: Scenario
+    scenario_file: Optional[Path]
+    replications: int
+    seed: int
+    overrides: tuple[str, ...] = ()
+    investment_baseline: Optional[Scenario] = None
+    run_investment_baseline: bool = False      # whether execute runs it (the spend targets, or a report's spend table)
+    workers: Optional[int] = None
+    executor: str = "processes"
+    scheduler: Optional[str] = None
+    keep_events: bool = False
+    continue_on_error: bool = False
+    decompose: Optional[tuple[int, int]] = None  # (K, M): K parameter draws x M replications (replications = K x M)
+    out: Optional[Path] = None
+
+    @property
+    def per_draw(self) -> Optional[int]:
+        return self.decompose[1] if self.decompose is not None else None
+
+    @property
+    def total_replications(self) -> int:
+        """Replications execute runs in all (the investment baseline's included): for a progress bar."""
+        return self.replications * (2 if self.run_investment_baseline else 1)
+
+    def table_names(self) -> list[str]:
+        names = [*TABLES, *(CASE_TABLES if self.scenario.demand is not None else ()),
+                 *(("decomposition",) if self.decompose is not None else ())]
+        return [f"{n}.{ext}" for n in names for ext in ("csv", "parquet")]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    spec: RunSpec
+    results: Results
+    investment_baseline: Optional[Results]   # the investment baseline's results on the same seeds, if run
+    scorecard: pd.DataFrame                  # every declared target judged (spend above the investment baseline)
+    decomposition: Optional[pd.DataFrame] = None
+
+    @property
+    def failed(self) -> int:
+        return len(self.results.failures)
+
+
+def _judges_spend(scenario: Scenario) -> bool:
+    from workforce_sim.scenario.targets import SPEND
+
+    return any(t.measure == SPEND for t in scenario.targets.values())
+
+
+def prepare(
+    scenario: Union[str, Path, Scenario],
+    replications: Optional[int] = None,
+    seed: Optional[int] = None,
+    *,
+    overrides: Union[list[str], tuple[str, ...]] = (),
+    workers: Optional[int] = None,
+    executor: str = "processes",
+    scheduler: Optional[str] = None,
+    keep_events: bool = False,
+    continue_on_error: bool = False,
+    decompose: Optional[tuple[int, int]] = None,
+    out: Optional[Path] = None,
+    allow_large: bool = False,
+    investment_baseline: str = "for spend targets",
+    command: str = "run",
+) -> RunSpec:
+    """Check the options and load the scenario (a file, or a Scenario already loaded) and its
+    investment baseline once. ``investment_baseline``: ``"for spend targets"`` runs it only when a
+    target judges spend (``wfsim run``); ``"when named"`` whenever the scenario names one (the report)."""
+    from workforce_sim.scenario.loading import load_scenario
+
+    if scheduler is not None and executor != "dask":
+        raise InputError("only with --executor dask", file="--scheduler")
+    replications = replications_or_default(replications, command)
+    if decompose is None:
+        check_replications(replications, allow_large)
+    scenario_file = None if isinstance(scenario, Scenario) else Path(scenario)
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, list(overrides))
+    if decompose is not None:
+        decompose = (int(decompose[0]), int(decompose[1]))
+        check_decompose(sc, decompose, allow_large, str(scenario_file or sc.name))
+        replications = decompose[0] * decompose[1]
+    base = load_investment_baseline(sc, scenario_file, overrides)
+    spec = RunSpec(
+        scenario=sc, scenario_file=scenario_file, replications=replications, seed=seed_or_default(seed),
+        overrides=tuple(overrides), investment_baseline=base,
+        run_investment_baseline=base is not None and (investment_baseline == "when named" or _judges_spend(sc)),
+        workers=workers, executor=executor, scheduler=scheduler, keep_events=keep_events,
+        continue_on_error=continue_on_error, decompose=decompose, out=out)
+    if out is not None:
+        check_out_folder(out, spec.table_names())
+    check_memory(sc, spec.seed, replications, keep_events)
+    return spec
+
+
+def execute(spec: RunSpec, progress: Optional[Callable[[int], None]] = None) -> RunOutcome:
+    """Run the scenario, then its investment baseline with the same seeds and replications
+    (and grouping by parameter draw); judge the targets."""
+    from workforce_sim.analysis.targets import scorecard
+    from workforce_sim.experiments.replications import run_replications
+
+    results = run_replications(spec.scenario, spec.replications, spec.seed, spec.workers, keep_events=spec.keep_events,
+                               progress=progress, executor=spec.executor, scheduler=spec.scheduler,
+                               continue_on_error=spec.continue_on_error, per_draw=spec.per_draw)
+    base = None
+    if spec.run_investment_baseline:
+        base = run_replications(spec.investment_baseline, results.replications, results.seed, spec.workers,
+                                progress=progress, per_draw=results.per_draw)
+    parts = None
+    if spec.decompose is not None:
+        from workforce_sim.analysis.uncertainty import decompose
+
+        parts = decompose(results, baseline=base)
+    return RunOutcome(spec, results, base, scorecard(results, base), parts)

@@ -1,0 +1,110 @@
+"""``wfsim sweep``: every point of a grid run with the same seeds (common random numbers), the
+investment baseline once on the same seed, and the sweep's tables."""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Union
+
+import pandas as pd
+
+from workforce_sim.defaults import CEILINGS
+from workforce_sim.errors import InputError
+from workforce_sim.experiments.replications import Results
+from workforce_sim.experiments.sweep import Axis, Point, SweepResult, grid_points, parse_grid
+from workforce_sim.files import new_run_id, safe_name
+from workforce_sim.scenario.schema import Scenario
+from workforce_sim.workflows.common import (
+    check_memory,
+    check_out_folder,
+    check_replications,
+    load_investment_baseline,
+    replications_or_default,
+    seed_or_default,
+)
+
+TABLES = ("points", "costs_by_year", "investment", "replications", "about")
+FILES = ("sweep.xlsx", "cost_vs_permanence.png")
+OUT_NAMES = [f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")]
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    scenario: Scenario
+    scenario_file: Path
+    axes: tuple[Axis, ...]
+    points: tuple[Point, ...]
+    replications: int                      # per point
+    seed: int
+    overrides: tuple[str, ...] = ()
+    investment_baseline: Optional[Scenario] = None
+    workers: Optional[int] = None
+    common_random_numbers: bool = True
+    out: Optional[Path] = None
+
+    @property
+    def total_replications(self) -> int:
+        return self.replications * (len(self.points) + 1)
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    spec: SweepSpec
+    sweep: SweepResult
+    investment_baseline: Optional[Results]   # the investment baseline's results on the sweep's seed
+    tables: dict[str, pd.DataFrame]
+
+
+def check_out(out: Path) -> None:
+    check_out_folder(out, [*OUT_NAMES, *FILES])
+
+
+def prepare(
+    scenario_file: Union[str, Path],
+    grid: Union[list[str], list[Axis]],
+    replications: Optional[int] = None,
+    seed: Optional[int] = None,
+    *,
+    overrides: Union[list[str], tuple[str, ...]] = (),
+    workers: Optional[int] = None,
+    common_random_numbers: bool = True,
+    out: Optional[Path] = None,
+    allow_large: bool = False,
+) -> SweepSpec:
+    """Parse the grid, load the scenario and its investment baseline once, name and check the out folder
+    (a unique run id under outputs/<scenario>/ when none is given), check the ceilings and memory,
+    and resolve every grid point before anything runs."""
+    from workforce_sim.scenario.loading import load_scenario
+
+    axes = grid if grid and isinstance(grid[0], Axis) else parse_grid(list(grid))
+    sc = load_scenario(scenario_file, list(overrides))
+    out = out or Path("outputs") / safe_name(sc.name) / f"{new_run_id()}-sweep"
+    n_points = math.prod(len(a.values) for a in axes)
+    if n_points > CEILINGS.grid_points and not allow_large:
+        raise InputError(f"{n_points:,} grid points is more than the ceiling of {CEILINGS.grid_points:,}; "
+                         "add --allow-large to run it anyway", file="--grid")
+    replications = replications_or_default(replications, "sweep")
+    check_replications(replications, allow_large)
+    check_out(out)
+    seed = seed_or_default(seed)
+    check_memory(sc, seed, replications * (n_points + 1))
+    points = grid_points(scenario_file, list(axes), list(overrides))
+    base = load_investment_baseline(points[0].scenario, Path(scenario_file), overrides)
+    return SweepSpec(sc, Path(scenario_file), tuple(axes), tuple(points), replications, seed, tuple(overrides), base,
+                     workers, common_random_numbers, out)
+
+
+def execute(spec: SweepSpec, progress: Optional[Callable[[int], None]] = None) -> SweepOutcome:
+    """Run every point, then the investment baseline on the sweep's seed; tabulate."""
+    from workforce_sim.analysis.sweep import sweep_tables
+    from workforce_sim.experiments.replications import run_replications
+    from workforce_sim.experiments.sweep import run_sweep
+
+    sweep = run_sweep(list(spec.points), list(spec.axes), spec.replications, spec.seed, spec.workers,
+                      spec.common_random_numbers, progress)
+    base = None
+    if spec.investment_baseline is not None:
+        base = run_replications(spec.investment_baseline, spec.replications, spec.seed, spec.workers, progress=progress)
+    return SweepOutcome(spec, sweep, base, sweep_tables(sweep, base))
