@@ -9,8 +9,9 @@ import pytest
 
 from workforce_sim.cli.main import main
 from workforce_sim.experiments.replications import run_replications
-from workforce_sim.scenario.baseline import baseline, councils, find_council, load_table, workforce_years, write_baseline
+from workforce_sim.scenario.councils import councils, find_council, load_table, workforce_years
 from workforce_sim.scenario.loading import load_scenario, with_overrides
+from workforce_sim.scenario.start_state import start_state, write_start_state
 
 
 def value(code: str, year: int, measure: str) -> float:
@@ -86,7 +87,7 @@ def test_init_every_council_validates_and_runs(tmp_path):
     assert len(names) > 100
     jolts = {}
     for name in names:
-        path = write_baseline(name, latest, tmp_path / f"{find_council(name).new_la_code}.yaml")
+        path = write_start_state(name, latest, tmp_path / f"{find_council(name).new_la_code}.yaml")
         sc = load_scenario(path)
         g = month_rates(sc)
         pub = published(find_council(name), latest)
@@ -113,7 +114,7 @@ def test_start_state_equals_published_for_ten_councils():
     sample, latest = consistent_sample()
     assert len(sample) == 10
     for c in sample:
-        _, data = baseline(c.new_la_code, latest)
+        _, data = start_state(c.new_la_code, latest)
         from workforce_sim.scenario.schema import Scenario
 
         sc = Scenario.model_validate(data)
@@ -168,7 +169,7 @@ def test_council_without_workforce_figures_says_so(capsys, tmp_path):
 
 
 def test_generated_nqsw_intake_is_spread_over_the_months():
-    _, data = baseline("darlington", 2025)
+    _, data = start_state("darlington", 2025)
     cohorts = data["nqsw"]["cohorts"]
     dates = [dt.date.fromisoformat(c["date"]) for c in cohorts]
     counts = [c["count"] for c in cohorts]

@@ -109,7 +109,7 @@ def run(args) -> int:
     from workforce_sim.reporting.backtest import shortfalls, write_backtest
     from workforce_sim.reporting.runs import git_info, new_run_id, now_iso, write_index, write_json
     from workforce_sim.reporting.text import to_json
-    from workforce_sim.scenario.baseline import load_table
+    from workforce_sim.scenario.councils import load_table
     from workforce_sim.workflows.common import run_model
 
     if args.scheduler is not None and args.executor != "dask":

@@ -71,7 +71,7 @@ def cmd_run(args) -> int:
     from workforce_sim.reporting.tables import result_tables
     from workforce_sim.reporting.text import headline, text_table, to_json
     from workforce_sim.scenario.loading import load_scenario
-    from workforce_sim.scenario.targets import SPEND
+    from workforce_sim.scenario.schema.targets import SPEND
 
     if args.scheduler is not None and args.executor != "dask":
         raise InputError("only with --executor dask", file="--scheduler")
@@ -132,9 +132,9 @@ def cmd_run(args) -> int:
 
 
 def cmd_init(args) -> int:
-    from workforce_sim.scenario.baseline import write_baseline
+    from workforce_sim.scenario.start_state import write_start_state
 
-    path = write_baseline(args.council, args.year, args.out)
+    path = write_start_state(args.council, args.year, args.out)
     print(f"wrote {path}")
     return 0
 
