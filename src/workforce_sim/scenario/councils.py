@@ -81,19 +81,49 @@ def _councils(t: pd.DataFrame) -> list[Council]:
     return [Council(r.name, r.new_la_code, r.old_la_code, r.region) for r in la.itertuples()]
 
 
-def find_council(query: str, table: Optional[pd.DataFrame] = None) -> Council:
-    """A council by name (case-insensitive; either part of a joint return) or by new or old LA code."""
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", str(text).lower()))
+
+
+def matching_councils(query: str, table: Optional[pd.DataFrame] = None) -> list[Council]:
+    """Every council (one per new LA code) whose name (either part of a joint return) or new or old LA code is
+    ``query`` (case-insensitive): several when a name was used by an old and a new council (Dorset)."""
     q = " ".join(str(query).split()).lower()
-    every = councils(table)
-    for c in every:
+    out: dict[str, Council] = {}
+    for c in councils(table):
         names = [c.name.lower()] + [p.strip().lower() for p in c.name.split("/")]
         codes = [c.new_la_code.lower(), c.old_la_code.lower()]
         codes += [p.strip().lower() for p in c.new_la_code.split("/") + c.old_la_code.split("/")]
-        if q in names or q in codes:
-            return c
-    close = difflib.get_close_matches(q, sorted({c.name.lower(): c.name for c in every}), n=3, cutoff=0.5)
-    named = {c.name.lower(): c.name for c in every}
-    hint = f"; closest: {', '.join(named[m] for m in close)}" if close else ""
+        if (q in names or q in codes) and c.new_la_code not in out:
+            out[c.new_la_code] = c
+    return list(out.values())
+
+
+def suggestions(query: str, table: Optional[pd.DataFrame] = None, n: int = 6) -> list[str]:
+    """Names of councils the user may have meant: those whose name holds every word of ``query`` (Kingston:
+    Kingston upon Thames, Kingston upon Hull), then those spelt closest to it."""
+    named: dict[str, str] = {}
+    for c in councils(table):
+        named.setdefault(c.name.lower(), c.name)
+    words = _words(query)
+    by_word = [name for key, name in named.items() if words and words <= _words(key)]
+    q = " ".join(str(query).split()).lower()
+    spelt = [named[m] for m in difflib.get_close_matches(q, sorted(named), n=3, cutoff=0.5)]
+    out: list[str] = []
+    for name in sorted(by_word, key=str.lower) + spelt:
+        if name.lower() not in {o.lower() for o in out}:
+            out.append(name)
+    return out[:n]
+
+
+def find_council(query: str, table: Optional[pd.DataFrame] = None) -> Council:
+    """A council by name (case-insensitive; either part of a joint return) or by new or old LA code (the council
+    as it is now when a name was used by an old and a new council; ``matching_councils`` gives every one)."""
+    found = matching_councils(query, table)
+    if found:
+        return found[0]
+    close = suggestions(query, table)
+    hint = f"; closest: {', '.join(close)}" if close else ""
     raise InputError(f"unknown council {query!r}{hint}", file="command line", key="COUNCIL")
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -25,6 +27,7 @@ from workforce_sim.scenario.councils import (
     establishment_series,
     find_council,
     load_table,
+    matching_councils,
     series,
     workforce_years,
     yearly_changes,
@@ -148,13 +151,44 @@ def _spread(total: int, parts: int) -> list[int]:
     return out
 
 
+class CouncilWarning(UserWarning):
+    """A council name that named several councils, and which one was taken (shown on stderr)."""
+
+
+def _one_council(query: str, year: Optional[int], table: Optional[pd.DataFrame]) -> Council:
+    """The council ``query`` names; a name used by several councils (an old and a new Dorset) is resolved by the
+    one with workforce figures in ``year`` (saying so and naming them all), otherwise it is an error listing them."""
+    found = matching_councils(query, table)
+    if len(found) <= 1:
+        return find_council(query, table)
+    spans = {}
+    for c in found:
+        ys = workforce_years(c, table)
+        spans[c.new_la_code] = f"figures {ys[0]}-{ys[-1]}" if ys else "no workforce figures"
+    listing = "; ".join(f"{c.name} ({c.new_la_code}, old code {c.old_la_code}: {spans[c.new_la_code]})" for c in found)
+    if year is not None:
+        having = [c for c in found if year in workforce_years(c, table)]
+        if len(having) == 1:
+            c = having[0]
+            warnings.warn(CouncilWarning(f"{query!r} names {len(found)} councils ({listing}); {year} is {c.name} "
+                                         f"({c.new_la_code}, old code {c.old_la_code})"), stacklevel=3)
+            return c
+    if year is None:
+        reason = "give one by its LA code"
+    else:
+        n_with = sum(year in workforce_years(c, table) for c in found)
+        reason = f"{'none' if n_with == 0 else 'several'} with workforce figures in {year}; give one by its LA code"
+    raise InputError(f"{query!r} names {len(found)} councils: {listing} ({reason})",
+                     file="command line", key="COUNCIL")
+
+
 def start_state(query: str, year: Optional[int] = None, horizon_years: int = HORIZON_YEARS,
              table: Optional[pd.DataFrame] = None) -> tuple[Council, dict[str, Any]]:
     """(council, scenario as a plain mapping) for the council's published state on 30 September of ``year``.
 
     ``table`` (default the shipped one) is all it reads: ``table_through(year)`` gives a
     scenario built from what was published by the start date only (the backtest's origin)."""
-    c = find_council(query, table)
+    c = _one_council(query, year, table)
     years = workforce_years(c, table)
     if not years:
         missing = [m for m in REQUIRED if series(c, m, table=table).empty]
@@ -414,12 +448,15 @@ def _demand(r: _Reader, c: Council, year: int, case_types: list[str], holders: O
     return demand, caseload_section
 
 
-def write_start_state(query: str, year: Optional[int] = None, out: Optional[Path] = None, scenarios_dir: Path = Path("scenarios")) -> Path:
-    """Write the council's scenario to ``out`` (default ``scenarios/<slug>_<year>.yaml``); never overwrites."""
+def write_start_state(query: str, year: Optional[int] = None, out: Optional[Path | str] = None, scenarios_dir: Path = Path("scenarios")) -> Path:
+    """Write the council's scenario to ``out`` (default ``scenarios/<slug>_<year>.yaml``; a folder, existing or
+    written with a trailing slash: ``<slug>_<year>.yaml`` inside it); never overwrites."""
     import yaml
 
     c, scenario = start_state(query, year)
     path = Path(out) if out is not None else scenarios_dir / f"{scenario['name']}.yaml"
+    if out is not None and (str(out).endswith(("/", os.sep)) or path.is_dir()):   # a folder: the file goes inside it
+        path = path / f"{scenario['name']}.yaml"
     if path.exists():
         raise InputError("exists; choose another file (init never overwrites)", file="--out", key=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
