@@ -216,6 +216,14 @@ def test_investment_baseline_is_absolute_and_relative_to_the_file_that_names_it(
     assert investment_baseline_path(with_overrides(sc, {"description": "x"})) == BASELINE.resolve()
 
 
+def test_a_plan_in_a_run_folder_extending_by_a_relative_path_finds_the_baseline(tmp_path):
+    """``wfsim optimise`` writes plan.yaml into its run folder, extending the input scenario by a relative path."""
+    plan = tmp_path / "outputs" / "run" / "plan.yaml"
+    plan.parent.mkdir(parents=True)
+    plan.write_text(f"extends: {os.path.relpath(INVESTMENT.resolve(), plan.parent)}\nname: plan\n")
+    assert investment_baseline_path(load_scenario(plan)) == BASELINE.resolve()
+
+
 def test_cli_runs_a_plan_in_another_folder(tmp_path, capsys):
     plan = tmp_path / "plan.yaml"
     plan.write_text(f"extends: {INVESTMENT.resolve()}\nname: plan\n")
