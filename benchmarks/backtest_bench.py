@@ -22,7 +22,7 @@ def main() -> None:
     from workforce_sim.analysis.backtest import forecast_indicators
     from workforce_sim.experiments.backtest import BacktestSpec, backtest_task, default_origins, select_councils, workforce_codes
     from workforce_sim.experiments.calibrate import GENERATIONS, POPULATION
-    from workforce_sim.scenario.baseline import load_table
+    from workforce_sim.scenario.councils import load_table
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--councils", type=int, default=8)
@@ -74,12 +74,13 @@ def main() -> None:
 def _cases_timing(codes, origin: int, n: int = 3) -> list[dict]:
     from workforce_sim.experiments.calibrate import model_only
     from workforce_sim.experiments.replications import single_run
-    from workforce_sim.scenario.baseline import baseline, table_through
+    from workforce_sim.scenario.councils import table_through
     from workforce_sim.scenario.schema import Scenario
+    from workforce_sim.scenario.start_state import start_state
 
     out = []
     for code in codes:
-        c, data = baseline(code, origin, table=table_through(origin))
+        c, data = start_state(code, origin, table=table_through(origin))
         full = Scenario.model_validate({k: v for k, v in data.items() if k != "targets"})
         bare = Scenario.model_validate(model_only(data, origin + 3))
         times = {}

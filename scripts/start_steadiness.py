@@ -21,8 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 from workforce_sim.experiments.replications import run_replications
-from workforce_sim.scenario.baseline import councils, load_table, workforce_years, write_baseline
+from workforce_sim.scenario.councils import councils, load_table, workforce_years
 from workforce_sim.scenario.loading import load_scenario, with_overrides
+from workforce_sim.scenario.start_state import write_start_state
 
 
 def _rates(g: pd.DataFrame) -> pd.DataFrame:
@@ -61,7 +62,7 @@ def main() -> None:
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for code, name in every:
-            path = write_baseline(code, year, Path(tmp) / f"{code.replace('/', '_')}.yaml")
+            path = write_start_state(code, year, Path(tmp) / f"{code.replace('/', '_')}.yaml")
             sc = load_scenario(path)
             g, per = month_rates(sc, args.reps)
             g = g[g.index > pd.Timestamp(sc.start_date)] if sc.start_date.day > 1 else g   # a start on the 30th: from the 1st after

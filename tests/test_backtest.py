@@ -22,7 +22,7 @@ from workforce_sim.cli.main import main
 from workforce_sim.experiments.backtest import TaskResult, origin_scenario, select_councils
 from workforce_sim.experiments.calibrate import PRIORS, Posterior, calibrate, posterior_scenario, targets_of, with_parameters
 from workforce_sim.experiments.replications import run_replications
-from workforce_sim.scenario.baseline import find_council, load_table, table_through
+from workforce_sim.scenario.councils import find_council, load_table, table_through
 from workforce_sim.scenario.schema import Scenario
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from workforce_sim.cli.main import main
 from workforce_sim.experiments.replications import run_replications
-from workforce_sim.scenario.baseline import baseline, councils, find_council, load_table, workforce_years, write_baseline
+from workforce_sim.scenario.councils import councils, find_council, load_table, workforce_years
 from workforce_sim.scenario.loading import load_scenario, with_overrides
+from workforce_sim.scenario.start_state import start_state, write_start_state
 
 
 def value(code: str, year: int, measure: str) -> float:
@@ -86,7 +87,7 @@ def test_init_every_council_validates_and_runs(tmp_path):
     assert len(names) > 100
     jolts = {}
     for name in names:
-        path = write_baseline(name, latest, tmp_path / f"{find_council(name).new_la_code}.yaml")
+        path = write_start_state(name, latest, tmp_path / f"{find_council(name).new_la_code}.yaml")
         sc = load_scenario(path)
         g = month_rates(sc)
         pub = published(find_council(name), latest)
@@ -113,7 +114,7 @@ def test_start_state_equals_published_for_ten_councils():
     sample, latest = consistent_sample()
     assert len(sample) == 10
     for c in sample:
-        _, data = baseline(c.new_la_code, latest)
+        _, data = start_state(c.new_la_code, latest)
         from workforce_sim.scenario.schema import Scenario
 
         sc = Scenario.model_validate(data)
@@ -168,7 +169,7 @@ def test_council_without_workforce_figures_says_so(capsys, tmp_path):
 
 
 def test_generated_nqsw_intake_is_spread_over_the_months():
-    _, data = baseline("darlington", 2025)
+    _, data = start_state("darlington", 2025)
     cohorts = data["nqsw"]["cohorts"]
     dates = [dt.date.fromisoformat(c["date"]) for c in cohorts]
     counts = [c["count"] for c in cohorts]
@@ -179,3 +180,50 @@ def test_generated_nqsw_intake_is_spread_over_the_months():
     assert len({d.month for d in dates}) == min(12, per_year)
     assert "spread evenly over the months" in data["sources"]["nqsw.cohorts"]
     assert data["la_code"] == "E06000005"
+
+
+# --------------------------------------------------------------------------- names and the output folder
+@pytest.mark.parametrize("query, expected", [
+    ("Kingston", ["Kingston upon Thames", "Kingston upon Hull"]),
+    ("Hull", ["Kingston upon Hull"]),
+    ("kingston upon", ["Kingston upon Thames", "Kingston upon Hull"]),
+])
+def test_unknown_name_suggests_councils_by_word(capsys, query, expected):
+    assert main(["init", query]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "unknown council" in err
+    for name in expected:
+        assert name.lower() in err.lower(), name
+
+
+def test_a_name_of_two_councils_takes_the_one_with_the_year_and_says_so(tmp_path, capsys):
+    out = tmp_path / "d.yaml"
+    assert main(["init", "Dorset", "--year", "2018", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "E10000009" in err and "E06000059" in err and "2018 is Dorset (E10000009" in err
+    assert "la_code: E10000009" in out.read_text()
+
+
+@pytest.mark.parametrize("args", [["Dorset"], ["Dorset", "--year", "2010"]])
+def test_a_name_of_two_councils_without_a_year_to_choose_lists_both(tmp_path, capsys, args):
+    assert main(["init", *args, "--out", str(tmp_path / "d.yaml")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "names 2 councils" in err and "E10000009" in err and "E06000059" in err
+    assert not (tmp_path / "d.yaml").exists()
+
+
+def test_the_new_dorset_by_its_year_and_by_its_code(tmp_path, capsys):
+    assert main(["init", "Dorset", "--year", "2020", "--out", str(tmp_path / "a.yaml")]) == 0
+    assert "la_code: E06000059" in (tmp_path / "a.yaml").read_text()
+    assert main(["init", "E10000009", "--year", "2017", "--out", str(tmp_path / "b.yaml")]) == 0
+    assert "la_code: E10000009" in (tmp_path / "b.yaml").read_text()
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_out_folder_gets_the_file_inside(tmp_path, monkeypatch, capsys, existing):
+    monkeypatch.chdir(tmp_path)
+    if existing:
+        (tmp_path / "newdir").mkdir()
+    assert main(["init", "Darlington", "--year", "2020", "--out", "newdir" if existing else "newdir/"]) == 0
+    assert (tmp_path / "newdir" / "darlington_2020.yaml").is_file()
+    assert "newdir/darlington_2020.yaml" in capsys.readouterr().out

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workforce_sim.experiments.replications import single_run
-from workforce_sim.scenario.baseline import DRIFT_QUANTILES, baseline, establishment_series, load_table, yearly_changes
+from workforce_sim.scenario.councils import establishment_series, load_table, yearly_changes
+from workforce_sim.scenario.start_state import DRIFT_QUANTILES, start_state
 
 from .helpers import NO_FLOWS, SCENARIOS, assert_one_line, check_invariants, child, run_cli, tiny
 
@@ -156,7 +157,7 @@ def test_bad_drift_names_file_and_key(capsys, tmp_path, text, needles):
 # ------------------------------------------------------------------ the councils' drift (wfsim init)
 def test_a_council_baseline_draws_from_the_changes_published_by_its_year():
     table = load_table()
-    _, data = baseline("Darlington", 2020, table=table)
+    _, data = start_state("Darlington", 2020, table=table)
     drift = data["establishment_drift"]["annual_changes"]
     assert len(drift) == DRIFT_QUANTILES and drift == sorted(drift)
     pooled = yearly_changes(establishment_series(table), 2020)

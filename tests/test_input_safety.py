@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from workforce_sim.cli.main import main
-from workforce_sim.scenario.loading import MAX_DEPTH, MAX_FILE_BYTES, decode_text, load_scenario
+from workforce_sim.scenario.loading import MAX_DEPTH, MAX_FILE_BYTES, load_scenario
+from workforce_sim.scenario.reading import decode_text
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "slough_2014_baseline.yaml"
@@ -113,7 +114,7 @@ def test_oversized_file_is_refused_without_reading_it_whole(capsys, tmp_path):
 
 
 def test_endless_input_is_refused(capsys):
-    assert "larger than" in refused(capsys, "validate", "/dev/zero")
+    assert "not a regular file" in refused(capsys, "validate", "/dev/zero")
 
 
 def test_a_folder_is_refused(capsys, tmp_path):

@@ -11,8 +11,10 @@ import pytest
 from workforce_sim.analysis import neighbours
 from workforce_sim.cli.main import main
 from workforce_sim.experiments.replications import run_replications
-from workforce_sim.scenario.baseline import find_council, load_table, write_baseline
+from workforce_sim.scenario import councils
+from workforce_sim.scenario.councils import find_council, load_table
 from workforce_sim.scenario.loading import load_scenario, with_overrides
+from workforce_sim.scenario.start_state import write_start_state
 
 from .helpers import SCENARIOS, assert_one_line, run_cli, tiny
 
@@ -27,7 +29,7 @@ def test_darlington_beside_its_neighbours_in_2025():
     c = find_council("darlington")
     got = neighbours.published(c, 2025)
     # New_Statistical_Neighbour_Groupings_April_2021.csv, Darlington (841): SN1-SN10 as read from the shipped file
-    n = pd.read_csv(neighbours.NEIGHBOURS, dtype=str)
+    n = pd.read_csv(councils.NEIGHBOURS, dtype=str)
     ten = n[n["old_la_code"] == "841"].sort_values("rank", key=lambda s: s.astype(int))
     assert got["neighbours"] == list(ten["neighbour_name"]) and len(ten) == 10
     for row in got["rows"]:
@@ -51,7 +53,7 @@ def test_census_year_is_the_nearest_30_september():
 
 @pytest.fixture(scope="module")
 def darlington(tmp_path_factory):
-    path = write_baseline("darlington", 2025, tmp_path_factory.mktemp("n") / "d.yaml")
+    path = write_start_state("darlington", 2025, tmp_path_factory.mktemp("n") / "d.yaml")
     sc = load_scenario(path)
     short = with_overrides(sc, {"end_date": (sc.start_date + dt.timedelta(days=400)).isoformat(), "targets": {}})
     return path, short, run_replications(short, 2, seed=1, workers=1, executor="serial")

@@ -13,8 +13,7 @@ from workforce_sim.errors import InputError
 from workforce_sim.experiments.replications import run_replications
 from workforce_sim.model.workforce import WorkforceModel
 from workforce_sim.scenario.loading import load_scenario, with_overrides
-from workforce_sim.scenario.schema import StaffFile
-from workforce_sim.scenario.staff import DAYS_PER_YEAR
+from workforce_sim.scenario.schema import DAYS_PER_YEAR, StaffFile
 from workforce_sim.streams import Streams
 
 from .helpers import SCENARIOS

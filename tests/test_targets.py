@@ -40,7 +40,7 @@ def target(measure, threshold=None, direction=None, date="2016-12-31", **extra):
 
 def test_every_measure_has_a_function_and_every_shipped_target_a_source():
     from workforce_sim.scenario.loading import load_scenario
-    from workforce_sim.scenario.targets import MEASURES
+    from workforce_sim.scenario.schema.targets import MEASURES
 
     from .helpers import SCENARIOS
 

@@ -19,8 +19,7 @@ import pandas as pd
 
 from workforce_sim.analysis.measures import summarise
 from workforce_sim.experiments.replications import Results
-
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"  # the shipped reference tables
+from workforce_sim.scenario.councils import load_indicators
 
 
 def profile_at(results: Results, date: Optional[dt.date] = None) -> pd.DataFrame:
@@ -95,7 +94,7 @@ def summarise_indicators(indicators: pd.DataFrame) -> pd.DataFrame:
 
 def dfe_indicators(area: str = "England", path: Optional[Path] = None) -> pd.DataFrame:
     """The national (or regional) DfE indicators from the shipped reference table."""
-    table = pd.read_csv(path or DATA_DIR / "dfe_workforce_indicators.csv")
+    table = load_indicators(path)
     table = table[table["area"] == area].copy()
     table["starters_per_100_fte"] = 100 * table["starters_fte"] / table["fte_in_post"]
     return table.rename(columns={"year": "year_to_30_sept"})[

@@ -4,15 +4,14 @@ For a scenario that names its council (``la_code``), four measures of the DfE
 children's social work workforce census (agency rate, turnover, vacancy rate,
 caseload) as published for the council and for its ten statistical neighbours
 (median, lowest, highest) in the census year nearest the start date, beside the
-simulated median and 90% interval one year after the start. Tables:
+simulated median and 90% interval one year after the start. The tables
 ``data/dfe_councils.csv.gz`` and ``data/dfe_council_neighbours.csv`` (see the
-data folder's README).
+data folder's README) are looked up in ``workforce_sim.scenario.councils``.
 """
 from __future__ import annotations
 
 import datetime as dt
 import math
-from functools import lru_cache
 from typing import Any, Optional
 
 import numpy as np
@@ -22,10 +21,10 @@ from workforce_sim.analysis import targets
 from workforce_sim.analysis.measures import HIGH_Q, LOW_Q
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.replications import Results
-from workforce_sim.scenario.baseline import DATA_DIR, Council, find_council, load_table
+from workforce_sim.scenario.councils import Council, find_council, neighbour_codes, workforce_rows
+from workforce_sim.scenario.councils import la_code_parts as _parts
 from workforce_sim.scenario.schema import Scenario
 
-NEIGHBOURS = DATA_DIR / "dfe_council_neighbours.csv"
 # (DfE measure, model measure, title, unit of the DfE figure; model shares are shown in percent)
 MEASURES = (
     ("agency_rate_pct", "agency_share", "Agency rate", "%"),
@@ -35,12 +34,6 @@ MEASURES = (
 )
 NO_LINK = ("This scenario names no council with published DfE figures (la_code), so its figures are not set "
            "beside the council's statistical neighbours.")
-
-
-@lru_cache(maxsize=1)
-def load_neighbours() -> pd.DataFrame:
-    """Statistical neighbours: old_la_code, name, rank, neighbour_old_la_code, neighbour_name, closeness, source."""
-    return pd.read_csv(NEIGHBOURS, dtype=str, keep_default_na=False)
 
 
 def council_of(scenario: Scenario) -> Optional[Council]:
@@ -53,21 +46,8 @@ def council_of(scenario: Scenario) -> Optional[Council]:
         raise InputError(f"no council with LA code {scenario.la_code!r} in data/dfe_councils.csv.gz", file=scenario.name, key="la_code") from None
 
 
-def _parts(code: str) -> set[str]:
-    return {p.strip() for p in str(code).split("/") if p.strip()}
-
-
 def _workforce() -> pd.DataFrame:
-    t = load_table()
-    la = t[(t["level"] == "local_authority") & t["measure"].isin([m[0] for m in MEASURES])]
-    return la.dropna(subset=["value"])
-
-
-def neighbour_codes(c: Council) -> list[tuple[str, str]]:
-    """(old LA code, name) of the council's ten statistical neighbours, closest first."""
-    n = load_neighbours()
-    rows = n[n["old_la_code"].isin(_parts(c.old_la_code))].sort_values("rank", key=lambda s: s.astype(int))
-    return list(dict.fromkeys(zip(rows["neighbour_old_la_code"], rows["neighbour_name"])))
+    return workforce_rows([m[0] for m in MEASURES])
 
 
 def census_year(start: dt.date, years: list[int]) -> Optional[int]:

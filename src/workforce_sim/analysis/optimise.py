@@ -32,7 +32,7 @@ from workforce_sim.experiments.optimise import StudySpec
 from workforce_sim.experiments.replications import Results
 from workforce_sim.finance.costs import COMPONENTS
 from workforce_sim.scenario.schema import Scenario
-from workforce_sim.scenario.targets import MEASURES, SPEND
+from workforce_sim.scenario.schema.targets import MEASURES, SPEND
 
 Z95 = 1.959963984540054
 CONFIRM_ROUNDS = 3     # rounds of confirmation of ``confirm_top`` candidates each, until one meets the confidence

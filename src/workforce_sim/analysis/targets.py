@@ -1,7 +1,7 @@
 """Judging a scenario's declared targets, and the scorecard.
 
 The targets are the scenario's own (``Scenario.targets``, declared in its YAML;
-see ``workforce_sim.scenario.targets``). ``targets_for`` turns the
+see ``workforce_sim.scenario.schema.targets``). ``targets_for`` turns the
 declarations into the rows a report judges: one per declaration, and one per
 financial year of the investment profile for ``spend_within_profile``, so a
 year over budget is judged on its own and not hidden by another year under it.
@@ -33,7 +33,7 @@ from workforce_sim.analysis.formats import format_value
 from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, meets, permanent_share, snapshot_at
 from workforce_sim.experiments.replications import Results
 from workforce_sim.scenario.schema import Scenario
-from workforce_sim.scenario.targets import DIRECTION_WORD, MEASURES, SPEND, TargetSpec, Unit
+from workforce_sim.scenario.schema.targets import DIRECTION_WORD, MEASURES, SPEND, TargetSpec, Unit
 
 __all__ = ["MEASURE_FUNCTIONS", "Target", "evaluate", "meets", "per_replication",
            "rag", "scorecard", "series", "status", "targets_for", "trend", "values_at"]
@@ -145,7 +145,7 @@ MEASURE_FUNCTIONS: dict[str, MeasureFn] = {}
 def measure(key: str) -> Callable[[MeasureFn], MeasureFn]:
     """Register the function computing a measure's per-replication values."""
     if key not in MEASURES:
-        raise KeyError(f"{key!r} is not a measure of workforce_sim.scenario.targets.MEASURES")
+        raise KeyError(f"{key!r} is not a measure of workforce_sim.scenario.schema.targets.MEASURES")
 
     def register(fn: MeasureFn) -> MeasureFn:
         MEASURE_FUNCTIONS[key] = fn

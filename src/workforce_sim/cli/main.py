@@ -10,7 +10,6 @@ import signal
 import sys
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Optional
 
 from workforce_sim import __version__
@@ -43,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("init", help="write a scenario with a council's published DfE state on 30 September of a year")
     i.add_argument("council", help="council name (any case) or new (E06000039) or old (3-digit) LA code")
     i.add_argument("--year", type=int, default=None, help="year (default: the latest with DfE workforce figures)")
-    i.add_argument("--out", type=Path, default=None, help="scenario file to write (default scenarios/<council>_<year>.yaml; never overwritten)")
+    i.add_argument("--out", default=None, help="scenario file to write (default scenarios/<council>_<year>.yaml; a folder, existing or "
+                                             "ending in /: the file inside it; never overwritten)")
     cli_report.add_parser(sub)
     cli_sweep.add_parser(sub)
     cli_calibrate.add_parser(sub)
@@ -84,9 +84,9 @@ def cmd_run(args) -> int:
 
 
 def cmd_init(args) -> int:
-    from workforce_sim.scenario.baseline import write_baseline
+    from workforce_sim.scenario.start_state import write_start_state
 
-    path = write_baseline(args.council, args.year, args.out)
+    path = write_start_state(args.council, args.year, args.out)
     print(f"wrote {path}")
     return 0
 

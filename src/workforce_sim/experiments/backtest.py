@@ -32,8 +32,9 @@ from workforce_sim.experiments.calibrate import (
 )
 from workforce_sim.experiments.executors import map_tasks
 from workforce_sim.experiments.replications import combine, single_run
-from workforce_sim.scenario.baseline import REQUIRED, baseline, load_table, table_through
+from workforce_sim.scenario.councils import REQUIRED, load_table, table_through
 from workforce_sim.scenario.schema import Scenario
+from workforce_sim.scenario.start_state import start_state
 
 VARIANTS = ("baseline", "calibrated")
 MAX_HORIZON = 8
@@ -73,7 +74,7 @@ def origin_scenario(council: str, origin: int, horizon: int, table: Optional[pd.
     """The council's scenario on 30 September of ``origin`` from what was published by then, run to
     1 October of ``origin + horizon``, without children's cases (a plain mapping)."""
     t = table_through(origin, load_table() if table is None else table)
-    _, data = baseline(council, origin, horizon_years=horizon, table=t)
+    _, data = start_state(council, origin, horizon_years=horizon, table=t)
     return model_only(data, origin + horizon)
 
 
@@ -90,7 +91,7 @@ def backtest_task(spec: BacktestSpec, code: str, origin: int) -> TaskResult:
     costs only its own forecasts."""
     out = TaskResult(new_la_code=code, council=code, origin=origin)
     try:
-        from workforce_sim.scenario.baseline import find_council
+        from workforce_sim.scenario.councils import find_council
 
         out.council = find_council(code, spec.table).name
     except InputError:
@@ -175,7 +176,7 @@ def check_origins(origins: list[int], horizon: int, table: pd.DataFrame, calibra
 def select_councils(spec: str, origins: list[int], table: pd.DataFrame, seed: int) -> list[str]:
     """New LA codes: ``all`` (every council with figures at some origin), ``N`` (a sample of N of the
     councils with figures at every origin, drawn with ``seed``) or names and codes separated by commas."""
-    from workforce_sim.scenario.baseline import find_council
+    from workforce_sim.scenario.councils import find_council
 
     text = str(spec).strip()
     if text.lower() == "all":

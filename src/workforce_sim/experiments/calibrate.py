@@ -44,9 +44,11 @@ import pandas as pd
 from workforce_sim.defaults import DEFAULTS
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.replications import Results, combine, single_run
-from workforce_sim.scenario.baseline import Council, _series, baseline, drift_section, find_council, table_through, workforce_years
+from workforce_sim.scenario.councils import Council, find_council, table_through, workforce_years
+from workforce_sim.scenario.councils import series as _series
 from workforce_sim.scenario.keys import set_value
 from workforce_sim.scenario.schema import Scenario
+from workforce_sim.scenario.start_state import drift_section, start_state
 
 MEASURES = ("agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct")   # summaries fitted (DfE indicator names)
 WINDOW_YEARS = 3           # years of history simulated (from 30 September of through - 3)
@@ -237,8 +239,8 @@ def history_scenario(c: Council, first: int, through: int, table: pd.DataFrame) 
     then), run to 1 October of ``through`` (the snapshot the indicators for the year to 30 September
     read), without cases, with the calibrated parameters' values of its baseline at ``through``: the
     values the fitted factors multiply in the forecast from ``through``."""
-    _, data = baseline(c.new_la_code, first, horizon_years=through - first, table=table_through(first, table))
-    _, now = baseline(c.new_la_code, through, table=table_through(through, table))
+    _, data = start_state(c.new_la_code, first, horizon_years=through - first, table=table_through(first, table))
+    _, now = start_state(c.new_la_code, through, table=table_through(through, table))
     data = model_only(data, through)
     data["attrition"] = {**data.get("attrition", {}), "tenure_bands": copy.deepcopy(now["attrition"]["tenure_bands"])}
     data["recruitment"]["pipeline"]["applicants_per_advert"] = copy.deepcopy(now["recruitment"]["pipeline"]["applicants_per_advert"])
@@ -311,7 +313,7 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
     """
     import pyabc
 
-    from workforce_sim.scenario.baseline import load_table
+    from workforce_sim.scenario.councils import load_table
 
     if population < 2 or generations < 1:
         raise InputError("needs a population of at least 2 and at least 1 generation", file="command line", key="--population")

@@ -6,14 +6,17 @@ import copy
 import datetime as dt
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import yaml
 from pydantic import ValidationError
 
 from workforce_sim.errors import InputError
 from workforce_sim.scenario import keys
+from workforce_sim.scenario.councils import find_council
+from workforce_sim.scenario.reading import read_text
 from workforce_sim.scenario.schema import Scenario
+from workforce_sim.scenario.staff_files import attach_staff_files
 
 MAX_FILE_BYTES = 1_000_000   # a scenario or manifest is a few KB; anything larger is refused before it is read whole
 MAX_DEPTH = 40               # nesting of mappings and lists; real scenarios need fewer than 10
@@ -62,39 +65,8 @@ _OPENERS = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.Flow
 _CLOSERS = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
 
 
-def decode_text(raw: bytes) -> str:
-    """Text of a file: UTF-8 (with or without a byte-order mark) or UTF-16 with its mark;
-    anything else is refused with the byte offset of the first undecodable byte."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"not valid UTF-16 at byte {exc.start}") from None
-    nul = raw.find(b"\x00", 0, 4096)
-    if nul >= 0:
-        raise ValueError(f"binary file (NUL byte at byte {nul}), not YAML text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text: byte {exc.start} is 0x{raw[exc.start]:02x} (save the file as UTF-8)") from None
-
-
 def _read_text(path: Path) -> str:
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a file", file=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError(f"larger than {MAX_FILE_BYTES:,} bytes: not a scenario file", file=str(path))
-    try:
-        return decode_text(raw)
-    except ValueError as exc:
-        raise InputError(str(exc), file=str(path)) from None
+    return read_text(path, MAX_FILE_BYTES, "a scenario file")
 
 
 def _check_shape(text: str) -> None:
@@ -270,7 +242,11 @@ def _format_validation(exc: ValidationError, chain: list[tuple[Path, dict[str, A
 
 
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Read, merge (``extends``), override (``--set``) and validate a scenario."""
+    """Read, merge (``extends``), override (``--set``) and validate a scenario.
+
+    Every file the scenario names is found here, once, relative to the file that names it (to the working
+    folder for a ``--set``): the staff and leavers files (read, their rows put in ``initial_staffing``) and
+    the investment baseline (``finance.investment.baseline``, held as an absolute path)."""
     chain = _resolve_chain(Path(path))
     data: dict[str, Any] = {}
     for _, raw in chain:
@@ -283,33 +259,84 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     if "name" not in data:
         data["name"] = Path(path).stem
     _resolve_staff_files(data, chain, Path(path), set_paths)
+    _resolve_investment_baseline(data, chain, Path(path), set_paths)
+    data = attach_staff_files(data)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _format_validation(exc, chain, set_paths) from None
     _check_sources(scenario, chain)
-    _check_baseline(scenario, chain, Path(path), set_paths)
+    _check_la_code(scenario, chain, set_paths)
     for key, message in doubts(scenario):
         warnings.warn(ScenarioWarning(f"{Path(path)}: {key}: {message}"), stacklevel=2)
     return scenario
 
 
+def _owner(chain: list[tuple[Path, dict[str, Any]]], parts: tuple, set_paths: list[tuple], path: Path) -> Optional[Path]:
+    """The file that sets the key ``parts`` last, or None when a ``--set`` sets it (or a mapping above it)."""
+    if any(tuple(sp[: len(parts)]) == parts or tuple(parts[: len(sp)]) == sp for sp in set_paths):
+        return None
+    return next((f for f, raw in reversed(chain) if _has_path(raw, parts) == len(parts)), path.resolve())
+
+
 def _resolve_staff_files(data: dict[str, Any], chain: list[tuple[Path, dict[str, Any]]], path: Path, set_paths: list[tuple]) -> None:
     """Staff and leavers files named in ``initial_staffing`` are relative to the scenario file that names them
-    (to the scenario given on the command line for a ``--set``)."""
+    (to the scenario given on the command line for a ``--set``); an empty name is an error."""
     init = data.get("initial_staffing")
     if not isinstance(init, dict):
         return
     for name in ("from_file", "leavers_file"):
         value = init.get(name)
-        if not isinstance(value, str) or not value or Path(value).is_absolute():
+        if not isinstance(value, str):
             continue
         parts = ("initial_staffing", name)
-        if any(sp[:2] == parts or sp == parts[:1] for sp in set_paths):
-            owner = path
-        else:
-            owner = next((f for f, raw in reversed(chain) if _has_path(raw, parts) == 2), path)
-        init[name] = str((owner.parent / value).resolve())
+        owner = _owner(chain, parts, set_paths, path)
+        if not value.strip():
+            where = {"option": "overrides"} if owner is None else {"file": str(owner)}
+            raise InputError("empty: name a CSV file (or leave the key out)", key=".".join(parts), **where)
+        if Path(value).is_absolute():
+            continue
+        init[name] = str(((path if owner is None else owner).parent / value).resolve())
+
+
+def _resolve_investment_baseline(data: dict[str, Any], chain: list[tuple[Path, dict[str, Any]]], path: Path,
+                                 set_paths: list[tuple]) -> None:
+    """``finance.investment.baseline`` as an absolute path: relative to the scenario file that sets it (to the
+    working folder for a ``--set``). It must exist and not be this scenario itself."""
+    investment = (data.get("finance") or {}).get("investment") if isinstance(data.get("finance"), dict) else None
+    if not isinstance(investment, dict) or not isinstance(investment.get("baseline"), str):
+        return
+    key = "finance.investment.baseline"
+    name = investment["baseline"]
+    owner = _owner(chain, tuple(key.split(".")), set_paths, path)
+    where = {"option": "overrides"} if owner is None else {"file": str(owner)}
+    if not name.strip():
+        raise InputError("empty: name the investment baseline's scenario file (or leave the key out)", key=key, **where)
+    target = ((Path.cwd() if owner is None else owner.parent) / name).resolve()
+    if target == path.resolve():
+        raise InputError("names this scenario itself: its spend would be compared with itself (GBP 0)", key=key, **where)
+    if not target.is_file():
+        raise InputError(f"investment baseline not found: {name}" + (f" ({target})" if str(target) != name else ""), key=key, **where)
+    investment["baseline"] = str(target)
+
+
+def investment_baseline_path(scenario: Scenario) -> Optional[Path]:
+    """The scenario's investment baseline (``finance.investment.baseline``) as the loader resolved it: an
+    absolute path, or None when it names none."""
+    name = scenario.finance.investment.baseline
+    return Path(name) if name else None
+
+
+def _check_la_code(scenario: Scenario, chain: list[tuple[Path, dict[str, Any]]], set_paths: list[tuple]) -> None:
+    """``la_code`` names a council of the shipped DfE table."""
+    if not scenario.la_code:
+        return
+    try:
+        find_council(scenario.la_code)
+    except InputError:
+        owner = _owner(chain, ("la_code",), set_paths, chain[-1][0])
+        where = {"option": "overrides"} if owner is None else {"file": str(owner)}
+        raise InputError(f"no council with LA code {scenario.la_code!r} in data/dfe_councils.csv.gz", key="la_code", **where) from None
 
 
 class ScenarioWarning(UserWarning):
@@ -330,20 +357,6 @@ def doubts(scenario: Scenario) -> list[tuple[str, str]]:
     if ms.enabled and ms.start_date is not None and ms.start_date >= end:
         found.append(("market_supplement.start_date", f"{ms.start_date} is after the run ends ({end}): no supplement is paid"))
     return found
-
-
-def _check_baseline(scenario: Scenario, chain: list[tuple[Path, dict[str, Any]]], path: Path, set_paths: list[tuple]) -> None:
-    """A scenario cannot be its own investment baseline (its additional spend would be zero by definition)."""
-    name = scenario.finance.investment.baseline
-    if not name:
-        return
-    key = "finance.investment.baseline"
-    owner = next((f for f, raw in reversed(chain) if _has_path(raw, tuple(key.split("."))) == 3), path.resolve())
-    target = (owner.parent / name).resolve()
-    if ("finance", "investment", "baseline") in set_paths:
-        owner, target = "--set", (path.parent / name).resolve()
-    if target == path.resolve():
-        raise InputError("names this scenario itself: its spend would be compared with itself (GBP 0)", file=str(owner), key=key)
 
 
 def _check_sources(scenario: Scenario, chain: list[tuple[Path, dict[str, Any]]]) -> None:

@@ -106,7 +106,7 @@ def prepare(out: Path, *, councils: str = "all", origins: Optional[str] = None, 
             generations: int = GENERATIONS, calibrate: bool = True, executor: str = "processes", workers: Optional[int] = None,
             scheduler: Optional[str] = None) -> BacktestRun:
     """Check every option before anything runs; ``out``: the run folder (must not hold a backtest)."""
-    from workforce_sim.scenario.baseline import load_table
+    from workforce_sim.scenario.councils import load_table
 
     if executor not in EXECUTORS:
         raise InputError(f"unknown executor {executor!r}; known: {', '.join(EXECUTORS)}", file="--executor")

@@ -111,25 +111,20 @@ def check_memory(scenario, seed: int, total: int, keep_events: bool = False) -> 
 BASELINE_KEY = "finance.investment.baseline"
 
 
-def load_investment_baseline(scenario, scenario_file, overrides=()):
+def load_investment_baseline(scenario, scenario_file=None, overrides=()):
     """The investment baseline: the Scenario named by ``finance.investment.baseline``, or None.
 
-    The one place the name is resolved: relative to the file of the ``extends``
-    chain that sets it (the scenario's own folder when ``--set`` names it), with
-    the same ``--set`` overrides as the scenario, so the two differ only in what
-    the scenario file changes. A scenario given without a file cannot name one.
+    The loader has resolved the name once, to an absolute path relative to the
+    file of the ``extends`` chain that sets it (``scenario.loading.investment_baseline_path``),
+    so a plan or variant written elsewhere finds the same baseline. It is loaded
+    with the same ``--set`` overrides as the scenario, so the two differ only in
+    what the scenario file changes. ``scenario_file`` is kept for callers' symmetry.
     """
-    from workforce_sim.scenario.loading import defining_file, load_scenario
+    from workforce_sim.scenario.loading import investment_baseline_path, load_scenario
 
-    name = scenario.finance.investment.baseline
-    if not name or scenario_file is None:
+    target = investment_baseline_path(scenario)
+    if target is None:
         return None
-    overrides = list(overrides)
-    named_by_set = any(o.partition("=")[0].strip() == BASELINE_KEY for o in overrides)
-    owner = Path(scenario_file) if named_by_set else defining_file(scenario_file, BASELINE_KEY)
-    target = owner.parent / name
-    if not target.exists():
-        raise InputError(f"baseline scenario not found: {name}", file="--set" if named_by_set else str(owner), key=BASELINE_KEY)
     return load_scenario(target, [o for o in overrides if o.partition("=")[0].strip() != BASELINE_KEY])
 
 

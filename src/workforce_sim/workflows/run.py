@@ -78,7 +78,7 @@ class RunOutcome:
 
 
 def _judges_spend(scenario: Scenario) -> bool:
-    from workforce_sim.scenario.targets import SPEND
+    from workforce_sim.scenario.schema.targets import SPEND
 
     return any(t.measure == SPEND for t in scenario.targets.values())
 

@@ -1,4 +1,4 @@
-"""A council's published state as a scenario (``wfsim init``).
+"""The start state: a council's published state as a scenario (``wfsim init``).
 
 Reads the shipped table ``data/dfe_councils.csv.gz`` (derived from DfE files by
 ``scripts/derive_reference_tables.py``) and writes a scenario that starts on
@@ -9,11 +9,10 @@ behind it. The rules are documented in ``docs/councils.md``.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
-import re
+import os
+import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
@@ -21,12 +20,20 @@ import numpy as np
 import pandas as pd
 
 from workforce_sim.errors import InputError
+from workforce_sim.scenario.councils import (
+    REQUIRED,
+    Council,
+    cite,
+    establishment_series,
+    find_council,
+    load_table,
+    matching_councils,
+    series,
+    workforce_years,
+    yearly_changes,
+)
 from workforce_sim.scenario.schema import Agency, Attrition, Pipeline
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
-TABLE = DATA_DIR / "dfe_councils.csv.gz"
-SOURCES = DATA_DIR / "dfe_councils_sources.csv"
-REQUIRED = ("fte_in_post", "agency_fte", "vacancies_fte")
 HISTORY_YEARS = 3          # years of the council's own history averaged for its rates
 HORIZON_YEARS = 3          # default length of the run
 TEAM_SIZE = 6              # case-holding social workers per team (one practice manager each)
@@ -36,96 +43,6 @@ CAP_HEADROOM = 1.25        # cap = published caseload x this
 DRIFT_QUANTILES = 40       # the establishment drift's yearly changes: this many quantiles of the pooled published changes
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
-
-
-@dataclass(frozen=True)
-class Council:
-    name: str
-    new_la_code: str
-    old_la_code: str
-    region: str
-
-    @property
-    def slug(self) -> str:
-        return re.sub(r"[^a-z0-9]+", "_", self.name.lower()).strip("_")
-
-
-@lru_cache(maxsize=1)
-def load_table() -> pd.DataFrame:
-    """The shipped long table (level, codes, name, region, year, measure, value, source_id)."""
-    return pd.read_csv(TABLE, dtype={"new_la_code": str, "old_la_code": str}, keep_default_na=False,
-                       na_values={"value": [""]})
-
-
-def table_through(year: int, table: Optional[pd.DataFrame] = None) -> pd.DataFrame:
-    """The table as it stood on 30 September of ``year``: only rows dated ``year`` or earlier
-    (workforce figures at 30 September, demand at 31 March), so nothing published later."""
-    t = load_table() if table is None else table
-    return t[t["year"] <= int(year)]
-
-
-@lru_cache(maxsize=1)
-def load_sources() -> dict[str, dict[str, str]]:
-    s = pd.read_csv(SOURCES, dtype=str, keep_default_na=False)
-    return {r["source_id"]: r for r in s.to_dict("records")}
-
-
-def councils(table: Optional[pd.DataFrame] = None) -> list[Council]:
-    """Every council in the table (default the shipped one, whose list is built once)."""
-    return list(_shipped_councils()) if table is None else _councils(table)
-
-
-@lru_cache(maxsize=1)
-def _shipped_councils() -> tuple[Council, ...]:
-    return tuple(_councils(load_table()))
-
-
-def _councils(t: pd.DataFrame) -> list[Council]:
-    # newest first, so that a name used by an old and a new code finds the council as it is now
-    la = t[t["level"] == "local_authority"].sort_values("year", ascending=False, kind="stable").drop_duplicates(["new_la_code", "name"])
-    return [Council(r.name, r.new_la_code, r.old_la_code, r.region) for r in la.itertuples()]
-
-
-def find_council(query: str, table: Optional[pd.DataFrame] = None) -> Council:
-    """A council by name (case-insensitive; either part of a joint return) or by new or old LA code."""
-    q = " ".join(str(query).split()).lower()
-    every = councils(table)
-    for c in every:
-        names = [c.name.lower()] + [p.strip().lower() for p in c.name.split("/")]
-        codes = [c.new_la_code.lower(), c.old_la_code.lower()]
-        codes += [p.strip().lower() for p in c.new_la_code.split("/") + c.old_la_code.split("/")]
-        if q in names or q in codes:
-            return c
-    close = difflib.get_close_matches(q, sorted({c.name.lower(): c.name for c in every}), n=3, cutoff=0.5)
-    named = {c.name.lower(): c.name for c in every}
-    hint = f"; closest: {', '.join(named[m] for m in close)}" if close else ""
-    raise InputError(f"unknown council {query!r}{hint}", file="command line", key="COUNCIL")
-
-
-def _series(c: Council, measure: str, level: str = "local_authority", name: Optional[str] = None,
-            table: Optional[pd.DataFrame] = None) -> pd.Series:
-    t = load_table() if table is None else table
-    if level == "local_authority":
-        rows = t[(t["level"] == level) & (t["new_la_code"] == c.new_la_code) & (t["measure"] == measure)]
-    else:
-        rows = t[(t["level"] == level) & (t["name"] == name) & (t["measure"] == measure)]
-    return rows.set_index("year")["value"].dropna().sort_index()
-
-
-def establishment_series(table: Optional[pd.DataFrame] = None) -> pd.DataFrame:
-    """Each council's posts by year as the DfE counts them (FTE in post + vacancies), wide: council x year."""
-    t = load_table() if table is None else table
-    t = t[(t["level"] == "local_authority") & t["measure"].isin(("fte_in_post", "vacancies_fte")) & t["value"].notna()]
-    wide = t.pivot_table(index=["new_la_code", "year"], columns="measure", values="value", aggfunc="first")
-    est = (wide["fte_in_post"] + wide["vacancies_fte"]).dropna()
-    return est[est > 0].unstack("year").sort_index(axis=1)
-
-
-def yearly_changes(est: pd.DataFrame, through: int) -> np.ndarray:
-    """Proportional year-on-year changes of the posts, every council, for the years ending ``through`` or earlier."""
-    years = [y for y in est.columns if y + 1 in est.columns and y + 1 <= through]
-    parts = [(est[y + 1] / est[y] - 1.0).dropna().to_numpy() for y in years]
-    return np.concatenate(parts) if parts else np.array([])
 
 
 def drift_section(c: Council, year: int, table: Optional[pd.DataFrame] = None, known_until: Optional[int] = None) -> tuple[dict[str, Any], str]:
@@ -158,22 +75,6 @@ def drift_section(c: Council, year: int, table: Optional[pd.DataFrame] = None, k
                                                     f"(FTE in post + vacancies, DfE csww)")
     return out, text
 
-
-def workforce_years(c: Council, table: Optional[pd.DataFrame] = None) -> list[int]:
-    """Years in which every required workforce figure is published for the council."""
-    years = None
-    for m in REQUIRED:
-        ys = set(_series(c, m, table=table).index)
-        years = ys if years is None else years & ys
-    return sorted(years or [])
-
-
-def _cite(source_id: str, year: int, c: Optional[Council] = None, area: Optional[str] = None) -> str:
-    s = load_sources()[source_id]
-    who = f"{c.name} ({c.old_la_code})" if c else area
-    return f"{s['publication']}; {s['file']}: {s['column']}, {who}, {year}"
-
-
 @dataclass
 class Figure:
     value: Any
@@ -194,19 +95,19 @@ class _Reader:
         return rows["source_id"].iloc[0] if len(rows) else self.sid[measure]
 
     def at(self, measure: str) -> Optional[Figure]:
-        s = _series(self.c, measure, table=self.t)
+        s = series(self.c, measure, table=self.t)
         if self.year not in s.index:
             return None
-        return Figure(float(s[self.year]), _cite(self.sid_for(measure, self.year), self.year, self.c))
+        return Figure(float(s[self.year]), cite(self.sid_for(measure, self.year), self.year, self.c))
 
     def history(self, measure: str, years: int = HISTORY_YEARS) -> Optional[Figure]:
         """Mean of the council's own values in the years up to ``year``."""
-        s = _series(self.c, measure, table=self.t)
+        s = series(self.c, measure, table=self.t)
         s = s[(s.index <= self.year) & (s.index > self.year - years)]
         if s.empty:
             return None
         ys = list(s.index)
-        src = _cite(self.sid_for(measure, ys[-1]), ys[-1], self.c)
+        src = cite(self.sid_for(measure, ys[-1]), ys[-1], self.c)
         span = f"{ys[0]}-{ys[-1]}" if len(ys) > 1 else str(ys[0])
         return Figure(float(s.mean()), f"mean of {span}: " + src)
 
@@ -214,7 +115,7 @@ class _Reader:
         """A [low, high] range: the council's region and England in ``year``."""
         vals = []
         for level, name in (("regional", self.c.region), ("national", "England")):
-            s = _series(self.c, measure, level, name, self.t)
+            s = series(self.c, measure, level, name, self.t)
             if self.year in s.index:
                 vals.append((float(s[self.year]), name))
         if not vals:
@@ -223,7 +124,7 @@ class _Reader:
         sid = self.sid_for(measure, self.year)
         areas = " and ".join(n for _, n in vals)
         return Figure([lo, hi], f"not published for {self.c.name} in {self.year}; range of {areas}: "
-                                + _cite(sid, self.year, area=areas))
+                                + cite(sid, self.year, area=areas))
 
     def rate(self, measure: str) -> Figure:
         f = self.history(measure) or self.fallback(measure)
@@ -250,16 +151,47 @@ def _spread(total: int, parts: int) -> list[int]:
     return out
 
 
-def baseline(query: str, year: Optional[int] = None, horizon_years: int = HORIZON_YEARS,
+class CouncilWarning(UserWarning):
+    """A council name that named several councils, and which one was taken (shown on stderr)."""
+
+
+def _one_council(query: str, year: Optional[int], table: Optional[pd.DataFrame]) -> Council:
+    """The council ``query`` names; a name used by several councils (an old and a new Dorset) is resolved by the
+    one with workforce figures in ``year`` (saying so and naming them all), otherwise it is an error listing them."""
+    found = matching_councils(query, table)
+    if len(found) <= 1:
+        return find_council(query, table)
+    spans = {}
+    for c in found:
+        ys = workforce_years(c, table)
+        spans[c.new_la_code] = f"figures {ys[0]}-{ys[-1]}" if ys else "no workforce figures"
+    listing = "; ".join(f"{c.name} ({c.new_la_code}, old code {c.old_la_code}: {spans[c.new_la_code]})" for c in found)
+    if year is not None:
+        having = [c for c in found if year in workforce_years(c, table)]
+        if len(having) == 1:
+            c = having[0]
+            warnings.warn(CouncilWarning(f"{query!r} names {len(found)} councils ({listing}); {year} is {c.name} "
+                                         f"({c.new_la_code}, old code {c.old_la_code})"), stacklevel=3)
+            return c
+    if year is None:
+        reason = "give one by its LA code"
+    else:
+        n_with = sum(year in workforce_years(c, table) for c in found)
+        reason = f"{'none' if n_with == 0 else 'several'} with workforce figures in {year}; give one by its LA code"
+    raise InputError(f"{query!r} names {len(found)} councils: {listing} ({reason})",
+                     file="command line", key="COUNCIL")
+
+
+def start_state(query: str, year: Optional[int] = None, horizon_years: int = HORIZON_YEARS,
              table: Optional[pd.DataFrame] = None) -> tuple[Council, dict[str, Any]]:
     """(council, scenario as a plain mapping) for the council's published state on 30 September of ``year``.
 
     ``table`` (default the shipped one) is all it reads: ``table_through(year)`` gives a
     scenario built from what was published by the start date only (the backtest's origin)."""
-    c = find_council(query, table)
+    c = _one_council(query, year, table)
     years = workforce_years(c, table)
     if not years:
-        missing = [m for m in REQUIRED if _series(c, m, table=table).empty]
+        missing = [m for m in REQUIRED if series(c, m, table=table).empty]
         raise InputError(f"no DfE workforce figures for {c.name} ({c.old_la_code}) in any year "
                          f"(missing: {', '.join(missing)})", file="command line", key="COUNCIL")
     if year is None:
@@ -457,12 +389,12 @@ def _demand(r: _Reader, c: Council, year: int, case_types: list[str], holders: O
     dyear = year + 1  # 31 March after the 30 September start is nearest; fall back to the one before
     figs = {}
     for m in ("referrals_in_year", "cin_at_31_march", "cpp_at_31_march", "cla_at_31_march"):
-        s = _series(c, m, table=r.t)
+        s = series(c, m, table=r.t)
         avail = [y for y in (year + 1, year) if y in s.index] or [y for y in s.index if abs(y - year) <= 4]
         if not avail:
             return None
         y = min(avail, key=lambda v: (abs(v - dyear), -v))
-        figs[m] = Figure(float(s[y]), _cite(r.sid_for(m, y), y, c))
+        figs[m] = Figure(float(s[y]), cite(r.sid_for(m, y), y, c))
     caseload = r.at("caseload") or r.fallback("caseload")
     if caseload is None:
         return None
@@ -516,12 +448,15 @@ def _demand(r: _Reader, c: Council, year: int, case_types: list[str], holders: O
     return demand, caseload_section
 
 
-def write_baseline(query: str, year: Optional[int] = None, out: Optional[Path] = None, scenarios_dir: Path = Path("scenarios")) -> Path:
-    """Write the council's scenario to ``out`` (default ``scenarios/<slug>_<year>.yaml``); never overwrites."""
+def write_start_state(query: str, year: Optional[int] = None, out: Optional[Path | str] = None, scenarios_dir: Path = Path("scenarios")) -> Path:
+    """Write the council's scenario to ``out`` (default ``scenarios/<slug>_<year>.yaml``; a folder, existing or
+    written with a trailing slash: ``<slug>_<year>.yaml`` inside it); never overwrites."""
     import yaml
 
-    c, scenario = baseline(query, year)
+    c, scenario = start_state(query, year)
     path = Path(out) if out is not None else scenarios_dir / f"{scenario['name']}.yaml"
+    if out is not None and (str(out).endswith(("/", os.sep)) or path.is_dir()):   # a folder: the file goes inside it
+        path = path / f"{scenario['name']}.yaml"
     if path.exists():
         raise InputError("exists; choose another file (init never overwrites)", file="--out", key=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,198 @@
+"""The shipped DfE tables of councils, and look-ups in them.
+
+``data/dfe_councils.csv.gz`` (derived from DfE files by
+``scripts/derive_reference_tables.py``): every council's published workforce
+and children's cases by year, its region's and England's; its sources in
+``data/dfe_councils_sources.csv``; statistical neighbours in
+``data/dfe_council_neighbours.csv``; national and regional indicators in
+``data/dfe_workforce_indicators.csv``. Each table is read once, here and
+nowhere else, and the look-ups (a council by name or code, a measure's
+series, the years with workforce figures, a council's neighbours) work on
+the shipped table or on one passed in (``table_through(year)`` for what was
+published by a date).
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from workforce_sim.errors import InputError
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+TABLE = DATA_DIR / "dfe_councils.csv.gz"
+SOURCES = DATA_DIR / "dfe_councils_sources.csv"
+NEIGHBOURS = DATA_DIR / "dfe_council_neighbours.csv"
+INDICATORS = DATA_DIR / "dfe_workforce_indicators.csv"
+REQUIRED = ("fte_in_post", "agency_fte", "vacancies_fte")
+
+
+@dataclass(frozen=True)
+class Council:
+    name: str
+    new_la_code: str
+    old_la_code: str
+    region: str
+
+    @property
+    def slug(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "_", self.name.lower()).strip("_")
+
+
+@lru_cache(maxsize=1)
+def load_table() -> pd.DataFrame:
+    """The shipped long table (level, codes, name, region, year, measure, value, source_id)."""
+    return pd.read_csv(TABLE, dtype={"new_la_code": str, "old_la_code": str}, keep_default_na=False,
+                       na_values={"value": [""]})
+
+
+def table_through(year: int, table: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+    """The table as it stood on 30 September of ``year``: only rows dated ``year`` or earlier
+    (workforce figures at 30 September, demand at 31 March), so nothing published later."""
+    t = load_table() if table is None else table
+    return t[t["year"] <= int(year)]
+
+
+@lru_cache(maxsize=1)
+def load_sources() -> dict[str, dict[str, str]]:
+    s = pd.read_csv(SOURCES, dtype=str, keep_default_na=False)
+    return {r["source_id"]: r for r in s.to_dict("records")}
+
+
+def councils(table: Optional[pd.DataFrame] = None) -> list[Council]:
+    """Every council in the table (default the shipped one, whose list is built once)."""
+    return list(_shipped_councils()) if table is None else _councils(table)
+
+
+@lru_cache(maxsize=1)
+def _shipped_councils() -> tuple[Council, ...]:
+    return tuple(_councils(load_table()))
+
+
+def _councils(t: pd.DataFrame) -> list[Council]:
+    # newest first, so that a name used by an old and a new code finds the council as it is now
+    la = t[t["level"] == "local_authority"].sort_values("year", ascending=False, kind="stable").drop_duplicates(["new_la_code", "name"])
+    return [Council(r.name, r.new_la_code, r.old_la_code, r.region) for r in la.itertuples()]
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", str(text).lower()))
+
+
+def matching_councils(query: str, table: Optional[pd.DataFrame] = None) -> list[Council]:
+    """Every council (one per new LA code) whose name (either part of a joint return) or new or old LA code is
+    ``query`` (case-insensitive): several when a name was used by an old and a new council (Dorset)."""
+    q = " ".join(str(query).split()).lower()
+    out: dict[str, Council] = {}
+    for c in councils(table):
+        names = [c.name.lower()] + [p.strip().lower() for p in c.name.split("/")]
+        codes = [c.new_la_code.lower(), c.old_la_code.lower()]
+        codes += [p.strip().lower() for p in c.new_la_code.split("/") + c.old_la_code.split("/")]
+        if (q in names or q in codes) and c.new_la_code not in out:
+            out[c.new_la_code] = c
+    return list(out.values())
+
+
+def suggestions(query: str, table: Optional[pd.DataFrame] = None, n: int = 6) -> list[str]:
+    """Names of councils the user may have meant: those whose name holds every word of ``query`` (Kingston:
+    Kingston upon Thames, Kingston upon Hull), then those spelt closest to it."""
+    named: dict[str, str] = {}
+    for c in councils(table):
+        named.setdefault(c.name.lower(), c.name)
+    words = _words(query)
+    by_word = [name for key, name in named.items() if words and words <= _words(key)]
+    q = " ".join(str(query).split()).lower()
+    spelt = [named[m] for m in difflib.get_close_matches(q, sorted(named), n=3, cutoff=0.5)]
+    out: list[str] = []
+    for name in sorted(by_word, key=str.lower) + spelt:
+        if name.lower() not in {o.lower() for o in out}:
+            out.append(name)
+    return out[:n]
+
+
+def find_council(query: str, table: Optional[pd.DataFrame] = None) -> Council:
+    """A council by name (case-insensitive; either part of a joint return) or by new or old LA code (the council
+    as it is now when a name was used by an old and a new council; ``matching_councils`` gives every one)."""
+    found = matching_councils(query, table)
+    if found:
+        return found[0]
+    close = suggestions(query, table)
+    hint = f"; closest: {', '.join(close)}" if close else ""
+    raise InputError(f"unknown council {query!r}{hint}", file="command line", key="COUNCIL")
+
+
+def series(c: Council, measure: str, level: str = "local_authority", name: Optional[str] = None,
+            table: Optional[pd.DataFrame] = None) -> pd.Series:
+    t = load_table() if table is None else table
+    if level == "local_authority":
+        rows = t[(t["level"] == level) & (t["new_la_code"] == c.new_la_code) & (t["measure"] == measure)]
+    else:
+        rows = t[(t["level"] == level) & (t["name"] == name) & (t["measure"] == measure)]
+    return rows.set_index("year")["value"].dropna().sort_index()
+
+
+def establishment_series(table: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+    """Each council's posts by year as the DfE counts them (FTE in post + vacancies), wide: council x year."""
+    t = load_table() if table is None else table
+    t = t[(t["level"] == "local_authority") & t["measure"].isin(("fte_in_post", "vacancies_fte")) & t["value"].notna()]
+    wide = t.pivot_table(index=["new_la_code", "year"], columns="measure", values="value", aggfunc="first")
+    est = (wide["fte_in_post"] + wide["vacancies_fte"]).dropna()
+    return est[est > 0].unstack("year").sort_index(axis=1)
+
+
+def yearly_changes(est: pd.DataFrame, through: int) -> np.ndarray:
+    """Proportional year-on-year changes of the posts, every council, for the years ending ``through`` or earlier."""
+    years = [y for y in est.columns if y + 1 in est.columns and y + 1 <= through]
+    parts = [(est[y + 1] / est[y] - 1.0).dropna().to_numpy() for y in years]
+    return np.concatenate(parts) if parts else np.array([])
+
+
+def workforce_years(c: Council, table: Optional[pd.DataFrame] = None) -> list[int]:
+    """Years in which every required workforce figure is published for the council."""
+    years = None
+    for m in REQUIRED:
+        ys = set(series(c, m, table=table).index)
+        years = ys if years is None else years & ys
+    return sorted(years or [])
+
+
+def cite(source_id: str, year: int, c: Optional[Council] = None, area: Optional[str] = None) -> str:
+    s = load_sources()[source_id]
+    who = f"{c.name} ({c.old_la_code})" if c else area
+    return f"{s['publication']}; {s['file']}: {s['column']}, {who}, {year}"
+
+
+@lru_cache(maxsize=1)
+def load_neighbours() -> pd.DataFrame:
+    """Statistical neighbours: old_la_code, name, rank, neighbour_old_la_code, neighbour_name, closeness, source."""
+    return pd.read_csv(NEIGHBOURS, dtype=str, keep_default_na=False)
+
+
+def la_code_parts(code: str) -> set[str]:
+    """The codes of a joint return ('E06000061 / E06000062'), or the one code."""
+    return {p.strip() for p in str(code).split("/") if p.strip()}
+
+
+def neighbour_codes(c: Council) -> list[tuple[str, str]]:
+    """(old LA code, name) of the council's ten statistical neighbours, closest first."""
+    n = load_neighbours()
+    rows = n[n["old_la_code"].isin(la_code_parts(c.old_la_code))].sort_values("rank", key=lambda s: s.astype(int))
+    return list(dict.fromkeys(zip(rows["neighbour_old_la_code"], rows["neighbour_name"])))
+
+
+def workforce_rows(measures: tuple[str, ...] | list[str], table: Optional[pd.DataFrame] = None) -> pd.DataFrame:
+    """Councils' published values of ``measures`` (rows of the long table with a value)."""
+    t = load_table() if table is None else table
+    la = t[(t["level"] == "local_authority") & t["measure"].isin(list(measures))]
+    return la.dropna(subset=["value"])
+
+
+def load_indicators(path: Optional[Path] = None) -> pd.DataFrame:
+    """The national and regional DfE workforce indicators (``data/dfe_workforce_indicators.csv``, or ``path``)."""
+    return pd.read_csv(path or INDICATORS)
