@@ -133,7 +133,7 @@ def _holders(time_off=None):
                                  "asye_posts": 2, "asye_months_remaining": 10}],
               demand={"referrals": {"rate_per_year": 100}, "assessment": {"outcomes": {"close": 1.0}}}, caseload=caseload)
     model = WorkforceModel(sc, Streams(1, 0))
-    model._build()
+    model.build()
     holders = list(model.cases.alloc.holders.values())
     return next(h for h in holders if not h.asye and h.worker.fte == 1), next(h for h in holders if h.asye and h.worker.fte == 1)
 

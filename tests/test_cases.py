@@ -243,9 +243,9 @@ def test_more_workers_lower_caseloads_fewer_unallocated_fewer_late_assessments(p
 # --------------------------------------------------------------------------- reallocation
 def _started_model(sc, until: float) -> WorkforceModel:
     model = WorkforceModel(sc, Streams(5, 0))
-    model._build()
+    model.build()
     model.cases.start()
-    model.env.process(model._clock())
+    model.env.process(model.clock())
     model.env.run(until)
     return model
 
@@ -267,7 +267,7 @@ def test_a_worker_leaving_with_k_cases_adds_k_changes(policy):
     assert k >= 3
     before_total = svc.changes_total
     before = {c.idx: (c.changes, c.n_workers) for c in held}
-    model._end_worker(leaver, "test_leave")
+    model.staff.end(leaver, "test_leave")
     assert svc.changes_total == before_total + k
     model.env.run(100.5)                                 # the zero-delay reallocation
     for c in held:
@@ -292,8 +292,8 @@ def test_agency_worker_converting_keeps_their_cases():
     before = svc.changes_total
     changes = [c.changes for c in held]
     post = agency.post
-    model._end_worker(agency, "converted_to_permanent")
-    new = model._start_worker(post, True, "conversion", person=agency.person)
+    model.staff.end(agency, "converted_to_permanent")
+    new = model.staff.start(post, True, "conversion", person=agency.person)
     model.env.run(50.5)
     assert svc.changes_total == before
     assert all(c.holder is svc.alloc.holders[new.idx] for c in held)
@@ -352,7 +352,7 @@ def test_visits_are_on_time_within_capacity_and_late_when_unallocated():
     model = _started_model(sc, 181.2)                  # just after the tick of 1 July (day 181)
     svc = model.cases
     for h in list(svc.alloc.holders.values()):
-        model._end_worker(h.worker, "test_leave")
+        model.staff.end(h.worker, "test_leave")
     model.env.run(212.5)                                      # past the tick of 1 August (day 212)
     july = svc.monthly[-1]
     row = dict(zip(MONTHLY_COLUMNS, july))
@@ -386,7 +386,7 @@ def test_caseload_pressure_raises_leaving_and_workload_reasons():
 def test_reason_shares_attribute_the_extra_hazard_to_workload():
     sc = tiny(demand={**PATHWAY}, caseload={"routes": {t: ["team"] for t in ALL_TYPES}})
     model = WorkforceModel(sc, Streams(1, 0))
-    model._build()
+    model.build()
     h = next(iter(model.cases.alloc.holders.values()))
     h.mult = 2.0
     names = ["workload", "pay", "other"]
