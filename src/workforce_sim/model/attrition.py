@@ -11,10 +11,9 @@ import math
 
 import numpy as np
 
+from workforce_sim.model.entities import ROLE_INDEX
 from workforce_sim.model.hazard import BandedHazard
 from workforce_sim.scenario.schema import ROLES, Scenario, StaffFile, post_role
-
-ROLE_INDEX = {r: i for i, r in enumerate(ROLES)}
 
 
 class Attrition:

@@ -13,16 +13,14 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from workforce_sim.model.entities import Post, Team
-from workforce_sim.scenario.schema import ROLES, Scenario
+from workforce_sim.model.entities import ROLE_INDEX, Post, Team
+from workforce_sim.scenario.schema import Scenario
 from workforce_sim.streams import Streams
 
 if TYPE_CHECKING:  # pragma: no cover
     from workforce_sim.model.engine import Engine
     from workforce_sim.model.records import WorkforceRecords
     from workforce_sim.model.staff import Staff
-
-ROLE_INDEX = {r: i for i, r in enumerate(ROLES)}
 
 
 class Establishment:

@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from workforce_sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR
+from workforce_sim.model.entities import ROLE_INDEX
 from workforce_sim.scenario.schema import ROLES, Scenario, StaffFile, post_role
 
 if TYPE_CHECKING:  # pragma: no cover
     from workforce_sim.model.establishment import Establishment
     from workforce_sim.model.recruitment import Recruitment
     from workforce_sim.model.staff import Staff
-
-ROLE_INDEX = {r: i for i, r in enumerate(ROLES)}
 
 
 class InitialStaffing:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from workforce_sim.calendar import DAYS_PER_MONTH, DAYS_PER_WEEK
-from workforce_sim.model.entities import Post
+from workforce_sim.model.entities import ROLE_INDEX, Post
 from workforce_sim.scenario.schema import ROLES, Scenario
 from workforce_sim.streams import Streams
 
@@ -25,8 +25,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from workforce_sim.model.records import WorkforceRecords
     from workforce_sim.model.staff import Staff
     from workforce_sim.model.supplement import MarketSupplement
-
-ROLE_INDEX = {r: i for i, r in enumerate(ROLES)}
 
 
 @dataclass(slots=True, eq=False)
