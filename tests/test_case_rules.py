@@ -8,6 +8,8 @@ import pytest
 
 from workforce_sim.experiments.replications import run_replications, single_run
 from workforce_sim.model.cases import CaseService
+from workforce_sim.model.cases.caseload import Caseload
+from workforce_sim.model.cases.pathway import Pathway
 from workforce_sim.model.workforce import WorkforceModel
 from workforce_sim.scenario.loading import load_scenario
 from workforce_sim.scenario.schema import AssessmentSpec, TimeOff
@@ -31,7 +33,7 @@ def test_assessment_work_is_named_in_calendar_days():
 def _asye_breaches(monkeypatch) -> list[float]:
     """Record every moment an NQSW in their ASYE holds more than their cap."""
     breaches: list[float] = []
-    assign, become, tick = CaseService._assign, CaseService._become, CaseService.tick
+    assign, become, tick = Caseload.assign, Pathway.become, CaseService.tick
 
     def check(service):
         for h in service.alloc.holders.values():
@@ -51,8 +53,8 @@ def _asye_breaches(monkeypatch) -> list[float]:
         check(self)
         tick(self, k, day, nxt)
 
-    monkeypatch.setattr(CaseService, "_assign", checked_assign)
-    monkeypatch.setattr(CaseService, "_become", checked_become)
+    monkeypatch.setattr(Caseload, "assign", checked_assign)
+    monkeypatch.setattr(Pathway, "become", checked_become)
     monkeypatch.setattr(CaseService, "tick", checked_tick)
     return breaches
 
@@ -133,7 +135,7 @@ def _holders(time_off=None):
                                  "asye_posts": 2, "asye_months_remaining": 10}],
               demand={"referrals": {"rate_per_year": 100}, "assessment": {"outcomes": {"close": 1.0}}}, caseload=caseload)
     model = WorkforceModel(sc, Streams(1, 0))
-    model._build()
+    model.build()
     holders = list(model.cases.alloc.holders.values())
     return next(h for h in holders if not h.asye and h.worker.fte == 1), next(h for h in holders if h.asye and h.worker.fte == 1)
 

@@ -11,7 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workforce_sim.experiments.replications import run_replications, single_run
-from workforce_sim.model.cases import MONTHLY_COLUMNS, CaseService, DurationSampler
+from workforce_sim.model.cases import CaseService
+from workforce_sim.model.cases.caseload import Caseload
+from workforce_sim.model.cases.durations import DurationSampler
+from workforce_sim.model.cases.pathway import Pathway
+from workforce_sim.model.cases.records import MONTHLY_COLUMNS
 from workforce_sim.model.workforce import WorkforceModel
 from workforce_sim.scenario.loading import load_scenario
 from workforce_sim.scenario.schema import Duration
@@ -167,7 +171,7 @@ def test_case_invariants_hold_for_any_parameters(policy, rate, cap, hazard, assi
 
 def test_caps_never_exceeded_under_the_queue_policy(monkeypatch):
     breaches: list[float] = []
-    assign, become, tick = CaseService._assign, CaseService._become, CaseService.tick
+    assign, become, tick = Caseload.assign, Pathway.become, CaseService.tick
 
     def check(service):
         for h in service.alloc.holders.values():
@@ -187,8 +191,8 @@ def test_caps_never_exceeded_under_the_queue_policy(monkeypatch):
         tick(self, k, day, nxt)
         check(self)
 
-    monkeypatch.setattr(CaseService, "_assign", checked_assign)
-    monkeypatch.setattr(CaseService, "_become", checked_become)
+    monkeypatch.setattr(Caseload, "assign", checked_assign)
+    monkeypatch.setattr(Pathway, "become", checked_become)
     monkeypatch.setattr(CaseService, "tick", checked_tick)
     sc = tiny(
         initial_staffing=[{"group": "social_work_teams", "permanent_posts": 12, "agency_posts": 10, "vacant_uncovered_posts": 2, "asye_posts": 3}],
@@ -243,9 +247,9 @@ def test_more_workers_lower_caseloads_fewer_unallocated_fewer_late_assessments(p
 # --------------------------------------------------------------------------- reallocation
 def _started_model(sc, until: float) -> WorkforceModel:
     model = WorkforceModel(sc, Streams(5, 0))
-    model._build()
+    model.build()
     model.cases.start()
-    model.env.process(model._clock())
+    model.env.process(model.clock())
     model.env.run(until)
     return model
 
@@ -265,16 +269,16 @@ def test_a_worker_leaving_with_k_cases_adds_k_changes(policy):
     held = list(svc.alloc.holders[leaver.idx].cases)
     k = len(held)
     assert k >= 3
-    before_total = svc.changes_total
+    before_total = svc.records.changes_total
     before = {c.idx: (c.changes, c.n_workers) for c in held}
-    model._end_worker(leaver, "test_leave")
-    assert svc.changes_total == before_total + k
+    model.staff.end(leaver, "test_leave")
+    assert svc.records.changes_total == before_total + k
     model.env.run(100.5)                                 # the zero-delay reallocation
     for c in held:
         assert c.changes == before[c.idx][0] + 1
         assert c.holder is not None and c.holder.worker is not leaver      # room elsewhere in both policies
         assert c.n_workers == before[c.idx][1] + 1
-    assert svc.changes_total == before_total + k           # reallocation itself adds no further change
+    assert svc.records.changes_total == before_total + k           # reallocation itself adds no further change
 
 
 def test_agency_worker_converting_keeps_their_cases():
@@ -289,13 +293,13 @@ def test_agency_worker_converting_keeps_their_cases():
     svc = model.cases
     agency = next(h.worker for h in svc.alloc.holders.values() if not h.worker.permanent and h.cases)
     held = list(svc.alloc.holders[agency.idx].cases)
-    before = svc.changes_total
+    before = svc.records.changes_total
     changes = [c.changes for c in held]
     post = agency.post
-    model._end_worker(agency, "converted_to_permanent")
-    new = model._start_worker(post, True, "conversion", person=agency.person)
+    model.staff.end(agency, "converted_to_permanent")
+    new = model.staff.start(post, True, "conversion", person=agency.person)
     model.env.run(50.5)
-    assert svc.changes_total == before
+    assert svc.records.changes_total == before
     assert all(c.holder is svc.alloc.holders[new.idx] for c in held)
     assert [c.changes for c in held] == changes
 
@@ -352,9 +356,9 @@ def test_visits_are_on_time_within_capacity_and_late_when_unallocated():
     model = _started_model(sc, 181.2)                  # just after the tick of 1 July (day 181)
     svc = model.cases
     for h in list(svc.alloc.holders.values()):
-        model._end_worker(h.worker, "test_leave")
+        model.staff.end(h.worker, "test_leave")
     model.env.run(212.5)                                      # past the tick of 1 August (day 212)
-    july = svc.monthly[-1]
+    july = svc.records.monthly[-1]
     row = dict(zip(MONTHLY_COLUMNS, july))
     assert row["tick"] == 7 and row["cp_visits_due"] > 30
     assert row["cp_visits_on_time"] <= 2                # only visits due in the first 0.2 days of July
@@ -386,7 +390,7 @@ def test_caseload_pressure_raises_leaving_and_workload_reasons():
 def test_reason_shares_attribute_the_extra_hazard_to_workload():
     sc = tiny(demand={**PATHWAY}, caseload={"routes": {t: ["team"] for t in ALL_TYPES}})
     model = WorkforceModel(sc, Streams(1, 0))
-    model._build()
+    model.build()
     h = next(iter(model.cases.alloc.holders.values()))
     h.mult = 2.0
     names = ["workload", "pay", "other"]
@@ -413,7 +417,7 @@ def test_working_days_match_numpy_busday_count():
         b = a + span
         days_a, days_b = math.floor(a), math.floor(b)
         expected = np.busday_count(start + np.timedelta64(days_a + 1, "D"), start + np.timedelta64(days_b + 1, "D"))
-        assert svc.working_days(a, b) == expected
+        assert svc.working_days.between(a, b) == expected
 
 
 @pytest.mark.parametrize("dist,cv", [("exponential", 1.0), ("lognormal", 0.6), ("lognormal", 1.5), ("fixed", 0.0)])

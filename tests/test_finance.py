@@ -163,9 +163,9 @@ def test_market_supplement_response_counts_the_gap_in_full_and_beyond_parity_in_
                                  "response": {"applicants_per_1000_gbp": 0.1, "beyond_parity_factor": 0.25}})
     m = WorkforceModel(sc, Streams(1, 0))
     sw = ROLES.index("social_worker")
-    assert math.isclose(m.supplement_multiplier("applicants", sw, "social_work_teams", 0.0), 1.1 ** (2 + 0.25 * 3))
-    assert m.supplement_multiplier("applicants", sw, "other_group", 0.0) == 1.0
-    assert m.supplement_multiplier("applicants", ROLES.index("practice_manager"), "social_work_teams", 0.0) == 1.0
+    assert math.isclose(m.supplement.multiplier("applicants", sw, "social_work_teams", 0.0), 1.1 ** (2 + 0.25 * 3))
+    assert m.supplement.multiplier("applicants", sw, "other_group", 0.0) == 1.0
+    assert m.supplement.multiplier("applicants", ROLES.index("practice_manager"), "social_work_teams", 0.0) == 1.0
 
 
 @settings(max_examples=30, deadline=None)
@@ -175,7 +175,7 @@ def test_response_multiplier_never_falls_as_the_supplement_rises(a, extra, gap, 
         sc = tiny(market_supplement={"enabled": True, "start_date": "2015-01-01", "amount_gbp_per_year": {"social_worker": amount},
                                      "neighbour_pay_gap_gbp_per_year": {"social_worker": gap}, "response": {"beyond_parity_factor": f}})
         m = WorkforceModel(sc, Streams(1, 0))
-        return [m.supplement_multiplier(k, ROLES.index("social_worker"), "social_work_teams", 1.0) for k in ("applicants", "acceptance", "attrition", "conversion")]
+        return [m.supplement.multiplier(k, ROLES.index("social_worker"), "social_work_teams", 1.0) for k in ("applicants", "acceptance", "attrition", "conversion")]
     lo, hi = mult(a), mult(a + extra)
     assert hi[0] >= lo[0] - 1e-12 and hi[1] >= lo[1] - 1e-12 and hi[3] >= lo[3] - 1e-12
     assert hi[2] <= lo[2] + 1e-12                      # attrition falls

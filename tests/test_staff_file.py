@@ -96,13 +96,13 @@ def test_attrition_is_scaled_to_the_implied_turnover():
     for w in staff.workers:
         if w.contract == "permanent":
             t = w.tenure_years(sc.start_date)
-            mult = m.role_mult[{"practice_manager": 0, "consultant_practitioner": 1}.get(w.role, 2)]
+            mult = m.attrition.role_mult[{"practice_manager": 0, "consultant_practitioner": 1}.get(w.role, 2)]
             fte += w.fte
-            hazard += w.fte * mult * m.hazard.rate(t)
+            hazard += w.fte * mult * m.attrition.hazard.rate(t)
     assert hazard / fte == pytest.approx(-math.log(1 - staff.implied_turnover))
     unscaled = WorkforceModel(with_overrides(sc, {"initial_staffing.scale_attrition": False}), Streams(1, 0))
-    assert unscaled.hazard.rates == [float(b.hazard_per_year) for b in sc.attrition.tenure_bands]
-    assert m.hazard.rates != unscaled.hazard.rates
+    assert unscaled.attrition.hazard.rates == [float(b.hazard_per_year) for b in sc.attrition.tenure_bands]
+    assert m.attrition.hazard.rates != unscaled.attrition.hazard.rates
 
 
 def test_paths_are_relative_to_the_scenario_file(tmp_path, monkeypatch):

@@ -61,6 +61,12 @@ class Engine(simpy.Environment):
         """Run ``fn(a, b)`` at ``day`` (not before now: a call due in the past runs next)."""
         heapq.heappush(self._calls, (day, next(self._seq), fn, a, b))
 
+    def event_at(self, day: float, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` at ``day`` as a SimPy event (a timeout, ordered with SimPy's other events; not before now)."""
+        delay = day - self._now
+        ev = self.timeout(delay if delay > 0.0 else 0.0)
+        ev.callbacks.append(lambda _ev: fn(*args))
+
     def call_queue(self) -> tuple[list, Callable[[], int]]:
         """The calls' heap and its sequence numbers, for a hot loop that cannot afford ``call_at``'s Python frame.
 

@@ -5,6 +5,9 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from workforce_sim.calendar import DAYS_PER_YEAR
+from workforce_sim.scenario.schema import ROLES
+
+ROLE_INDEX = {r: i for i, r in enumerate(ROLES)}    # a role's number in ``ROLES`` (``Post.role``, ``Worker.role``)
 
 
 @dataclass(slots=True, eq=False)

@@ -1,0 +1,145 @@
+"""Workers coming and going: starts, exits by the leaving hazard, agency conversions and assignment ends.
+
+``Staff`` holds every worker of the replication and those active now. A
+permanent worker's Exp(1) hazard budget (``attrition`` stream) is spent
+month by month (``schedule_hazard``, which the monthly clock calls for
+every active worker); an agency worker's budget (``conversion`` stream)
+is spent the same way at the conversion rate, and their assignment ends
+after an exponential time (``agency`` stream). Whoever leaves, the post
+falls vacant (``on_vacated``, which recruitment sets).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Optional
+
+from workforce_sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR
+from workforce_sim.model.entities import Post, Worker
+from workforce_sim.scenario.schema import Scenario
+from workforce_sim.streams import Streams
+
+if TYPE_CHECKING:  # pragma: no cover
+    from workforce_sim.model.attrition import Attrition
+    from workforce_sim.model.cases import CaseService
+    from workforce_sim.model.engine import Engine
+    from workforce_sim.model.records import WorkforceRecords
+    from workforce_sim.model.supplement import MarketSupplement
+
+
+class Staff:
+    """The workers of one replication."""
+
+    def __init__(self, engine: Engine, scenario: Scenario, streams: Streams, attrition: Attrition,
+                 supplement: MarketSupplement, records: WorkforceRecords, cases: Optional[CaseService]):
+        self.env = engine
+        self.sc = scenario
+        self.attrition = attrition
+        self.supplement = supplement
+        self.records = records
+        self.cases = cases
+        self.rng_attrition = streams["attrition"]
+        self.rng_reasons = streams["leaver_reasons"]
+        self.rng_agency = streams["agency"]
+        self.rng_conversion = streams["conversion"]
+        self.workers: list[Worker] = []
+        self.active: set[Worker] = set()
+        self.hazard_until = 0.0         # a worker starting before this day (the next month start) spends hazard up to it
+        self.on_vacated: Callable[[Post], None] = lambda post: None   # a leaver's post fell vacant
+        self._person = 0
+
+    def start(self, post: Post, permanent: bool, route: str, tenure0: float = 0.0,
+              asye_until: float = -1.0, log: bool = True, person: Optional[int] = None) -> Worker:
+        """A worker starts in ``post`` (an agency holder of the post leaves for a permanent one)."""
+        now = self.env.now
+        if post.holder is not None:
+            old = post.holder
+            if old.permanent:
+                raise RuntimeError("a permanent worker is already in the post")
+            self.end(old, "replaced_by_permanent")
+        if person is None:
+            self._person += 1
+            person = self._person
+        w = Worker(len(self.workers), person, post.role, permanent, post.fte, now, tenure0, route, post, asye_until)
+        self.workers.append(w)
+        self.active.add(w)
+        post.holder = w
+        if permanent:
+            w.budget = float(self.rng_attrition.exponential(1.0))
+        else:
+            w.budget = float(self.rng_conversion.exponential(1.0))
+            months = float(self.sc.agency.assignment_mean_months)
+            length = float(self.rng_agency.exponential(months * DAYS_PER_MONTH))
+            self.env.event_at(now + length, self._assignment_end, w, w.token)
+        if log:
+            self.records.log("start", "permanent" if permanent else "agency", route, w, post)
+        if self.cases is not None:
+            self.cases.worker_started(w)
+        if now < self.hazard_until:
+            self.schedule_hazard(w, now, self.hazard_until)
+        return w
+
+    def end(self, w: Worker, reason: str) -> None:
+        """A worker leaves their post (the post is not refilled here)."""
+        w.active = False
+        w.token += 1
+        w.end_day = self.env.now
+        w.reason = reason
+        self.active.discard(w)
+        post = w.post
+        if post.holder is w:
+            post.holder = None
+        self.records.log("leave", "permanent" if w.permanent else "agency", reason, w, post)
+        if self.cases is not None:
+            self.cases.worker_ended(w, reason)
+
+    def schedule_hazard(self, w: Worker, a: float, b: float) -> None:
+        """Spend the worker's hazard over [a, b); schedule the exit if it runs out."""
+        group = w.post.team.group
+        att = self.attrition
+        if w.permanent:
+            mult = att.role_mult[w.role] * self.supplement.multiplier("attrition", w.role, group, a)
+            if w.asye_until > a:
+                mult *= att.nqsw_mult
+            if self.cases is not None:
+                mult *= self.cases.pressure_multiplier(w)
+            delay, spent = att.hazard.exhaust(w.tenure_years(a), (b - a) / DAYS_PER_YEAR, w.budget - w.spent, mult)
+        else:
+            if att.conversion_rate <= 0:
+                return
+            rate = att.conversion_rate * self.supplement.multiplier("conversion", w.role, group, a)
+            remaining = w.budget - w.spent
+            need = remaining / rate if rate > 0 else math.inf
+            years = (b - a) / DAYS_PER_YEAR
+            delay, spent = (need, remaining) if need <= years else (None, rate * years)
+        if delay is None:
+            w.spent += spent
+        else:
+            self.env.event_at(a + delay * DAYS_PER_YEAR, self._hazard_event, w, w.token)
+
+    def _hazard_event(self, w: Worker, token: int) -> None:
+        """The hazard ran out: a permanent worker leaves (with a reason), an agency worker converts."""
+        if not w.active or w.token != token:
+            return
+        post = w.post
+        if w.permanent:
+            att = self.attrition
+            p = att.reason_p if self.cases is None else self.cases.reason_probabilities(w, att.reason_names, att.reason_p)
+            reason = att.reason_names[int(self.rng_reasons.choice(len(att.reason_names), p=p))]
+            self.end(w, reason)
+            self.on_vacated(post)
+        else:
+            if not post.open_for_permanent:
+                return
+            self.end(w, "converted_to_permanent")
+            self.start(post, True, "conversion", person=w.person)
+
+    def _assignment_end(self, w: Worker, token: int) -> None:
+        if not w.active or w.token != token:
+            return
+        self.end(w, "assignment_ended")
+        self.on_vacated(w.post)
+
+    def release(self) -> None:
+        self.active.clear()
+        self.workers.clear()
