@@ -33,3 +33,26 @@ class Streams:
             gen = np.random.Generator(np.random.PCG64(self.seed_sequence(name)))
             self._generators[name] = gen
         return gen
+
+
+class MemberStreams:
+    """A region member's streams: the region's, each name prefixed by the member's key, so that adding a
+    member changes no other member's own draws. The first member of a region uses the region's streams
+    unprefixed (``Streams`` itself), so a region of one draws what the council alone would."""
+
+    def __init__(self, streams: Streams, key: str):
+        self.streams = streams
+        self.prefix = f"member:{key}:"
+        self.seed = streams.seed
+        self.replication = streams.replication
+
+    def seed_sequence(self, name: str) -> np.random.SeedSequence:
+        return self.streams.seed_sequence(self.prefix + name)
+
+    def __getitem__(self, name: str) -> np.random.Generator:
+        return self.streams[self.prefix + name]
+
+
+def member_streams(streams: Streams, keys: list[str]) -> list:
+    """One set of streams per member: the first member's are ``streams``, the others' prefixed by their key."""
+    return [streams if i == 0 else MemberStreams(streams, key) for i, key in enumerate(keys)]

@@ -76,11 +76,21 @@ def _single_run(scenario: Scenario, seed: int, replication: int, keep_events: bo
     model = WorkforceModel(resolved, streams, keep_events=keep_events).run()
     result = model.tables(replication, seed, drawn)
     if costs:
-        fin = workforce_costs(resolved, result.spells, streams)
-        fin.costs.insert(0, "replication", replication)
-        fin.levels.insert(0, "replication", replication)
-        result.costs, result.levels = fin.costs, fin.levels
+        add_costs(result, resolved, streams)
     model.release()
+    return finish(result)
+
+
+def add_costs(result: ReplicationResult, resolved: Scenario, streams) -> None:
+    """The replication's costs by month and component, and pay levels, from its spells."""
+    fin = workforce_costs(resolved, result.spells, streams)
+    fin.costs.insert(0, "replication", result.replication)
+    fin.levels.insert(0, "replication", result.replication)
+    result.costs, result.levels = fin.costs, fin.levels
+
+
+def finish(result: ReplicationResult) -> ReplicationResult:
+    """Narrow the tables' types and store repeated labels as categoricals."""
     for name in ("flows", "costs", "levels", "case_monthly", "events", "workers", "cases"):
         table = getattr(result, name)
         if table is not None:

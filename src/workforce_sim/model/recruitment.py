@@ -33,6 +33,7 @@ class Offer:
 
     route: str
     start_day: float
+    person: object = None    # in a region: the job seeker taken out of the market's pool
 
 
 class Recruitment:
@@ -53,6 +54,7 @@ class Recruitment:
         self.pl = pl
         self.applicants = [float(pl.applicants_per_advert.get(r, 0.0)) for r in ROLES]
         self.agency_on = scenario.agency.enabled
+        self.market = None      # in a region: the member's market (``MemberMarket``), set by the model
 
     # ------------------------------------------------------------------ vacancies
     def post_vacated(self, post: Post) -> None:
@@ -78,8 +80,12 @@ class Recruitment:
                 if post.holder is not None or post.closed:
                     return
                 if self.rng_agency.random() < p:
-                    self.staff.start(post, False, "agency_cover")
-                    return
+                    if self.market is None or self.market.take_agency(post.role, self.env.now):
+                        self.staff.start(post, False, "agency_cover")
+                        return
+                    if lag <= 0:     # nobody free in the region's pool: try again in a week
+                        yield self.env.timeout(7.0)
+                        continue
                 if lag <= 0 and p <= 0:
                     return
         finally:
@@ -102,6 +108,8 @@ class Recruitment:
                     return
                 now = self.env.now
                 mean = self.applicants[post.role] * self.supplement.multiplier("applicants", post.role, group, now)
+                if self.market is not None:
+                    mean *= self.market.applicant_factor(post.role, now)
                 n = int(rng.poisson(mean)) if mean > 0 else 0
                 p_hire = float(pl.p_interview) * float(pl.p_offer) * self._acceptance(post.role, group, now)
                 if n > 0 and rng.random() < 1.0 - (1.0 - p_hire) ** n:
@@ -118,10 +126,18 @@ class Recruitment:
             post.recruiting = False
 
     def _offer(self, post: Post, route: str) -> None:
-        """An accepted offer: checks, notice, start (or withdrawal)."""
+        """An accepted offer: checks, notice, start (or withdrawal). In a region it takes a job seeker out of
+        the market's pool; with nobody looking, the post is advertised again."""
         pl = self.pl
+        person = None
+        if self.market is not None:
+            person = self.market.take_seeker(post.role)
+            if person is None:
+                self.records.log("advert_unfilled", "permanent", "no_applicants", None, post)
+                self.ensure_recruiting(post)
+                return
         lag = float(pl.offer_to_checks_days) + float(pl.checks_to_start_days)
-        offer = Offer(route, self.env.now + lag)
+        offer = Offer(route, self.env.now + lag, person)
         post.pending = offer
         self.records.log("offer_accepted", "permanent", route, None, post)
         p_withdraw = 1.0 - math.exp(-float(pl.withdrawal_per_week_before_start) * lag / DAYS_PER_WEEK)
@@ -136,12 +152,16 @@ class Recruitment:
             return
         post.pending = None
         self.records.log("withdrawn", "permanent", offer.route, None, post)
+        if self.market is not None:
+            self.market.offer_withdrawn(offer.person)
         self.ensure_recruiting(post)
 
     def _offer_start(self, post: Post, offer: Offer) -> None:
         if post.pending is not offer:
             return
         post.pending = None
+        if self.market is not None:
+            self.market.offer_started()
         self.staff.start(post, True, offer.route)
 
     # ------------------------------------------------------------------ dated starts

@@ -46,6 +46,7 @@ class Staff:
         self.active: set[Worker] = set()
         self.hazard_until = 0.0         # a worker starting before this day (the next month start) spends hazard up to it
         self.on_vacated: Callable[[Post], None] = lambda post: None   # a leaver's post fell vacant
+        self.market = None              # in a region: the member's market (``MemberMarket``), set by the model
         self._person = 0
 
     def start(self, post: Post, permanent: bool, route: str, tenure0: float = 0.0,
@@ -73,6 +74,8 @@ class Staff:
             self.env.event_at(now + length, self._assignment_end, w, w.token)
         if log:
             self.records.log("start", "permanent" if permanent else "agency", route, w, post)
+        if self.market is not None:
+            self.market.entered(route)
         if self.cases is not None:
             self.cases.worker_started(w)
         if now < self.hazard_until:
@@ -90,6 +93,8 @@ class Staff:
         if post.holder is w:
             post.holder = None
         self.records.log("leave", "permanent" if w.permanent else "agency", reason, w, post)
+        if self.market is not None:
+            self.market.left(w, reason)
         if self.cases is not None:
             self.cases.worker_ended(w, reason)
 

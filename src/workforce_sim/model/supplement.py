@@ -27,11 +27,21 @@ class MarketSupplement:
             "conversion": float(resp.conversion_per_1000_gbp),
         }
 
+    market = None   # in a region: the member's market (``MemberMarket``), set by the model
+
     def multiplier(self, kind: str, role: int, group: str, day: float) -> float:
-        """Relative change of a rate (``kind``: applicants, acceptance, attrition, conversion) for a role in a group."""
+        """Relative change of a rate (``kind``: applicants, acceptance, attrition, conversion) for a role in a group.
+
+        In a region's market the supplement counts only what it pays above the other members' mean, and its
+        pull on applicants is the market's (``MemberMarket.applicant_factor``), not this multiplier's."""
         if day < self.start or group not in self.groups:
             return 1.0
-        units = self.units[role]
+        if self.market is None:
+            units = self.units[role]
+        elif kind == "applicants":
+            return 1.0
+        else:
+            units = self.market.relative_units(role, day)
         if units <= 0:
             return 1.0
         return (1.0 + self.response[kind]) ** units

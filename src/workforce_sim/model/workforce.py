@@ -17,7 +17,7 @@ the monthly clock, the run and the tables.
 from __future__ import annotations
 
 import gc
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from workforce_sim.calendar import month_starts
 from workforce_sim.model.attrition import Attrition
@@ -32,17 +32,22 @@ from workforce_sim.model.supplement import MarketSupplement
 from workforce_sim.scenario.schema import Scenario
 from workforce_sim.streams import Streams
 
+if TYPE_CHECKING:  # pragma: no cover
+    from workforce_sim.model.market import MemberMarket
+
 __all__ = ["ReplicationResult", "WorkforceModel"]
 
 
 class WorkforceModel:
     """One replication of the workforce of one council."""
 
-    def __init__(self, scenario: Scenario, streams: Streams, keep_events: bool = False):
+    def __init__(self, scenario: Scenario, streams: Streams, keep_events: bool = False, engine: Optional[Engine] = None,
+                 market: Optional[MemberMarket] = None):
+        """``engine`` and ``market``: in a region, the region's one clock and this member's view of its market."""
         self.sc = scenario
         self.streams = streams
         self.keep_events = keep_events
-        self.env = env = Engine()
+        self.env = env = engine if engine is not None else Engine()
         self.ticks = month_starts(scenario.start_date, scenario.end_date)
         self.tick_days = [scenario.day(d) for d in self.ticks]
         self.released = False
@@ -56,6 +61,9 @@ class WorkforceModel:
         self.recruitment = Recruitment(env, scenario, streams, self.establishment, self.staff, self.records, self.supplement)
         self.staff.on_vacated = self.establishment.on_vacated = self.recruitment.post_vacated
         self.initial_staffing = InitialStaffing(scenario, rng_initial, self.establishment, self.staff, self.recruitment)
+        self.market = market
+        if market is not None:
+            self.staff.market = self.recruitment.market = self.supplement.market = market
 
     def build(self) -> None:
         """Teams and posts, filled as on the start date."""
@@ -96,6 +104,11 @@ class WorkforceModel:
         return self
 
     def _run(self) -> None:
+        self.start()
+        self.env.run(until=self.tick_days[-1] + 1e-9)
+
+    def start(self) -> None:
+        """Build the start date and start every process on the engine (which the caller runs)."""
         self.build()
         if self.cases is not None:
             self.cases.start()
@@ -112,7 +125,6 @@ class WorkforceModel:
             process(self.establishment.change(change))
         if self.sc.establishment_drift is not None:
             process(self.establishment.drift())
-        self.env.run(until=self.tick_days[-1] + 1e-9)
 
     def release(self) -> None:
         """Free what the run holds once it is tabulated.

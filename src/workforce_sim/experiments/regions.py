@@ -1,0 +1,145 @@
+"""Replications of a region: every member and the market on one clock per replication, run by an executor.
+
+As for one council (``replications``), a replication is fully determined by
+(region, seed, replication index): the members' streams are the region's,
+prefixed by each member's name except the first's (``streams.member_streams``),
+and the market draws from its own ``market:*`` streams, so results do not
+depend on the executor or the number of workers.
+"""
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Optional
+
+import pandas as pd
+
+from workforce_sim.experiments.executors import check_executor, default_workers, map_tasks
+from workforce_sim.experiments.replications import (
+    Batch,
+    ReplicationFailure,
+    ReplicationsFailed,
+    Results,
+    _batches,
+    _concat,
+    _failure,
+    add_costs,
+    combine_batches,
+    finish,
+    stack,
+)
+from workforce_sim.model.region import RegionModel
+from workforce_sim.scenario.schema.region import Region
+from workforce_sim.scenario.uncertain import sample_parameters
+from workforce_sim.streams import Streams, member_streams
+
+MARKET_TABLES = ("market", "market_flows", "market_totals", "market_parameters")
+
+
+def single_region_run(region: Region, seed: int, replication: int = 0, keep_events: bool = False, costs: bool = True):
+    """One replication of a region: (each member's ``ReplicationResult``, the market's tables)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        streams = Streams(seed, replication)
+        per_member = member_streams(streams, [m.name for m in region.members])
+        members, drawn = [], []
+        for m, s in zip(region.members, per_member):
+            resolved, d = sample_parameters(m.scenario, lambda path, s=s: s["param:" + path])
+            members.append(m.model_copy(update={"scenario": resolved}))
+            drawn.append(d)
+        market, market_drawn = sample_parameters(region.market, lambda path: streams["param:market." + path])
+        policies, policy_drawn = sample_parameters(region.policies, lambda path: streams["param:policies." + path])
+        resolved_region = region.model_copy(update={"members": members, "market": market, "policies": policies})
+        model = RegionModel(resolved_region, streams, per_member, keep_events).run()
+        results, market_tables = model.tables(replication, seed, drawn)
+        if costs:
+            for result, m, s in zip(results, members, per_member):
+                add_costs(result, m.scenario, s)
+        model.release()
+        if market_tables:
+            market_tables["market_parameters"] = pd.DataFrame(
+                [{"replication": replication, **{f"market.{k}": v for k, v in market_drawn.items()},
+                  **{f"policies.{k}": v for k, v in policy_drawn.items()}}])
+        return [finish(r) for r in results], market_tables
+    finally:
+        if collecting:
+            gc.enable()
+            gc.collect(0)
+
+
+@dataclass
+class RegionBatch:
+    """What a task returns: each member's stacked tables, the market's, and the failures."""
+
+    members: list[Batch]
+    market: dict[str, pd.DataFrame]
+    replications: list[int]
+    failures: list[ReplicationFailure] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.replications) + len(self.failures)
+
+
+def run_region_batch(region: Region, seed: int, replications: list[int], keep_events: bool = False) -> RegionBatch:
+    per_member: list[list] = [[] for _ in region.members]
+    market: dict[str, list[pd.DataFrame]] = {}
+    done, failures = [], []
+    for r in replications:
+        try:
+            results, tables = single_region_run(region, seed, r, keep_events)
+        except Exception as exc:  # recorded with its seed and index, never lost
+            failures.append(_failure(exc, seed, r))
+            continue
+        done.append(r)
+        for i, res in enumerate(results):
+            per_member[i].append(res)
+        for name, t in tables.items():
+            market.setdefault(name, []).append(t)
+    return RegionBatch([stack(rs) for rs in per_member], {k: _concat(v) for k, v in market.items()}, done, failures)
+
+
+@dataclass
+class RegionResults:
+    """All replications of a region: each member's ``Results`` (in member order) and the market's tables."""
+
+    region: Region
+    seed: int
+    replications: int
+    members: dict[str, Results]
+    market: Optional[pd.DataFrame] = None           # pool sizes at each month start
+    market_flows: Optional[pd.DataFrame] = None     # who moved where: hires, leavers, agency cover, the rules
+    market_totals: Optional[pd.DataFrame] = None    # inflows and outflows by kind, per replication
+    market_parameters: Optional[pd.DataFrame] = None
+    failures: list[ReplicationFailure] = field(default_factory=list)
+
+
+def run_region_replications(region: Region, replications: int, seed: int, workers: Optional[int] = 1, keep_events: bool = False,
+                            progress: Optional[Callable[[int], None]] = None, executor: str = "processes",
+                            scheduler: Optional[str] = None) -> RegionResults:
+    """Run ``replications`` replications of ``region`` with seeds (seed, 0..n-1)."""
+    if replications < 1:
+        raise ValueError("replications must be >= 1")
+    check_executor(executor)
+    workers = default_workers() if workers is None or workers < 1 else workers
+    tasks = [(seed, batch, keep_events) for batch in _batches(replications, workers, executor)]
+    batches: list[RegionBatch] = []
+    outcomes = map_tasks(run_region_batch, region, tasks, executor=executor, workers=workers, scheduler=scheduler)
+    try:
+        for batch in outcomes:
+            if batch.failures:
+                raise ReplicationsFailed(batch.failures, replications)
+            batches.append(batch)
+            if progress:
+                progress(batch.size)
+    finally:
+        close = getattr(outcomes, "close", None)
+        if close is not None:
+            close()
+    batches.sort(key=lambda b: b.replications[0] if b.replications else 0)
+    members = {m.name: combine_batches(m.scenario, seed, [b.members[i] for b in batches])
+               for i, m in enumerate(region.members)}
+    market = {name: _concat([b.market[name] for b in batches if name in b.market]) for name in MARKET_TABLES}
+    return RegionResults(region, seed, sum(len(b.replications) for b in batches), members, **market)
