@@ -6,12 +6,13 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= scenarios/slough_2014_investment.yaml
 REPLICATIONS ?= 100
 
-.PHONY: help install report test lab strip clean
+.PHONY: help install report test test-fast lab strip clean
 
 help:
-	@echo "make report   run the default Slough report into outputs/"
-	@echo "make test     run the whole test suite"
-	@echo "make lab      open the notebooks in JupyterLab"
+	@echo "make report     run the default Slough report into outputs/"
+	@echo "make test       run the whole test suite (what CI runs)"
+	@echo "make test-fast  the same without the tests marked slow (a few minutes less)"
+	@echo "make lab        open the notebooks in JupyterLab"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +30,11 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts notebooks
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 tests notebooks
+
+test-fast: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks scripts notebooks
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -n 2 -m "not slow" tests notebooks
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[lab]'

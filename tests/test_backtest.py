@@ -82,6 +82,7 @@ def test_persistence_spread_reads_nothing_after_the_origin():
     assert q.at["agency_rate_pct", "q50"] == 1.5
 
 
+@pytest.mark.slow
 def test_coverage_of_a_known_distribution():
     rng = np.random.default_rng(7)
     tasks, rows = [], []
@@ -252,6 +253,7 @@ def test_backtest_of_ten_councils_writes_tables_and_page(tmp_path, capsys):
     assert main(["backtest", "--councils", "1", "--origins", "2019", "--out", str(out), "--no-progress"]) == 2
 
 
+@pytest.mark.slow
 def test_backtest_on_dask_gives_the_serial_results(tmp_path):
     args = ["backtest", "--councils", "Rutland,Darlington", "--origins", "2020", "--horizon", "1", "--replications", "3",
             "--no-calibrate", "--no-progress"]

@@ -87,6 +87,7 @@ def test_bench_missing_scenario_is_bad_input(capsys):
     assert err.strip() == "bench: error: --scenario: no/such.yaml: file not found"
 
 
+@pytest.mark.slow
 def test_large_council_is_ten_times_slough_at_the_start_and_after_the_new_teams():
     slough = load_scenario(SCENARIOS / "slough_2014_investment.yaml")
     large = load_scenario(SCENARIOS / "large_council_10x.yaml")

@@ -163,7 +163,7 @@ class Investment(Strict):
     gbp_by_financial_year: dict[FinancialYear, Annotated[float, Field(ge=0)]] = Field(default_factory=dict, description="Budget by financial year ('2014/15': GBP)")
     baseline: Optional[str] = Field(None, description="The investment baseline: a scenario file whose spend is subtracted (the budget is "
                                                       "compared with the additional spend), written relative to the scenario file that sets "
-                                                      "it (to the working folder in --set); a loaded scenario holds it as an absolute path")
+                                                      "it (to the working folder in --set); once read, the scenario holds it as an absolute path")
 
     @field_validator("gbp_by_financial_year", mode="before")
     @classmethod
