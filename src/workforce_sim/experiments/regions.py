@@ -30,6 +30,7 @@ from workforce_sim.experiments.replications import (
     stack,
 )
 from workforce_sim.model.region import RegionModel
+from workforce_sim.scenario.regions import apply_responses
 from workforce_sim.scenario.schema.region import Region
 from workforce_sim.scenario.uncertain import sample_parameters
 from workforce_sim.streams import Streams, member_streams
@@ -51,7 +52,8 @@ def single_region_run(region: Region, seed: int, replication: int = 0, keep_even
             drawn.append(d)
         market, market_drawn = sample_parameters(region.market, lambda path: streams["param:market." + path])
         policies, policy_drawn = sample_parameters(region.policies, lambda path: streams["param:policies." + path])
-        resolved_region = region.model_copy(update={"members": members, "market": market, "policies": policies})
+        resolved_region = apply_responses(region.model_copy(update={"members": members, "market": market, "policies": policies}))
+        members = resolved_region.members
         model = RegionModel(resolved_region, streams, per_member, keep_events).run()
         results, market_tables = model.tables(replication, seed, drawn)
         if costs:

@@ -12,9 +12,10 @@ A region file is YAML with a ``members:`` list::
 
 Every member runs on the region's dates (``start_date``/``end_date``, default the
 first member's). ``--set`` keys starting ``members.<name or index>.`` change that
-member's scenario; the others change the region. A response rule is applied here:
-the follower's scenario gets the followed member's supplement (from its date, or
-``lag_months`` later), so the model sees plain supplements.
+member's scenario; the others change the region. A response rule is applied to
+each replication's drawn region (``apply_responses``): the follower's scenario gets
+the followed member's supplement (from its date, or ``lag_months`` later), so the
+model sees plain supplements.
 """
 from __future__ import annotations
 
@@ -126,7 +127,7 @@ def load_region(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
         region = Region.model_validate({**body, "members": members})
     except ValidationError as exc:
         raise _format_validation(exc, chain, [tuple(parse_set(s)[0]) for s in region_sets]) from None
-    return apply_responses(region)
+    return region
 
 
 def _init_member(spec: Any, extra: list[str], owner: Path, where: str) -> tuple[Scenario, str]:
