@@ -74,9 +74,14 @@ def cmd_run(args) -> int:
     for line in run_failures(outcome):
         print(line, file=sys.stderr)
     if args.out is not None:
-        tables = result_tables(outcome.results)
-        if outcome.decomposition is not None:
-            tables["decomposition"] = outcome.decomposition
+        if isinstance(outcome, run.RunOutcome):
+            tables = result_tables(outcome.results)
+            if outcome.decomposition is not None:
+                tables["decomposition"] = outcome.decomposition
+        else:
+            from workforce_sim.workflows.region import tables as region_tables
+
+            tables = region_tables(outcome)
         write_atomically(args.out, lambda folder: write_tables(tables, folder))
         if not args.json:
             print(f"\ntables written to {args.out}")

@@ -51,7 +51,11 @@ def run_summary(outcome: RunOutcome) -> dict[str, Any]:
 
 
 def run_output(outcome: RunOutcome, as_json: bool = False) -> str:
-    """What `wfsim run` prints on stdout: the summary as a table (or JSON)."""
+    """What `wfsim run` prints on stdout: the summary as a table (or JSON); a region's its own."""
+    if not isinstance(outcome, RunOutcome):
+        from workforce_sim.reporting.region import region_summary, region_text
+
+        return to_json(region_summary(outcome)) if as_json else region_text(outcome)
     h = run_summary(outcome)
     if as_json:
         return to_json(h)
@@ -64,6 +68,8 @@ def run_output(outcome: RunOutcome, as_json: bool = False) -> str:
 
 def run_failures(outcome: RunOutcome) -> list[str]:
     """What `wfsim run` prints on stderr about replications that failed (with --continue-on-error)."""
+    if not isinstance(outcome, RunOutcome):
+        return []
     results = outcome.results
     lines = [f"wfsim: {f.describe()}" for f in results.failures]
     if results.failures:

@@ -104,7 +104,14 @@ def prepare(
     investment baseline once. ``investment_baseline``: ``"for spend targets"`` runs it only when a
     target judges spend (``wfsim run``); ``"when named"`` whenever the scenario names one (the report)."""
     from workforce_sim.scenario.loading import load_scenario
+    from workforce_sim.scenario.regions import is_region
 
+    if not isinstance(scenario, Scenario) and is_region(scenario):   # a region runs through its own workflow
+        from workforce_sim.workflows import region
+
+        return region.prepare(scenario, replications, seed, overrides=overrides, workers=workers, executor=executor, scheduler=scheduler,
+                              keep_events=keep_events, out=out, allow_large=allow_large, command=command,
+                              continue_on_error=continue_on_error, decompose=decompose)
     if scheduler is not None and executor != "dask":
         raise InputError("only with --executor dask", file="--scheduler")
     replications = replications_or_default(replications, command)
@@ -131,7 +138,11 @@ def prepare(
 
 def execute(spec: RunSpec, progress: Optional[Callable[[int], None]] = None) -> RunOutcome:
     """Run the scenario, then its investment baseline with the same seeds and replications
-    (and grouping by parameter draw); judge the targets."""
+    (and grouping by parameter draw); judge the targets. A region's spec runs its region."""
+    if not isinstance(spec, RunSpec):
+        from workforce_sim.workflows import region
+
+        return region.execute(spec, progress)
     from workforce_sim.analysis.targets import scorecard
     from workforce_sim.experiments.replications import run_replications
 

@@ -1,0 +1,78 @@
+"""What `wfsim run` prints for a region: each member's staffing and headline target, the region's
+totals, and the flows of the market between them (text or JSON)."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from workforce_sim.analysis.formats import format_value
+from workforce_sim.analysis.region import conserved
+from workforce_sim.workflows.region import RegionRunOutcome
+
+FLOW_WORDS = {"hire": "hired from the job seekers", "leaver_to_seekers": "leavers seeking another permanent post in the region",
+              "leaver_to_agency": "leavers into the region's agency pool", "leaver_out": "leavers out of the region's pools",
+              "agency_cover": "agency cover taken from the pool", "barred": "leavers barred from agency work (cooling-off)",
+              "barred_to_seekers": "barred leavers seeking a permanent post instead", "barred_out": "barred leavers leaving the region",
+              "agency_to_seekers": "agency workers moving to permanent posts under the rules", "withdrawn": "offers withdrawn",
+              "agency_return": "agency workers back in the pool after an assignment"}
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in df.to_dict(orient="records")]
+
+
+def region_summary(outcome: RegionRunOutcome) -> dict[str, Any]:
+    res = outcome.results
+    members = []
+    for m in res.region.members:
+        card = outcome.scorecards[m.name]
+        members.append({"member": m.name, "scenario": m.scenario.name, "targets": _records(card),
+                        "staffing": _records(outcome.staffing[outcome.staffing["member"] == m.name])})
+    return {
+        "region": res.region.name, "title": res.region.title, "seed": res.seed, "replications": res.replications,
+        "market": res.region.market.enabled, "members": members,
+        "region_staffing": _records(outcome.staffing[outcome.staffing["member"] == "region"]),
+        "flows_per_year": _records(outcome.flows.groupby("kind", as_index=False)["per_year"].sum()),
+        "hires_per_year": {str(k): {str(c): float(v) for c, v in row.items()} for k, row in outcome.hires.iterrows()},
+        "workers_conserved": conserved(res.market),
+    }
+
+
+def region_text(outcome: RegionRunOutcome) -> str:
+    res = outcome.results
+    st = outcome.staffing
+    title = res.region.title or res.region.name
+    market = "sharing one labour market" if res.region.market.enabled else "market off: each member on its own"
+    lines = [f"{title}: {len(res.region.members)} councils, {market}; {res.replications} replications (seed {res.seed})",
+             f"Staffing on {res.region.end_date:%d %B %Y} (median and 90% interval over replications)",
+             f"  {'member':<24} {'permanent share':>24} {'agency share':>24} {'vacancy rate':>24}"]
+    for name in [*(m.name for m in res.region.members), "region"]:
+        cells = []
+        for key in ("permanent_share", "agency_rate", "vacancy_rate"):
+            r = st[(st["member"] == name) & (st["measure"] == key)].iloc[0]
+            cells.append(f"{format_value(r['median'], 'share')} ({format_value(r['low'], 'share')}-{format_value(r['high'], 'share')})")
+        label = "region (all members)" if name == "region" else name
+        lines.append(f"  {label:<24} {cells[0]:>24} {cells[1]:>24} {cells[2]:>24}")
+    flows = outcome.flows
+    if not flows.empty:
+        lines.append("The market a year (mean over replications)")
+        for kind, per_year in flows.groupby("kind")["per_year"].sum().sort_values(ascending=False).items():
+            lines.append(f"  {per_year:8.1f}  {FLOW_WORDS.get(kind, kind)}")
+        if not outcome.hires.empty:
+            lines.append("Hires a year by where the worker came from (rows) and who hired them (columns)")
+            h = outcome.hires
+            cols = list(h.columns)
+            lines.append("  " + f"{'from':<24}" + "".join(f"{str(c)[:14]:>15}" for c in cols))
+            for origin, row in h.iterrows():
+                lines.append("  " + f"{str(origin)[:24]:<24}" + "".join(f"{row[c]:15.1f}" for c in cols))
+        lines.append("Workers conserved at every month start: " + ("yes" if conserved(res.market) else "NO"))
+    for m in res.region.members:
+        card = outcome.scorecards[m.name]
+        rows = card[(card["status"] == "modelled") & card["target"].notna()]
+        if len(rows):
+            r = rows.iloc[0]
+            lines.append(f"{m.name}: {r['title']} {format_value(r['median'], r['unit'])} against {r['target_text']}, "
+                         f"chance {r['p_meet']:.0%}")
+    return "\n".join(lines)
