@@ -39,8 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="simulate and print the scenario's targets: value at each date, chance of meeting it")
     add_run_options(r)
     add_decompose_option(r)
-    i = sub.add_parser("init", help="write a scenario with a council's published DfE state on 30 September of a year")
-    i.add_argument("council", help="council name (any case) or new (E06000039) or old (3-digit) LA code")
+    i = sub.add_parser("init", help="write a scenario with a council's published DfE state on 30 September of a year "
+                                    "(or a region of councils sharing one labour market)")
+    i.add_argument("council", nargs="?", default=None, help="council name (any case) or new (E06000039) or old (3-digit) LA code")
+    i.add_argument("--region", default=None, help="a region file of every council of a DfE region with figures in --year "
+                                                  "(names as in the DfE table, e.g. 'South East'; 'London' is Inner and Outer London)")
+    i.add_argument("--councils", default=None, metavar="A,B,...", help="a region file of these councils")
     i.add_argument("--year", type=int, default=None, help="year (default: the latest with DfE workforce figures)")
     i.add_argument("--out", default=None, help="scenario file to write (default scenarios/<council>_<year>.yaml; a folder, existing or "
                                              "ending in /: the file inside it; never overwritten)")
@@ -54,9 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_validate(args) -> int:
     from workforce_sim.scenario.loading import load_scenario, resolved_yaml
+    from workforce_sim.scenario.regions import is_region, load_region
 
-    scenario = load_scenario(args.scenario, args.overrides)
-    print(resolved_yaml(scenario), end="")
+    load = load_region if is_region(args.scenario) else load_scenario
+    print(resolved_yaml(load(args.scenario, args.overrides)), end="")
     return 0
 
 
@@ -91,6 +96,18 @@ def cmd_run(args) -> int:
 def cmd_init(args) -> int:
     from workforce_sim.scenario.start_state import write_start_state
 
+    if args.region is not None or args.councils is not None:
+        from workforce_sim.scenario.region_start import write_region
+
+        if args.council is not None:
+            raise InputError("give a council, or --region / --councils, not both", file="command line", key="COUNCIL")
+        if args.year is None:
+            raise InputError("a region needs the year of its members' published state", file="--year")
+        path = write_region(args.year, args.region, args.councils, args.out)
+        print(f"wrote {path}")
+        return 0
+    if args.council is None:
+        raise InputError("name a council (or give --region NAME or --councils A,B,...)", file="command line", key="COUNCIL")
     path = write_start_state(args.council, args.year, args.out)
     print(f"wrote {path}")
     return 0

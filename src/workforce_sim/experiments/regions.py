@@ -47,7 +47,8 @@ def single_region_run(region: Region, seed: int, replication: int = 0, keep_even
         per_member = member_streams(streams, [m.name for m in region.members])
         members, drawn = [], []
         for m, s in zip(region.members, per_member):
-            resolved, d = sample_parameters(m.scenario, lambda path, s=s: s["param:" + path])
+            sc = m.scenario if region.cases else m.scenario.model_copy(update={"demand": None, "caseload": None})
+            resolved, d = sample_parameters(sc, lambda path, s=s: s["param:" + path])
             members.append(m.model_copy(update={"scenario": resolved}))
             drawn.append(d)
         market, market_drawn = sample_parameters(region.market, lambda path: streams["param:market." + path])

@@ -171,6 +171,7 @@ class Region(Strict):
     start_date: dt.date
     end_date: dt.date
     members: list[Member] = Field(min_length=1)
+    cases: bool = Field(True, description="Run the children's cases of members that declare them (false: workforce only, faster)")
     market: Market = Market()
     policies: Policies = Policies()
     sources: dict[str, str] = Field(default_factory=dict, description="Dotted key -> where its value comes from")
