@@ -38,7 +38,7 @@ class OpeningCases:
         self.caseload = caseload
         self.visits = visits
 
-    def open(self) -> None:
+    def open_cases(self) -> None:
         rng = self.rng
         opening = self.opening
         first = next(iter(opening.values()), None)

@@ -57,7 +57,7 @@ class CaseService:
 
     def start(self) -> None:
         """Open cases on the start date, then the referral process."""
-        self.opening.open()
+        self.opening.open_cases()
         self.env.set_arrivals(self.referrals.draw(), self.pathway.referral)
 
     # ------------------------------------------------------------------ hooks from the workforce
