@@ -17,7 +17,8 @@ from typing import Any
 
 import pandas as pd
 
-from workforce_sim.errors import InputError
+from workforce_sim.errors import InputError, WriteError
+from workforce_sim.files import write_text
 from workforce_sim.reporting.report_tables import run_inputs
 from workforce_sim.reporting.runs import RunFolder, new_run_id, now_iso, previous_complete, write_index, writer
 from workforce_sim.reporting.text import headline
@@ -72,8 +73,7 @@ def export_html(notebook: Path, out: Path, title: str) -> Path:
     exporter.exclude_output_prompt = True
     exporter.register_preprocessor(DropStderr(), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    out.write_text(body, encoding="utf-8")
-    return out
+    return write_text(out, body)
 
 
 def _papermill(notebook: Path, out: Path, parameters: dict[str, Any], cwd: Path, progress: bool) -> str:
@@ -114,8 +114,11 @@ def run_report(spec: ReportSpec) -> ReportOutcome:
     }
     if run.decompose is not None:
         record["decompose"] = {"draws": run.decompose[0], "per_draw": run.decompose[1]}
-    rf.write_record(record)
-    (tmp / "scenario.yaml").write_text(resolved_yaml(scenario), encoding="utf-8")
+    try:
+        rf.write_record(record)
+        write_text(tmp / "scenario.yaml", resolved_yaml(scenario))
+    except WriteError as exc:
+        raise rf.not_written(exc) from None
     parameters = {
         "scenario": str(Path(run.scenario_file).resolve()), "replications": run.replications, "seed": run.seed,
         "overrides": list(run.overrides), "output_dir": ".",
@@ -137,12 +140,22 @@ def run_report(spec: ReportSpec) -> ReportOutcome:
         rf.fail(record)
         write_index(outputs)
         raise
+    except WriteError as exc:
+        raise rf.not_written(exc) from None
+    except OSError as exc:  # papermill saving the notebook on a full disk
+        raise rf.not_written(WriteError(f"could not write {exc.filename or tmp / 'report.ipynb'}: {exc.strerror or exc}")) from None
     except PapermillExecutionError as exc:
+        if exc.ename in ("WriteError", "OSError", "PermissionError"):   # the notebook could not write its tables
+            text = str(exc.evalue) if exc.ename == "WriteError" else f"could not write the report's tables in {tmp}: {exc.evalue}"
+            raise rf.not_written(WriteError(text)) from None
         return _failed(rf, record, outputs, f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}")
     except Exception as exc:  # kernel died, export failed, tables missing
         return _failed(rf, record, outputs, f"{type(exc).__name__}: {exc}")
     record.update(finished=now_iso(), files=sorted(p.name for p in tmp.iterdir() if not p.name.startswith(".")))
-    folder = rf.complete(record)
+    try:
+        folder = rf.complete(record)
+    except WriteError as exc:
+        raise rf.not_written(exc) from None
     write_index(outputs)
     return ReportOutcome(run_id, name, scenario.name, "complete", folder, None, record["headline_text"])
 

@@ -17,6 +17,7 @@ from workforce_sim.analysis.formats import format_value
 from workforce_sim.analysis.optimise import COST_WORDS, Optimisation, closest
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.levers import plan_data
+from workforce_sim.files import write_bytes, write_text
 from workforce_sim.reporting.html import STYLE, table
 from workforce_sim.reporting.plots import _figure, png
 from workforce_sim.reporting.tables import write_tables, write_workbook
@@ -203,14 +204,11 @@ def write_optimisation(opt: Optimisation, folder: Path, run_name: str) -> list[P
     written = write_tables(tables, folder)
     written.append(write_workbook(tables, folder / WORKBOOK))
     fig_png = png(plot_front(opt))
-    (folder / FRONT_PNG).write_bytes(fig_png)
-    written.append(folder / FRONT_PNG)
-    (folder / PAGE_FILE).write_text(page(opt, run_name, fig_png), encoding="utf-8")
-    written.append(folder / PAGE_FILE)
+    written.append(write_bytes(folder / FRONT_PNG, fig_png))
+    written.append(write_text(folder / PAGE_FILE, page(opt, run_name, fig_png)))
     text = plan_yaml(opt, folder, run_name)
     if text is not None:
-        (folder / PLAN_FILE).write_text(text, encoding="utf-8")
-        written.append(folder / PLAN_FILE)
+        written.append(write_text(folder / PLAN_FILE, text))
     return written
 
 
@@ -279,13 +277,18 @@ def start_run(spec, out: Path) -> dict[str, Any]:
 
 def finish_run(opt: Optimisation, out: Path, record: dict[str, Any]) -> None:
     """Write every output into the hidden folder, complete its ``run.json`` and rename it into place."""
+    from workforce_sim.errors import WriteError
     from workforce_sim.reporting.runs import now_iso, write_json
 
     tmp = hidden(out)
-    write_optimisation(opt, tmp, out.name)
-    record.update(status="complete", ended=now_iso(), seconds=opt.seconds, plan=opt.plan_settings, headline_text=headline(opt))
-    write_json(tmp / "run.json", record)
-    os.rename(tmp, out)
+    try:
+        write_optimisation(opt, tmp, out.name)
+        record.update(status="complete", ended=now_iso(), seconds=opt.seconds, plan=opt.plan_settings, headline_text=headline(opt))
+        write_json(tmp / "run.json", record)
+        os.rename(tmp, out)
+    except (WriteError, OSError) as exc:
+        what = str(exc).split("; ")[0] if isinstance(exc, WriteError) else f"could not write {out}: {exc.strerror or exc}"
+        raise WriteError(f"{what}; the study and the files written so far are kept in {tmp}") from None
 
 
 # ------------------------------------------------------------------ terminal text
