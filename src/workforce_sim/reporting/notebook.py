@@ -10,7 +10,9 @@ that fails is moved, with its partly executed notebook, to
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -76,15 +78,39 @@ def export_html(notebook: Path, out: Path, title: str) -> Path:
     return write_text(out, body)
 
 
+SCRATCH = ".scratch"
+"""Inside the run's hidden folder: the kernel's connection file and every temporary file of the
+kernel (Dask's scratch space, pyabc's database), so they go with the run folder, whatever happens."""
+SCRATCH_ENV = ("JUPYTER_RUNTIME_DIR", "DASK_TEMPORARY_DIRECTORY", "TMPDIR")
+
+
+@contextlib.contextmanager
+def _scratch(folder: Path):
+    """Point the kernel's runtime and temporary folders at ``folder`` (removed afterwards)."""
+    folder.mkdir(exist_ok=True)
+    before = {k: os.environ.get(k) for k in SCRATCH_ENV}
+    os.environ.update({k: str(folder) for k in SCRATCH_ENV})
+    try:
+        yield folder
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _papermill(notebook: Path, out: Path, parameters: dict[str, Any], cwd: Path, progress: bool) -> str:
     import papermill
 
     kernel = kernel_name()
-    papermill.execute_notebook(
-        str(notebook), str(out), parameters=parameters, kernel_name=kernel, cwd=str(cwd),
-        progress_bar=progress and sys.stderr.isatty(), log_output=False, request_save_on_cell_execute=True,
-        extra_arguments=["--log-level=CRITICAL"],  # kernel start-up and shut-down chatter is not the reader's concern
-    )
+    with _scratch(Path(cwd) / SCRATCH):
+        papermill.execute_notebook(
+            str(notebook), str(out), parameters=parameters, kernel_name=kernel, cwd=str(cwd),
+            progress_bar=progress and sys.stderr.isatty(), log_output=False, request_save_on_cell_execute=True,
+            extra_arguments=["--log-level=CRITICAL"],  # kernel start-up and shut-down chatter is not the reader's concern
+        )
     return kernel
 
 
