@@ -3,6 +3,7 @@ evaluation (CSV, Parquet, Excel) and a page for finance officers."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import math
 import os
@@ -263,6 +264,27 @@ def run_folder(spec, out: Optional[Path], resume: bool) -> Path:
     return out
 
 
+LOCK_FILE = ".study.lock"
+
+
+@contextlib.contextmanager
+def study_lock(out: Path):
+    """Hold the study of ``out`` for this process: a second wfsim working on it (two ``--resume`` at once)
+    is refused at once with a ``LockedError`` naming the study. The lock lives in the hidden folder."""
+    from workforce_sim.files import exclusive
+
+    tmp = hidden(out)
+    tmp.mkdir(parents=True, exist_ok=True)
+    with exclusive(tmp / LOCK_FILE, f"the study {out}"):
+        try:
+            yield
+        finally:
+            (out / LOCK_FILE).unlink(missing_ok=True)      # finished: the run folder keeps no lock file
+            if tmp.is_dir() and [p.name for p in tmp.iterdir()] == [LOCK_FILE]:   # refused before it started
+                (tmp / LOCK_FILE).unlink(missing_ok=True)
+                tmp.rmdir()
+
+
 def start_run(spec, out: Path) -> dict[str, Any]:
     """Create the hidden folder of ``out`` and its ``run.json`` (status running); the record."""
     from workforce_sim.reporting.runs import git_info, now_iso, write_json, writer
@@ -299,6 +321,9 @@ def start_text(spec, out: Path) -> str:
 
 
 def resume_text(spec, out: Path) -> str:
+    """How to continue a stopped study; empty when there is nothing to continue (no study kept)."""
+    if not (hidden(out) / "study.db").is_file():
+        return ""
     return (f"wfsim: every finished evaluation is kept in {hidden(out) / 'study.db'}; continue with: "
             f"wfsim optimise {spec.study.scenario} ... --resume --out {out}")
 
