@@ -75,7 +75,7 @@ def _left(folders: list[Path]) -> list[str]:
 
 def test_ctrl_c_stops_a_backtest_on_a_local_dask_cluster_quietly(tmp_path):
     env, folders = _empty_temp(tmp_path)
-    argv = [sys.executable, "-m", "workforce_sim", "backtest", "--councils", "Rutland,Darlington,Kent,Essex", "--origins", "2019",
+    argv = [sys.executable, "-m", "workforce_sim", "backtest", "--councils", "4", "--origins", "2019",
             "--population", "6", "--generations", "2", "-n", "3", "--workers", "2", "--executor", "dask", "--no-progress",
             "--out", str(tmp_path / "bt")]
     code, err, took = _signal_after(12.0, signal.SIGINT, argv, env)

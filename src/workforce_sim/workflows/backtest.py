@@ -9,9 +9,10 @@ executor) and scores them (``analysis.backtest``). The run folder and the text a
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -168,8 +169,11 @@ def posteriors(results: list[TaskResult]) -> pd.DataFrame:
 def execute(spec: BacktestRun, progress: Optional[Callable[[int], None]] = None) -> BacktestOutcome:
     """Every task, then the scores (``progress(1)`` after each task)."""
     started, wall = dt.datetime.now(), time.perf_counter()
-    results = run_backtest(spec.tasks, list(spec.codes), list(spec.origins), executor=spec.executor, workers=spec.workers,
-                           scheduler=spec.scheduler, progress=progress)
+    # the calibrations' databases in a folder of this run's, removed however it ends (workers may be killed)
+    with tempfile.TemporaryDirectory(prefix="wfsim-backtest-") as scratch:
+        tasks = replace(spec.tasks, temp_dir=Path(scratch)) if spec.scheduler is None else spec.tasks
+        results = run_backtest(tasks, list(spec.codes), list(spec.origins), executor=spec.executor, workers=spec.workers,
+                               scheduler=spec.scheduler, progress=progress)
     seconds = time.perf_counter() - wall
     cases = score_cases(results, spec.table)
     sc = scores(cases)
