@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -24,8 +25,10 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def _signal_after(delay: float, signum: int) -> tuple[int, str, float]:
-    proc = subprocess.Popen(LONG_RUN, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+def _signal_after(delay: float, signum: int, argv: list[str] = LONG_RUN, env: dict[str, str] | None = None,
+                  cwd: Path | None = None) -> tuple[int, str, float]:
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env=None if env is None else {**os.environ, **env}, cwd=cwd)
     time.sleep(delay)
     sent = time.monotonic()
     os.killpg(proc.pid, signum)     # as a terminal's Ctrl-C does: the whole process group
@@ -56,3 +59,53 @@ def test_sigterm_stops_a_run_like_ctrl_c():
     code, err, _ = _signal_after(4.0, signal.SIGTERM)
     assert code == 130, err
     assert err.strip().splitlines() == ["wfsim: interrupted"], err
+
+
+def _empty_temp(tmp_path: Path) -> tuple[dict[str, str], list[Path]]:
+    """TMPDIR and the Jupyter runtime folder of a run: empty folders, to be found empty afterwards."""
+    folders = [tmp_path / "tmp", tmp_path / "runtime"]
+    for f in folders:
+        f.mkdir()
+    return {"TMPDIR": str(folders[0]), "JUPYTER_RUNTIME_DIR": str(folders[1])}, folders
+
+
+def _left(folders: list[Path]) -> list[str]:
+    return [str(p) for f in folders for p in f.rglob("*")]
+
+
+def test_ctrl_c_stops_a_backtest_on_a_local_dask_cluster_quietly(tmp_path):
+    env, folders = _empty_temp(tmp_path)
+    argv = [sys.executable, "-m", "workforce_sim", "backtest", "--councils", "4", "--origins", "2019",
+            "--population", "6", "--generations", "2", "-n", "3", "--workers", "2", "--executor", "dask", "--no-progress",
+            "--out", str(tmp_path / "bt")]
+    code, err, took = _signal_after(12.0, signal.SIGINT, argv, env)
+    assert code == 130, err
+    assert err.strip().splitlines() == ["wfsim: interrupted"], err
+    assert took < 2.5, took
+    assert _left(folders) == [] and not (tmp_path / "bt").exists()
+
+
+def test_sigterm_stops_a_calibration_and_leaves_no_database(tmp_path):
+    env, folders = _empty_temp(tmp_path)
+    scen = tmp_path / "rutland.yaml"
+    subprocess.run([sys.executable, "-m", "workforce_sim", "init", "Rutland", "--year", "2019", "--out", str(scen)], check=True,
+                   capture_output=True)
+    argv = [sys.executable, "-m", "workforce_sim", "calibrate", str(scen), "--through", "2019", "--population", "10",
+            "--generations", "4", "--out", str(tmp_path / "cal.yaml")]
+    code, err, _ = _signal_after(8.0, signal.SIGTERM, argv, env)
+    assert code == 130, err
+    assert err.strip().splitlines() == ["wfsim: interrupted"], err
+    assert _left(folders) == [] and not (tmp_path / "cal.yaml").exists()
+
+
+def test_a_killed_report_leaves_its_kernel_files_in_its_hidden_folder(tmp_path):
+    """Even SIGKILL: the kernel's connection file and temporary files are in the run's hidden folder,
+    which the next index moves to failed/ with the rest; nothing is left in TMPDIR or Jupyter's runtime folder."""
+    env, folders = _empty_temp(tmp_path)
+    argv = [sys.executable, "-m", "workforce_sim", "report", str(SCENARIOS / "slough_2014_baseline.yaml"), "-n", "30",
+            "--workers", "1", "--no-progress", "--out", str(tmp_path / "outputs")]
+    code, err, _ = _signal_after(9.0, signal.SIGKILL, argv, env)
+    assert code == -signal.SIGKILL, err
+    assert _left(folders) == []
+    hidden = list((tmp_path / "outputs").glob("*/.incomplete-*"))
+    assert len(hidden) == 1 and (hidden[0] / "report.ipynb").exists()       # killed while the notebook ran

@@ -37,7 +37,7 @@ def write_atomically(out: Path, write: Callable[[Path], list[Path]]) -> None:
     user's umask gives a new folder; into an existing ``out`` the written files
     are moved one by one (callers check first that none exists). If writing
     fails (disk full, permissions), what was written is kept in the temporary
-    folder and a ``RunError`` says where.
+    folder and a ``WriteError`` says where.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -54,12 +54,14 @@ def write_atomically(out: Path, write: Callable[[Path], list[Path]]) -> None:
         for f in written:
             f.rename(out / f.name)
         shutil.rmtree(tmp, ignore_errors=True)
-    except OSError as exc:
-        kept = [p for p in tmp.iterdir()] if tmp.exists() else []
-        where = f"; {len(kept)} files written so far are kept in {tmp}" if kept else ""
+    except (OSError, WriteError) as exc:
+        kept = [p for p in tmp.iterdir() if not p.name.endswith(".part")] if tmp.exists() else []
+        where = f"; {len(kept)} files written so far are kept in {tmp}" if kept else "; nothing was written"
         if not kept:
             shutil.rmtree(tmp, ignore_errors=True)
-        raise WriteError(f"could not write {out}: {exc.strerror or exc}{where}") from None
+        what = (str(exc).split("; ")[0].replace(str(tmp), str(out)) if isinstance(exc, WriteError)
+                else f"could not write {out}: {exc.strerror or exc}")
+        raise WriteError(f"{what}{where}") from None
 
 
 def _reason(exc: OSError) -> str:

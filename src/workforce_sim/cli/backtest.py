@@ -41,6 +41,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="run folder (default outputs/backtest/<run-id>; must not hold a backtest already)")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--allow-large", action="store_true", help="allow replications, population or generations above the ceilings")
     return p
 
 
@@ -52,7 +53,8 @@ def run(args) -> int:
 
     spec = workflow.prepare(args.out or report.default_folder(), councils=args.councils, origins=args.origins, horizon=args.horizon,
                             replications=args.replications, seed=args.seed, population=args.population, generations=args.generations,
-                            calibrate=not args.no_calibrate, executor=args.executor, workers=args.workers, scheduler=args.scheduler)
+                            calibrate=not args.no_calibrate, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
+                            allow_large=args.allow_large)
     outcome = run_model(lambda update: workflow.execute(spec, update), spec.task_count, not args.no_progress)
     report.write_run(outcome)
     if args.out is None:

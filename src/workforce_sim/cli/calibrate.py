@@ -29,6 +29,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=seed_value, default=DEFAULTS.seed)
     p.add_argument("--out", type=Path, default=None, help="scenario file to write (default <scenario>_calibrated_<YEAR>.yaml beside it)")
     p.add_argument("--json", action="store_true", help="print the posterior summary as JSON")
+    p.add_argument("--allow-large", action="store_true", help="allow a population or generations above the ceilings")
     return p
 
 
@@ -37,7 +38,7 @@ def run(args) -> int:
     from workforce_sim.workflows import calibrate as workflow
 
     spec = workflow.prepare(args.scenario, args.through, council=args.council, out=args.out, seed=args.seed,
-                            population=args.population, generations=args.generations)
+                            population=args.population, generations=args.generations, allow_large=args.allow_large)
     outcome = workflow.execute(spec)
     report.write_scenario(outcome)
     print(report.summary_json(outcome) if args.json else report.summary_text(outcome))

@@ -1,7 +1,8 @@
 """Command line: ``wfsim`` (also ``python -m workforce_sim``).
 
 Exit codes: 0 success; 2 bad input (one line naming the file and key, no
-traceback); 1 a failure inside a run.
+traceback); 1 a failure inside a run; 3 an output that could not be written (one
+line: what, and what was kept); 130 stopped by Ctrl-C or SIGTERM.
 """
 from __future__ import annotations
 

@@ -62,14 +62,19 @@ def run(args) -> int:
                             workers=args.workers, allow_large=args.allow_large)
     out = report.run_folder(spec, args.out, args.resume)
     spec = spec.stored_in(report.hidden(out) / "study.db", args.resume)
-    record = report.start_run(spec, out)
-    print(report.start_text(spec, out))
-    try:
-        opt = run_model(lambda update: workflow.execute(spec, update), spec.total_replications, not args.no_progress)
-    except (KeyboardInterrupt, RunError):
-        print(report.resume_text(spec, out), file=sys.stderr)
-        raise
-    report.finish_run(opt, out, record)
+    with report.study_lock(out):     # a second wfsim on the same study is refused at once (exit 2)
+        if args.resume:
+            report.check_resumable(out)   # it may have finished while we waited for nothing
+        record = report.start_run(spec, out)
+        print(report.start_text(spec, out))
+        try:
+            opt = run_model(lambda update: workflow.execute(spec, update), spec.total_replications, not args.no_progress)
+        except (KeyboardInterrupt, RunError):
+            hint = report.resume_text(spec, out)
+            if hint:
+                print(hint, file=sys.stderr)
+            raise
+        report.finish_run(opt, out, record)
     print(report.summary_text(opt))
     print(report.written_text(opt, out))
     if opt.plan is None:

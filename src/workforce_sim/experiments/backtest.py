@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
@@ -53,6 +54,7 @@ class BacktestSpec:
     generations: int = GENERATIONS
     window_years: int = WINDOW_YEARS
     table: Optional[pd.DataFrame] = None   # the long DfE table (default the shipped one)
+    temp_dir: Optional[Path] = None        # where the calibrations keep their databases (default: the system's)
 
 
 @dataclass
@@ -122,7 +124,8 @@ def _task(spec: BacktestSpec, code: str, origin: int, out: TaskResult) -> TaskRe
     out.seconds["forecast"] = time.process_time() - cpu
     if spec.calibrate:
         try:
-            post = calibrate(code, origin, spec.indicators, table, spec.seed, spec.population, spec.generations, spec.window_years)
+            post = calibrate(code, origin, spec.indicators, table, spec.seed, spec.population, spec.generations, spec.window_years,
+                             db_dir=spec.temp_dir)
         except InputError as exc:
             out.skipped = f"not calibrated: {exc.message}"
         else:

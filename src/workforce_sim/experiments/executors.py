@@ -15,8 +15,11 @@ yielded as tasks finish, in any order; callers sort them.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -152,31 +155,73 @@ def _stop_pool(pool: ProcessPoolExecutor, grace: float = 1.0) -> None:
 # ---------------------------------------------------------------- Dask distributed
 def _dask(fn: TaskFn, shared: Any, tasks: Sequence[Task], workers: int, scheduler: Optional[str]) -> Iterator[Any]:
     try:
+        import dask
         from distributed import Client, LocalCluster, as_completed
     except ImportError:  # pragma: no cover - depends on the installed extras
         raise InputError("needs the optional Dask extra: pip install 'workforce_sim[dask]'", option="executor", key="dask") from None
     cluster = None
+    scratch = None
+    config = contextlib.nullcontext()
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        client = Client(cluster)
-    else:
+        # the cluster's scratch space in a folder of the run's own, removed on every way out; workers
+        # that ignore Ctrl-C (the parent stops the cluster), as the local pool's do
+        scratch = tempfile.mkdtemp(prefix="wfsim-dask-")
+        config = dask.config.set({"temporary-directory": scratch})
+    with config:
+        if scheduler is None:
+            try:
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                                       local_directory=scratch, preload=["workforce_sim.experiments.dask_worker"])
+                client = Client(cluster)
+            except BaseException:
+                _stop_cluster(cluster, None, scratch)
+                raise
+        else:
+            try:
+                client = Client(scheduler, timeout="10s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise InputError(f"cannot connect to the Dask scheduler: {exc}", option="scheduler", key=scheduler) from None
+        futures = []
         try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise InputError(f"cannot connect to the Dask scheduler: {exc}", option="scheduler", key=scheduler) from None
-    futures = []
+            shared_future = client.scatter(shared, broadcast=True)
+            run_id = uuid.uuid4().hex
+            futures = [
+                client.submit(fn, shared_future, *task, key=f"wfsim-{run_id}-{i}", pure=False)
+                for i, task in enumerate(tasks)
+            ]
+            for fut in as_completed(futures):
+                yield fut.result()
+        except BaseException:
+            # interrupted, or a task failed: a local cluster's workers are ended at once, quietly
+            if cluster is not None:
+                _stop_cluster(cluster, client, scratch)
+                cluster = None
+            raise
+        finally:
+            if cluster is not None or scheduler is not None:
+                if futures:
+                    client.cancel(futures)
+                client.close()
+            _stop_cluster(cluster, None, scratch)
+
+
+def _stop_cluster(cluster, client, scratch: Optional[str]) -> None:
+    """Close a local cluster (``client`` given: kill its worker processes first, without a word) and
+    remove its scratch folder."""
+    import logging
+
     try:
-        shared_future = client.scatter(shared, broadcast=True)
-        run_id = uuid.uuid4().hex
-        futures = [
-            client.submit(fn, shared_future, *task, key=f"wfsim-{run_id}-{i}", pure=False)
-            for i, task in enumerate(tasks)
-        ]
-        for fut in as_completed(futures):
-            yield fut.result()
-    finally:
-        if futures:
-            client.cancel(futures)
-        client.close()
         if cluster is not None:
+            if client is not None:
+                logging.getLogger("distributed").setLevel(logging.CRITICAL)
+                for nanny in list(getattr(cluster, "workers", {}).values()):
+                    proc = getattr(getattr(nanny, "process", None), "process", None)
+                    pid = getattr(proc, "pid", None)
+                    if pid:
+                        with contextlib.suppress(OSError):
+                            os.kill(pid, signal.SIGKILL)
+                client.close()
             cluster.close()
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)

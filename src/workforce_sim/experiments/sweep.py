@@ -108,11 +108,14 @@ def grid_points(path: str | Path, axes: list[Axis], overrides: list[str] = ()) -
     for combo in itertools.product(*[range(len(a.values)) for a in axes]):
         settings = {a.key: a.values[i] for a, i in zip(axes, combo)}
         grid_sets = [f"{a.key}={a.texts[i]}" for a, i in zip(axes, combo)]
+        label = ", ".join(f"{a.key.rsplit('.', 1)[-1]}={a.texts[i]}" for a, i in zip(axes, combo))
         try:
             sc = load_scenario(path, [*overrides, *grid_sets])
         except InputError as exc:
+            if exc.file and exc.option is None and not str(exc.file).lower().endswith((".yaml", ".yml")):
+                # a data file the scenario names (staff list, leavers) refuses this grid point: name the file
+                raise InputError(f"{exc.message} (at the --grid point {label})", file=exc.file, key=exc.key) from None
             raise InputError(exc.message, option="grid", key=exc.key) from None
-        label = ", ".join(f"{a.key.rsplit('.', 1)[-1]}={a.texts[i]}" for a, i in zip(axes, combo))
         points.append(Point(label, settings, [*overrides, *grid_sets], sc))
     return points
 

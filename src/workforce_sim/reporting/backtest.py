@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from workforce_sim.analysis.backtest import MEASURES, TITLES
+from workforce_sim.files import atomic_path, write_text
 from workforce_sim.reporting.tables import write_tables
 
 PAGE = "backtest.html"
@@ -65,7 +66,8 @@ def plot_forecasts(cases: pd.DataFrame, published: pd.DataFrame, path: Path, mea
         ax.tick_params(labelsize=5, length=2, pad=1)
     fig.suptitle(f"{TITLES[measure]}: published (black),\nforecasts ({variant}: median, 90% interval) from each origin", fontsize=8)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / (1.6 * rows + 0.6)))
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
     return path
 
@@ -93,7 +95,8 @@ def plot_coverage(scores: pd.DataFrame, path: Path) -> Path:
     axes.flat[0].set_ylabel("cases inside the interval (%)", fontsize=8)
     axes.flat[0].legend(fontsize=6, loc="lower left")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
     return path
 
@@ -116,7 +119,8 @@ def plot_pit(cases: pd.DataFrame, path: Path, bins: int = 10) -> Path:
     axes.flat[0].set_ylabel("density", fontsize=8)
     axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
     return path
 
@@ -242,7 +246,7 @@ def write_backtest(folder: Path, tables: dict[str, pd.DataFrame], published: pd.
     written.append(plot_coverage(scores, folder / PLOTS[1]))
     written.append(plot_pit(cases, folder / PLOTS[2]))
     text = page(meta, scores, tables["goals"], tables["worst_councils"], tables["tasks"])
-    (folder / PAGE).write_text(text, encoding="utf-8")
+    write_text(folder / PAGE, text)
     written.append(folder / PAGE)
     return written
 

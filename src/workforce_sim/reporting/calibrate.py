@@ -1,12 +1,12 @@
 """The outputs of ``wfsim calibrate``: the calibrated scenario file (never overwriting) and the text."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import yaml
 
 from workforce_sim.errors import InputError
+from workforce_sim.files import atomic_path
 
 
 def write_scenario(outcome) -> Path:
@@ -19,16 +19,11 @@ def write_scenario(outcome) -> Path:
               f"{post.window[0] + 1}-{post.window[1]};\n# each replication takes one particle of the posterior (group "
               f"'calibration'). Seed {spec.seed}, {spec.population} particles x {spec.generations} generations.\n")
     text = header + yaml.safe_dump(outcome.data, sort_keys=False, allow_unicode=True, width=120)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    try:
+    if out.exists():
+        raise InputError("exists; choose another file (calibrate never overwrites)", file="--out", key=str(out))
+    with atomic_path(out) as tmp:   # complete or absent; never overwrites
+        tmp.write_text(text, encoding="utf-8")
         load_scenario(tmp)          # the written scenario must load
-        os.link(tmp, out)           # fails rather than overwrite
-    except FileExistsError:
-        raise InputError("exists; choose another file (calibrate never overwrites)", file="--out", key=str(out)) from None
-    finally:
-        tmp.unlink(missing_ok=True)
     return out
 
 

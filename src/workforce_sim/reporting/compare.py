@@ -84,6 +84,8 @@ def headline(cmp: Comparison) -> str:
 
 def write_comparison(outcome: CompareOutcome) -> Path:
     """The comparison's run folder under ``<out>/comparisons/``: tables, comparison.html, run.json; the index updated."""
+    from workforce_sim.errors import WriteError
+    from workforce_sim.files import write_text
     from workforce_sim.reporting.report_tables import run_inputs
     from workforce_sim.reporting.runs import RunFolder, now_iso, write_index
     from workforce_sim.reporting.tables import write_tables
@@ -92,8 +94,6 @@ def write_comparison(outcome: CompareOutcome) -> Path:
     title = "Comparison: " + " vs ".join(cmp.labels)
     rf = RunFolder(spec.out, "comparisons", spec.run_id)
     tmp = rf.create()
-    write_tables({"comparison": cmp.table, "per_replication": cmp.per_replication}, tmp)
-    (tmp / "comparison.html").write_text(html_page(cmp, spec.replications, spec.seed, title), encoding="utf-8")
     record = {
         "kind": "comparison", "run_id": spec.run_id, "name": " vs ".join(cmp.labels), "scenarios": cmp.labels,
         "scenario_files": [str(p.resolve()) if p is not None else None for p in spec.scenario_files],
@@ -102,7 +102,12 @@ def write_comparison(outcome: CompareOutcome) -> Path:
            if k not in ("scenario", "council", "scenario_resolved")},
         "workers": spec.workers, "started": outcome.started, "finished": now_iso(), "headline_text": headline(cmp),
     }
-    folder = rf.complete(record)
+    try:
+        write_tables({"comparison": cmp.table, "per_replication": cmp.per_replication}, tmp)
+        write_text(tmp / "comparison.html", html_page(cmp, spec.replications, spec.seed, title))
+        folder = rf.complete(record)
+    except WriteError as exc:
+        raise rf.not_written(exc) from None
     write_index(spec.out)
     return folder
 

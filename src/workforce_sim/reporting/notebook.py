@@ -10,14 +10,17 @@ that fails is moved, with its partly executed notebook, to
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from workforce_sim.errors import InputError
+from workforce_sim.errors import InputError, WriteError
+from workforce_sim.files import write_text
 from workforce_sim.reporting.report_tables import run_inputs
 from workforce_sim.reporting.runs import RunFolder, new_run_id, now_iso, previous_complete, write_index, writer
 from workforce_sim.reporting.text import headline
@@ -72,19 +75,42 @@ def export_html(notebook: Path, out: Path, title: str) -> Path:
     exporter.exclude_output_prompt = True
     exporter.register_preprocessor(DropStderr(), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    out.write_text(body, encoding="utf-8")
-    return out
+    return write_text(out, body)
+
+
+SCRATCH = ".scratch"
+"""Inside the run's hidden folder: the kernel's connection file and every temporary file of the
+kernel (Dask's scratch space, pyabc's database), so they go with the run folder, whatever happens."""
+SCRATCH_ENV = ("JUPYTER_RUNTIME_DIR", "DASK_TEMPORARY_DIRECTORY", "TMPDIR")
+
+
+@contextlib.contextmanager
+def _scratch(folder: Path):
+    """Point the kernel's runtime and temporary folders at ``folder`` (removed afterwards)."""
+    folder.mkdir(exist_ok=True)
+    before = {k: os.environ.get(k) for k in SCRATCH_ENV}
+    os.environ.update({k: str(folder) for k in SCRATCH_ENV})
+    try:
+        yield folder
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _papermill(notebook: Path, out: Path, parameters: dict[str, Any], cwd: Path, progress: bool) -> str:
     import papermill
 
     kernel = kernel_name()
-    papermill.execute_notebook(
-        str(notebook), str(out), parameters=parameters, kernel_name=kernel, cwd=str(cwd),
-        progress_bar=progress and sys.stderr.isatty(), log_output=False, request_save_on_cell_execute=True,
-        extra_arguments=["--log-level=CRITICAL"],  # kernel start-up and shut-down chatter is not the reader's concern
-    )
+    with _scratch(Path(cwd) / SCRATCH):
+        papermill.execute_notebook(
+            str(notebook), str(out), parameters=parameters, kernel_name=kernel, cwd=str(cwd),
+            progress_bar=progress and sys.stderr.isatty(), log_output=False, request_save_on_cell_execute=True,
+            extra_arguments=["--log-level=CRITICAL"],  # kernel start-up and shut-down chatter is not the reader's concern
+        )
     return kernel
 
 
@@ -114,8 +140,11 @@ def run_report(spec: ReportSpec) -> ReportOutcome:
     }
     if run.decompose is not None:
         record["decompose"] = {"draws": run.decompose[0], "per_draw": run.decompose[1]}
-    rf.write_record(record)
-    (tmp / "scenario.yaml").write_text(resolved_yaml(scenario), encoding="utf-8")
+    try:
+        rf.write_record(record)
+        write_text(tmp / "scenario.yaml", resolved_yaml(scenario))
+    except WriteError as exc:
+        raise rf.not_written(exc) from None
     parameters = {
         "scenario": str(Path(run.scenario_file).resolve()), "replications": run.replications, "seed": run.seed,
         "overrides": list(run.overrides), "output_dir": ".",
@@ -137,12 +166,22 @@ def run_report(spec: ReportSpec) -> ReportOutcome:
         rf.fail(record)
         write_index(outputs)
         raise
+    except WriteError as exc:
+        raise rf.not_written(exc) from None
+    except OSError as exc:  # papermill saving the notebook on a full disk
+        raise rf.not_written(WriteError(f"could not write {exc.filename or tmp / 'report.ipynb'}: {exc.strerror or exc}")) from None
     except PapermillExecutionError as exc:
+        if exc.ename in ("WriteError", "OSError", "PermissionError"):   # the notebook could not write its tables
+            text = str(exc.evalue) if exc.ename == "WriteError" else f"could not write the report's tables in {tmp}: {exc.evalue}"
+            raise rf.not_written(WriteError(text)) from None
         return _failed(rf, record, outputs, f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}")
     except Exception as exc:  # kernel died, export failed, tables missing
         return _failed(rf, record, outputs, f"{type(exc).__name__}: {exc}")
     record.update(finished=now_iso(), files=sorted(p.name for p in tmp.iterdir() if not p.name.startswith(".")))
-    folder = rf.complete(record)
+    try:
+        folder = rf.complete(record)
+    except WriteError as exc:
+        raise rf.not_written(exc) from None
     write_index(outputs)
     return ReportOutcome(run_id, name, scenario.name, "complete", folder, None, record["headline_text"])
 

@@ -3,6 +3,7 @@ evaluation (CSV, Parquet, Excel) and a page for finance officers."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import math
 import os
@@ -17,6 +18,7 @@ from workforce_sim.analysis.formats import format_value
 from workforce_sim.analysis.optimise import COST_WORDS, Optimisation, closest
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.levers import plan_data
+from workforce_sim.files import write_bytes, write_text
 from workforce_sim.reporting.html import STYLE, table
 from workforce_sim.reporting.plots import _figure, png
 from workforce_sim.reporting.tables import write_tables, write_workbook
@@ -203,14 +205,11 @@ def write_optimisation(opt: Optimisation, folder: Path, run_name: str) -> list[P
     written = write_tables(tables, folder)
     written.append(write_workbook(tables, folder / WORKBOOK))
     fig_png = png(plot_front(opt))
-    (folder / FRONT_PNG).write_bytes(fig_png)
-    written.append(folder / FRONT_PNG)
-    (folder / PAGE_FILE).write_text(page(opt, run_name, fig_png), encoding="utf-8")
-    written.append(folder / PAGE_FILE)
+    written.append(write_bytes(folder / FRONT_PNG, fig_png))
+    written.append(write_text(folder / PAGE_FILE, page(opt, run_name, fig_png)))
     text = plan_yaml(opt, folder, run_name)
     if text is not None:
-        (folder / PLAN_FILE).write_text(text, encoding="utf-8")
-        written.append(folder / PLAN_FILE)
+        written.append(write_text(folder / PLAN_FILE, text))
     return written
 
 
@@ -265,6 +264,27 @@ def run_folder(spec, out: Optional[Path], resume: bool) -> Path:
     return out
 
 
+LOCK_FILE = ".study.lock"
+
+
+@contextlib.contextmanager
+def study_lock(out: Path):
+    """Hold the study of ``out`` for this process: a second wfsim working on it (two ``--resume`` at once)
+    is refused at once with a ``LockedError`` naming the study. The lock lives in the hidden folder."""
+    from workforce_sim.files import exclusive
+
+    tmp = hidden(out)
+    tmp.mkdir(parents=True, exist_ok=True)
+    with exclusive(tmp / LOCK_FILE, f"the study {out}"):
+        try:
+            yield
+        finally:
+            (out / LOCK_FILE).unlink(missing_ok=True)      # finished: the run folder keeps no lock file
+            if tmp.is_dir() and [p.name for p in tmp.iterdir()] == [LOCK_FILE]:   # refused before it started
+                (tmp / LOCK_FILE).unlink(missing_ok=True)
+                tmp.rmdir()
+
+
 def start_run(spec, out: Path) -> dict[str, Any]:
     """Create the hidden folder of ``out`` and its ``run.json`` (status running); the record."""
     from workforce_sim.reporting.runs import git_info, now_iso, write_json, writer
@@ -279,13 +299,18 @@ def start_run(spec, out: Path) -> dict[str, Any]:
 
 def finish_run(opt: Optimisation, out: Path, record: dict[str, Any]) -> None:
     """Write every output into the hidden folder, complete its ``run.json`` and rename it into place."""
+    from workforce_sim.errors import WriteError
     from workforce_sim.reporting.runs import now_iso, write_json
 
     tmp = hidden(out)
-    write_optimisation(opt, tmp, out.name)
-    record.update(status="complete", ended=now_iso(), seconds=opt.seconds, plan=opt.plan_settings, headline_text=headline(opt))
-    write_json(tmp / "run.json", record)
-    os.rename(tmp, out)
+    try:
+        write_optimisation(opt, tmp, out.name)
+        record.update(status="complete", ended=now_iso(), seconds=opt.seconds, plan=opt.plan_settings, headline_text=headline(opt))
+        write_json(tmp / "run.json", record)
+        os.rename(tmp, out)
+    except (WriteError, OSError) as exc:
+        what = str(exc).split("; ")[0] if isinstance(exc, WriteError) else f"could not write {out}: {exc.strerror or exc}"
+        raise WriteError(f"{what}; the study and the files written so far are kept in {tmp}") from None
 
 
 # ------------------------------------------------------------------ terminal text
@@ -296,6 +321,9 @@ def start_text(spec, out: Path) -> str:
 
 
 def resume_text(spec, out: Path) -> str:
+    """How to continue a stopped study; empty when there is nothing to continue (no study kept)."""
+    if not (hidden(out) / "study.db").is_file():
+        return ""
     return (f"wfsim: every finished evaluation is kept in {hidden(out) / 'study.db'}; continue with: "
             f"wfsim optimise {spec.study.scenario} ... --resume --out {out}")
 

@@ -18,12 +18,14 @@ import json
 import math
 import os
 import re
+import shutil
 import socket
 import subprocess
 from pathlib import Path
 from typing import Any, Optional
 
-from workforce_sim.files import new_run_id, now_iso, safe_name  # noqa: F401  (run folders are named with these)
+from workforce_sim.errors import WriteError
+from workforce_sim.files import new_run_id, now_iso, safe_name, write_text  # noqa: F401  (run folders are named with these)
 
 RUN_ID_RE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 INCOMPLETE = ".incomplete-"
@@ -64,9 +66,7 @@ def _clean(o: Any) -> Any:
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write JSON atomically (temporary file, then replace)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(_clean(data), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(_clean(data), indent=2, allow_nan=False) + "\n", replace=True)
 
 
 def read_run(folder: Path) -> Optional[dict[str, Any]]:
@@ -102,6 +102,24 @@ class RunFolder:
         self.write_record({**record, "status": "complete"})
         os.rename(self.tmp, self.final)  # fails rather than overwrite
         return self.final
+
+    def not_written(self, exc: WriteError) -> WriteError:
+        """A run whose files could not all be written (disk full): what it wrote is moved, as it is,
+        to ``failed/<run-id>/`` (a rename needs no space) and the one-line error says so."""
+        kept = [p for p in self.tmp.iterdir() if not p.name.startswith(".")] if self.tmp.is_dir() else []
+        where = self.tmp
+        try:
+            if not kept:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+            else:
+                self.failed.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(self.tmp, self.failed)
+                where = self.failed
+        except OSError:
+            pass
+        text = str(exc).split("; ")[0].replace(str(self.tmp), str(self.final))
+        return WriteError(f"{text}; {len(kept)} files written so far are kept in {where}" if kept else
+                          f"{text}; nothing of the run was kept")
 
     def fail(self, record: dict[str, Any]) -> Path:
         """Write run.json and move what was written to ``failed/<run-id>/``."""
@@ -246,8 +264,4 @@ def write_index(outputs: Path) -> Path:
         "<th>Replications</th><th>Headline</th><th>Links</th></tr></thead>"
         f"<tbody>{body}</tbody></table></body></html>\n"
     )
-    path = outputs / INDEX
-    tmp = outputs / f".{INDEX}.{os.getpid()}.tmp"
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text(outputs / INDEX, page, replace=True)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from workforce_sim.analysis.targets import permanence
+from workforce_sim.files import atomic_path
 from workforce_sim.reporting.tables import write_tables, write_workbook
 from workforce_sim.workflows.sweep import FILES, TABLES, SweepOutcome
 
@@ -40,8 +41,11 @@ def plot_cost_vs_permanence(outcome: SweepOutcome, path: Path) -> Path:
     ax.set_title(f"{sweep.scenario.name}: {sweep.replications} replications per point, {seeds}")
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=120, format="png")
+    finally:
+        plt.close(fig)
     return path
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from workforce_sim.experiments.replications import Results
+from workforce_sim.files import atomic_path, write_bytes
 
 
 def result_tables(results: Results) -> dict[str, pd.DataFrame]:
@@ -43,18 +44,25 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path, formats: tuple[s
             if isinstance(out[col].dtype, pd.CategoricalDtype):
                 out[col] = out[col].astype(str)
         if "csv" in formats:
-            out.to_csv(folder / f"{name}.csv", index=False)
+            with atomic_path(folder / f"{name}.csv") as tmp:
+                out.to_csv(tmp, index=False)
             written.append(folder / f"{name}.csv")
         if "parquet" in formats:
-            out.to_parquet(folder / f"{name}.parquet", index=False)
+            with atomic_path(folder / f"{name}.parquet") as tmp:
+                out.to_parquet(tmp, index=False)
             written.append(folder / f"{name}.parquet")
     return written
 
 
-def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> Path:
+def write_workbook(tables: dict[str, pd.DataFrame], path: Path, *, replace: bool = False) -> Path:
     """The one Excel writer: a workbook with one sheet per table (column names carry the units),
-    columns sized to their contents and the header row frozen."""
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+    columns sized to their contents and the header row frozen. Built in memory, then written
+    atomically: a full disk never leaves half a workbook (nor a zip file closing itself later);
+    an existing ``path`` is replaced only when ``replace``."""
+    import io
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         for name, df in tables.items():
             df.to_excel(xl, sheet_name=name[:31], index=False)
             ws = xl.sheets[name[:31]]
@@ -62,4 +70,4 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> Path:
                 width = max(len(str(c.value)) if c.value is not None else 0 for c in col[:50])
                 ws.column_dimensions[col[0].column_letter].width = min(60, max(10, width + 2))
             ws.freeze_panes = "A2"
-    return path
+    return write_bytes(path, buf.getvalue(), replace=replace)

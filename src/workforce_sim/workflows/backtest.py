@@ -9,16 +9,17 @@ executor) and scores them (``analysis.backtest``). The run folder and the text a
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
 import pandas as pd
 
 from workforce_sim.analysis.backtest import forecast_indicators, goals, published, score_cases, scores, worst_councils
-from workforce_sim.defaults import DEFAULTS
+from workforce_sim.defaults import CEILINGS, DEFAULTS
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.backtest import (
     BacktestSpec as TaskSpec,
@@ -32,7 +33,7 @@ from workforce_sim.experiments.backtest import (
 )
 from workforce_sim.experiments.calibrate import GENERATIONS, POPULATION
 from workforce_sim.experiments.executors import EXECUTORS
-from workforce_sim.workflows.common import check_out_folder
+from workforce_sim.workflows.common import check_ceiling, check_out_folder, check_replications
 
 HORIZON = 3
 OUT_FILES = ["backtest.html", "run.json", "forecast_vs_actual.png", "coverage_by_horizon.png", "pit_histogram.png"] + [
@@ -104,8 +105,8 @@ def parse_origins(text: Optional[str], horizon: int, table: pd.DataFrame, calibr
 def prepare(out: Path, *, councils: str = "all", origins: Optional[str] = None, horizon: int = HORIZON,
             replications: Optional[int] = None, seed: Optional[int] = None, population: int = POPULATION,
             generations: int = GENERATIONS, calibrate: bool = True, executor: str = "processes", workers: Optional[int] = None,
-            scheduler: Optional[str] = None) -> BacktestRun:
-    """Check every option before anything runs; ``out``: the run folder (must not hold a backtest)."""
+            scheduler: Optional[str] = None, allow_large: bool = False) -> BacktestRun:
+    """Check every option before anything runs, the cheap ones first; ``out``: the run folder (must not hold a backtest)."""
     from workforce_sim.scenario.councils import load_table
 
     if executor not in EXECUTORS:
@@ -114,13 +115,43 @@ def prepare(out: Path, *, councils: str = "all", origins: Optional[str] = None, 
         raise InputError("only with --executor dask", file="--scheduler")
     seed = DEFAULTS.seed if seed is None else seed
     replications = DEFAULTS.replications["backtest"] if replications is None else replications
+    check_replications(replications, allow_large)
+    if calibrate:
+        check_ceiling(population, CEILINGS.abc_population, "--population", "particles per generation", allow_large)
+        check_ceiling(generations, CEILINGS.abc_generations, "--generations", "generations", allow_large)
     table = load_table()
     years = parse_origins(origins, horizon, table, calibrate)
     codes = select_councils(councils, years, table, seed)
+    check_scorable(councils, codes, years, horizon, table)
     check_out_folder(Path(out), OUT_FILES)
     tasks = TaskSpec(indicators=forecast_indicators, replications=replications, horizon=horizon, seed=seed, calibrate=calibrate,
                      population=population, generations=generations)
     return BacktestRun(councils, tuple(codes), tuple(years), tasks, table, Path(out), executor, workers, scheduler)
+
+
+def check_scorable(councils: str, codes: list[str], origins: list[int], horizon: int, table: pd.DataFrame) -> None:
+    """Before anything runs: every council named in ``--councils`` has something to score, i.e. figures at
+    some origin and a published value to score against within ``horizon`` years after it; else a
+    one-line ``InputError`` naming the council and why."""
+    text = str(councils).strip()
+    if text.lower() == "all" or text.isdigit():
+        return                                  # drawn from the councils with figures
+    from workforce_sim.experiments.backtest import workforce_codes
+    from workforce_sim.scenario.councils import find_council
+
+    pub = published(table, codes)
+    at = {y: set(workforce_codes(table, y)) for y in origins}
+    when = ", ".join(map(str, origins))
+    for code in codes:
+        name = find_council(code, table).name
+        have = [y for y in origins if code in at[y]]
+        if not have:
+            raise InputError(f"no DfE workforce figures for {name} at the origin{'s' if len(origins) > 1 else ''} {when} "
+                             "(withheld or not published): nothing to forecast from", file="--councils", key=name)
+        later = pub[(pub["new_la_code"] == code)]
+        if not any(((later["year"] > y) & (later["year"] <= y + horizon)).any() for y in have):
+            raise InputError(f"no figures for {name} published in the {horizon} year(s) after "
+                             f"{', '.join(map(str, have))}: nothing to score a forecast against", file="--councils", key=name)
 
 
 def task_table(results: list[TaskResult]) -> pd.DataFrame:
@@ -138,8 +169,11 @@ def posteriors(results: list[TaskResult]) -> pd.DataFrame:
 def execute(spec: BacktestRun, progress: Optional[Callable[[int], None]] = None) -> BacktestOutcome:
     """Every task, then the scores (``progress(1)`` after each task)."""
     started, wall = dt.datetime.now(), time.perf_counter()
-    results = run_backtest(spec.tasks, list(spec.codes), list(spec.origins), executor=spec.executor, workers=spec.workers,
-                           scheduler=spec.scheduler, progress=progress)
+    # the calibrations' databases in a folder of this run's, removed however it ends (workers may be killed)
+    with tempfile.TemporaryDirectory(prefix="wfsim-backtest-") as scratch:
+        tasks = replace(spec.tasks, temp_dir=Path(scratch)) if spec.scheduler is None else spec.tasks
+        results = run_backtest(tasks, list(spec.codes), list(spec.origins), executor=spec.executor, workers=spec.workers,
+                               scheduler=spec.scheduler, progress=progress)
     seconds = time.perf_counter() - wall
     cases = score_cases(results, spec.table)
     sc = scores(cases)

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any, Optional
 
 from workforce_sim.analysis.checks import annual_indicators
-from workforce_sim.defaults import DEFAULTS
+from workforce_sim.defaults import CEILINGS, DEFAULTS
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.calibrate import GENERATIONS, POPULATION, Posterior, calibrate, posterior_scenario, targets_of
 from workforce_sim.scenario.loading import load_scenario
 from workforce_sim.scenario.schema import Scenario
-from workforce_sim.workflows.common import check_writable
+from workforce_sim.workflows.common import check_ceiling, check_writable
 
 POPULATION_DEFAULT = 2 * POPULATION
 GENERATIONS_DEFAULT = 2 * GENERATIONS
@@ -47,18 +47,48 @@ class CalibrateOutcome:
 
 
 def prepare(scenario_file: str | Path, through: int, *, council: Optional[str] = None, out: Optional[Path] = None,
-            seed: Optional[int] = None, population: int = POPULATION_DEFAULT, generations: int = GENERATIONS_DEFAULT) -> CalibrateSpec:
-    """Check every option before anything runs (calibrate never overwrites)."""
+            seed: Optional[int] = None, population: int = POPULATION_DEFAULT, generations: int = GENERATIONS_DEFAULT,
+            allow_large: bool = False) -> CalibrateSpec:
+    """Check every option before anything runs, the cheap ones first (calibrate never overwrites)."""
+    if population < 2:
+        raise InputError(f"needs at least 2 particles, got {population}", file="--population")
+    if generations < 1:
+        raise InputError(f"needs at least 1 generation, got {generations}", file="--generations")
+    check_ceiling(population, CEILINGS.abc_population, "--population", "particles per generation", allow_large)
+    check_ceiling(generations, CEILINGS.abc_generations, "--generations", "generations", allow_large)
     path = Path(scenario_file)
     scenario = load_scenario(path)
+    given = council is not None
     council = council or scenario.council
     if not council:
         raise InputError("the scenario names no council; give --council", file=str(path), key="council")
+    check_council(council, int(through), "--council" if given else str(path), None if given else "council")
     out = Path(out) if out is not None else path.with_name(f"{path.stem}_calibrated_{through}.yaml")
     if out.exists():
         raise InputError("exists; choose another file (calibrate never overwrites)", file="--out", key=str(out))
     check_writable(out.parent, "--out")
     return CalibrateSpec(path, scenario, council, int(through), out, DEFAULTS.seed if seed is None else int(seed), population, generations)
+
+
+def check_council(council: str, through: int, where: str, key: Optional[str]) -> None:
+    """Before any work: the council is known and has published figures to calibrate on by ``through``;
+    an unknown council is named by ``where`` (``--council``, or the scenario file and its key)."""
+    from workforce_sim.experiments.calibrate import history_window, table_through
+    from workforce_sim.scenario.councils import find_council, load_table
+
+    table = load_table()
+    try:
+        known = find_council(council, table)
+    except InputError as exc:
+        raise InputError(exc.message, file=where, key=key) from None
+    try:
+        c = find_council(council, table_through(through, table))
+    except InputError:
+        raise InputError(f"no DfE figures for {known.name} published by 30 September {through}", file="--through") from None
+    try:
+        history_window(c, through, table)
+    except InputError as exc:
+        raise InputError(exc.message, file="--through") from None
 
 
 def overlay(scenario: Scenario, post: Posterior, extends: str) -> dict[str, Any]:

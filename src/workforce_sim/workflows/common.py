@@ -80,6 +80,12 @@ def check_replications(n: int, allow_large: bool, option: str = "--replications"
                          file=option)
 
 
+def check_ceiling(value: int, ceiling: int, option: str, what: str, allow_large: bool) -> None:
+    """Before any work: ``value`` of ``option`` within its ceiling (``defaults.CEILINGS``) unless ``allow_large``."""
+    if value > ceiling and not allow_large:
+        raise InputError(f"{value:,} is more than the ceiling of {ceiling:,} {what}; add --allow-large to run it anyway", file=option)
+
+
 def available_memory() -> Optional[int]:
     """Bytes of memory available now (Linux ``MemAvailable``), None where unknown."""
     try:

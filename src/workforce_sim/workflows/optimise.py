@@ -28,13 +28,13 @@ from workforce_sim.analysis.optimise import (
     parse_requirements,
 )
 from workforce_sim.analysis.targets import Target
-from workforce_sim.defaults import DEFAULTS
+from workforce_sim.defaults import CEILINGS, DEFAULTS
 from workforce_sim.errors import InputError
 from workforce_sim.experiments import optimise as study_
 from workforce_sim.experiments.levers import Lever, parse_levers, space_size
 from workforce_sim.scenario.loading import load_scenario
 from workforce_sim.scenario.schema import Scenario
-from workforce_sim.workflows.common import check_replications, load_investment_baseline
+from workforce_sim.workflows.common import check_ceiling, check_replications, load_investment_baseline
 
 STUDY_KEYS = {"levers": list, "require": list, "confidence": float, "minimise": str, "trials": int, "replications": int,
               "confirm_replications": int, "confirm_top": int, "seed": int, "set": list}
@@ -140,6 +140,7 @@ def prepare(scenario_file: str | Path, levers: Optional[list[str]] = None, requi
                             startup_trials=min(study_.STARTUP_TRIALS, max(3, int(o["trials"]) // 4)))
     if spec.confirm_seed == spec.seed:
         raise InputError("the confirmation seed must differ from the search seed (fresh seeds)", option="confirm_seed")
+    check_ceiling(int(o["trials"]), CEILINGS.optimise_trials, "--trials", "trials", allow_large)
     check_replications(spec.replications, allow_large)
     check_replications(spec.confirm_replications, allow_large, "--confirm-replications")
     judge = Judge(reqs, cost, float(conf))

@@ -63,11 +63,27 @@ def prepare(
     if outputs.exists() and not outputs.is_dir():
         raise InputError("exists and is not a folder", file="--out", key=str(outputs))
     check_writable(outputs, "--out")
-    if notebook is not None and not Path(notebook).is_file():
-        raise InputError("report notebook not found", file=str(notebook))
+    if notebook is not None:
+        check_notebook(Path(notebook))
     spec = run.prepare(scenario_file, replications, seed, overrides=overrides, workers=workers, keep_events=keep_events,
                        decompose=decompose, allow_large=allow_large, investment_baseline="when named", command="report")
     return ReportSpec(spec, outputs, name, Path(notebook) if notebook is not None else None, progress)
+
+
+def check_notebook(path: Path) -> None:
+    """Before anything runs: ``path`` is a Jupyter notebook (a JSON document with cells), not a scenario."""
+    import json
+
+    if not path.is_file():
+        raise InputError("report notebook not found", file=str(path))
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, UnicodeDecodeError, ValueError):
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list) or "nbformat" not in data:
+        hint = " (a scenario goes first, before the options)" if path.suffix.lower() in (".yaml", ".yml") else ""
+        raise InputError(f"not a notebook: --notebook takes a Jupyter notebook (.ipynb){hint}", file=str(path), key="--notebook")
 
 
 def execute(spec: ReportSpec, render: Callable[[ReportSpec], ReportOutcome]) -> ReportOutcome:

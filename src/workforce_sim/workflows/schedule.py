@@ -15,7 +15,7 @@ from typing import Any, Optional, Union
 
 from pydantic import Field, ValidationError, model_validator
 
-from workforce_sim.defaults import DEFAULTS
+from workforce_sim.defaults import CEILINGS, DEFAULTS
 from workforce_sim.errors import InputError
 from workforce_sim.scenario.loading import _read_yaml
 from workforce_sim.scenario.schema import Strict
@@ -29,6 +29,7 @@ class Defaults(Strict):
     replications: int = Field(DEFAULTS.replications["schedule"], ge=1, description="Simulated futures per report")
     seed: int = Field(DEFAULTS.seed, ge=0, description="Random seed")
     workers: Optional[int] = Field(None, ge=1, description="Processes per report (default: all cores)")
+    allow_large: bool = Field(False, description="Allow replications above the ceiling (as --allow-large)")
 
 
 class Entry(Strict):
@@ -37,6 +38,7 @@ class Entry(Strict):
     replications: Optional[int] = Field(None, ge=1)
     seed: Optional[int] = Field(None, ge=0)
     workers: Optional[int] = Field(None, ge=1)
+    allow_large: Optional[bool] = Field(None, description="Allow replications above the ceiling (as --allow-large)")
     overrides: Union[list[str], dict[str, Any]] = Field(default_factory=list, description="key=value strings, or a mapping of dotted keys to values")
     notebook: Optional[str] = Field(None, description="Report notebook, relative to the manifest (default: the report notebook shipped in the package)")
 
@@ -90,6 +92,7 @@ class ScheduledReport:
     workers: Optional[int]
     overrides: tuple[str, ...]
     notebook: Optional[Path]
+    allow_large: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,8 +134,14 @@ def prepare(manifest_file: Union[str, Path], outputs: Path = Path("outputs"), pr
     reports = tuple(
         ScheduledReport(name=e.name, scenario=(base / e.scenario).resolve(), replications=e.replications or d.replications,
                         seed=e.seed if e.seed is not None else d.seed, workers=e.workers or d.workers,
-                        overrides=tuple(e.override_list()), notebook=(base / e.notebook).resolve() if e.notebook else None)
+                        overrides=tuple(e.override_list()), notebook=(base / e.notebook).resolve() if e.notebook else None,
+                        allow_large=d.allow_large if e.allow_large is None else e.allow_large)
         for e in manifest.reports)
+    for i, (e, r) in enumerate(zip(manifest.reports, reports)):
+        if r.replications > CEILINGS.replications and not r.allow_large:
+            key = f"reports.{i}.replications" if e.replications is not None else "defaults.replications"
+            raise InputError(f"{r.replications:,} is more than the ceiling of {CEILINGS.replications:,} replications; "
+                             "add allow_large: true to run it anyway", file=str(manifest_file), key=key)
     return ScheduleSpec(Path(manifest_file), manifest, reports, outputs, progress)
 
 
@@ -144,7 +153,8 @@ def execute(spec: ScheduleSpec, render: Callable[[report.ReportSpec], report.Rep
         echo(f"[{i}/{len(spec.reports)}] {r.name}: {r.scenario} ({r.replications} replications)")
         try:
             rs = report.prepare(r.scenario, r.replications, r.seed, overrides=r.overrides, workers=r.workers,
-                                outputs=spec.outputs, name=r.name, notebook=r.notebook, progress=spec.progress)
+                                outputs=spec.outputs, name=r.name, notebook=r.notebook, progress=spec.progress,
+                                allow_large=r.allow_large)
             out = report.execute(rs, render)
             done.append(ScheduledRun(r.name, out.status, out.folder, out.headline_text if out.status == "complete" else out.error or ""))
         except InputError as exc:
