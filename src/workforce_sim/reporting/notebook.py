@@ -26,6 +26,7 @@ from workforce_sim.reporting.runs import RunFolder, new_run_id, now_iso, previou
 from workforce_sim.reporting.text import headline
 from workforce_sim.scenario.loading import resolved_yaml
 from workforce_sim.workflows.report import ReportOutcome, ReportSpec
+from workforce_sim.workflows.run import RunSpec
 
 PACKAGE = Path(__file__).resolve().parent
 DEFAULT_NOTEBOOK = PACKAGE / "report.ipynb"
@@ -34,6 +35,8 @@ KERNEL = "workforce_sim"
 ANALYST_ONLY = "analyst-only"  # cells with this tag are left out of the HTML report
 FALLBACK_KERNEL = "python3"
 REQUIRED_FILES = ("report.ipynb", "report.html", "kpi.csv", "kpi.parquet", "timeseries.csv", "timeseries.parquet", "workbook.xlsx")
+REGION_NOTEBOOK = PACKAGE / "region_report.ipynb"
+REGION_FILES = ("report.ipynb", "report.html", "kpi.csv", "kpi.parquet", "region_staffing.csv", "market_flows.parquet", "workbook.xlsx")
 
 
 def kernel_name() -> str:
@@ -118,7 +121,10 @@ def run_report(spec: ReportSpec) -> ReportOutcome:
     """Run one report into its run folder; return how it went (bad input raises InputError)."""
     from papermill.exceptions import PapermillExecutionError
 
-    notebook = spec.notebook or DEFAULT_NOTEBOOK
+    run = spec.run
+    is_region = not isinstance(run, RunSpec)
+    notebook = spec.notebook or (REGION_NOTEBOOK if is_region else DEFAULT_NOTEBOOK)
+    required = REGION_FILES if is_region else REQUIRED_FILES
     if not Path(notebook).is_file():
         raise InputError("report notebook not found", file=str(notebook))
     run = spec.run
@@ -157,7 +163,7 @@ def run_report(spec: ReportSpec) -> ReportOutcome:
     try:
         record["kernel"] = _papermill(Path(notebook), tmp / "report.ipynb", parameters, tmp, spec.progress)
         export_html(tmp / "report.ipynb", tmp / "report.html", f"{scenario.council or 'Workforce'}: {name}")
-        missing = [f for f in REQUIRED_FILES if not (tmp / f).exists()]
+        missing = [f for f in required if not (tmp / f).exists()]
         if missing:
             raise RuntimeError(f"the notebook did not write {', '.join(missing)}")
         record["headline"], record["headline_text"] = headline(pd.read_parquet(tmp / "kpi.parquet"))

@@ -76,3 +76,53 @@ def region_text(outcome: RegionRunOutcome) -> str:
             lines.append(f"{m.name}: {r['title']} {format_value(r['median'], r['unit'])} against {r['target_text']}, "
                          f"chance {r['p_meet']:.0%}")
     return "\n".join(lines)
+
+
+def share_chart(outcome: RegionRunOutcome):
+    """The permanent share of filled posts month by month: each member's median and the region's 90% band."""
+    from matplotlib.ticker import PercentFormatter
+
+    from workforce_sim.reporting.plots import _figure
+
+    fig, ax = _figure(8.0, 4.6)
+    totals = []
+    for name, res in outcome.results.members.items():
+        g = res.snapshots.groupby(["replication", "date"], observed=True)[["permanent_fte", "agency_fte"]].sum()
+        totals.append(g)
+        share = (g["permanent_fte"] / (g["permanent_fte"] + g["agency_fte"])).groupby(level="date").median()
+        ax.plot(pd.to_datetime(share.index), share.to_numpy(), lw=1.2, label=name)
+    region = sum(totals)
+    share = region["permanent_fte"] / (region["permanent_fte"] + region["agency_fte"])
+    q = share.groupby(level="date").quantile([0.05, 0.5, 0.95]).unstack()
+    dates = pd.to_datetime(q.index)
+    ax.fill_between(dates, q[0.05], q[0.95], color="#444444", alpha=0.15, lw=0, label="region: 90% of simulated futures")
+    ax.plot(dates, q[0.5], color="#222222", lw=2.4, label="region (all members): median")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("permanent staff (% of filled FTE)")
+    ax.set_title("Permanent share of filled posts, each member (median) and the region", loc="left", fontsize=12)
+    ax.legend(loc="lower right", fontsize=7, frameon=False, ncol=2)
+    return fig
+
+
+def staffing_table(outcome: RegionRunOutcome) -> pd.DataFrame:
+    """One row per member and the region: permanent share, agency share, vacancy rate at the end (median, 90% interval)."""
+    st = outcome.staffing
+    rows = []
+    for name in st["member"].unique():
+        row = {"member": "region (all members)" if name == "region" else name}
+        for key, label in (("permanent_share", "permanent share"), ("agency_rate", "agency share"), ("vacancy_rate", "vacancy rate")):
+            r = st[(st["member"] == name) & (st["measure"] == key)].iloc[0]
+            row[label] = (f"{format_value(r['median'], 'share')} ({format_value(r['low'], 'share')} to "
+                          f"{format_value(r['high'], 'share')})")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def kpi(outcome: RegionRunOutcome) -> pd.DataFrame:
+    """Every member's scorecard, one table (a ``member`` column first)."""
+    parts = []
+    for name, card in outcome.scorecards.items():
+        card = card.assign(member=name, title=name + ": " + card["title"])
+        parts.append(card[["member", *[c for c in card.columns if c != "member"]]])
+    return pd.concat(parts, ignore_index=True)

@@ -116,8 +116,9 @@ def load_region(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
                 raise InputError(f"{name!r} is a member twice (also members.{seen[ident]})", file=str(owner), key=where)
         seen[identity] = seen[name] = i
         loaded.append((spec, sc, name))
-        if not dates:   # the first member's dates are the region's
-            dates = {"start_date": sc.start_date, "end_date": sc.end_date}
+        if i == 0:   # what the region does not give of its dates, the first member's give
+            dates.setdefault("start_date", sc.start_date)
+            dates.setdefault("end_date", sc.end_date)
     members = [{"name": name, "scenario": sc, "attractiveness": spec.get("attractiveness", 1.0), "response": spec.get("response")}
                for spec, sc, name in loaded]
     body = {k: v for k, v in data.items() if k not in ("members",)}

@@ -15,6 +15,7 @@ import pandas as pd
 
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.regions import RegionResults
+from workforce_sim.files import safe_name
 from workforce_sim.scenario.schema.region import Region
 from workforce_sim.workflows.common import check_out_folder, check_replications, replications_or_default, seed_or_default
 
@@ -32,13 +33,24 @@ class RegionRunSpec:
     keep_events: bool = False
     out: Optional[Path] = None
 
+    decompose = None          # not available for a region
+
     @property
     def total_replications(self) -> int:
         return self.replications
 
+    @property
+    def scenario(self) -> Region:
+        """The region, where a report reads a run's scenario (its name, what it was made from)."""
+        return self.region
+
+    @property
+    def scenario_file(self) -> Optional[Path]:
+        return self.region_file
+
     def table_names(self) -> list[str]:
         names = ["region_staffing", "market", "market_flows", "market_totals"]
-        names += [f"{m.name}_snapshots" for m in self.region.members]
+        names += [f"{safe_name(m.name)}_snapshots" for m in self.region.members]
         return [f"{n}.{ext}" for n in names for ext in ("csv", "parquet")]
 
 
@@ -101,5 +113,5 @@ def tables(outcome: RegionRunOutcome) -> dict[str, pd.DataFrame]:
         if t is not None:
             out[name] = t
     for name, r in res.members.items():
-        out[f"{name}_snapshots"] = r.snapshots
+        out[f"{safe_name(name)}_snapshots"] = r.snapshots
     return out

@@ -176,6 +176,11 @@ class Region(Strict):
     policies: Policies = Policies()
     sources: dict[str, str] = Field(default_factory=dict, description="Dotted key -> where its value comes from")
 
+    @property
+    def council(self) -> str:
+        """A region is no one council (what a report names for a run of one)."""
+        return ""
+
     @model_validator(mode="after")
     def _consistent(self) -> Region:
         names = [m.name for m in self.members]
