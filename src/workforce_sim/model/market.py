@@ -14,8 +14,9 @@ Two pools of people on the region's one clock:
 A member's advert draws its applicants from the seekers in proportion to its
 attractiveness (pay including supplement, relative to the region); its
 supplement's effect on leaving, acceptance and conversion counts only what it
-pays above the other members' mean supplement, so a supplement that neighbours
-match buys less. Every person is in a member's post, in a pool, barred, in an
+pays above the other members' mean supplement for the part of leaving that goes
+to another council (and the supplement itself for the rest), so a supplement
+that neighbours match buys less. Every person is in a member's post, in a pool, barred, in an
 offer, or gone through a counted outflow (``MarketRecords``).
 
 Random draws come from the ``market:*`` streams only; the members keep theirs.
@@ -111,12 +112,17 @@ class Market:
         return amounts[role] if day >= start else 0.0
 
     def relative_units(self, member: int, role: int, day: float) -> float:
-        """GBP 1,000s a year the member pays above the other members' mean supplement (never below 0)."""
+        """GBP 1,000s a year of supplement with full effect on leaving, acceptance and conversion. The share of
+        leavers who go to another council in the region (``leaver_destinations.other_council``) weigh pay against
+        the neighbours: for that part only what the member pays above the other members' mean counts; the rest
+        (leaving the profession or the region) responds to the supplement itself."""
         n = len(self.supp)
-        if n == 1:
-            return self.supplement(member, role, day) / 1000.0
+        own = self.supplement(member, role, day)
+        if n == 1 or own <= 0:
+            return own / 1000.0
         others = sum(self.supplement(j, role, day) for j in range(n) if j != member) / (n - 1)
-        return max(0.0, self.supplement(member, role, day) - others) / 1000.0
+        w = self.dest_council
+        return (w * max(0.0, own - others) + (1.0 - w) * own) / 1000.0
 
     def applicant_factor(self, member: int, role: int, day: float) -> float:
         """How a member's expected applicants per advert scale: the pool's size against its start, times the

@@ -42,16 +42,24 @@ def is_region(path: str | Path) -> bool:
     return any("members" in raw for _, raw in chain)
 
 
-def _split_overrides(overrides, names: list[str]) -> tuple[list[str], dict[int, list[str]]]:
+SPEC_KEYS = ("response", "attractiveness")   # a member's place in the market, set on the member itself
+
+
+def _split_overrides(overrides, names: list[str], specs: list) -> tuple[list[str], dict[int, list[str]]]:
+    """``members.<name or index>.KEY=VALUE``: the member's scenario (or its response and attractiveness);
+    anything else: the region."""
     region, members = [], {}
     for item in overrides:
-        parts, _ = parse_set(item)
+        parts, value = parse_set(item)
         if parts[0] == "members" and len(parts) >= 3:
             who = parts[1]
             idx = int(who) if who.isdigit() else (names.index(who) if who in names else None)
             if idx is None or idx >= len(names):
                 raise InputError(f"no member {who!r} (members: {', '.join(names)})", option="overrides", key="members." + who)
-            members.setdefault(idx, []).append(".".join(parts[2:]) + "=" + item.partition("=")[2])
+            if parts[2] in SPEC_KEYS and isinstance(specs[idx], dict):
+                keys.set_value(specs[idx], parts[2:], value, option="overrides")
+            else:
+                members.setdefault(idx, []).append(".".join(parts[2:]) + "=" + item.partition("=")[2])
         else:
             region.append(item)
     return region, members
@@ -76,7 +84,7 @@ def load_region(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
         raise InputError(f"{len(specs)} members: more than {MAX_MEMBERS}", file=str(owner), key="members")
     guess = [str(s.get("name") or (s.get("init") or {}).get("council") or Path(str(s.get("file", i))).stem) if isinstance(s, dict)
              else str(i) for i, s in enumerate(specs)]
-    region_sets, member_sets = _split_overrides(overrides, guess)
+    region_sets, member_sets = _split_overrides(overrides, guess, specs)
     for item in region_sets:
         parts, value = parse_set(item)
         keys.set_value(data, parts, value, option="overrides")
