@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from workforce_sim.defaults import DEFAULTS
+from workforce_sim.errors import InputError
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -42,10 +43,40 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--allow-large", action="store_true", help="allow replications, population or generations above the ceilings")
+    p.add_argument("--level", choices=("council", "region"), default="council",
+                   help="council (default): each council's forecast; region: each DfE region and England as one market, "
+                        "the 2024 DfE agency rules on and off, scored against the published regional agency rates")
     return p
 
 
+def run_region(args) -> int:
+    from workforce_sim.files import new_run_id, now_iso
+    from workforce_sim.reporting.region import write_region_backtest
+    from workforce_sim.reporting.text import to_json
+    from workforce_sim.workflows import region_backtest as workflow
+    from workforce_sim.workflows.common import run_model
+
+    origins = [int(x) for x in str(args.origins).split(",") if x.strip()] if args.origins else [2023]
+    if len(origins) != 1:
+        raise InputError("a regional backtest takes one origin year", file="--origins")
+    started = now_iso()
+    regions = None if args.councils == "all" else [x.strip() for x in args.councils.split(",") if x.strip()]
+    spec = workflow.prepare(origins[0], args.horizon if args.horizon != 3 else 2, args.replications, args.seed, regions, args.workers,
+                            args.allow_large)
+    outcome = run_model(lambda update: workflow.execute(spec, update), spec.task_count, not args.no_progress)
+    out = args.out or Path("outputs") / "backtest" / f"{new_run_id()}-region"
+    write_region_backtest(out, outcome, started)
+    if args.json:
+        print(to_json({"scores": outcome.scores.to_dict("records"), "summary": outcome.summary.to_dict("records"), "out": str(out)}))
+    else:
+        print(workflow.text(outcome))
+        print(f"\nrun folder: {out}")
+    return 0
+
+
 def run(args) -> int:
+    if args.level == "region":
+        return run_region(args)
     from workforce_sim.reporting import backtest as report
     from workforce_sim.reporting.runs import write_index
     from workforce_sim.workflows import backtest as workflow

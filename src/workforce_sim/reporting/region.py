@@ -126,3 +126,29 @@ def kpi(outcome: RegionRunOutcome) -> pd.DataFrame:
         card = card.assign(member=name, title=name + ": " + card["title"])
         parts.append(card[["member", *[c for c in card.columns if c != "member"]]])
     return pd.concat(parts, ignore_index=True)
+
+
+def write_region_backtest(out, outcome, started: str) -> None:
+    """The regional policy backtest's run folder: scores, summary and forecasts (CSV and Parquet), the text, run.json."""
+    from pathlib import Path
+
+    from workforce_sim import __version__
+    from workforce_sim.files import now_iso, write_atomically
+    from workforce_sim.reporting.runs import git_info, write_json
+    from workforce_sim.reporting.tables import write_tables
+    from workforce_sim.workflows.region_backtest import text
+
+    spec = outcome.spec
+
+    def write(folder: Path) -> list[Path]:
+        written = write_tables({"scores": outcome.scores, "summary": outcome.summary, "forecasts": outcome.forecasts}, folder)
+        from workforce_sim.files import write_text
+
+        written.append(write_text(folder / "scores.txt", text(outcome) + "\n"))
+        write_json(folder / "run.json", {"kind": "backtest", "level": "region", "name": "regional policy backtest", "status": "complete",
+                                         "run_id": Path(out).name, "origin": spec.origin, "years": list(spec.years),
+                                         "regions": list(spec.regions), "replications": spec.replications, "seed": spec.seed,
+                                         "started": started, "ended": now_iso(), "package_version": __version__, **git_info()})
+        return [*written, folder / "run.json"]
+
+    write_atomically(Path(out), write)
