@@ -81,7 +81,7 @@ def build_region(name: str, origin: int, years: tuple[int, ...], table: pd.DataF
     end = dt.date(max(years), 10, 2)
     scenarios = []
     for c in members:
-        _, data = start_state(c.new_la_code.split(" / ")[0], origin, table=table)
+        _, data = start_state(c.new_la_code, origin, table=table)
         data.pop("targets", None)
         data["end_date"] = end.isoformat()
         data.pop("demand", None)
