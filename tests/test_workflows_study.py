@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from workforce_sim.scenario import loading
 
 from .helpers import run_cli, write_tiny
@@ -61,3 +63,24 @@ def test_the_plan_written_by_optimise_runs(tmp_path, capsys):
     code, text, err = run_cli(capsys, "run", plan, "-n", "2", "--workers", "1", "--no-progress", "--set", "end_date=2017-01-01",
                               "--out", tmp_path / "plan_run")
     assert code == 0, err
+
+
+@pytest.mark.slow
+def test_the_slough_plan_runs_from_its_run_folder(tmp_path, capsys):
+    """The optimiser's plan for Slough extends the investment scenario, which names its investment baseline
+    beside it: the plan runs from the run folder it was written to, its baseline found where the scenario named it."""
+    from .helpers import SCENARIOS
+
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "optimise", SCENARIOS / "slough_2014_investment.yaml", "--lever", f"{SW}=0..2000:2000",
+                           "--require", "permanent_share>=0.5@2016-03-31", "--confidence", "0.5", "--trials", "2", "-n", "2",
+                           "--confirm-replications", "2", "--confirm-top", "1", "--workers", "1", "--no-progress", "--out", out)
+    assert code == 0, err
+    plan = out / "plan.yaml"
+    assert "extends:" in plan.read_text()
+    code, text, err = run_cli(capsys, "run", plan, "-n", "2", "--workers", "1", "--no-progress", "--json")
+    assert code == 0, err
+    import json
+
+    spend = [t for t in json.loads(text)["targets"] if t["measure"] == "spend_within_profile"]
+    assert len(spend) == 4 and all(t["status"] == "modelled" and t["median"] > 0 for t in spend)   # judged against the baseline
