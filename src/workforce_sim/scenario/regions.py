@@ -3,10 +3,10 @@ state), the market they share, its policies, and neighbours' responses.
 
 A region file is YAML with a ``members:`` list::
 
-    name: berkshire_2014
+    name: my_region
     members:
-      - file: ../slough_2014_investment.yaml          # relative to this file
-      - {init: {council: Reading, year: 2015}, name: Reading, response: {rule: match, follows: Slough}}
+      - {file: ../our_council.yaml, name: Ours}        # relative to this file
+      - {init: {council: NAME OR LA CODE, year: 2015}, name: Neighbour, response: {rule: match, follows: Ours}}
     market: {...}        # schema.region.Market
     policies: {...}      # schema.region.Policies
 
