@@ -50,6 +50,7 @@ class Ceilings:
     abc_population: int = 10_000     # wfsim calibrate --population: particles per generation
     abc_generations: int = 100       # wfsim calibrate --generations
     optimise_trials: int = 10_000    # wfsim optimise --trials
+    cache_bytes: int = 2 * 2**30     # the replication cache (outputs/.cache): oldest entries removed beyond this
 
 
 CEILINGS = Ceilings()

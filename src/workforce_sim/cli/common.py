@@ -60,6 +60,24 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--allow-large", action="store_true",
                    help=f"allow more than {CEILINGS.replications:,} replications (the memory estimate still applies)")
+    add_cache_option(p)
+
+
+def add_cache_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-cache", action="store_true",
+                   help="simulate every replication: neither read nor store the replication cache "
+                        "(outputs/.cache, or the folder WFSIM_CACHE names)")
+
+
+def cache_option(args: argparse.Namespace):
+    """The ``cache`` argument of the workflows: False with ``--no-cache`` (also for the report notebook's
+    kernel and every process this one starts), else None (``WFSIM_CACHE`` or ``outputs/.cache``)."""
+    if getattr(args, "no_cache", False):
+        from workforce_sim.experiments.cache import ENV
+
+        os.environ[ENV] = "off"
+        return False
+    return None
 
 
 def decompose_value(text: str) -> tuple[int, int]:

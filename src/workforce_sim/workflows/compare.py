@@ -10,6 +10,8 @@ from typing import Optional, Union
 
 from workforce_sim.analysis.compare import Comparison, compare_results, labels_for
 from workforce_sim.errors import InputError
+from workforce_sim.experiments.cache import CacheOption
+from workforce_sim.experiments.cache import resolve as resolve_cache
 from workforce_sim.experiments.replications import Results
 from workforce_sim.files import new_run_id, now_iso
 from workforce_sim.scenario.schema import Scenario
@@ -33,6 +35,7 @@ class CompareSpec:
     workers: Optional[int] = None
     out: Optional[Path] = None                   # outputs folder (a run folder under <out>/comparisons/)
     run_id: str = ""
+    cache: Optional[Path] = None                 # the replication cache folder (experiments.cache), None: none
 
     @property
     def total_replications(self) -> int:
@@ -57,6 +60,7 @@ def prepare(
     workers: Optional[int] = None,
     out: Optional[Path] = None,
     allow_large: bool = False,
+    cache: CacheOption = None,
 ) -> CompareSpec:
     """Check the options; load every scenario once (files with the overrides; Scenario objects as
     they are); refuse scenarios on different dates (their differences would not pair)."""
@@ -85,7 +89,7 @@ def prepare(
     seed = seed_or_default(seed)
     check_memory(first, seed, replications * len(loaded))
     return CompareSpec(loaded, files, tuple(labels_for(list(loaded))), replications, seed, tuple(overrides), workers, out,
-                       new_run_id())
+                       new_run_id(), resolve_cache(cache))
 
 
 def execute(spec: CompareSpec, progress: Optional[Callable[[int], None]] = None) -> CompareOutcome:
@@ -93,6 +97,7 @@ def execute(spec: CompareSpec, progress: Optional[Callable[[int], None]] = None)
     from workforce_sim.experiments.replications import run_replications
 
     started = now_iso()
-    results = tuple(run_replications(sc, spec.replications, spec.seed, spec.workers, progress=progress)
+    results = tuple(run_replications(sc, spec.replications, spec.seed, spec.workers, progress=progress,
+                                     cache=False if spec.cache is None else spec.cache)
                     for sc in spec.scenarios)
     return CompareOutcome(spec, results, compare_results(list(spec.labels), list(results)), started, now_iso())

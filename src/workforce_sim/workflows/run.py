@@ -14,6 +14,8 @@ from typing import Optional, Union
 import pandas as pd
 
 from workforce_sim.errors import InputError
+from workforce_sim.experiments.cache import CacheOption
+from workforce_sim.experiments.cache import resolve as resolve_cache
 from workforce_sim.experiments.replications import Results
 from workforce_sim.scenario.schema import Scenario
 from workforce_sim.workflows.common import (
@@ -48,6 +50,7 @@ class RunSpec:
     continue_on_error: bool = False
     decompose: Optional[tuple[int, int]] = None  # (K, M): K parameter draws x M replications (replications = K x M)
     out: Optional[Path] = None
+    cache: Optional[Path] = None                 # the replication cache folder (experiments.cache), None: none
 
     @property
     def per_draw(self) -> Optional[int]:
@@ -99,10 +102,13 @@ def prepare(
     allow_large: bool = False,
     investment_baseline: str = "for spend targets",
     command: str = "run",
+    cache: CacheOption = None,
 ) -> RunSpec:
     """Check the options and load the scenario (a file, or a Scenario already loaded) and its
     investment baseline once. ``investment_baseline``: ``"for spend targets"`` runs it only when a
-    target judges spend (``wfsim run``); ``"when named"`` whenever the scenario names one (the report)."""
+    target judges spend (``wfsim run``); ``"when named"`` whenever the scenario names one (the report).
+    ``cache``: the replication cache (``experiments.cache.resolve``: by default ``WFSIM_CACHE`` or
+    ``outputs/.cache``; False for none)."""
     from workforce_sim.scenario.loading import load_scenario
     from workforce_sim.scenario.regions import is_region
 
@@ -129,11 +135,16 @@ def prepare(
         overrides=tuple(overrides), investment_baseline=base,
         run_investment_baseline=base is not None and (investment_baseline == "when named" or _judges_spend(sc)),
         workers=workers, executor=executor, scheduler=scheduler, keep_events=keep_events,
-        continue_on_error=continue_on_error, decompose=decompose, out=out)
+        continue_on_error=continue_on_error, decompose=decompose, out=out, cache=resolve_cache(cache))
     if out is not None:
         check_out_folder(out, spec.table_names())
     check_memory(sc, spec.seed, replications, keep_events)
     return spec
+
+
+def _cache(folder: Optional[Path]):
+    """A spec's cache folder as ``run_replications`` takes it (False: none)."""
+    return False if folder is None else folder
 
 
 def execute(spec: RunSpec, progress: Optional[Callable[[int], None]] = None) -> RunOutcome:
@@ -148,11 +159,11 @@ def execute(spec: RunSpec, progress: Optional[Callable[[int], None]] = None) -> 
 
     results = run_replications(spec.scenario, spec.replications, spec.seed, spec.workers, keep_events=spec.keep_events,
                                progress=progress, executor=spec.executor, scheduler=spec.scheduler,
-                               continue_on_error=spec.continue_on_error, per_draw=spec.per_draw)
+                               continue_on_error=spec.continue_on_error, per_draw=spec.per_draw, cache=_cache(spec.cache))
     base = None
     if spec.run_investment_baseline:
         base = run_replications(spec.investment_baseline, results.replications, results.seed, spec.workers,
-                                progress=progress, per_draw=results.per_draw)
+                                progress=progress, per_draw=results.per_draw, cache=_cache(spec.cache))
     parts = None
     if spec.decompose is not None:
         from workforce_sim.analysis.uncertainty import decompose
