@@ -74,7 +74,7 @@ def cmd_run(args) -> int:
     spec = run.prepare(args.scenario, args.replications, args.seed, overrides=args.overrides, workers=args.workers,
                        executor=args.executor, scheduler=args.scheduler, keep_events=args.keep_events,
                        continue_on_error=args.continue_on_error, decompose=getattr(args, "decompose", None),
-                       out=args.out, allow_large=args.allow_large, cache=cache_option(args))
+                       out=args.out, allow_large=args.allow_large, cache=cache_option(args), precision=args.precision)
     outcome = run_model(lambda update: run.execute(spec, update), spec.total_replications, not args.no_progress)
     print(run_output(outcome, as_json=args.json))
     for line in run_failures(outcome):

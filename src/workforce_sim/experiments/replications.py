@@ -36,7 +36,7 @@ from workforce_sim.scenario.uncertain import sample_parameters
 from workforce_sim.streams import Streams
 
 __all__ = [
-    "EXECUTORS", "Batch", "ReplicationFailure", "ReplicationsFailed", "Results", "combine", "combine_batches", "default_workers",
+    "EXECUTORS", "Batch", "ReplicationFailure", "ReplicationsFailed", "Results", "combine", "combine_batches", "default_workers", "merge",
     "cached_run", "run_batch", "run_replications", "single_run", "stack",
 ]
 
@@ -210,13 +210,22 @@ def cached_run(scenario: Scenario, seed: int, replication: int = 0, keep_events:
                parameter_draw: Optional[int] = None, costs: bool = True, cache: Optional[Path] = None) -> ReplicationResult:
     """``single_run``, read from the replication cache folder ``cache`` when stored there (else run and stored)."""
     if cache is None:
-        return single_run(scenario, seed, replication, keep_events, parameter_draw, costs)
+        return _run(scenario, seed, replication, keep_events, parameter_draw, costs)
     k = replication_cache.key(scenario, seed, replication, keep_events, parameter_draw, costs)
     result = replication_cache.load(cache, k)
     if result is None:
-        result = single_run(scenario, seed, replication, keep_events, parameter_draw, costs)
+        result = _run(scenario, seed, replication, keep_events, parameter_draw, costs)
         replication_cache.store(cache, k, result)
     return result
+
+
+def _run(scenario: Scenario, seed: int, replication: int, keep_events: bool, parameter_draw: Optional[int],
+         costs: bool) -> ReplicationResult:
+    """``single_run`` called as it always was (only the arguments that differ from the defaults by name)."""
+    extra = {} if parameter_draw is None else {"parameter_draw": parameter_draw}
+    if not costs:
+        extra["costs"] = False
+    return single_run(scenario, seed, replication, keep_events, **extra)
 
 
 @dataclass
@@ -275,6 +284,7 @@ def run_replications(
     continue_on_error: bool = False,
     per_draw: Optional[int] = None,
     cache: replication_cache.CacheOption = None,
+    start: int = 0,
 ) -> Results:
     """Run ``replications`` replications with seeds (seed, 0..n-1); without them,
     ``DEFAULTS.replications["library"]`` and ``DEFAULTS.seed``.
@@ -291,6 +301,7 @@ def run_replications(
     ``cache`` (``experiments.cache.resolve``: default ``WFSIM_CACHE`` or ``outputs/.cache``;
     False for none): replications stored there are read, not simulated; the others are
     simulated by the workers and stored; then the cache is trimmed to its bound.
+    ``start``: run replications start..start+replications-1 (more of a run: ``merge`` joins them).
     """
     from workforce_sim.defaults import DEFAULTS
 
@@ -305,7 +316,7 @@ def run_replications(
     folder = replication_cache.resolve(cache)
     batches: list[Batch] = []
     failures: list[ReplicationFailure] = []
-    todo = list(range(replications))
+    todo = list(range(start, start + replications))
     if folder is not None:
         hits = _cached(scenario, seed, todo, keep_events, per_draw, folder)
         if hits:
@@ -340,6 +351,18 @@ def run_replications(
         out.per_draw = per_draw
         out.parameters.insert(1, "parameter_draw", out.parameters["replication"] // per_draw)
     return out
+
+
+def merge(a: Results, b: Results) -> Results:
+    """Two runs of one scenario and seed on different replications, as one (in replication order)."""
+    if a.seed != b.seed or a.per_draw != b.per_draw:
+        raise ValueError("merge joins replications of one run: same seed and design")
+    first, second = (a, b) if a.parameters["replication"].min() <= b.parameters["replication"].min() else (b, a)
+    tables = {name: _concat([t for t in (getattr(first, name), getattr(second, name)) if t is not None])
+              for name in STACKED_TABLES}
+    return Results(scenario=a.scenario, seed=a.seed, replications=a.replications + b.replications,
+                   parameters=pd.concat([first.parameters, second.parameters], ignore_index=True),
+                   failures=sorted([*a.failures, *b.failures], key=lambda f: f.replication), per_draw=a.per_draw, **tables)
 
 
 def combine(scenario: Scenario, seed: int, results: Iterable[ReplicationResult]) -> Results:
