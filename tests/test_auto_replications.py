@@ -104,3 +104,16 @@ def test_bad_auto_options_are_refused():
     with pytest.raises(InputError, match="positive"):
         run_workflow.prepare(sc, "auto", precision=-1.0)
     assert json.dumps(run_workflow.prepare(sc, "auto").precision) == "1.0"
+
+
+def test_compare_auto_runs_until_the_paired_differences_are_precise(tmp_path, capsys):
+    a = write_tiny(tmp_path, "a")
+    b = write_tiny(tmp_path, "b", teams=[{"type": "team", "count": 4}],
+                   initial_staffing=[{"group": "social_work_teams", "permanent_posts": 16, "agency_posts": 6,
+                                      "vacant_uncovered_posts": 2}])
+    code, out, err = run_cli(capsys, "compare", str(a), str(b), "-n", "auto", "--precision", "50", "--workers", "1",
+                             "--no-progress", "--json", "--no-cache", "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["precision"]["met"] and data["precision"]["replications"] == 20
+    assert data["precision"]["measure"].startswith("paired difference")

@@ -23,7 +23,15 @@ COMMANDS = ("report", "compare", "schedule")
 
 def add_parser(sub) -> None:
     """Add the report, compare and schedule commands to ``wfsim``'s subparsers."""
-    from workforce_sim.cli.common import add_cache_option, add_decompose_option, add_run_options, positive_int, seed_value
+    from workforce_sim.cli.common import (
+        add_cache_option,
+        add_decompose_option,
+        add_precision_option,
+        add_run_options,
+        positive_int,
+        replications_value,
+        seed_value,
+    )
 
     r = sub.add_parser("report", help="run the report notebook into a run folder under outputs/")
     add_run_options(r)
@@ -40,8 +48,9 @@ def add_parser(sub) -> None:
 
     c = sub.add_parser("compare", help="compare scenarios run with the same seeds (paired differences)")
     c.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenario files; the first is the baseline")
-    c.add_argument("--replications", "-n", type=positive_int("--replications"),
-                   default=DEFAULTS.replications["compare"])
+    c.add_argument("--replications", "-n", type=replications_value, default=DEFAULTS.replications["compare"],
+                   help="a number, or auto: batches until the paired differences are known within --precision")
+    add_precision_option(c)
     c.add_argument("--seed", type=seed_value, default=DEFAULTS.seed)
     c.add_argument("--workers", type=positive_int("--workers"), default=None, help="processes (default: all cores)")
     c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -101,7 +110,7 @@ def cmd_compare(args) -> int:
     from workforce_sim.workflows import compare
 
     spec = compare.prepare(args.scenarios, args.replications, args.seed, overrides=args.overrides, workers=args.workers,
-                           out=args.out, allow_large=args.allow_large, cache=cache_option(args))
+                           out=args.out, allow_large=args.allow_large, cache=cache_option(args), precision=args.precision)
     outcome = run_model(lambda update: compare.execute(spec, update), spec.total_replications, not args.no_progress)
     print(compare_output(outcome, write_comparison(outcome), as_json=args.json))
     return 0
