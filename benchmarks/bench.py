@@ -183,7 +183,7 @@ def _children_cpu() -> float:
 def replications_per_second(scenario: Scenario, n: int, workers: int, seed: int) -> tuple[float, float]:
     """(replications per wall second, CPU seconds per replication of this process and its workers)."""
     t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu()
-    run_replications(scenario, n, seed, workers=workers, executor="processes")
+    run_replications(scenario, n, seed, workers=workers, executor="processes", cache=False)
     wall = time.perf_counter() - t0
     cpu = (time.process_time() - c0) + (_children_cpu() - k0)
     return n / wall, cpu / n
@@ -243,7 +243,7 @@ def _memory_child(conn, path: str, n: int, workers: int, seed: int) -> None:
         before = _maxrss_mb(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
         with _PeakSampler() as sampler:
-            res = run_replications(scenario, n, seed, workers=workers, executor="processes")
+            res = run_replications(scenario, n, seed, workers=workers, executor="processes", cache=False)
             wall = time.perf_counter() - t0
         tables = [t for t in (getattr(res, name) for name in (*STACKED_TABLES, "parameters")) if t is not None]
         conn.send({
