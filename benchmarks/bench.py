@@ -70,11 +70,14 @@ class BenchOptions:
     large_throughput_replications: int = 5
     large_memory_replications: int = 100
     workers: int = 2
+    work: bool = True                    # the commands' work: a region, the notebook Run, the report cached and not
+    notebook_replications: int = 50      # the notebook Run (workflows.run on 2 workers)
+    report_replications: int = 100       # wfsim report -n 100, uncached then cached
 
     @classmethod
     def quick(cls) -> BenchOptions:
         return cls(bare_events=20_000, bare_repeats=1, samples=2, throughput_replications=4, rounds=1, memory_replications=6,
-                   large_samples=1, large_throughput_replications=2, large_memory_replications=2)
+                   large_samples=1, large_throughput_replications=2, large_memory_replications=2, work=False)
 
 
 # ---------------------------------------------------------------- counting events
@@ -114,9 +117,27 @@ def bare_simpy(n: int, counted: bool = False) -> tuple[int, float]:
 
 
 def bare_simpy_rate(n: int, repeats: int) -> dict[str, float]:
+    """Bare SimPy's events/s: the best of ``repeats`` runs (the least disturbed by other load);
+    more runs are interleaved with the model's (``BareSimPy.again``), and the best of all is used."""
     events, _ = bare_simpy(n, counted=True)
     rates = [events / bare_simpy(n)[1] for _ in range(repeats)]
-    return {"events": events, "events_per_s": statistics.median(rates)}
+    return {"events": events, "events_per_s": max(rates), "median_events_per_s": statistics.median(rates), "rates": rates}
+
+
+class BareSimPy:
+    """Bare SimPy runs interleaved with the model's, so both see the same machine; the best rate is the figure."""
+
+    def __init__(self, n: int, repeats: int):
+        self.n = n
+        self.first = bare_simpy_rate(n, repeats)
+        self.rates = list(self.first["rates"])
+
+    def again(self) -> None:
+        self.rates.append(self.first["events"] / bare_simpy(self.n)[1])
+
+    @property
+    def best(self) -> float:
+        return max(self.rates)
 
 
 # ---------------------------------------------------------------- one council
@@ -162,7 +183,7 @@ def _children_cpu() -> float:
 def replications_per_second(scenario: Scenario, n: int, workers: int, seed: int) -> tuple[float, float]:
     """(replications per wall second, CPU seconds per replication of this process and its workers)."""
     t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu()
-    run_replications(scenario, n, seed, workers=workers, executor="processes")
+    run_replications(scenario, n, seed, workers=workers, executor="processes", cache=False)
     wall = time.perf_counter() - t0
     cpu = (time.process_time() - c0) + (_children_cpu() - k0)
     return n / wall, cpu / n
@@ -222,7 +243,7 @@ def _memory_child(conn, path: str, n: int, workers: int, seed: int) -> None:
         before = _maxrss_mb(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
         with _PeakSampler() as sampler:
-            res = run_replications(scenario, n, seed, workers=workers, executor="processes")
+            res = run_replications(scenario, n, seed, workers=workers, executor="processes", cache=False)
             wall = time.perf_counter() - t0
         tables = [t for t in (getattr(res, name) for name in (*STACKED_TABLES, "parameters")) if t is not None]
         conn.send({
@@ -265,7 +286,7 @@ def memory_run(path: str, n: int, workers: int, seed: int) -> dict[str, Any]:
     return {"replications": n, "workers": workers, **out}
 
 
-def council(path: str, samples: int, throughput_n: int, memory_n: int, bare_rate: float, opts: BenchOptions,
+def council(path: str, samples: int, throughput_n: int, memory_n: int, bare: BareSimPy, opts: BenchOptions,
             note: Callable[[str], None]) -> dict[str, Any]:
     """Every figure for one council scenario."""
     scenario = load_scenario(path)
@@ -274,7 +295,11 @@ def council(path: str, samples: int, throughput_n: int, memory_n: int, bare_rate
     single_run(scenario, seed, 0)  # warm-up: imports, caches
     reps = range(samples)
     events = [model_events(scenario, seed, r) for r in reps]
-    sim = [model_sim_seconds(scenario, seed, r) for r in reps]
+    sim = []
+    for r in reps:   # each model run beside a bare SimPy run
+        bare.again()
+        sim.append(model_sim_seconds(scenario, seed, r))
+    bare_rate = bare.best
     timed = [replication_seconds(scenario, seed, r) for r in reps]
     per_rep = [wall for wall, _ in timed]
     rates = [e["total"] / s for e, s in zip(events, sim)]
@@ -302,6 +327,7 @@ def council(path: str, samples: int, throughput_n: int, memory_n: int, bare_rate
         "referrals_per_replication": statistics.median(e["referral"] for e in events),
         "model_events_per_s": statistics.median(rates),
         "model_to_bare_ratio": statistics.median(rates) / bare_rate,
+        "bare_simpy_events_per_s": bare_rate,
         "simpy_events_per_s": statistics.median(simpy_rates),
         "simpy_to_bare_ratio": statistics.median(simpy_rates) / bare_rate,
         "simulation_seconds": statistics.median(sim),
@@ -317,6 +343,58 @@ def council(path: str, samples: int, throughput_n: int, memory_n: int, bare_rate
         "throughput_rounds": rounds,
         "memory": mem,
     }
+
+
+# ---------------------------------------------------------------- the commands' work
+def _timed(fn: Callable[[], Any]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def work(path: str, opts: BenchOptions, note: Callable[[str], None]) -> dict[str, Any]:
+    """The commands' work, each in seconds and as a ratio to a Slough replication timed in the same run:
+    one replication of the South East region (workforce only), the notebook Run of 50 Slough replications
+    (``workflows.run`` on 2 workers, no cache), ``wfsim report -n 100`` uncached then cached."""
+    import subprocess
+    import tempfile
+
+    from workforce_sim.experiments.regions import single_region_run
+    from workforce_sim.scenario.regions import load_region
+    from workforce_sim.workflows import run as run_workflow
+
+    scenario = load_scenario(path)
+    seed = opts.seed
+    single_run(scenario, seed, 0)
+    slough = [replication_seconds(scenario, seed, r)[0] for r in range(3)]
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="wfsim-bench-") as tmp:
+        note("the South East region: init, one replication (workforce only)")
+        region_file = Path(tmp) / "south_east.yaml"
+        wfsim = [sys.executable, "-m", "workforce_sim"]
+        subprocess.run([*wfsim, "init", "--region", "South East", "--year", "2023", "--out", str(region_file)],
+                       check=True, capture_output=True)
+        region = load_region(region_file, ["cases=false"])
+        out["south_east_members"] = len(region.members)
+        out["south_east_replication_s"] = min(_timed(lambda r=r: single_region_run(region, seed, r)) for r in range(2))
+        slough.append(replication_seconds(scenario, seed, 3)[0])
+        note(f"the notebook Run: {opts.notebook_replications} Slough replications on {opts.workers} workers")
+        spec = run_workflow.prepare(path, opts.notebook_replications, seed, workers=opts.workers, cache=False,
+                                    investment_baseline="when named")
+        out["notebook_run_replications"] = spec.total_replications
+        out["notebook_run_s"] = _timed(lambda: run_workflow.execute(spec))
+        slough.append(replication_seconds(scenario, seed, 4)[0])
+        env = {**os.environ, "WFSIM_CACHE": str(Path(tmp) / "cache")}
+        for label in ("uncached", "cached"):
+            note(f"wfsim report -n {opts.report_replications}, {label}")
+            out[f"report_{label}_s"] = _timed(lambda: subprocess.run(
+                [*wfsim, "report", path, "-n", str(opts.report_replications), "--workers", str(opts.workers), "--no-progress",
+                 "--out", str(Path(tmp) / "outputs")], check=True, capture_output=True, env=env))
+    out["slough_replication_s"] = statistics.median(slough)
+    for key in ("south_east_replication_s", "notebook_run_s", "report_uncached_s", "report_cached_s"):
+        out[key[:-2] + "_ratio"] = out[key] / out["slough_replication_s"]
+    out["report_replications"] = opts.report_replications
+    return out
 
 
 # ---------------------------------------------------------------- goals
@@ -335,7 +413,18 @@ def goals(report: dict[str, Any]) -> list[dict[str, Any]]:
         ("parallel efficiency >= 85%", "parallel_efficiency", s["parallel_efficiency"], ">=", 0.85),
         ("memory < 1 GB for 1,000 replications", mem_key, mem_value if at_1000_on_2 else None, "<", 1024.0),
         ("ten-times council <= 3 s per replication", "large_council.seconds_per_replication", big["seconds_per_replication"], "<=", 3.0),
+        ("ten-times council <= 11 Slough replications", "large_council / slough seconds_per_replication",
+         big["seconds_per_replication"] / s["seconds_per_replication"], "<=", 11.0),
     ]
+    w = report.get("work")
+    if w:
+        rows += [
+            ("wfsim report -n 100 <= 10 s", "work.report_uncached_s", w["report_uncached_s"], "<=", 10.0),
+            ("wfsim report -n 100 cached <= 3 s", "work.report_cached_s", w["report_cached_s"], "<=", 3.0),
+            ("notebook Run of 50 Slough replications <= 5 s", "work.notebook_run_s", w["notebook_run_s"], "<=", 5.0),
+            ("South East replication <= 20 Slough replications", "work.south_east_replication_ratio",
+             w["south_east_replication_ratio"], "<=", 20.0),
+        ]
     out = []
     for name, key, value, op, limit in rows:
         met = None if value is None else {">=": value >= limit, "<=": value <= limit, "<": value < limit}[op]
@@ -369,7 +458,8 @@ def run_bench(opts: BenchOptions = BenchOptions(), scenario: str = DEFAULT_SCENA
     large_scenario = _find(large_scenario, "--large-scenario")
     load_before = load_average()
     note("bare SimPy: a loop of plain timeouts")
-    bare = bare_simpy_rate(opts.bare_events, opts.bare_repeats)
+    bare_runs = BareSimPy(opts.bare_events, opts.bare_repeats)
+    bare = bare_runs.first
     report: dict[str, Any] = {
         "workforce_sim": __version__,
         "python": platform.python_version(),
@@ -379,12 +469,21 @@ def run_bench(opts: BenchOptions = BenchOptions(), scenario: str = DEFAULT_SCENA
         "seed": opts.seed,
         "load_average_before": load_before,
         "bare_simpy_events": bare["events"],
-        "bare_simpy_events_per_s": bare["events_per_s"],
     }
     report["slough"] = council(scenario, opts.samples, opts.throughput_replications, opts.memory_replications,
-                               bare["events_per_s"], opts, note)
+                               bare_runs, opts, note)
     report["large_council"] = council(large_scenario, opts.large_samples, opts.large_throughput_replications,
-                                      opts.large_memory_replications, bare["events_per_s"], opts, note)
+                                      opts.large_memory_replications, bare_runs, opts, note)
+    report["bare_simpy_events_per_s"] = bare_runs.best
+    for key in ("slough", "large_council"):   # every ratio against the best bare SimPy run of the whole benchmark
+        c = report[key]
+        c["bare_simpy_events_per_s"] = bare_runs.best
+        c["model_to_bare_ratio"] = c["model_events_per_s"] / bare_runs.best
+        c["simpy_to_bare_ratio"] = c["simpy_events_per_s"] / bare_runs.best
+    report["bare_simpy_runs"] = len(bare_runs.rates)
+    report["bare_simpy_events_per_s_median"] = statistics.median(bare_runs.rates)
+    if opts.work:
+        report["work"] = work(scenario, opts, note)
     report["load_average_after"] = load_average()
     report["goals"] = goals(report)
     return report
@@ -395,7 +494,8 @@ def text_report(r: dict[str, Any]) -> str:
     lines = [
         f"workforce_sim {r['workforce_sim']}, Python {r['python']}, SimPy {r['simpy']}, {r['cpu_count']} cores, "
         f"load average {r['load_average_before']} before, {r['load_average_after']} after",
-        f"bare SimPy: {r['bare_simpy_events_per_s']:,.0f} events/s ({r['bare_simpy_events']:,} events, loop of plain timeouts)",
+        f"bare SimPy: {r['bare_simpy_events_per_s']:,.0f} events/s (best of {r['bare_simpy_runs']} runs interleaved with the "
+        f"model's, median {r['bare_simpy_events_per_s_median']:,.0f}; {r['bare_simpy_events']:,} events, loop of plain timeouts)",
     ]
     for key in ("slough", "large_council"):
         c = r[key]
@@ -422,6 +522,20 @@ def text_report(r: dict[str, Any]) -> str:
             f"{m['peak_rss_mb_main']:.0f} MB main + {w} x {m['peak_rss_mb_worker']:.0f} MB worker = {m['peak_rss_mb_bound']:.0f} MB bound; "
             f"results tables {m['results_mb']:.0f} MB",
         ]
+    w = r.get("work")
+    if w:
+        lines += [
+            "",
+            f"The commands' work (ratio to a Slough replication of {w['slough_replication_s']:.3f} s in the same run)",
+            f"  South East region, one replication ({w['south_east_members']} councils, workforce only) "
+            f"{w['south_east_replication_s']:8.2f} s  x{w['south_east_replication_ratio']:.1f}",
+            f"  notebook Run ({w['notebook_run_replications']} replications, 2 workers)        "
+            f"{w['notebook_run_s']:8.2f} s  x{w['notebook_run_ratio']:.1f}",
+            f"  wfsim report -n {w['report_replications']}, uncached                      "
+            f"{w['report_uncached_s']:8.2f} s  x{w['report_uncached_ratio']:.1f}",
+            f"  wfsim report -n {w['report_replications']}, cached                        "
+            f"{w['report_cached_s']:8.2f} s  x{w['report_cached_ratio']:.1f}",
+        ]
     lines += ["", "Goals"]
     for g in r["goals"]:
         met = "not measured at this size" if g["met"] is None else ("met" if g["met"] else "NOT met")
@@ -443,6 +557,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replications of the memory run on 2 workers (default 1000)")
     b.add_argument("--large-replications", type=positive_int("--large-replications"), default=None,
                    help="replications of the large council's memory run (default 100)")
+    b.add_argument("--no-work", action="store_true",
+                   help="leave out the commands' work (the South East region, the notebook Run, the report cached and not)")
     b.add_argument("--quick", action="store_true", help="tiny sizes, to check the script works (figures not meaningful)")
     return b
 
@@ -455,6 +571,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         opts = BenchOptions.quick() if args.quick else BenchOptions()
         changes = {k: v for k, v in (("samples", args.samples), ("memory_replications", args.replications),
                                       ("large_memory_replications", args.large_replications)) if v is not None}
+        if args.no_work:
+            changes["work"] = False
         opts = replace(opts, **changes)
         note = (lambda msg: print(f"bench: {msg}", file=sys.stderr, flush=True)) if sys.stderr.isatty() else None
         report = run_bench(opts, args.scenario, args.large_scenario, note=note)

@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from workforce_sim.scenario.schema import Scenario
 
 from .helpers import tiny
+
+# No test writes into the repository's outputs/.cache, and no test reads what another run stored:
+# the replication cache is off unless a test turns it on (tests/test_cache.py). Subprocesses inherit this.
+os.environ["WFSIM_CACHE"] = "off"
 
 
 @pytest.fixture

@@ -71,7 +71,11 @@ def test_bench_report_is_complete_and_consistent(tmp_path):
             assert 0 < m["peak_rss_mb_sampled"] <= m["peak_rss_mb_bound"] * 1.25
         assert 0 < m["results_mb"] < m["peak_rss_mb_main"]
     goals = {g["key"]: g for g in r["goals"]}
-    assert len(goals) == 6
+    assert len(goals) == 7 and "work" not in r    # the commands' work is left out of a quick run
+    # bare SimPy: the best of the first runs and of those interleaved with every timed model run
+    quick = bench.BenchOptions.quick()
+    assert r["bare_simpy_runs"] == quick.bare_repeats + quick.samples + quick.large_samples
+    assert r["bare_simpy_events_per_s"] >= r["bare_simpy_events_per_s_median"] > 0
     # the quick run is not 1,000 replications: those goals are reported as not measured
     assert goals["memory.wall_seconds"]["met"] is None and (goals.get("memory.peak_rss_mb_sampled") or goals["memory.peak_rss_mb_bound"])["met"] is None
     ratio = goals["model_to_bare_ratio"]

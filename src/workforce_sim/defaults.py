@@ -31,6 +31,8 @@ class RunDefaults:
 
     seed: int = 2014
     replications: Mapping[str, int] = field(default_factory=_per_command)
+    auto_first: int = 20             # --replications auto: the first batch (then the total doubles)
+    precision: float = 1.0           # --replications auto: half-width of the headline's 90% interval, in points
 
     def replications_for(self, command: str) -> int:
         return self.replications[command]
@@ -50,6 +52,8 @@ class Ceilings:
     abc_population: int = 10_000     # wfsim calibrate --population: particles per generation
     abc_generations: int = 100       # wfsim calibrate --generations
     optimise_trials: int = 10_000    # wfsim optimise --trials
+    auto_replications: int = 2_000   # --replications auto stops here if the precision is not reached
+    cache_bytes: int = 2 * 2**30     # the replication cache (outputs/.cache): oldest entries removed beyond this
 
 
 CEILINGS = Ceilings()

@@ -31,6 +31,30 @@ def positive_int(name: str) -> Callable[[str], int]:
     return parse
 
 
+def replications_value(text: str):
+    """``--replications``: a whole number >= 1, or ``auto``."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    return positive_int("--replications")(text)
+
+
+def precision_value(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"expected a number of points, e.g. 1, got {text!r}", file="--precision") from None
+    if not (value > 0) or value == float("inf"):
+        raise InputError(f"must be a positive number of points, got {text}", file="--precision")
+    return value
+
+
+def add_precision_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--precision", type=precision_value, default=None, metavar="POINTS",
+                   help=f"with --replications auto: the half-width of the 90%% interval wanted on the headline "
+                        f"(a paired difference for compare), in points (default {DEFAULTS.precision:g}); "
+                        f"at most {CEILINGS.auto_replications:,} replications")
+
+
 def seed_value(text: str) -> int:
     try:
         value = int(text)
@@ -43,7 +67,9 @@ def seed_value(text: str) -> int:
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--replications", "-n", type=positive_int("--replications"), default=DEFAULTS.replications["run"])
+    p.add_argument("--replications", "-n", type=replications_value, default=DEFAULTS.replications["run"],
+                   help="a number, or auto: batches until the headline is known within --precision")
+    add_precision_option(p)
     p.add_argument("--seed", type=seed_value, default=DEFAULTS.seed)
     p.add_argument("--workers", type=positive_int("--workers"), default=None, help="processes (default: all cores)")
     p.add_argument("--executor", choices=EXECUTORS, default="processes",
@@ -60,6 +86,24 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--allow-large", action="store_true",
                    help=f"allow more than {CEILINGS.replications:,} replications (the memory estimate still applies)")
+    add_cache_option(p)
+
+
+def add_cache_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-cache", action="store_true",
+                   help="simulate every replication: neither read nor store the replication cache "
+                        "(outputs/.cache, or the folder WFSIM_CACHE names)")
+
+
+def cache_option(args: argparse.Namespace):
+    """The ``cache`` argument of the workflows: False with ``--no-cache`` (also for the report notebook's
+    kernel and every process this one starts), else None (``WFSIM_CACHE`` or ``outputs/.cache``)."""
+    if getattr(args, "no_cache", False):
+        from workforce_sim.experiments.cache import ENV
+
+        os.environ[ENV] = "off"
+        return False
+    return None
 
 
 def decompose_value(text: str) -> tuple[int, int]:

@@ -19,7 +19,7 @@ from workforce_sim.cli import calibrate as cli_calibrate
 from workforce_sim.cli import optimise as cli_optimise
 from workforce_sim.cli import report as cli_report
 from workforce_sim.cli import sweep as cli_sweep
-from workforce_sim.cli.common import OPTION_FLAGS, add_decompose_option, add_run_options, cap_workers
+from workforce_sim.cli.common import OPTION_FLAGS, add_decompose_option, add_run_options, cache_option, cap_workers
 from workforce_sim.errors import InputError, LockedError, RunError, WriteError
 from workforce_sim.files import write_atomically
 from workforce_sim.workflows.common import run_model
@@ -74,7 +74,7 @@ def cmd_run(args) -> int:
     spec = run.prepare(args.scenario, args.replications, args.seed, overrides=args.overrides, workers=args.workers,
                        executor=args.executor, scheduler=args.scheduler, keep_events=args.keep_events,
                        continue_on_error=args.continue_on_error, decompose=getattr(args, "decompose", None),
-                       out=args.out, allow_large=args.allow_large)
+                       out=args.out, allow_large=args.allow_large, cache=cache_option(args), precision=args.precision)
     outcome = run_model(lambda update: run.execute(spec, update), spec.total_replications, not args.no_progress)
     print(run_output(outcome, as_json=args.json))
     for line in run_failures(outcome):

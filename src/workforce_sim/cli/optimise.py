@@ -25,7 +25,7 @@ def _fraction(text: str) -> float:
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from workforce_sim.cli.common import positive_int, seed_value
+    from workforce_sim.cli.common import add_cache_option, positive_int, seed_value
 
     p = subparsers.add_parser("optimise", help="the cheapest plan meeting requirements with a stated confidence (Optuna search, confirmed on fresh seeds)")
     p.add_argument("scenario", help="scenario YAML file")
@@ -48,10 +48,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the killed or interrupted study of --out (default: the latest of the scenario)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--allow-large", action="store_true", help="allow replications above the ceiling")
+    add_cache_option(p)
     return p
 
 
 def run(args) -> int:
+    from workforce_sim.cli.common import cache_option
     from workforce_sim.reporting import optimise as report
     from workforce_sim.workflows import optimise as workflow
     from workforce_sim.workflows.common import run_model
@@ -59,7 +61,7 @@ def run(args) -> int:
     spec = workflow.prepare(args.scenario, args.levers, args.require, study_file=args.study, overrides=args.overrides,
                             confidence=args.confidence, minimise=args.minimise, trials=args.trials, replications=args.replications,
                             confirm_replications=args.confirm_replications, confirm_top=args.confirm_top, seed=args.seed,
-                            workers=args.workers, allow_large=args.allow_large)
+                            workers=args.workers, allow_large=args.allow_large, cache=cache_option(args))
     out = report.run_folder(spec, args.out, args.resume)
     spec = spec.stored_in(report.hidden(out) / "study.db", args.resume)
     with report.study_lock(out):     # a second wfsim on the same study is refused at once (exit 2)

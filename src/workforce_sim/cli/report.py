@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from workforce_sim.cli.common import cache_option
 from workforce_sim.defaults import DEFAULTS
 from workforce_sim.errors import RunError
 from workforce_sim.workflows.common import run_model
@@ -22,7 +23,15 @@ COMMANDS = ("report", "compare", "schedule")
 
 def add_parser(sub) -> None:
     """Add the report, compare and schedule commands to ``wfsim``'s subparsers."""
-    from workforce_sim.cli.common import add_decompose_option, add_run_options, positive_int, seed_value
+    from workforce_sim.cli.common import (
+        add_cache_option,
+        add_decompose_option,
+        add_precision_option,
+        add_run_options,
+        positive_int,
+        replications_value,
+        seed_value,
+    )
 
     r = sub.add_parser("report", help="run the report notebook into a run folder under outputs/")
     add_run_options(r)
@@ -39,8 +48,9 @@ def add_parser(sub) -> None:
 
     c = sub.add_parser("compare", help="compare scenarios run with the same seeds (paired differences)")
     c.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenario files; the first is the baseline")
-    c.add_argument("--replications", "-n", type=positive_int("--replications"),
-                   default=DEFAULTS.replications["compare"])
+    c.add_argument("--replications", "-n", type=replications_value, default=DEFAULTS.replications["compare"],
+                   help="a number, or auto: batches until the paired differences are known within --precision")
+    add_precision_option(c)
     c.add_argument("--seed", type=seed_value, default=DEFAULTS.seed)
     c.add_argument("--workers", type=positive_int("--workers"), default=None, help="processes (default: all cores)")
     c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -49,11 +59,13 @@ def add_parser(sub) -> None:
     c.add_argument("--json", action="store_true", help="print JSON on stdout instead of a table")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
     c.add_argument("--allow-large", action="store_true", help="allow a replication count above the ceiling")
+    add_cache_option(c)
 
     s = sub.add_parser("schedule", help="run every report of a manifest (YAML); continue past failures")
     s.add_argument("manifest", type=Path, help="manifest file, e.g. schedules/monthly.yaml")
     s.add_argument("--out", type=Path, default=Path("outputs"), help="outputs folder (default: outputs)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_cache_option(s)
 
 
 @contextmanager
@@ -79,7 +91,8 @@ def cmd_report(args) -> int:
 
     spec = report.prepare(args.scenario, args.replications, args.seed, overrides=args.overrides, workers=args.workers,
                           keep_events=args.keep_events, decompose=args.decompose, outputs=args.out, name=args.name,
-                          notebook=args.notebook, allow_large=args.allow_large, progress=not args.no_progress)
+                          notebook=args.notebook, allow_large=args.allow_large, progress=not args.no_progress,
+                          cache=cache_option(args))
     with _terminate_as_interrupt():
         out = report.execute(spec, run_report)
     if args.json:
@@ -97,7 +110,7 @@ def cmd_compare(args) -> int:
     from workforce_sim.workflows import compare
 
     spec = compare.prepare(args.scenarios, args.replications, args.seed, overrides=args.overrides, workers=args.workers,
-                           out=args.out, allow_large=args.allow_large)
+                           out=args.out, allow_large=args.allow_large, cache=cache_option(args), precision=args.precision)
     outcome = run_model(lambda update: compare.execute(spec, update), spec.total_replications, not args.no_progress)
     print(compare_output(outcome, write_comparison(outcome), as_json=args.json))
     return 0
@@ -108,6 +121,7 @@ def cmd_schedule(args) -> int:
     from workforce_sim.reporting.schedule import summary
     from workforce_sim.workflows import schedule
 
+    cache_option(args)   # --no-cache: the reports' kernels follow WFSIM_CACHE
     spec = schedule.prepare(args.manifest, args.out, progress=not args.no_progress)  # bad manifest: exit 2 before anything runs
     with _terminate_as_interrupt():
         outcome = schedule.execute(spec, run_report, echo=lambda line: print(line, file=sys.stderr))

@@ -14,7 +14,7 @@ from workforce_sim.defaults import DEFAULTS
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from workforce_sim.cli.common import positive_int, seed_value
+    from workforce_sim.cli.common import add_cache_option, positive_int, seed_value
 
     p = subparsers.add_parser("sweep", help="run a grid of parameter values with common random numbers; cost against permanence")
     p.add_argument("scenario", help="scenario YAML file")
@@ -29,10 +29,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--independent-seeds", action="store_true", help="give each point its own seed (for comparison; loses the pairing)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--allow-large", action="store_true", help="allow a grid or replication count above the ceilings")
+    add_cache_option(p)
     return p
 
 
 def run(args) -> int:
+    from workforce_sim.cli.common import cache_option
     from workforce_sim.files import write_atomically
     from workforce_sim.reporting.sweep import sweep_output, write_sweep
     from workforce_sim.workflows import sweep
@@ -40,7 +42,7 @@ def run(args) -> int:
 
     spec = sweep.prepare(args.scenario, args.grid, args.replications, args.seed, overrides=args.overrides,
                          workers=args.workers, common_random_numbers=not args.independent_seeds, out=args.out,
-                         allow_large=args.allow_large)
+                         allow_large=args.allow_large, cache=cache_option(args))
     outcome = run_model(lambda update: sweep.execute(spec, update), spec.total_replications, not args.no_progress)
     sweep.check_out(spec.out)   # nothing appeared there while it ran
     print(sweep_output(outcome))

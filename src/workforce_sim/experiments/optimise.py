@@ -171,6 +171,7 @@ class Evaluator:
     judge: Callable[[Results, Optional[Results]], dict]    # analysis.optimise.Judge: results, baseline's -> cost, chance
     baseline: Optional[Scenario] = None                   # the investment baseline, run on the same seeds
     workers: Optional[int] = 1
+    cache: Any = None                                     # the replication cache (experiments.cache.resolve)
     _baselines: dict = field(default_factory=dict)
 
     def baseline_results(self, replications: int, seed: int, progress=None) -> Optional[Results]:
@@ -178,12 +179,13 @@ class Evaluator:
             return None
         key = (replications, seed)
         if key not in self._baselines:
-            self._baselines[key] = run_replications(self.baseline, replications, seed, self.workers, progress=progress)
+            self._baselines[key] = run_replications(self.baseline, replications, seed, self.workers, progress=progress,
+                                                    cache=self.cache)
         return self._baselines[key]
 
     def evaluate(self, settings: dict[str, Any], replications: int, seed: int, progress=None) -> dict:
         sc = candidate_scenario(self.base, self.levers, settings)
-        results = run_replications(sc, replications, seed, self.workers, progress=progress)
+        results = run_replications(sc, replications, seed, self.workers, progress=progress, cache=self.cache)
         return self.judge(results, self.baseline_results(replications, seed, progress))
 
 

@@ -20,11 +20,13 @@ import gc
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Optional
 
 import pandas as pd
 
 from workforce_sim.errors import RunError
+from workforce_sim.experiments import cache as replication_cache
 from workforce_sim.experiments.executors import EXECUTORS, check_executor, default_workers, map_tasks
 from workforce_sim.finance.costs import workforce_costs
 from workforce_sim.model.frames import narrow
@@ -34,8 +36,8 @@ from workforce_sim.scenario.uncertain import sample_parameters
 from workforce_sim.streams import Streams
 
 __all__ = [
-    "EXECUTORS", "Batch", "ReplicationFailure", "ReplicationsFailed", "Results", "combine", "combine_batches", "default_workers",
-    "run_batch", "run_replications", "single_run", "stack",
+    "EXECUTORS", "Batch", "ReplicationFailure", "ReplicationsFailed", "Results", "combine", "combine_batches", "default_workers", "merge",
+    "cached_run", "run_batch", "run_replications", "single_run", "stack",
 ]
 
 # snapshot columns repeated on every row of a replication: stored as categoricals
@@ -190,20 +192,40 @@ def stack(results: Iterable[ReplicationResult], failures: Iterable[ReplicationFa
 
 
 def run_batch(scenario: Scenario, seed: int, replications: list[int], keep_events: bool = False,
-              per_draw: Optional[int] = None) -> Batch:
+              per_draw: Optional[int] = None, cache: Optional[Path] = None) -> Batch:
     """Run several replications and stack their tables; one that raises becomes a ``ReplicationFailure``.
-    With ``per_draw``, replication ``r`` uses the parameter draw ``r // per_draw``."""
+    With ``per_draw``, replication ``r`` uses the parameter draw ``r // per_draw``. With a ``cache``
+    folder, a replication stored there is read instead of simulated, and one simulated is stored."""
     results: list[ReplicationResult] = []
     failures: list[ReplicationFailure] = []
     for r in replications:
         try:
-            if per_draw is None:
-                results.append(single_run(scenario, seed, r, keep_events))
-            else:
-                results.append(single_run(scenario, seed, r, keep_events, parameter_draw=r // per_draw))
+            results.append(cached_run(scenario, seed, r, keep_events, None if per_draw is None else r // per_draw, cache=cache))
         except Exception as exc:  # recorded with its seed and index, never lost
             failures.append(_failure(exc, seed, r))
     return stack(results, failures)
+
+
+def cached_run(scenario: Scenario, seed: int, replication: int = 0, keep_events: bool = False,
+               parameter_draw: Optional[int] = None, costs: bool = True, cache: Optional[Path] = None) -> ReplicationResult:
+    """``single_run``, read from the replication cache folder ``cache`` when stored there (else run and stored)."""
+    if cache is None:
+        return _run(scenario, seed, replication, keep_events, parameter_draw, costs)
+    k = replication_cache.key(scenario, seed, replication, keep_events, parameter_draw, costs)
+    result = replication_cache.load(cache, k)
+    if result is None:
+        result = _run(scenario, seed, replication, keep_events, parameter_draw, costs)
+        replication_cache.store(cache, k, result)
+    return result
+
+
+def _run(scenario: Scenario, seed: int, replication: int, keep_events: bool, parameter_draw: Optional[int],
+         costs: bool) -> ReplicationResult:
+    """``single_run`` called as it always was (only the arguments that differ from the defaults by name)."""
+    extra = {} if parameter_draw is None else {"parameter_draw": parameter_draw}
+    if not costs:
+        extra["costs"] = False
+    return single_run(scenario, seed, replication, keep_events, **extra)
 
 
 @dataclass
@@ -227,14 +249,27 @@ class Results:
     per_draw: Optional[int] = None    # nested design: replications per parameter draw (replication r has draw r // per_draw)
 
 
-def _batches(n: int, workers: int, executor: str) -> list[list[int]]:
+def _cached(scenario: Scenario, seed: int, replications: list[int], keep_events: bool, per_draw: Optional[int],
+            folder: Path) -> list[ReplicationResult]:
+    """The replications the cache holds (read in this process: reading is much quicker than sending)."""
+    hits = []
+    for r in replications:
+        k = replication_cache.key(scenario, seed, r, keep_events, None if per_draw is None else r // per_draw)
+        result = replication_cache.load(folder, k)
+        if result is not None:
+            hits.append(result)
+    return hits
+
+
+def _batches(n: int, workers: int, executor: str, indices: Optional[list[int]] = None) -> list[list[int]]:
     """Replication indices per task: one each when serial; else about 16 tasks per worker, of 1 to 10.
 
     Small tasks keep the workers evenly busy to the end (the last task is short);
     batching amortises the cost of a task (sending it, returning its tables).
     """
     size = 1 if executor == "serial" or workers == 1 else max(1, min(10, n // (workers * 16)))
-    return [list(range(i, min(n, i + size))) for i in range(0, n, size)]
+    indices = list(range(n)) if indices is None else indices
+    return [indices[i:i + size] for i in range(0, n, size)]
 
 
 def run_replications(
@@ -248,6 +283,8 @@ def run_replications(
     scheduler: Optional[str] = None,
     continue_on_error: bool = False,
     per_draw: Optional[int] = None,
+    cache: replication_cache.CacheOption = None,
+    start: int = 0,
 ) -> Results:
     """Run ``replications`` replications with seeds (seed, 0..n-1); without them,
     ``DEFAULTS.replications["library"]`` and ``DEFAULTS.seed``.
@@ -261,6 +298,10 @@ def run_replications(
     ``per_draw`` (a nested design): each run of ``per_draw`` consecutive
     replications shares one parameter draw (replication r has draw r // per_draw);
     the parameters table then has a ``parameter_draw`` column.
+    ``cache`` (``experiments.cache.resolve``: default ``WFSIM_CACHE`` or ``outputs/.cache``;
+    False for none): replications stored there are read, not simulated; the others are
+    simulated by the workers and stored; then the cache is trimmed to its bound.
+    ``start``: run replications start..start+replications-1 (more of a run: ``merge`` joins them).
     """
     from workforce_sim.defaults import DEFAULTS
 
@@ -272,9 +313,19 @@ def run_replications(
         raise ValueError("per_draw must be >= 1")
     check_executor(executor)
     workers = default_workers() if workers is None or workers < 1 else workers
-    tasks = [(seed, batch, keep_events, per_draw) for batch in _batches(replications, workers, executor)]
+    folder = replication_cache.resolve(cache)
     batches: list[Batch] = []
     failures: list[ReplicationFailure] = []
+    todo = list(range(start, start + replications))
+    if folder is not None:
+        hits = _cached(scenario, seed, todo, keep_events, per_draw, folder)
+        if hits:
+            batches.extend(stack([h]) for h in hits)   # one batch each: batches are put in order by their first replication
+            if progress:
+                progress(len(hits))
+            done = {h.replication for h in hits}
+            todo = [r for r in todo if r not in done]
+    tasks = [(seed, batch, keep_events, per_draw, folder) for batch in _batches(len(todo), workers, executor, todo)]
     outcomes = map_tasks(run_batch, scenario, tasks, executor=executor, workers=workers, scheduler=scheduler)
     try:
         for batch in outcomes:
@@ -290,6 +341,8 @@ def run_replications(
         close = getattr(outcomes, "close", None)
         if close is not None:
             close()
+        if folder is not None and todo:
+            replication_cache.evict(folder)
     if not batches:
         raise ReplicationsFailed(failures, replications)
     out = combine_batches(scenario, seed, batches)
@@ -298,6 +351,18 @@ def run_replications(
         out.per_draw = per_draw
         out.parameters.insert(1, "parameter_draw", out.parameters["replication"] // per_draw)
     return out
+
+
+def merge(a: Results, b: Results) -> Results:
+    """Two runs of one scenario and seed on different replications, as one (in replication order)."""
+    if a.seed != b.seed or a.per_draw != b.per_draw:
+        raise ValueError("merge joins replications of one run: same seed and design")
+    first, second = (a, b) if a.parameters["replication"].min() <= b.parameters["replication"].min() else (b, a)
+    tables = {name: _concat([t for t in (getattr(first, name), getattr(second, name)) if t is not None])
+              for name in STACKED_TABLES}
+    return Results(scenario=a.scenario, seed=a.seed, replications=a.replications + b.replications,
+                   parameters=pd.concat([first.parameters, second.parameters], ignore_index=True),
+                   failures=sorted([*a.failures, *b.failures], key=lambda f: f.replication), per_draw=a.per_draw, **tables)
 
 
 def combine(scenario: Scenario, seed: int, results: Iterable[ReplicationResult]) -> Results:

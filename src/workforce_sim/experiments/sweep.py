@@ -128,10 +128,11 @@ def run_sweep(
     workers: Optional[int] = 1,
     common_random_numbers: bool = True,
     progress: Optional[Callable[[int], None]] = None,
+    cache=None,
 ) -> SweepResult:
     """Run every grid point: the same seed at every point (common random numbers), else seed + 1 + i."""
     results = []
     for i, p in enumerate(points):
         s = seed if common_random_numbers else seed + 1 + i
-        results.append(run_replications(p.scenario, replications, s, workers, progress=progress))
+        results.append(run_replications(p.scenario, replications, s, workers, progress=progress, cache=cache))
     return SweepResult(points[0].scenario, axes, points, results, seed, replications, common_random_numbers)

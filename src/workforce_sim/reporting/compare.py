@@ -115,7 +115,15 @@ def write_comparison(outcome: CompareOutcome) -> Path:
 def compare_output(outcome: CompareOutcome, folder: Path, as_json: bool = False) -> str:
     """What `wfsim compare` prints on stdout."""
     spec, cmp = outcome.spec, outcome.comparison
+    reached = getattr(outcome, "precision", None)
     if as_json:
-        return json.dumps({"run_id": spec.run_id, "folder": str(folder),
-                           "comparison": json.loads(cmp.table.to_json(orient="records"))}, indent=2)
-    return text_table(cmp, spec.replications, spec.seed) + f"\n\ncomparison written to {folder / 'comparison.html'}"
+        data = {"run_id": spec.run_id, "folder": str(folder), "comparison": json.loads(cmp.table.to_json(orient="records"))}
+        if reached is not None:
+            data["precision"] = reached.as_dict()
+        return json.dumps(data, indent=2)
+    text = text_table(cmp, spec.replications, spec.seed)
+    if reached is not None:
+        from workforce_sim.reporting.text import precision_text
+
+        text += "\n\n" + precision_text(reached.as_dict(), reached.replications)
+    return text + f"\n\ncomparison written to {folder / 'comparison.html'}"

@@ -15,7 +15,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pandas as pd
 
@@ -117,6 +117,22 @@ def _papermill(notebook: Path, out: Path, parameters: dict[str, Any], cwd: Path,
     return kernel
 
 
+@contextlib.contextmanager
+def _cache_for_kernel(folder: Optional[Path]):
+    """The kernel (which runs in the run's folder) uses the run's replication cache: its absolute folder, or none."""
+    from workforce_sim.experiments.cache import ENV
+
+    before = os.environ.get(ENV)
+    os.environ[ENV] = "off" if folder is None else str(folder)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = before
+
+
 def run_report(spec: ReportSpec) -> ReportOutcome:
     """Run one report into its run folder; return how it went (bad input raises InputError)."""
     from papermill.exceptions import PapermillExecutionError
@@ -161,7 +177,8 @@ def run_report(spec: ReportSpec) -> ReportOutcome:
     if run.decompose is not None:  # only when asked: the default report runs as it always did
         parameters["decompose"] = list(run.decompose)
     try:
-        record["kernel"] = _papermill(Path(notebook), tmp / "report.ipynb", parameters, tmp, spec.progress)
+        with _cache_for_kernel(run.cache):
+            record["kernel"] = _papermill(Path(notebook), tmp / "report.ipynb", parameters, tmp, spec.progress)
         export_html(tmp / "report.ipynb", tmp / "report.html", f"{scenario.council or 'Workforce'}: {name}")
         missing = [f for f in required if not (tmp / f).exists()]
         if missing:

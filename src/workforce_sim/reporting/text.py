@@ -44,6 +44,8 @@ def run_summary(outcome: RunOutcome) -> dict[str, Any]:
     if results.failures:
         out["failures"] = [{"replication": f.replication, "seed": f.seed, "error": f.error, "where": f.where}
                            for f in results.failures]
+    if getattr(outcome, "precision", None) is not None:
+        out["precision"] = outcome.precision.as_dict()
     if outcome.decomposition is not None:
         k, m = outcome.spec.decompose
         out["decomposition"] = {"draws": k, "per_draw": m, "targets": _records(outcome.decomposition)}
@@ -60,10 +62,22 @@ def run_output(outcome: RunOutcome, as_json: bool = False) -> str:
     if as_json:
         return to_json(h)
     text = text_table(h)
+    if "precision" in h:
+        text += "\n\n" + precision_text(h["precision"], h["replications"])
     if "decomposition" in h:
         d = h["decomposition"]
         text += "\n\n" + decomposition_text(d["targets"], d["draws"], d["per_draw"])
     return text
+
+
+def precision_text(p: dict[str, Any], replications: int) -> str:
+    """The line an automatic run ends with: the precision asked for and the one reached."""
+    reached = "n/a" if p["reached"] is None or math.isnan(p["reached"]) else f"{p['reached']:.2f}"
+    line = (f"Replications: {replications:,}, chosen for the precision: the {p['level']:.0%} interval of the mean "
+            f"{p['measure'] or 'headline'} is within ±{reached} points (asked for ±{p['target']:g})")
+    if not p["met"]:
+        line += f"; stopped at the ceiling of {p['ceiling']:,} replications before reaching it"
+    return line
 
 
 def run_failures(outcome: RunOutcome) -> list[str]:

@@ -2,6 +2,7 @@
 (paired differences; see ``analysis.compare``)."""
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,7 +10,11 @@ from pathlib import Path
 from typing import Optional, Union
 
 from workforce_sim.analysis.compare import Comparison, compare_results, labels_for
+from workforce_sim.defaults import CEILINGS, DEFAULTS
 from workforce_sim.errors import InputError
+from workforce_sim.experiments.cache import CacheOption
+from workforce_sim.experiments.cache import resolve as resolve_cache
+from workforce_sim.experiments.precision import Precision
 from workforce_sim.experiments.replications import Results
 from workforce_sim.files import new_run_id, now_iso
 from workforce_sim.scenario.schema import Scenario
@@ -20,6 +25,7 @@ from workforce_sim.workflows.common import (
     replications_or_default,
     seed_or_default,
 )
+from workforce_sim.workflows.run import auto_replications, headline_name, headline_values
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,9 @@ class CompareSpec:
     workers: Optional[int] = None
     out: Optional[Path] = None                   # outputs folder (a run folder under <out>/comparisons/)
     run_id: str = ""
+    cache: Optional[Path] = None                 # the replication cache folder (experiments.cache), None: none
+    precision: Optional[float] = None            # --replications auto: the paired differences' 90% half-width wanted (points)
+    auto_ceiling: int = 0
 
     @property
     def total_replications(self) -> int:
@@ -46,17 +55,20 @@ class CompareOutcome:
     comparison: Comparison
     started: str
     finished: str
+    precision: Optional[Precision] = None        # --replications auto: the precision asked for and reached
 
 
 def prepare(
     scenarios: list[Union[str, Path, Scenario]],
-    replications: Optional[int] = None,
+    replications: Union[int, str, None] = None,
     seed: Optional[int] = None,
     *,
     overrides: Union[list[str], tuple[str, ...]] = (),
     workers: Optional[int] = None,
     out: Optional[Path] = None,
     allow_large: bool = False,
+    cache: CacheOption = None,
+    precision: Optional[float] = None,
 ) -> CompareSpec:
     """Check the options; load every scenario once (files with the overrides; Scenario objects as
     they are); refuse scenarios on different dates (their differences would not pair)."""
@@ -68,7 +80,8 @@ def prepare(
         if out.exists() and not out.is_dir():
             raise InputError("exists and is not a folder", file="--out", key=str(out))
         check_writable(out, "--out")
-    replications = replications_or_default(replications, "compare")
+    auto, precision = auto_replications(replications, precision, "compare")
+    replications = DEFAULTS.auto_first if auto else replications_or_default(replications, "compare")
     check_replications(replications, allow_large)
     files = tuple(None if isinstance(s, Scenario) else Path(s) for s in scenarios)
     loaded = tuple(s if isinstance(s, Scenario) else load_scenario(s, list(overrides)) for s in scenarios)
@@ -83,9 +96,10 @@ def prepare(
             warnings.warn(f"{name}: council: {sc.council!r}, not {first.council!r}: the differences compare "
                           "two councils, not two policies", stacklevel=2)
     seed = seed_or_default(seed)
-    check_memory(first, seed, replications * len(loaded))
+    check_memory(first, seed, (CEILINGS.auto_replications if auto else replications) * len(loaded))
     return CompareSpec(loaded, files, tuple(labels_for(list(loaded))), replications, seed, tuple(overrides), workers, out,
-                       new_run_id())
+                       new_run_id(), resolve_cache(cache), precision if auto else None,
+                       CEILINGS.auto_replications if auto else 0)
 
 
 def execute(spec: CompareSpec, progress: Optional[Callable[[int], None]] = None) -> CompareOutcome:
@@ -93,6 +107,24 @@ def execute(spec: CompareSpec, progress: Optional[Callable[[int], None]] = None)
     from workforce_sim.experiments.replications import run_replications
 
     started = now_iso()
-    results = tuple(run_replications(sc, spec.replications, spec.seed, spec.workers, progress=progress)
-                    for sc in spec.scenarios)
-    return CompareOutcome(spec, results, compare_results(list(spec.labels), list(results)), started, now_iso())
+    def run(start: int, n: int) -> tuple[Results, ...]:
+        return tuple(run_replications(sc, n, spec.seed, spec.workers, progress=progress,
+                                      cache=False if spec.cache is None else spec.cache, start=start)
+                     for sc in spec.scenarios)
+
+    reached = None
+    if spec.precision is not None:
+        from workforce_sim.experiments.precision import Auto
+        from workforce_sim.experiments.replications import merge
+
+        def differences(results: tuple[Results, ...]) -> list:
+            first = headline_values(results[0])
+            return [headline_values(r) - first for r in results[1:]]
+
+        results, reached = Auto(run, lambda a, b: tuple(merge(x, y) for x, y in zip(a, b)), differences, spec.precision,
+                                spec.replications, spec.auto_ceiling,
+                                "paired difference in " + headline_name(spec.scenarios[0]))()
+        spec = dataclasses.replace(spec, replications=reached.replications)
+    else:
+        results = run(0, spec.replications)
+    return CompareOutcome(spec, results, compare_results(list(spec.labels), list(results)), started, now_iso(), reached)

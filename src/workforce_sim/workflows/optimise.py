@@ -31,6 +31,8 @@ from workforce_sim.analysis.targets import Target
 from workforce_sim.defaults import CEILINGS, DEFAULTS
 from workforce_sim.errors import InputError
 from workforce_sim.experiments import optimise as study_
+from workforce_sim.experiments.cache import CacheOption
+from workforce_sim.experiments.cache import resolve as resolve_cache
 from workforce_sim.experiments.levers import Lever, parse_levers, space_size
 from workforce_sim.scenario.loading import load_scenario
 from workforce_sim.scenario.schema import Scenario
@@ -63,6 +65,7 @@ class OptimiseSpec:
     workers: Optional[int] = None
     db: Optional[Path] = None             # the study's SQLite file (None: kept in memory)
     resume: bool = False                  # continue the study in ``db``
+    cache: Optional[Path] = None          # the replication cache folder (experiments.cache), None: none
 
     @property
     def goal(self) -> int:
@@ -115,7 +118,7 @@ def prepare(scenario_file: str | Path, levers: Optional[list[str]] = None, requi
             minimise: Optional[str] = None, trials: Optional[int] = None, replications: Optional[int] = None,
             confirm_replications: Optional[int] = None, confirm_top: Optional[int] = None, seed: Optional[int] = None,
             confirm_seed: Optional[int] = None, workers: Optional[int] = None, db: Optional[Path] = None, resume: bool = False,
-            allow_large: bool = False) -> OptimiseSpec:
+            allow_large: bool = False, cache: CacheOption = None) -> OptimiseSpec:
     """Check every option before anything runs. Each option is the one given, else the study file's, else the default."""
     study = read_study(Path(study_file)) if study_file is not None else {}
     given = {"levers": levers, "require": require, "confidence": confidence, "minimise": minimise, "trials": trials,
@@ -147,14 +150,15 @@ def prepare(scenario_file: str | Path, levers: Optional[list[str]] = None, requi
     # with an investment baseline, spend by financial year is the cost above it (same seeds), as in reports
     baseline = load_investment_baseline(base, path, list(o["set"])) if judge.needs_baseline or base.finance.investment.baseline else None
     return OptimiseSpec(path, base, baseline, tuple(lever_list), tuple(reqs), judge, spec, int(o["trials"]), workers,
-                        None if db is None else Path(db), resume)
+                        None if db is None else Path(db), resume, resolve_cache(cache))
 
 
 def execute(spec: OptimiseSpec, progress: Optional[Callable[[int], None]] = None) -> Optimisation:
     """Search, confirm and choose (``progress(n)``: after every ``n`` replications)."""
     levers = list(spec.levers)
     reqs = list(spec.requirements)
-    ev = study_.Evaluator(spec.scenario, levers, spec.judge, spec.baseline, spec.workers)
+    ev = study_.Evaluator(spec.scenario, levers, spec.judge, spec.baseline, spec.workers,
+                          cache=False if spec.cache is None else spec.cache)
     t0 = time.perf_counter()
     study = study_.open_study(spec.db, create=not spec.resume)
     s = study_.stored_spec(study, spec.study)

@@ -57,6 +57,7 @@ def prepare(
     notebook: Optional[Path] = None,
     allow_large: bool = False,
     progress: bool = True,
+    cache=None,
 ) -> ReportSpec:
     """Refuse bad input before anything is written (InputError naming file and key)."""
     outputs = Path(outputs)
@@ -66,7 +67,8 @@ def prepare(
     if notebook is not None:
         check_notebook(Path(notebook))
     spec = run.prepare(scenario_file, replications, seed, overrides=overrides, workers=workers, keep_events=keep_events,
-                       decompose=decompose, allow_large=allow_large, investment_baseline="when named", command="report")
+                       decompose=decompose, allow_large=allow_large, investment_baseline="when named", command="report",
+                       cache=cache)
     return ReportSpec(spec, outputs, name, Path(notebook) if notebook is not None else None, progress)
 
 

@@ -11,9 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
 
+import numpy as np
 import pandas as pd
 
+from workforce_sim.defaults import CEILINGS, DEFAULTS
 from workforce_sim.errors import InputError
+from workforce_sim.experiments.cache import CacheOption
+from workforce_sim.experiments.cache import resolve as resolve_cache
+from workforce_sim.experiments.precision import Precision
 from workforce_sim.experiments.replications import Results
 from workforce_sim.scenario.schema import Scenario
 from workforce_sim.workflows.common import (
@@ -48,6 +53,14 @@ class RunSpec:
     continue_on_error: bool = False
     decompose: Optional[tuple[int, int]] = None  # (K, M): K parameter draws x M replications (replications = K x M)
     out: Optional[Path] = None
+    cache: Optional[Path] = None                 # the replication cache folder (experiments.cache), None: none
+    precision: Optional[float] = None            # --replications auto: the headline's 90% half-width wanted (points)
+    auto_ceiling: int = 0                        # --replications auto: at most this many replications
+
+    @property
+    def auto(self) -> bool:
+        """Replications chosen by the precision they reach (``replications`` is then the first batch)."""
+        return self.precision is not None
 
     @property
     def per_draw(self) -> Optional[int]:
@@ -71,6 +84,7 @@ class RunOutcome:
     investment_baseline: Optional[Results]   # the investment baseline's results on the same seeds, if run
     scorecard: pd.DataFrame                  # every declared target judged (spend above the investment baseline)
     decomposition: Optional[pd.DataFrame] = None
+    precision: Optional[Precision] = None    # --replications auto: the precision asked for and reached
 
     @property
     def failed(self) -> int:
@@ -85,7 +99,7 @@ def _judges_spend(scenario: Scenario) -> bool:
 
 def prepare(
     scenario: Union[str, Path, Scenario],
-    replications: Optional[int] = None,
+    replications: Union[int, str, None] = None,
     seed: Optional[int] = None,
     *,
     overrides: Union[list[str], tuple[str, ...]] = (),
@@ -99,14 +113,25 @@ def prepare(
     allow_large: bool = False,
     investment_baseline: str = "for spend targets",
     command: str = "run",
+    cache: CacheOption = None,
+    precision: Optional[float] = None,
 ) -> RunSpec:
     """Check the options and load the scenario (a file, or a Scenario already loaded) and its
     investment baseline once. ``investment_baseline``: ``"for spend targets"`` runs it only when a
-    target judges spend (``wfsim run``); ``"when named"`` whenever the scenario names one (the report)."""
+    target judges spend (``wfsim run``); ``"when named"`` whenever the scenario names one (the report).
+    ``cache``: the replication cache (``experiments.cache.resolve``: by default ``WFSIM_CACHE`` or
+    ``outputs/.cache``; False for none). ``replications="auto"``: batches until the 90% interval of
+    the headline (the permanent share at its date) has a half-width within ``precision`` points
+    (default ``DEFAULTS.precision``), or ``CEILINGS.auto_replications``."""
     from workforce_sim.scenario.loading import load_scenario
     from workforce_sim.scenario.regions import is_region
 
+    auto, precision = auto_replications(replications, precision, command, decompose)
+    if auto:
+        replications = DEFAULTS.auto_first
     if not isinstance(scenario, Scenario) and is_region(scenario):   # a region runs through its own workflow
+        if auto:
+            raise InputError("a region runs a given number of replications", file="--replications", key="auto")
         from workforce_sim.workflows import region
 
         return region.prepare(scenario, replications, seed, overrides=overrides, workers=workers, executor=executor, scheduler=scheduler,
@@ -129,11 +154,54 @@ def prepare(
         overrides=tuple(overrides), investment_baseline=base,
         run_investment_baseline=base is not None and (investment_baseline == "when named" or _judges_spend(sc)),
         workers=workers, executor=executor, scheduler=scheduler, keep_events=keep_events,
-        continue_on_error=continue_on_error, decompose=decompose, out=out)
+        continue_on_error=continue_on_error, decompose=decompose, out=out, cache=resolve_cache(cache),
+        precision=precision if auto else None, auto_ceiling=CEILINGS.auto_replications if auto else 0)
     if out is not None:
         check_out_folder(out, spec.table_names())
-    check_memory(sc, spec.seed, replications, keep_events)
+    check_memory(sc, spec.seed, spec.auto_ceiling if auto else replications, keep_events)
     return spec
+
+
+def auto_replications(replications, precision: Optional[float], command: str,
+                      decompose: Optional[tuple[int, int]] = None) -> tuple[bool, Optional[float]]:
+    """Whether ``replications`` is ``"auto"``, and the precision it aims at; bad combinations refused."""
+    auto = isinstance(replications, str) and replications.strip().lower() == "auto"
+    if isinstance(replications, str) and not auto:
+        raise InputError(f"expected a whole number or auto, got {replications!r}", file="--replications")
+    if precision is not None and not auto:
+        raise InputError("only with --replications auto", file="--precision")
+    if not auto:
+        return False, None
+    if command == "report":
+        raise InputError("the report runs a given number of replications; use wfsim run for auto", file="--replications", key="auto")
+    if decompose is not None:
+        raise InputError("not with --decompose (which sets the replications)", file="--replications", key="auto")
+    precision = DEFAULTS.precision if precision is None else float(precision)
+    if not (precision > 0) or precision == float("inf"):
+        raise InputError(f"must be a positive number of points, got {precision:g}", file="--precision")
+    return True, precision
+
+
+def headline_values(results: Results) -> np.ndarray:
+    """Per-replication values of the headline (the permanent share at its date), in points (shares x 100)."""
+    from workforce_sim.analysis.targets import permanence, values_at
+
+    target = permanence(results.scenario)
+    scale = 100.0 if target.unit == "share" else 1.0
+    return scale * values_at(target, results)[1].to_numpy(dtype=float)
+
+
+def headline_name(scenario: Scenario) -> str:
+    from workforce_sim.analysis.targets import permanence
+
+    target = permanence(scenario)
+    when = target.date or scenario.end_date
+    return f"{target.title} at {when}"
+
+
+def _cache(folder: Optional[Path]):
+    """A spec's cache folder as ``run_replications`` takes it (False: none)."""
+    return False if folder is None else folder
 
 
 def execute(spec: RunSpec, progress: Optional[Callable[[int], None]] = None) -> RunOutcome:
@@ -146,16 +214,28 @@ def execute(spec: RunSpec, progress: Optional[Callable[[int], None]] = None) -> 
     from workforce_sim.analysis.targets import scorecard
     from workforce_sim.experiments.replications import run_replications
 
-    results = run_replications(spec.scenario, spec.replications, spec.seed, spec.workers, keep_events=spec.keep_events,
-                               progress=progress, executor=spec.executor, scheduler=spec.scheduler,
-                               continue_on_error=spec.continue_on_error, per_draw=spec.per_draw)
+    def run(start: int, n: int) -> Results:
+        return run_replications(spec.scenario, n, spec.seed, spec.workers, keep_events=spec.keep_events,
+                                progress=progress, executor=spec.executor, scheduler=spec.scheduler,
+                                continue_on_error=spec.continue_on_error, per_draw=spec.per_draw, cache=_cache(spec.cache),
+                                start=start)
+
+    precision = None
+    if spec.auto:
+        from workforce_sim.experiments.precision import Auto
+        from workforce_sim.experiments.replications import merge
+
+        results, precision = Auto(run, merge, headline_values, spec.precision, spec.replications, spec.auto_ceiling,
+                                  headline_name(spec.scenario))()
+    else:
+        results = run(0, spec.replications)
     base = None
     if spec.run_investment_baseline:
         base = run_replications(spec.investment_baseline, results.replications, results.seed, spec.workers,
-                                progress=progress, per_draw=results.per_draw)
+                                progress=progress, per_draw=results.per_draw, cache=_cache(spec.cache))
     parts = None
     if spec.decompose is not None:
         from workforce_sim.analysis.uncertainty import decompose
 
         parts = decompose(results, baseline=base)
-    return RunOutcome(spec, results, base, scorecard(results, base), parts)
+    return RunOutcome(spec, results, base, scorecard(results, base), parts, precision)

@@ -12,6 +12,8 @@ import pandas as pd
 
 from workforce_sim.defaults import CEILINGS
 from workforce_sim.errors import InputError
+from workforce_sim.experiments.cache import CacheOption
+from workforce_sim.experiments.cache import resolve as resolve_cache
 from workforce_sim.experiments.replications import Results
 from workforce_sim.experiments.sweep import Axis, Point, SweepResult, grid_points, parse_grid
 from workforce_sim.files import new_run_id, safe_name
@@ -43,6 +45,7 @@ class SweepSpec:
     workers: Optional[int] = None
     common_random_numbers: bool = True
     out: Optional[Path] = None
+    cache: Optional[Path] = None           # the replication cache folder (experiments.cache), None: none
 
     @property
     def total_replications(self) -> int:
@@ -72,6 +75,7 @@ def prepare(
     common_random_numbers: bool = True,
     out: Optional[Path] = None,
     allow_large: bool = False,
+    cache: CacheOption = None,
 ) -> SweepSpec:
     """Parse the grid, load the scenario and its investment baseline once, name and check the out folder
     (a unique run id under outputs/<scenario>/ when none is given), check the ceilings and memory,
@@ -93,7 +97,7 @@ def prepare(
     points = grid_points(scenario_file, list(axes), list(overrides))
     base = load_investment_baseline(points[0].scenario, Path(scenario_file), overrides)
     return SweepSpec(sc, Path(scenario_file), tuple(axes), tuple(points), replications, seed, tuple(overrides), base,
-                     workers, common_random_numbers, out)
+                     workers, common_random_numbers, out, resolve_cache(cache))
 
 
 def execute(spec: SweepSpec, progress: Optional[Callable[[int], None]] = None) -> SweepOutcome:
@@ -103,8 +107,9 @@ def execute(spec: SweepSpec, progress: Optional[Callable[[int], None]] = None) -
     from workforce_sim.experiments.sweep import run_sweep
 
     sweep = run_sweep(list(spec.points), list(spec.axes), spec.replications, spec.seed, spec.workers,
-                      spec.common_random_numbers, progress)
+                      spec.common_random_numbers, progress, cache=False if spec.cache is None else spec.cache)
     base = None
     if spec.investment_baseline is not None:
-        base = run_replications(spec.investment_baseline, spec.replications, spec.seed, spec.workers, progress=progress)
+        base = run_replications(spec.investment_baseline, spec.replications, spec.seed, spec.workers, progress=progress,
+                                cache=False if spec.cache is None else spec.cache)
     return SweepOutcome(spec, sweep, base, sweep_tables(sweep, base))
