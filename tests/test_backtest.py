@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from workforce_sim.analysis import recalibration as recal
 from workforce_sim.analysis.backtest import (
     change_quantiles,
     crps_ensemble,
@@ -16,7 +17,9 @@ from workforce_sim.analysis.backtest import (
     pit,
     score_cases,
     scores,
+    wilson,
 )
+from workforce_sim.analysis.peers import mean_reversion_peer, persistence_peer
 from workforce_sim.analysis.checks import annual_indicators
 from workforce_sim.cli.main import main
 from workforce_sim.experiments.backtest import TaskResult, origin_scenario, select_councils
@@ -52,8 +55,12 @@ def test_scores_of_a_hand_computed_case():
     for code, a, b in (("B", 10, 11), ("C", 10, 9), ("D", 10, 13), ("E", 10, 7)):
         rows += [(code, 2018, "agency_rate_pct", a), (code, 2019, "agency_rate_pct", b), (code, 2020, "agency_rate_pct", 99.0)]
     table = _table(rows)
-    cases = score_cases([_task("A", 2019, {2020: [10.0, 12.0, 14.0, 16.0]})], table)
-    assert len(cases) == 1
+    all_cases = score_cases([_task("A", 2019, {2020: [10.0, 12.0, 14.0, 16.0]})], table)
+    # the forecast and its recalibration, which has no past forecast to learn from: the raw ensemble
+    assert all_cases["variant"].tolist() == ["baseline", "recalibrated"]
+    cases = all_cases[all_cases["variant"] == "baseline"]
+    raw, rec = all_cases.iloc[0], all_cases.iloc[1]
+    assert rec["recalibration_cases"] == 0 and rec["crps"] == raw["crps"] and rec["q05"] == raw["q05"]
     c = cases.iloc[0]
     assert (c["horizon"], c["actual"], c["origin_value"]) == (1, 13.0, 15.0)
     # median of 10, 12, 14, 16 (linear interpolation) is 13: no error
@@ -64,7 +71,9 @@ def test_scores_of_a_hand_computed_case():
     assert c["crps"] == pytest.approx(0.75)
     assert c["pit"] == 0.5  # two of four below 13
     # persistence: 15, off by 2; its interval adds the 1-year changes up to 2019 (+1, -1, +3, -3, +1)
-    assert c["persistence_abs_error"] == 2.0 and c["persistence_crps"] == 2.0
+    assert c["persistence_abs_error"] == 2.0 and c["persistence_point_crps"] == 2.0
+    # probabilistic persistence: the ensemble 16, 14, 18, 12, 16; mean |x - 13| = 2.6, half the mean |x - x'| = 1.12
+    assert c["persistence_crps"] == pytest.approx(1.48)
     ch = np.array([1.0, -1.0, 3.0, -3.0, 1.0])
     lo90, hi90 = 15 + np.quantile(ch, 0.05), 15 + np.quantile(ch, 0.95)
     assert bool(c["persistence_in90"]) == (lo90 <= 13 <= hi90)
@@ -115,13 +124,72 @@ def test_pit_counts_ties_half():
     assert pit(0.0, np.array([1.0, 2.0])) == 0.0 and pit(9.0, np.array([1.0, 2.0])) == 1.0
 
 
-def test_goals_say_which_are_met():
-    s = pd.DataFrame([{"variant": "calibrated", "measure": "agency_rate_pct", "horizon": 1, "coverage90": 0.9, "mae": 5.0,
-                       "persistence_mae": 4.6},
-                      {"variant": "calibrated", "measure": "vacancy_rate_pct", "horizon": 1, "coverage90": 0.7, "mae": 1.0,
-                       "persistence_mae": 4.0}])
-    g = goals(s)
-    assert g["met"].tolist() == [True, False, False]   # agency coverage met, agency MAE not, vacancy coverage not
+def test_goals_say_which_are_met_and_which_are_missed_beyond_chance():
+    base = {"variant": "calibrated", "coverage50": 0.5, "crps": 3.0, "persistence_crps": 3.5, "mean_reversion_mae": 4.0}
+    rows = [{**base, "measure": "agency_rate_pct", "horizon": 1, "cases": 100, "coverage90": 0.9, "mae": 5.0, "persistence_mae": 4.6},
+            {**base, "measure": "vacancy_rate_pct", "horizon": 1, "cases": 100, "coverage90": 0.7, "mae": 4.1, "persistence_mae": 4.0},
+            {**base, "measure": "turnover_rate_pct", "horizon": 1, "cases": 20, "coverage90": 0.8, "mae": 3.9, "persistence_mae": 5.0}]
+    s = scores_with_wilson(pd.DataFrame(rows))
+    g = goals(s).set_index(["measure", "goal"])
+    # agency: coverage met, MAE 0.4 worse than persistence (goal: within 0.2) missed
+    assert g.loc[("agency_rate_pct", "90% coverage between 85% and 95%"), "status"] == "met"
+    assert g.loc[("agency_rate_pct", "MAE within 0.2 of persistence"), "status"] == "missed"
+    # vacancy: 70 of 100 (Wilson 60-78%) excludes 85-95%: missed; MAE 0.1 worse: within the goal
+    assert g.loc[("vacancy_rate_pct", "90% coverage between 85% and 95%"), "status"] == "missed"
+    assert bool(g.loc[("vacancy_rate_pct", "MAE within 0.2 of persistence"), "met"])
+    # turnover: 16 of 20 (Wilson 58-92%) includes the range: not met, not missed
+    assert g.loc[("turnover_rate_pct", "90% coverage between 85% and 95%"), "status"] == "within chance"
+    assert bool(g.loc[("turnover_rate_pct", "MAE no worse than mean reversion"), "met"])
+    assert g.xs("CRPS no worse than probabilistic persistence", level="goal")["met"].all()
+
+
+def scores_with_wilson(s: pd.DataFrame) -> pd.DataFrame:
+    for c in ("coverage50", "coverage90"):
+        lo_hi = [wilson(p * n, n) for p, n in zip(s[c], s["cases"])]
+        s[f"{c}_low"], s[f"{c}_high"] = [a for a, _ in lo_hi], [b for _, b in lo_hi]
+    return s
+
+
+def test_wilson_interval_of_known_proportions():
+    lo, hi = wilson(16, 20)
+    assert (round(lo, 3), round(hi, 3)) == (0.584, 0.919)
+    lo, hi = wilson(0, 10)
+    assert lo == 0.0 and hi == pytest.approx(0.2775, abs=1e-4)
+
+
+def test_peers_read_nothing_after_the_origin_and_fit_mean_reversion():
+    # 1-year changes up to 2019 are exactly -0.5 x (level - 10): the regression finds it; a later year changes nothing
+    rows = []
+    for code, x0 in (("A", 14.0), ("B", 6.0), ("C", 12.0)):
+        x = x0
+        for y in range(2016, 2021):
+            rows.append((code, y, "turnover_rate_pct", x if y <= 2019 else 99.0))
+            x = x - 0.5 * (x - 10)
+    t = _table(rows)
+    p = mean_reversion_peer(t, 2019, 1, "turnover_rate_pct")
+    assert p.slope == pytest.approx(-0.5) and p.intercept == pytest.approx(5.0)
+    assert np.allclose(p.ensemble(20.0), 15.0)
+    q = persistence_peer(t, 2019, 1, "turnover_rate_pct")
+    assert len(q.offsets) == 9 and np.all(np.abs(q.offsets) < 5)   # nothing from 2020 (99)
+    assert np.array_equal(persistence_peer(t[t["year"] <= 2019], 2019, 1, "turnover_rate_pct").offsets, q.offsets)
+
+
+def test_recalibration_learns_bias_and_spread_from_the_past_only():
+    rng = np.random.default_rng(3)
+    past = []
+    for i in range(60):
+        truth = rng.normal(0, 3.0)
+        ens = rng.normal(0, 1.0, 200) - 2.0          # two points low, a third of the spread
+        past.append(recal.Past("agency_rate_pct", 1, 2015 + i % 6, truth, ens))
+    f = recal.fit(past)[("agency_rate_pct", 1)]
+    assert f.bias == pytest.approx(2.0, abs=1.0) and 2.0 <= f.spread <= 4.0
+    out = recal.apply(np.array([-3.0, -2.0, -1.0]), f)
+    assert out[1] == pytest.approx(-2.0 + f.bias) and out[2] - out[1] == pytest.approx(f.spread)
+    # a forecast from 2016 learns only from outcomes published by 2016: 20 of the 60
+    early = recal.fit_before(past, 2016)[("agency_rate_pct", 1)]
+    assert early.cases == 20
+    assert recal.fit_before(past, 2014) == {}
+    assert recal.from_json(recal.to_json({("agency_rate_pct", 1): f}))[("agency_rate_pct", 1)].spread == f.spread
 
 
 # ------------------------------------------------------------------ calibrated parameters in a scenario

@@ -17,7 +17,16 @@ from typing import Optional
 
 import pandas as pd
 
-from workforce_sim.analysis.backtest import forecast_indicators, goals, published, score_cases, scores, worst_councils
+from workforce_sim.analysis import recalibration as recal
+from workforce_sim.analysis.backtest import (
+    forecast_indicators,
+    goals,
+    published,
+    recalibration_fit,
+    score_cases,
+    scores,
+    worst_councils,
+)
 from workforce_sim.defaults import DEFAULTS
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.backtest import (
@@ -35,7 +44,7 @@ from workforce_sim.experiments.executors import EXECUTORS
 from workforce_sim.workflows.common import check_out_folder
 
 HORIZON = 3
-OUT_FILES = ["backtest.html", "run.json", "forecast_vs_actual.png", "coverage_by_horizon.png", "pit_histogram.png"] + [
+OUT_FILES = ["backtest.html", "run.json", "recalibration.json", "forecast_vs_actual.png", "coverage_by_horizon.png", "pit_histogram.png"] + [
     f"{t}.{ext}" for t in ("scores", "cases", "goals", "worst_councils", "posteriors", "tasks") for ext in ("csv", "parquet")]
 
 
@@ -72,6 +81,7 @@ class BacktestOutcome:
     published: pd.DataFrame
     started: dt.datetime
     seconds: float
+    recalibration: Optional[dict] = None   # bias and spread by measure and horizon fitted on every scored forecast
 
     @property
     def failed(self) -> list[str]:
@@ -144,6 +154,11 @@ def execute(spec: BacktestRun, progress: Optional[Callable[[int], None]] = None)
     cases = score_cases(results, spec.table)
     sc = scores(cases)
     variant = "calibrated" if spec.calibrating else "baseline"
-    tables = {"scores": sc, "cases": cases, "goals": goals(sc, variant), "worst_councils": worst_councils(cases, variant),
+    goal_table = pd.concat([goals(sc, v) for v in (variant, "recalibrated")], ignore_index=True)
+    tables = {"scores": sc, "cases": cases, "goals": goal_table, "worst_councils": worst_councils(cases, variant),
               "posteriors": posteriors(results), "tasks": task_table(results)}
-    return BacktestOutcome(spec, results, tables, published(spec.table, list(spec.codes)), started, seconds)
+    fits = recalibration_fit(results, spec.table)
+    recalibration = {"method": "median + bias + spread x (member - median), by measure and horizon (analysis.recalibration)",
+                     "fitted_on": f"the {variant} forecasts of this backtest whose outcome is published (origins "
+                                  f"{', '.join(map(str, spec.origins))})", "fits": recal.to_json(fits)}
+    return BacktestOutcome(spec, results, tables, published(spec.table, list(spec.codes)), started, seconds, recalibration)
