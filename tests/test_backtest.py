@@ -19,8 +19,8 @@ from workforce_sim.analysis.backtest import (
     scores,
     wilson,
 )
-from workforce_sim.analysis.peers import mean_reversion_peer, persistence_peer
 from workforce_sim.analysis.checks import annual_indicators
+from workforce_sim.analysis.peers import mean_reversion_peer, persistence_peer
 from workforce_sim.cli.main import main
 from workforce_sim.experiments.backtest import TaskResult, origin_scenario, select_councils
 from workforce_sim.experiments.calibrate import PRIORS, Posterior, calibrate, posterior_scenario, targets_of, with_parameters

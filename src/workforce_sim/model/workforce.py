@@ -26,6 +26,7 @@ from workforce_sim.model.entities import Post, Team, Worker
 from workforce_sim.model.frames import team_snapshot_frame
 from workforce_sim.model.hazard import BandedHazard
 from workforce_sim.scenario.schema import ROLES, Scenario, StaffFile, post_role
+from workforce_sim.scenario.shocks import ShockPath
 from workforce_sim.streams import Streams
 
 ROLE_INDEX = {r: i for i, r in enumerate(ROLES)}
@@ -96,6 +97,7 @@ class WorkforceModel:
         self.rng_campaign = streams["campaigns"]
         self.rng_agency = streams["agency"]
         self.rng_conversion = streams["conversion"]
+        self.shocks = ShockPath(scenario.council_shocks, streams.__getitem__)   # council shocks: streams of their own
         self._prepare_parameters()
         self.cases: Optional[CaseService] = CaseService(self.env, scenario, streams) if scenario.demand is not None else None
 
@@ -156,7 +158,10 @@ class WorkforceModel:
         return BandedHazard(self.hazard.starts, [r * k for r in self.hazard.rates])
 
     def supplement_multiplier(self, kind: str, role: int, group: str, day: float) -> float:
-        """Relative change of a rate due to the market supplement in force."""
+        """Relative change of a rate due to the market supplement in force and the year's council shock."""
+        return self._supplement(kind, role, group, day) * self.shocks.factor(kind, day)
+
+    def _supplement(self, kind: str, role: int, group: str, day: float) -> float:
         if day < self.supp_start or group not in self.supp_groups:
             return 1.0
         units = self.supp_units[role]
@@ -356,7 +361,7 @@ class WorkforceModel:
     def _agency_cover(self, post: Post):
         post.covering = True
         ag = self.sc.agency
-        lag = float(ag.cover_lag_days)
+        lag = float(ag.cover_lag_days) / self.shocks.factor("agency_cover", self.env.now)
         p = float(ag.cover_probability)
         try:
             while post.holder is None and not post.closed:

@@ -307,6 +307,7 @@ def about(outcome) -> dict[str, Any]:
         "councils": f"{len(spec.codes)} ({spec.councils_text})", "origins": ", ".join(map(str, spec.origins)), "horizon (years)": t.horizon,
         "replications per forecast": t.replications, "seed": t.seed,
         "calibration": (f"ABC-SMC (pyabc), {t.population} particles x {t.generations} generations" if t.calibrate else "none"),
+        "council shocks": "yearly, from councils' published changes up to each origin" if getattr(t, "shocks", False) else "none",
         "tasks (council x origin)": len(outcome.results), "tasks without a forecast": int((tasks["skipped"] != "").sum()),
         "tasks that failed": int((tasks["failed"] != "").sum()),
         "executor": spec.executor, "workers": spec.workers or os.cpu_count(),
@@ -340,7 +341,7 @@ def write_run(outcome) -> Path:
                   "failed_tasks": failed, "run_id": out.name, "started": _iso(outcome.started),
                   "ended": now_iso(), "replications": t.replications, "seed": t.seed, "councils": list(spec.codes),
                   "origins": list(spec.origins), "horizon": t.horizon, "calibrate": t.calibrate, "population": t.population,
-                  "generations": t.generations, "executor": spec.executor, "wall_seconds": outcome.seconds, "package_version": __version__,
+                  "generations": t.generations, "shocks": getattr(t, "shocks", False), "executor": spec.executor, "wall_seconds": outcome.seconds, "package_version": __version__,
                   **git_info(), "headline_text": "; ".join(shortfalls(outcome.tables["goals"])[:2]) or "no goal missed"}
         write_json(folder / "run.json", record)
         return [*written, folder / "run.json"]

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field
 
 from workforce_sim.errors import InputError
 from workforce_sim.scenario.pay_spine import SPINE_SOURCE, pay_spine
+from workforce_sim.scenario.shocks import CouncilShocks
 from workforce_sim.scenario.staff import Leaver, StaffMember, implied_turnover, read_leavers, read_staff, shown
 from workforce_sim.scenario.targets import CASE_MEASURES, SPEND, TargetSpec
 from workforce_sim.scenario.uncertain import Uncertain, UncertainCount
@@ -765,6 +766,8 @@ class Scenario(Strict):
     establishment_changes: list[EstablishmentChange] = []
     establishment_drift: Optional[EstablishmentDrift] = Field(None, description="Posts that change year by year (none: only "
                                                                                   "establishment_changes change them)")
+    council_shocks: Optional[CouncilShocks] = Field(None, description="Yearly council-level shocks to attrition, applicants and agency "
+                                                                      "cover (none: no shocks; scenario/shocks.py)")
     initial_staffing: Annotated[
         Union[Annotated[StaffFile, Tag("tagged-union-file")], Annotated[list[InitialStaffing], Tag("tagged-union-posts")]],
         Discriminator(_staffing_kind),

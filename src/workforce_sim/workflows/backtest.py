@@ -113,7 +113,7 @@ def parse_origins(text: Optional[str], horizon: int, table: pd.DataFrame, calibr
 
 def prepare(out: Path, *, councils: str = "all", origins: Optional[str] = None, horizon: int = HORIZON,
             replications: Optional[int] = None, seed: Optional[int] = None, population: int = POPULATION,
-            generations: int = GENERATIONS, calibrate: bool = True, executor: str = "processes", workers: Optional[int] = None,
+            generations: int = GENERATIONS, calibrate: bool = True, shocks: bool = True, executor: str = "processes", workers: Optional[int] = None,
             scheduler: Optional[str] = None) -> BacktestRun:
     """Check every option before anything runs; ``out``: the run folder (must not hold a backtest)."""
     from workforce_sim.scenario.baseline import load_table
@@ -129,7 +129,7 @@ def prepare(out: Path, *, councils: str = "all", origins: Optional[str] = None, 
     codes = select_councils(councils, years, table, seed)
     check_out_folder(Path(out), OUT_FILES)
     tasks = TaskSpec(indicators=forecast_indicators, replications=replications, horizon=horizon, seed=seed, calibrate=calibrate,
-                     population=population, generations=generations)
+                     shocks=shocks, population=population, generations=generations)
     return BacktestRun(councils, tuple(codes), tuple(years), tasks, table, Path(out), executor, workers, scheduler)
 
 
