@@ -260,6 +260,39 @@ def test_no_look_ahead_in_the_origin_scenario_and_the_calibration():
     # another seed, another posterior: the identity above is not a constant
     other = calibrate(code, origin, annual_indicators, full, seed=12, population=6, generations=2)
     assert not other.particles.equals(posts[0].particles)
+    # the council shocks' changes (origin scenario) and their calibrated scale: nothing after the origin either
+    assert "council_shocks" in a and a["council_shocks"]["changes"]["attrition"]
+    shocked = [calibrate(code, origin, annual_indicators, t, seed=11, population=6, generations=1, shocks=True) for t in (full, changed)]
+    assert "shock_scale" in shocked[0].particles.columns
+    pd.testing.assert_frame_equal(shocked[0].particles, shocked[1].particles)
+    np.testing.assert_array_equal(shocked[0].weights, shocked[1].weights)
+
+
+def test_no_look_ahead_in_the_recalibration():
+    # 12 councils, forecasts from 2018 and 2019 one year ahead: the recalibrated forecast from 2019 learns from the
+    # 2018 forecasts (outcomes of 2019), never from the outcomes of 2020, which are changed here
+    rows, tasks = [], []
+    for i in range(12):
+        code = f"C{i:02d}"
+        rows += [(code, 2017, "agency_rate_pct", 10.0 + i), (code, 2018, "agency_rate_pct", 12.0 + i),
+                 (code, 2019, "agency_rate_pct", 14.0 + i), (code, 2020, "agency_rate_pct", 15.0 + i)]
+        tasks += [_task(code, 2018, {2019: [8.0 + i, 10.0 + i, 11.0 + i, 12.0 + i]}),
+                  _task(code, 2019, {2020: [9.0 + i, 11.0 + i, 12.0 + i, 14.0 + i]})]
+    table = _table(rows)
+    changed = table.copy()
+    changed.loc[changed["year"] == 2020, "value"] = changed.loc[changed["year"] == 2020, "value"] * 3 - 7
+    cols = ["new_la_code", "q05", "q25", "q50", "q75", "q95", "recalibration_cases"]
+    a, b = (score_cases(tasks, t) for t in (table, changed))
+    ra = a[(a["variant"] == "recalibrated") & (a["origin"] == 2019)][cols].reset_index(drop=True)
+    rb = b[(b["variant"] == "recalibrated") & (b["origin"] == 2019)][cols].reset_index(drop=True)
+    pd.testing.assert_frame_equal(ra, rb)
+    assert (ra["recalibration_cases"] == 12).all()
+    # it did learn: the 2018 forecasts' medians were 3.5 points low, so the 2019 forecasts move up by 3.5
+    raw = a[(a["variant"] == "baseline") & (a["origin"] == 2019)].reset_index(drop=True)
+    assert np.allclose(ra["q50"] - raw["q50"], 3.5)
+    # the 2018 forecasts have no earlier outcome to learn from: the raw ensemble
+    r18 = a[(a["variant"] == "recalibrated") & (a["origin"] == 2018)]
+    assert (r18["recalibration_cases"] == 0).all()
 
 
 def test_table_through_keeps_only_the_years_published_by_then():

@@ -183,7 +183,8 @@ def with_parameters(data: dict[str, Any], theta: dict[str, float]) -> dict[str, 
     _fill_defaults(out)
     for key, base in targets_of(out).items():
         p = _param_for(key)
-        set_value(out, key, round(float(_value(base, p, theta[p])), 6))
+        if p in theta:
+            set_value(out, key, round(float(_value(base, p, theta[p])), 6))
     return out
 
 
@@ -210,6 +211,8 @@ def posterior_scenario(data: dict[str, Any], post: Posterior, name: Optional[str
     years = f"{post.window[0] + 1}-{post.window[1]}"
     for key, base in targets_of(out).items():
         p = _param_for(key)
+        if p not in post.particles.columns:   # e.g. council shocks the calibration did not fit: left as they are
+            continue
         values = [round(float(v), 6) for v in _value(base, p, post.particles[p].to_numpy())]
         set_value(out, key, {"dist": "empirical", "values": values, "weights": weights, "group": GROUP})
         how = "the fitted value" if p == "conversion_per_year" else f"{base:g} x the fitted {p}"
