@@ -197,7 +197,8 @@ def test_factors_multiply_the_scenario_values():
     _, data = _origin("Darlington", 2019)
     base = targets_of(data)
     out = targets_of(with_parameters(data, {"attrition_factor": 1.5, "applicants_factor": 0.5, "cover_lag_factor": 2.0,
-                                            "conversion_per_year": 0.12}))
+                                            "conversion_per_year": 0.12, "shock_scale": 0.5}))
+    assert "council_shocks.scale" in base
     for key, v in base.items():
         if key.startswith("attrition."):
             assert out[key] == pytest.approx(1.5 * v, abs=1e-6)
@@ -205,6 +206,8 @@ def test_factors_multiply_the_scenario_values():
             assert out[key] == pytest.approx(0.5 * v, abs=1e-6)
         elif key == "agency.cover_lag_days":
             assert out[key] == pytest.approx(2.0 * v, abs=1e-6)
+        elif key == "council_shocks.scale":
+            assert out[key] == pytest.approx(0.5 * v, abs=1e-6)
         else:
             assert out[key] == 0.12
 
