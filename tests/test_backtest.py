@@ -10,6 +10,7 @@ import pytest
 
 from workforce_sim.analysis import recalibration as recal
 from workforce_sim.analysis.backtest import (
+    before_after,
     change_quantiles,
     crps_ensemble,
     forecast_indicators,
@@ -329,11 +330,20 @@ def test_backtest_of_ten_councils_writes_tables_and_page(tmp_path, capsys):
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
     for name in ("backtest.html", "run.json", "forecast_vs_actual.png", "coverage_by_horizon.png", "pit_histogram.png",
-                 "scores.csv", "scores.parquet", "cases.csv", "cases.parquet", "goals.csv", "tasks.csv", "posteriors.csv"):
+                 "scores.csv", "scores.parquet", "cases.csv", "cases.parquet", "goals.csv", "tasks.csv", "posteriors.csv",
+                 "recalibration.json"):
         assert (out / name).exists(), name
     cases = pd.read_parquet(out / "cases.parquet")
     sc = pd.read_csv(out / "scores.csv")
-    assert set(cases["variant"]) == {"baseline", "calibrated"} and set(cases["horizon"]) == {1, 2, 3}
+    assert set(cases["variant"]) == {"baseline", "calibrated", "recalibrated"} and set(cases["horizon"]) == {1, 2, 3}
+    # one origin: no earlier outcome to learn from, so the recalibrated forecast is the calibrated one
+    rec, cal = (cases[cases["variant"] == v].reset_index(drop=True) for v in ("recalibrated", "calibrated"))
+    assert (rec["recalibration_cases"] == 0).all() and np.allclose(rec["crps"], cal["crps"])
+    fits = json.loads((out / "recalibration.json").read_text())["fits"]
+    assert set(fits) == {"agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct", "caseload"}
+    # the peers sit beside every case; the shocks' scale was calibrated
+    assert cases["persistence_crps"].notna().all() and cases["mean_reversion_crps"].notna().all()
+    assert "shock_scale" in set(pd.read_csv(out / "posteriors.csv")["parameter"])
     assert cases["new_la_code"].nunique() == 10 and (cases["replications"] == 30).all()
     # actual and persistence are the published figures, read here independently
     t = load_table()
@@ -350,7 +360,7 @@ def test_backtest_of_ten_councils_writes_tables_and_page(tmp_path, capsys):
     assert row["persistence_mae"] == pytest.approx(g["persistence_abs_error"].mean())
     assert printed["scores"] and printed["out"] == str(out)
     page = (out / "backtest.html").read_text()
-    assert "Scores against persistence" in page and "coverage_by_horizon.png" in page and "councils forecast worst" in page
+    assert "Scores against the peers" in page and "Wilson" in page and "coverage_by_horizon.png" in page and "councils forecast worst" in page
     assert json.loads((out / "run.json").read_text())["status"] == "complete"
     # the folder is never written over
     assert main(["backtest", "--councils", "1", "--origins", "2019", "--out", str(out), "--no-progress"]) == 2
@@ -362,7 +372,7 @@ def test_backtest_on_dask_gives_the_serial_results(tmp_path):
     assert main([*args, "--executor", "serial", "--out", str(tmp_path / "s")]) == 0
     assert main([*args, "--executor", "dask", "--workers", "2", "--out", str(tmp_path / "d")]) == 0
     a, b = (pd.read_parquet(tmp_path / x / "cases.parquet") for x in ("s", "d"))
-    assert len(a) == 8  # 2 councils x 4 measures x 1 horizon
+    assert len(a) == 16  # 2 councils x 4 measures x 1 horizon, raw and recalibrated
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -465,3 +475,20 @@ def test_a_council_with_a_single_post_builds_a_valid_scenario():
     data = origin_scenario(find_council("Isles of Scilly").new_la_code, 2021, 3, load_table())
     sc = Scenario.model_validate(data)
     assert sum(b.count * sum(p.count for p in sc.team_types[b.type].posts) for b in sc.teams) == 1
+
+
+def test_before_and_after_on_the_cases_both_scored():
+    rows, tasks = [], []
+    for i in range(12):
+        code = f"C{i:02d}"
+        rows += [(code, 2018, "agency_rate_pct", 12.0 + i), (code, 2019, "agency_rate_pct", 14.0 + i), (code, 2020, "agency_rate_pct", 15.0 + i)]
+        tasks.append(_task(code, 2019, {2020: [9.0 + i, 11.0 + i, 15.0 + i, 16.0 + i]}, variant="calibrated"))
+    after = score_cases(tasks, _table(rows))
+    # an earlier backtest in the old format (no error column) that scored only 10 of the councils, each 2 points lower
+    before = after[(after["variant"] == "calibrated") & (after["new_la_code"] < "C10")].drop(columns=["error"])
+    before = before.assign(q50=before["q50"] - 2, abs_error=(before["q50"] - 2 - before["actual"]).abs(), in90=False)
+    ba = before_after(before, after)
+    r = ba.iloc[0]
+    assert (r["measure"], r["horizon"], r["cases"]) == ("agency_rate_pct", 1, 10)
+    assert r["coverage90_before"] == 0.0 and r["coverage90_after"] == 1.0 and r["coverage90_before_high"] < 0.35
+    assert r["mean_error_after"] == pytest.approx(-2.0) and r["mean_error_before"] == pytest.approx(-4.0)

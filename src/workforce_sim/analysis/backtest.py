@@ -295,3 +295,38 @@ def worst_councils(cases: pd.DataFrame, variant: str = "calibrated", n: int = 10
         cases=("crps", "size"), crps=("crps", "mean"), persistence_crps=("persistence_crps", "mean"),
         coverage90=("in90", "mean"))
     return g.sort_values("crps", ascending=False).head(n).reset_index()
+
+
+def before_after(before: pd.DataFrame, after: pd.DataFrame, variant: str = "calibrated") -> pd.DataFrame:
+    """An earlier backtest's cases (``before``: e.g. of an earlier version of the model) against this one's,
+    on the cases both scored (council, origin, measure, horizon): per measure and horizon, the coverage of
+    the 90% and 50% intervals, MAE, mean error and CRPS of ``variant`` before and after, of the
+    recalibrated forecast, and of the peers (this backtest's)."""
+    key = ["new_la_code", "origin", "measure", "horizon"]
+    b = before[before["variant"] == variant].copy()
+    if "error" not in b:
+        b["error"] = b["q50"] - b["actual"]
+    a = after[after["variant"] == variant]
+    r = after[after["variant"] == "recalibrated"]
+    common = b[key].merge(a[key]).merge(r[key]) if not r.empty else b[key].merge(a[key])
+    b, a, r = (d.merge(common, on=key) for d in (b, a, r))
+    rows = []
+    for (m, h), bb in b.groupby(["measure", "horizon"]):
+        aa, rr = a[(a["measure"] == m) & (a["horizon"] == h)], r[(r["measure"] == m) & (r["horizon"] == h)]
+        row = {"measure": m, "horizon": int(h), "cases": len(bb)}
+        for label, d in (("before", bb), ("after", aa), ("recalibrated", rr)):
+            if d.empty:
+                continue
+            for lvl in ("90", "50"):
+                k, n = float(d[f"in{lvl}"].astype(float).sum()), len(d)
+                lo, hi = wilson(k, n)
+                row.update({f"coverage{lvl}_{label}": k / n, f"coverage{lvl}_{label}_low": lo, f"coverage{lvl}_{label}_high": hi})
+            row.update({f"mae_{label}": d["abs_error"].mean(), f"mean_error_{label}": d["error"].mean(), f"crps_{label}": d["crps"].mean()})
+        row.update({"persistence_mae": aa["persistence_abs_error"].mean(), "persistence_crps": aa["persistence_crps"].mean(),
+                    "persistence_coverage90": aa["persistence_in90"].astype(float).mean(),
+                    "mean_reversion_mae": aa["mean_reversion_abs_error"].mean(), "mean_reversion_crps": aa["mean_reversion_crps"].mean(),
+                    "recalibrated_cases": int((rr["recalibration_cases"].fillna(0) > 0).sum()) if not rr.empty else 0})
+        rows.append(row)
+    order = {m: i for i, m in enumerate(MEASURES)}
+    out = pd.DataFrame(rows)
+    return out.sort_values(["measure", "horizon"], key=lambda s: s.map(order) if s.name == "measure" else s).reset_index(drop=True) if rows else out

@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,7 @@ from workforce_sim.reporting.tables import write_tables
 
 PAGE = "backtest.html"
 PLOTS = ("forecast_vs_actual.png", "coverage_by_horizon.png", "pit_histogram.png")
-TABLES = ("scores", "cases", "goals", "worst_councils", "posteriors", "tasks")
+TABLES = ("scores", "cases", "goals", "worst_councils", "posteriors", "tasks", "before_after")
 COLOURS = {"baseline": "tab:orange", "calibrated": "tab:blue", "recalibrated": "tab:green", "persistence": "0.4"}
 
 STYLE = """
@@ -174,7 +174,32 @@ def _coverage_cell(r, col: str) -> str:
     return f"{_fmt(r[col], 'pct')} ({100 * lo:.0f}-{100 * hi:.0f})"
 
 
-def page(meta: dict[str, Any], scores: pd.DataFrame, goals: pd.DataFrame, worst: pd.DataFrame, tasks: pd.DataFrame) -> str:
+def _before_after_html(ba: Optional[pd.DataFrame]) -> str:
+    if ba is None or ba.empty:
+        return ""
+    ba = ba.copy()
+    for lvl in ("90", "50"):
+        for label in ("before", "after", "recalibrated"):
+            col = f"coverage{lvl}_{label}"
+            if col in ba:
+                ba[f"{col}_text"] = [f"{_fmt(r[col], 'pct')} ({100 * r[col + '_low']:.0f}-{100 * r[col + '_high']:.0f})"
+                                     for _, r in ba.iterrows()]
+    cols = {"measure": ("measure", "text"), "horizon": ("years ahead", "num"), "cases": ("cases", "num")}
+    for lvl in ("90", "50"):
+        cols.update({f"coverage{lvl}_{x}_text": (f"{lvl}% cov. {x}", "text") for x in ("before", "after", "recalibrated")})
+    for m in ("crps", "mae", "mean_error"):
+        cols.update({f"{m}_{x}": (f"{m.replace('_', ' ')} {x}", "num") for x in ("before", "after", "recalibrated")})
+    cols.update({"persistence_crps": ("persistence CRPS", "num"), "persistence_mae": ("persistence MAE", "num"),
+                 "mean_reversion_crps": ("mean-rev. CRPS", "num"), "mean_reversion_mae": ("mean-rev. MAE", "num"),
+                 "recalibrated_cases": ("recal. cases", "num")})
+    cols = {k: v for k, v in cols.items() if k in ba.columns}
+    return ("<h2>Before and after, on the same cases</h2><p class='note'>An earlier backtest's forecast (<code>--before</code>) "
+            "beside this one's and its recalibration, on the cases both scored; coverage with its 95% Wilson interval.</p>"
+            + _table(ba, cols))
+
+
+def page(meta: dict[str, Any], scores: pd.DataFrame, goals: pd.DataFrame, worst: pd.DataFrame, tasks: pd.DataFrame,
+         before_after: Optional[pd.DataFrame] = None) -> str:
     title = "Backtest: forecasts from each origin against what was published"
     short = shortfalls(goals)
     chance = int((goals["status"] == "within chance").sum()) if "status" in goals else 0
@@ -249,6 +274,7 @@ median's MAE within 0.2 points of persistence's for the agency and vacancy rates
 {verdict}
 <h2>Scores against the peers</h2>
 {_table(scores, sc_cols, good)}
+{_before_after_html(before_after)}
 <h2>Coverage by horizon, with and without calibration</h2>
 {cov_html}
 <img src="coverage_by_horizon.png" alt="coverage by horizon">
@@ -278,7 +304,7 @@ def write_backtest(folder: Path, tables: dict[str, pd.DataFrame], published: pd.
     written.append(plot_forecasts(cases, published, folder / PLOTS[0], variant=variant))
     written.append(plot_coverage(scores, folder / PLOTS[1]))
     written.append(plot_pit(cases, folder / PLOTS[2]))
-    text = page(meta, scores, tables["goals"], tables["worst_councils"], tables["tasks"])
+    text = page(meta, scores, tables["goals"], tables["worst_councils"], tables["tasks"], tables.get("before_after"))
     (folder / PAGE).write_text(text, encoding="utf-8")
     written.append(folder / PAGE)
     return written

@@ -19,6 +19,7 @@ import pandas as pd
 
 from workforce_sim.analysis import recalibration as recal
 from workforce_sim.analysis.backtest import (
+    before_after,
     forecast_indicators,
     goals,
     published,
@@ -45,7 +46,7 @@ from workforce_sim.workflows.common import check_out_folder
 
 HORIZON = 3
 OUT_FILES = ["backtest.html", "run.json", "recalibration.json", "forecast_vs_actual.png", "coverage_by_horizon.png", "pit_histogram.png"] + [
-    f"{t}.{ext}" for t in ("scores", "cases", "goals", "worst_councils", "posteriors", "tasks") for ext in ("csv", "parquet")]
+    f"{t}.{ext}" for t in ("scores", "cases", "goals", "worst_councils", "posteriors", "tasks", "before_after") for ext in ("csv", "parquet")]
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class BacktestRun:
     executor: str = "processes"
     workers: Optional[int] = None
     scheduler: Optional[str] = None
+    before: Optional[pd.DataFrame] = None  # an earlier backtest's cases (--before), compared on the same cases
 
     @property
     def calibrating(self) -> bool:
@@ -114,7 +116,7 @@ def parse_origins(text: Optional[str], horizon: int, table: pd.DataFrame, calibr
 def prepare(out: Path, *, councils: str = "all", origins: Optional[str] = None, horizon: int = HORIZON,
             replications: Optional[int] = None, seed: Optional[int] = None, population: int = POPULATION,
             generations: int = GENERATIONS, calibrate: bool = True, shocks: bool = True, executor: str = "processes", workers: Optional[int] = None,
-            scheduler: Optional[str] = None) -> BacktestRun:
+            scheduler: Optional[str] = None, before: Optional[Path] = None) -> BacktestRun:
     """Check every option before anything runs; ``out``: the run folder (must not hold a backtest)."""
     from workforce_sim.scenario.baseline import load_table
 
@@ -128,9 +130,15 @@ def prepare(out: Path, *, councils: str = "all", origins: Optional[str] = None, 
     years = parse_origins(origins, horizon, table, calibrate)
     codes = select_councils(councils, years, table, seed)
     check_out_folder(Path(out), OUT_FILES)
+    earlier = None
+    if before is not None:
+        path = Path(before) / "cases.parquet"
+        if not path.is_file():
+            raise InputError(f"no backtest run folder (no cases.parquet in {before})", file="--before")
+        earlier = pd.read_parquet(path)
     tasks = TaskSpec(indicators=forecast_indicators, replications=replications, horizon=horizon, seed=seed, calibrate=calibrate,
                      shocks=shocks, population=population, generations=generations)
-    return BacktestRun(councils, tuple(codes), tuple(years), tasks, table, Path(out), executor, workers, scheduler)
+    return BacktestRun(councils, tuple(codes), tuple(years), tasks, table, Path(out), executor, workers, scheduler, earlier)
 
 
 def task_table(results: list[TaskResult]) -> pd.DataFrame:
@@ -157,6 +165,8 @@ def execute(spec: BacktestRun, progress: Optional[Callable[[int], None]] = None)
     goal_table = pd.concat([goals(sc, v) for v in (variant, "recalibrated")], ignore_index=True)
     tables = {"scores": sc, "cases": cases, "goals": goal_table, "worst_councils": worst_councils(cases, variant),
               "posteriors": posteriors(results), "tasks": task_table(results)}
+    if spec.before is not None:
+        tables["before_after"] = before_after(spec.before, cases, variant)
     fits = recalibration_fit(results, spec.table)
     recalibration = {"method": "median + bias + spread x (member - median), by measure and horizon (analysis.recalibration)",
                      "fitted_on": f"the {variant} forecasts of this backtest whose outcome is published (origins "
