@@ -492,3 +492,33 @@ def test_before_and_after_on_the_cases_both_scored():
     assert (r["measure"], r["horizon"], r["cases"]) == ("agency_rate_pct", 1, 10)
     assert r["coverage90_before"] == 0.0 and r["coverage90_after"] == 1.0 and r["coverage90_before_high"] < 0.35
     assert r["mean_error_after"] == pytest.approx(-2.0) and r["mean_error_before"] == pytest.approx(-4.0)
+
+
+def test_council_shocks_draw_each_year_from_their_own_streams():
+    from workforce_sim.scenario.shocks import CouncilShocks, ShockPath
+    from workforce_sim.streams import Streams
+
+    shocks = CouncilShocks(changes={"attrition": [-0.5, 0.5], "agency_cover": [0.2]}, scale=1.0)
+    a, b = (ShockPath(shocks, Streams(7, 3).__getitem__) for _ in range(2))
+    # a year's multiplier does not depend on which years were asked first (the run's length)
+    later_first = [b.factor("attrition", 400.0), b.factor("attrition", 10.0)]
+    assert [a.factor("attrition", 10.0), a.factor("attrition", 400.0)] == later_first[::-1]
+    assert {round(a.factor("attrition", d * 365.25), 6) for d in range(20)} <= {round(np.exp(-0.5), 6), round(np.exp(0.5), 6)}
+    assert a.factor("agency_cover", 50.0) == pytest.approx(np.exp(0.2)) and a.factor("applicants", 50.0) == 1.0
+    assert a.factor("acceptance", 50.0) == 1.0
+    off = ShockPath(CouncilShocks(changes={"attrition": [1.0]}, scale=0.0), Streams(7, 3).__getitem__)
+    assert off.factor("attrition", 10.0) == 1.0 and ShockPath(None, None).factor("attrition", 10.0) == 1.0
+
+
+def test_council_shocks_move_the_model_and_leave_other_streams_alone():
+    from .helpers import tiny
+
+    base = tiny(end_date="2018-01-01")
+    data = base.model_dump(mode="json")
+    data["council_shocks"] = {"changes": {"attrition": [-1.5, 1.5]}, "scale": 1.0}
+    shocked = Scenario.model_validate(data)
+    zero = Scenario.model_validate({**data, "council_shocks": {"changes": {"attrition": [-1.5, 1.5]}, "scale": 0.0}})
+    r0, r1, rz = (run_replications(s, 4, seed=5, workers=1) for s in (base, shocked, zero))
+    pd.testing.assert_frame_equal(r0.snapshots, rz.snapshots)   # scale 0: the same run, draw for draw
+    leave = [r.flows[(r.flows["kind"] == "leave") & (r.flows["contract"] == "permanent")]["count"].sum() for r in (r0, r1)]
+    assert leave[0] != leave[1]
