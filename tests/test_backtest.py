@@ -397,6 +397,7 @@ def test_calibrate_writes_a_scenario_of_distributions(tmp_path, capsys):
     (["backtest", "--origins", "2025"], "no later year"),
     (["backtest", "--origins", "twenty"], "expected years"),
     (["backtest", "--horizon", "9"], "between 1 and 8"),
+    (["backtest", "--councils", "1", "--before", "/nonexistent/folder"], "no backtest run folder"),
     (["backtest", "--horizon", "0"], "at least 1"),
     (["backtest", "--councils", "0"], "at least 1"),
     (["backtest", "--councils", "500", "--origins", "2019"], "more than the"),
