@@ -4,6 +4,7 @@ two forecasts) on a sample of councils, and what they project for the default ba
     .venv/bin/python benchmarks/backtest_bench.py                # 8 councils, origin 2021, the defaults
     .venv/bin/python benchmarks/backtest_bench.py --councils 20 --origin 2020 --json
     .venv/bin/python benchmarks/backtest_bench.py --cases        # also one replication with and without children's cases
+    .venv/bin/python benchmarks/backtest_bench.py --budgets 10x2,20x2,40x2   # scores and cost of calibration budgets, same tasks
 
 CPU time (``time.process_time``) is what the projection uses: on a machine shared with other
 work the wall time is longer, the CPU time much less so. The one-minute load average is printed.
@@ -33,7 +34,12 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--cases", action="store_true", help="also time one replication with and without children's cases")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--budgets", default=None, metavar="PxG,...",
+                   help="ABC-SMC budgets (particles x generations) to compare on the same tasks: coverage, CRPS, CPU")
     a = p.parse_args()
+    if a.budgets:
+        _budgets(a)
+        return
     table = load_table()
     spec = BacktestSpec(indicators=forecast_indicators, replications=a.replications, population=a.population, generations=a.generations)
     codes = select_councils(str(a.councils), [a.origin], table, a.seed)
@@ -69,6 +75,37 @@ def main() -> None:
     for r in out.get("replication_seconds", []):
         print(f"{r['council'][:28]:<28} one 3-year replication: {r['with_cases_s']:.3f} s with children's cases, "
               f"{r['without_cases_s']:.3f} s without")
+
+
+def _budgets(a) -> None:
+    """Coverage, CRPS and CPU of the calibrated forecast under each budget, on the same tasks and seeds."""
+    from workforce_sim.scenario.baseline import load_table
+
+    from workforce_sim.analysis.backtest import forecast_indicators, score_cases, scores
+    from workforce_sim.experiments.backtest import BacktestSpec, backtest_task, default_origins, select_councils, workforce_codes
+
+    table = load_table()
+    codes = select_councils(str(a.councils), [a.origin], table, a.seed)
+    origins = default_origins(table, 3)
+    tasks = sum(len(workforce_codes(table, y)) for y in origins)
+    out = []
+    for budget in a.budgets.split(","):
+        pop, gen = (int(x) for x in budget.lower().split("x"))
+        spec = BacktestSpec(indicators=forecast_indicators, replications=a.replications, population=pop, generations=gen)
+        cpu = time.process_time()
+        results = [backtest_task(spec, code, a.origin) for code in codes]
+        cpu = time.process_time() - cpu
+        sc = scores(score_cases(results, table, recalibrate=False))
+        sc = sc[sc["variant"] == "calibrated"]
+        row = {"population": pop, "generations": gen, "tasks": len(codes), "cpu_s_per_task": cpu / len(codes),
+               "projected_minutes_on_2_cores": cpu / len(codes) * tasks / 2 / 60,
+               "simulations_per_task": float(np.mean([r.simulations for r in results])),
+               "mean_crps": float(sc["crps"].mean()), "mean_coverage90": float(sc["coverage90"].mean()),
+               "mean_coverage50": float(sc["coverage50"].mean())}
+        row.update({f"crps_{m}": float(g["crps"].mean()) for m, g in sc.groupby("measure")})
+        row.update({f"coverage90_{m}": float(g["coverage90"].mean()) for m, g in sc.groupby("measure")})
+        out.append(row)
+        print(json.dumps(row), flush=True)
 
 
 def _cases_timing(codes, origin: int, n: int = 3) -> list[dict]:

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from workforce_sim.analysis import recalibration as recal
 from workforce_sim.analysis.backtest import (
+    before_after,
     change_quantiles,
     crps_ensemble,
     forecast_indicators,
@@ -16,8 +18,10 @@ from workforce_sim.analysis.backtest import (
     pit,
     score_cases,
     scores,
+    wilson,
 )
 from workforce_sim.analysis.checks import annual_indicators
+from workforce_sim.analysis.peers import mean_reversion_peer, persistence_peer
 from workforce_sim.cli.main import main
 from workforce_sim.experiments.backtest import TaskResult, origin_scenario, select_councils
 from workforce_sim.experiments.calibrate import PRIORS, Posterior, calibrate, posterior_scenario, targets_of, with_parameters
@@ -52,8 +56,12 @@ def test_scores_of_a_hand_computed_case():
     for code, a, b in (("B", 10, 11), ("C", 10, 9), ("D", 10, 13), ("E", 10, 7)):
         rows += [(code, 2018, "agency_rate_pct", a), (code, 2019, "agency_rate_pct", b), (code, 2020, "agency_rate_pct", 99.0)]
     table = _table(rows)
-    cases = score_cases([_task("A", 2019, {2020: [10.0, 12.0, 14.0, 16.0]})], table)
-    assert len(cases) == 1
+    all_cases = score_cases([_task("A", 2019, {2020: [10.0, 12.0, 14.0, 16.0]})], table)
+    # the forecast and its recalibration, which has no past forecast to learn from: the raw ensemble
+    assert all_cases["variant"].tolist() == ["baseline", "recalibrated"]
+    cases = all_cases[all_cases["variant"] == "baseline"]
+    raw, rec = all_cases.iloc[0], all_cases.iloc[1]
+    assert rec["recalibration_cases"] == 0 and rec["crps"] == raw["crps"] and rec["q05"] == raw["q05"]
     c = cases.iloc[0]
     assert (c["horizon"], c["actual"], c["origin_value"]) == (1, 13.0, 15.0)
     # median of 10, 12, 14, 16 (linear interpolation) is 13: no error
@@ -64,7 +72,9 @@ def test_scores_of_a_hand_computed_case():
     assert c["crps"] == pytest.approx(0.75)
     assert c["pit"] == 0.5  # two of four below 13
     # persistence: 15, off by 2; its interval adds the 1-year changes up to 2019 (+1, -1, +3, -3, +1)
-    assert c["persistence_abs_error"] == 2.0 and c["persistence_crps"] == 2.0
+    assert c["persistence_abs_error"] == 2.0 and c["persistence_point_crps"] == 2.0
+    # probabilistic persistence: the ensemble 16, 14, 18, 12, 16; mean |x - 13| = 2.6, half the mean |x - x'| = 1.12
+    assert c["persistence_crps"] == pytest.approx(1.48)
     ch = np.array([1.0, -1.0, 3.0, -3.0, 1.0])
     lo90, hi90 = 15 + np.quantile(ch, 0.05), 15 + np.quantile(ch, 0.95)
     assert bool(c["persistence_in90"]) == (lo90 <= 13 <= hi90)
@@ -116,13 +126,72 @@ def test_pit_counts_ties_half():
     assert pit(0.0, np.array([1.0, 2.0])) == 0.0 and pit(9.0, np.array([1.0, 2.0])) == 1.0
 
 
-def test_goals_say_which_are_met():
-    s = pd.DataFrame([{"variant": "calibrated", "measure": "agency_rate_pct", "horizon": 1, "coverage90": 0.9, "mae": 5.0,
-                       "persistence_mae": 4.6},
-                      {"variant": "calibrated", "measure": "vacancy_rate_pct", "horizon": 1, "coverage90": 0.7, "mae": 1.0,
-                       "persistence_mae": 4.0}])
-    g = goals(s)
-    assert g["met"].tolist() == [True, False, False]   # agency coverage met, agency MAE not, vacancy coverage not
+def test_goals_say_which_are_met_and_which_are_missed_beyond_chance():
+    base = {"variant": "calibrated", "coverage50": 0.5, "crps": 3.0, "persistence_crps": 3.5, "mean_reversion_mae": 4.0}
+    rows = [{**base, "measure": "agency_rate_pct", "horizon": 1, "cases": 100, "coverage90": 0.9, "mae": 5.0, "persistence_mae": 4.6},
+            {**base, "measure": "vacancy_rate_pct", "horizon": 1, "cases": 100, "coverage90": 0.7, "mae": 4.1, "persistence_mae": 4.0},
+            {**base, "measure": "turnover_rate_pct", "horizon": 1, "cases": 20, "coverage90": 0.8, "mae": 3.9, "persistence_mae": 5.0}]
+    s = scores_with_wilson(pd.DataFrame(rows))
+    g = goals(s).set_index(["measure", "goal"])
+    # agency: coverage met, MAE 0.4 worse than persistence (goal: within 0.2) missed
+    assert g.loc[("agency_rate_pct", "90% coverage between 85% and 95%"), "status"] == "met"
+    assert g.loc[("agency_rate_pct", "MAE within 0.2 of persistence"), "status"] == "missed"
+    # vacancy: 70 of 100 (Wilson 60-78%) excludes 85-95%: missed; MAE 0.1 worse: within the goal
+    assert g.loc[("vacancy_rate_pct", "90% coverage between 85% and 95%"), "status"] == "missed"
+    assert bool(g.loc[("vacancy_rate_pct", "MAE within 0.2 of persistence"), "met"])
+    # turnover: 16 of 20 (Wilson 58-92%) includes the range: not met, not missed
+    assert g.loc[("turnover_rate_pct", "90% coverage between 85% and 95%"), "status"] == "within chance"
+    assert bool(g.loc[("turnover_rate_pct", "MAE no worse than mean reversion"), "met"])
+    assert g.xs("CRPS no worse than probabilistic persistence", level="goal")["met"].all()
+
+
+def scores_with_wilson(s: pd.DataFrame) -> pd.DataFrame:
+    for c in ("coverage50", "coverage90"):
+        lo_hi = [wilson(p * n, n) for p, n in zip(s[c], s["cases"])]
+        s[f"{c}_low"], s[f"{c}_high"] = [a for a, _ in lo_hi], [b for _, b in lo_hi]
+    return s
+
+
+def test_wilson_interval_of_known_proportions():
+    lo, hi = wilson(16, 20)
+    assert (round(lo, 3), round(hi, 3)) == (0.584, 0.919)
+    lo, hi = wilson(0, 10)
+    assert lo == 0.0 and hi == pytest.approx(0.2775, abs=1e-4)
+
+
+def test_peers_read_nothing_after_the_origin_and_fit_mean_reversion():
+    # 1-year changes up to 2019 are exactly -0.5 x (level - 10): the regression finds it; a later year changes nothing
+    rows = []
+    for code, x0 in (("A", 14.0), ("B", 6.0), ("C", 12.0)):
+        x = x0
+        for y in range(2016, 2021):
+            rows.append((code, y, "turnover_rate_pct", x if y <= 2019 else 99.0))
+            x = x - 0.5 * (x - 10)
+    t = _table(rows)
+    p = mean_reversion_peer(t, 2019, 1, "turnover_rate_pct")
+    assert p.slope == pytest.approx(-0.5) and p.intercept == pytest.approx(5.0)
+    assert np.allclose(p.ensemble(20.0), 15.0)
+    q = persistence_peer(t, 2019, 1, "turnover_rate_pct")
+    assert len(q.offsets) == 9 and np.all(np.abs(q.offsets) < 5)   # nothing from 2020 (99)
+    assert np.array_equal(persistence_peer(t[t["year"] <= 2019], 2019, 1, "turnover_rate_pct").offsets, q.offsets)
+
+
+def test_recalibration_learns_bias_and_spread_from_the_past_only():
+    rng = np.random.default_rng(3)
+    past = []
+    for i in range(60):
+        truth = rng.normal(0, 3.0)
+        ens = rng.normal(0, 1.0, 200) - 2.0          # two points low, a third of the spread
+        past.append(recal.Past("agency_rate_pct", 1, 2015 + i % 6, truth, ens))
+    f = recal.fit(past)[("agency_rate_pct", 1)]
+    assert f.bias == pytest.approx(2.0, abs=1.0) and 2.0 <= f.spread <= 4.0
+    out = recal.apply(np.array([-3.0, -2.0, -1.0]), f)
+    assert out[1] == pytest.approx(-2.0 + f.bias) and out[2] - out[1] == pytest.approx(f.spread)
+    # a forecast from 2016 learns only from outcomes published by 2016: 20 of the 60
+    early = recal.fit_before(past, 2016)[("agency_rate_pct", 1)]
+    assert early.cases == 20
+    assert recal.fit_before(past, 2014) == {}
+    assert recal.from_json(recal.to_json({("agency_rate_pct", 1): f}))[("agency_rate_pct", 1)].spread == f.spread
 
 
 # ------------------------------------------------------------------ calibrated parameters in a scenario
@@ -130,7 +199,8 @@ def test_factors_multiply_the_scenario_values():
     _, data = _origin("Darlington", 2019)
     base = targets_of(data)
     out = targets_of(with_parameters(data, {"attrition_factor": 1.5, "applicants_factor": 0.5, "cover_lag_factor": 2.0,
-                                            "conversion_per_year": 0.12}))
+                                            "conversion_per_year": 0.12, "shock_scale": 0.5}))
+    assert "council_shocks.scale" in base
     for key, v in base.items():
         if key.startswith("attrition."):
             assert out[key] == pytest.approx(1.5 * v, abs=1e-6)
@@ -138,6 +208,8 @@ def test_factors_multiply_the_scenario_values():
             assert out[key] == pytest.approx(0.5 * v, abs=1e-6)
         elif key == "agency.cover_lag_days":
             assert out[key] == pytest.approx(2.0 * v, abs=1e-6)
+        elif key == "council_shocks.scale":
+            assert out[key] == pytest.approx(0.5 * v, abs=1e-6)
         else:
             assert out[key] == 0.12
 
@@ -193,6 +265,39 @@ def test_no_look_ahead_in_the_origin_scenario_and_the_calibration():
     # another seed, another posterior: the identity above is not a constant
     other = calibrate(code, origin, annual_indicators, full, seed=12, population=6, generations=2)
     assert not other.particles.equals(posts[0].particles)
+    # the council shocks' changes (origin scenario) and their calibrated scale: nothing after the origin either
+    assert "council_shocks" in a and a["council_shocks"]["changes"]["attrition"]
+    shocked = [calibrate(code, origin, annual_indicators, t, seed=11, population=6, generations=1, shocks=True) for t in (full, changed)]
+    assert "shock_scale" in shocked[0].particles.columns
+    pd.testing.assert_frame_equal(shocked[0].particles, shocked[1].particles)
+    np.testing.assert_array_equal(shocked[0].weights, shocked[1].weights)
+
+
+def test_no_look_ahead_in_the_recalibration():
+    # 12 councils, forecasts from 2018 and 2019 one year ahead: the recalibrated forecast from 2019 learns from the
+    # 2018 forecasts (outcomes of 2019), never from the outcomes of 2020, which are changed here
+    rows, tasks = [], []
+    for i in range(12):
+        code = f"C{i:02d}"
+        rows += [(code, 2017, "agency_rate_pct", 10.0 + i), (code, 2018, "agency_rate_pct", 12.0 + i),
+                 (code, 2019, "agency_rate_pct", 14.0 + i), (code, 2020, "agency_rate_pct", 15.0 + i)]
+        tasks += [_task(code, 2018, {2019: [8.0 + i, 10.0 + i, 11.0 + i, 12.0 + i]}),
+                  _task(code, 2019, {2020: [9.0 + i, 11.0 + i, 12.0 + i, 14.0 + i]})]
+    table = _table(rows)
+    changed = table.copy()
+    changed.loc[changed["year"] == 2020, "value"] = changed.loc[changed["year"] == 2020, "value"] * 3 - 7
+    cols = ["new_la_code", "q05", "q25", "q50", "q75", "q95", "recalibration_cases"]
+    a, b = (score_cases(tasks, t) for t in (table, changed))
+    ra = a[(a["variant"] == "recalibrated") & (a["origin"] == 2019)][cols].reset_index(drop=True)
+    rb = b[(b["variant"] == "recalibrated") & (b["origin"] == 2019)][cols].reset_index(drop=True)
+    pd.testing.assert_frame_equal(ra, rb)
+    assert (ra["recalibration_cases"] == 12).all()
+    # it did learn: the 2018 forecasts' medians were 3.5 points low, so the 2019 forecasts move up by 3.5
+    raw = a[(a["variant"] == "baseline") & (a["origin"] == 2019)].reset_index(drop=True)
+    assert np.allclose(ra["q50"] - raw["q50"], 3.5)
+    # the 2018 forecasts have no earlier outcome to learn from: the raw ensemble
+    r18 = a[(a["variant"] == "recalibrated") & (a["origin"] == 2018)]
+    assert (r18["recalibration_cases"] == 0).all()
 
 
 def test_table_through_keeps_only_the_years_published_by_then():
@@ -226,11 +331,20 @@ def test_backtest_of_ten_councils_writes_tables_and_page(tmp_path, capsys):
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
     for name in ("backtest.html", "run.json", "forecast_vs_actual.png", "coverage_by_horizon.png", "pit_histogram.png",
-                 "scores.csv", "scores.parquet", "cases.csv", "cases.parquet", "goals.csv", "tasks.csv", "posteriors.csv"):
+                 "scores.csv", "scores.parquet", "cases.csv", "cases.parquet", "goals.csv", "tasks.csv", "posteriors.csv",
+                 "recalibration.json"):
         assert (out / name).exists(), name
     cases = pd.read_parquet(out / "cases.parquet")
     sc = pd.read_csv(out / "scores.csv")
-    assert set(cases["variant"]) == {"baseline", "calibrated"} and set(cases["horizon"]) == {1, 2, 3}
+    assert set(cases["variant"]) == {"baseline", "calibrated", "recalibrated"} and set(cases["horizon"]) == {1, 2, 3}
+    # one origin: no earlier outcome to learn from, so the recalibrated forecast is the calibrated one
+    rec, cal = (cases[cases["variant"] == v].reset_index(drop=True) for v in ("recalibrated", "calibrated"))
+    assert (rec["recalibration_cases"] == 0).all() and np.allclose(rec["crps"], cal["crps"])
+    fits = json.loads((out / "recalibration.json").read_text())["fits"]
+    assert set(fits) == {"agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct", "caseload"}
+    # the peers sit beside every case; the shocks' scale was calibrated
+    assert cases["persistence_crps"].notna().all() and cases["mean_reversion_crps"].notna().all()
+    assert "shock_scale" in set(pd.read_csv(out / "posteriors.csv")["parameter"])
     assert cases["new_la_code"].nunique() == 10 and (cases["replications"] == 30).all()
     # actual and persistence are the published figures, read here independently
     t = load_table()
@@ -247,7 +361,7 @@ def test_backtest_of_ten_councils_writes_tables_and_page(tmp_path, capsys):
     assert row["persistence_mae"] == pytest.approx(g["persistence_abs_error"].mean())
     assert printed["scores"] and printed["out"] == str(out)
     page = (out / "backtest.html").read_text()
-    assert "Scores against persistence" in page and "coverage_by_horizon.png" in page and "councils forecast worst" in page
+    assert "Scores against the peers" in page and "Wilson" in page and "coverage_by_horizon.png" in page and "councils forecast worst" in page
     assert json.loads((out / "run.json").read_text())["status"] == "complete"
     # the folder is never written over
     assert main(["backtest", "--councils", "1", "--origins", "2019", "--out", str(out), "--no-progress"]) == 2
@@ -260,7 +374,7 @@ def test_backtest_on_dask_gives_the_serial_results(tmp_path):
     assert main([*args, "--executor", "serial", "--out", str(tmp_path / "s")]) == 0
     assert main([*args, "--executor", "dask", "--workers", "2", "--out", str(tmp_path / "d")]) == 0
     a, b = (pd.read_parquet(tmp_path / x / "cases.parquet") for x in ("s", "d"))
-    assert len(a) == 8  # 2 councils x 4 measures x 1 horizon
+    assert len(a) == 16  # 2 councils x 4 measures x 1 horizon, raw and recalibrated
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -285,6 +399,7 @@ def test_calibrate_writes_a_scenario_of_distributions(tmp_path, capsys):
     (["backtest", "--origins", "2025"], "no later year"),
     (["backtest", "--origins", "twenty"], "expected years"),
     (["backtest", "--horizon", "9"], "between 1 and 8"),
+    (["backtest", "--councils", "1", "--before", "/nonexistent/folder"], "no backtest run folder"),
     (["backtest", "--horizon", "0"], "at least 1"),
     (["backtest", "--councils", "0"], "at least 1"),
     (["backtest", "--councils", "500", "--origins", "2019"], "more than the"),
@@ -363,3 +478,51 @@ def test_a_council_with_a_single_post_builds_a_valid_scenario():
     data = origin_scenario(find_council("Isles of Scilly").new_la_code, 2021, 3, load_table())
     sc = Scenario.model_validate(data)
     assert sum(b.count * sum(p.count for p in sc.team_types[b.type].posts) for b in sc.teams) == 1
+
+
+def test_before_and_after_on_the_cases_both_scored():
+    rows, tasks = [], []
+    for i in range(12):
+        code = f"C{i:02d}"
+        rows += [(code, 2018, "agency_rate_pct", 12.0 + i), (code, 2019, "agency_rate_pct", 14.0 + i), (code, 2020, "agency_rate_pct", 15.0 + i)]
+        tasks.append(_task(code, 2019, {2020: [9.0 + i, 11.0 + i, 15.0 + i, 16.0 + i]}, variant="calibrated"))
+    after = score_cases(tasks, _table(rows))
+    # an earlier backtest in the old format (no error column) that scored only 10 of the councils, each 2 points lower
+    before = after[(after["variant"] == "calibrated") & (after["new_la_code"] < "C10")].drop(columns=["error"])
+    before = before.assign(q50=before["q50"] - 2, abs_error=(before["q50"] - 2 - before["actual"]).abs(), in90=False)
+    ba = before_after(before, after)
+    r = ba.iloc[0]
+    assert (r["measure"], r["horizon"], r["cases"]) == ("agency_rate_pct", 1, 10)
+    assert r["coverage90_before"] == 0.0 and r["coverage90_after"] == 1.0 and r["coverage90_before_high"] < 0.35
+    assert r["mean_error_after"] == pytest.approx(-2.0) and r["mean_error_before"] == pytest.approx(-4.0)
+
+
+def test_council_shocks_draw_each_year_from_their_own_streams():
+    from workforce_sim.model.shocks import ShockPath
+    from workforce_sim.scenario.shocks import CouncilShocks
+    from workforce_sim.streams import Streams
+
+    shocks = CouncilShocks(changes={"attrition": [-0.5, 0.5], "agency_cover": [0.2]}, scale=1.0)
+    a, b = (ShockPath(shocks, Streams(7, 3).__getitem__) for _ in range(2))
+    # a year's multiplier does not depend on which years were asked first (the run's length)
+    later_first = [b.factor("attrition", 400.0), b.factor("attrition", 10.0)]
+    assert [a.factor("attrition", 10.0), a.factor("attrition", 400.0)] == later_first[::-1]
+    assert {round(a.factor("attrition", d * 365.25), 6) for d in range(20)} <= {round(np.exp(-0.5), 6), round(np.exp(0.5), 6)}
+    assert a.factor("agency_cover", 50.0) == pytest.approx(np.exp(0.2)) and a.factor("applicants", 50.0) == 1.0
+    assert a.factor("acceptance", 50.0) == 1.0
+    off = ShockPath(CouncilShocks(changes={"attrition": [1.0]}, scale=0.0), Streams(7, 3).__getitem__)
+    assert off.factor("attrition", 10.0) == 1.0 and ShockPath(None, None).factor("attrition", 10.0) == 1.0
+
+
+def test_council_shocks_move_the_model_and_leave_other_streams_alone():
+    from .helpers import tiny
+
+    base = tiny(end_date="2018-01-01")
+    data = base.model_dump(mode="json")
+    data["council_shocks"] = {"changes": {"attrition": [-1.5, 1.5]}, "scale": 1.0}
+    shocked = Scenario.model_validate(data)
+    zero = Scenario.model_validate({**data, "council_shocks": {"changes": {"attrition": [-1.5, 1.5]}, "scale": 0.0}})
+    r0, r1, rz = (run_replications(s, 4, seed=5, workers=1) for s in (base, shocked, zero))
+    pd.testing.assert_frame_equal(r0.snapshots, rz.snapshots)   # scale 0: the same run, draw for draw
+    leave = [r.flows[(r.flows["kind"] == "leave") & (r.flows["contract"] == "permanent")]["count"].sum() for r in (r0, r1)]
+    assert leave[0] != leave[1]

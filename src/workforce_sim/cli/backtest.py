@@ -36,6 +36,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--generations", type=positive_int("--generations"), default=GENERATIONS,
                    help=f"ABC-SMC generations (default {GENERATIONS})")
     p.add_argument("--no-calibrate", action="store_true", help="forecast with the baseline parameters only")
+    p.add_argument("--no-shocks", action="store_true", help="without the councils' own yearly shocks (council_shocks)")
+    p.add_argument("--before", type=Path, default=None, metavar="RUN_FOLDER",
+                   help="an earlier backtest's run folder: its scores beside this one's on the cases both scored")
     p.add_argument("--workers", type=positive_int("--workers"), default=None, help="processes (default: all cores)")
     p.add_argument("--executor", choices=EXECUTORS, default="processes", help="processes (default), serial or dask")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address (default: a local cluster)")
@@ -84,8 +87,8 @@ def run(args) -> int:
 
     spec = workflow.prepare(args.out or report.default_folder(), councils=args.councils, origins=args.origins, horizon=args.horizon,
                             replications=args.replications, seed=args.seed, population=args.population, generations=args.generations,
-                            calibrate=not args.no_calibrate, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
-                            allow_large=args.allow_large)
+                            calibrate=not args.no_calibrate, shocks=not args.no_shocks, before=args.before, executor=args.executor,
+                            workers=args.workers, scheduler=args.scheduler, allow_large=args.allow_large)
     outcome = run_model(lambda update: workflow.execute(spec, update), spec.task_count, not args.no_progress)
     report.write_run(outcome)
     if args.out is None:

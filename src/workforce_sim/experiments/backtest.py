@@ -30,6 +30,7 @@ from workforce_sim.experiments.calibrate import (
     derived_seed,
     model_only,
     posterior_scenario,
+    shocks_section,
 )
 from workforce_sim.experiments.executors import map_tasks
 from workforce_sim.experiments.replications import combine, single_run
@@ -50,6 +51,7 @@ class BacktestSpec:
     horizon: int = 3
     seed: int = DEFAULTS.seed
     calibrate: bool = True
+    shocks: bool = True                    # the council's own yearly shocks (council_shocks from data up to the origin)
     population: int = POPULATION
     generations: int = GENERATIONS
     window_years: int = WINDOW_YEARS
@@ -72,12 +74,20 @@ class TaskResult:
     failed: str = ""                              # the error a task raised (kept: the other tasks go on)
 
 
-def origin_scenario(council: str, origin: int, horizon: int, table: Optional[pd.DataFrame] = None) -> dict[str, Any]:
+def origin_scenario(council: str, origin: int, horizon: int, table: Optional[pd.DataFrame] = None,
+                    shocks: bool = True) -> dict[str, Any]:
     """The council's scenario on 30 September of ``origin`` from what was published by then, run to
-    1 October of ``origin + horizon``, without children's cases (a plain mapping)."""
+    1 October of ``origin + horizon``, without children's cases (a plain mapping); with ``shocks``,
+    the council's yearly shocks (``shocks_section``) from the same data."""
     t = table_through(origin, load_table() if table is None else table)
     _, data = start_state(council, origin, horizon_years=horizon, table=t)
-    return model_only(data, origin + horizon)
+    out = model_only(data, origin + horizon)
+    if shocks:
+        section, text = shocks_section(t, origin)
+        if section:
+            out["council_shocks"] = section
+            out["sources"]["council_shocks"] = text
+    return out
 
 
 def forecast(data: dict[str, Any], replications: int, seed: int, indicators: Indicators) -> pd.DataFrame:
@@ -113,7 +123,7 @@ def backtest_task(spec: BacktestSpec, code: str, origin: int) -> TaskResult:
 def _task(spec: BacktestSpec, code: str, origin: int, out: TaskResult) -> TaskResult:
     table = load_table() if spec.table is None else spec.table
     try:
-        data = origin_scenario(code, origin, spec.horizon, table)
+        data = origin_scenario(code, origin, spec.horizon, table, spec.shocks)
     except InputError as exc:
         out.skipped = exc.message
         return out
@@ -125,7 +135,7 @@ def _task(spec: BacktestSpec, code: str, origin: int, out: TaskResult) -> TaskRe
     if spec.calibrate:
         try:
             post = calibrate(code, origin, spec.indicators, table, spec.seed, spec.population, spec.generations, spec.window_years,
-                             db_dir=spec.temp_dir)
+                             db_dir=spec.temp_dir, shocks=spec.shocks)
         except InputError as exc:
             out.skipped = f"not calibrated: {exc.message}"
         else:

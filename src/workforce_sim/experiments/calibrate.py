@@ -61,14 +61,22 @@ PRIORS: dict[str, tuple[float, float]] = {
     "applicants_factor": (2 ** -2.0, 2 ** 2.0),
     "cover_lag_factor": (2 ** -2.0, 2 ** 2.0),
     "conversion_per_year": (0.0, 0.3),
+    "shock_scale": (2 ** -1.5, 2 ** 1.0),   # only for a scenario with council_shocks
 }
-LOG2 = {"attrition_factor", "applicants_factor", "cover_lag_factor"}
+LOG2 = {"attrition_factor", "applicants_factor", "cover_lag_factor", "shock_scale"}
 PARAMETERS = tuple(PRIORS)
 DESCRIPTIONS = {
     "attrition_factor": "multiplies attrition.tenure_bands.*.hazard_per_year",
     "applicants_factor": "multiplies recruitment.pipeline.applicants_per_advert.*",
     "cover_lag_factor": "multiplies agency.cover_lag_days",
     "conversion_per_year": "sets agency.conversion_per_year",
+    "shock_scale": "multiplies council_shocks.scale",
+}
+SHOCK_QUANTILES = 40       # council shocks: this many quantiles of the published yearly changes
+SHOCK_MEASURES = {          # rate shocked -> (published rate, published count behind it: its chance noise)
+    "attrition": ("turnover_rate_pct", "leavers_fte"),
+    "applicants": ("starters_rate", "starters_fte"),
+    "agency_cover": ("agency_rate_pct", "agency_fte"),
 }
 Indicators = Callable[[Results], pd.DataFrame]
 
@@ -91,7 +99,7 @@ class Posterior:
     def summary(self) -> pd.DataFrame:
         """Weighted median and 90% interval of each parameter, beside its prior."""
         rows = []
-        for p in PARAMETERS:
+        for p in (p for p in PARAMETERS if p in self.particles.columns):
             q = weighted_quantiles(self.particles[p].to_numpy(), self.weights, (0.05, 0.5, 0.95))
             lo, hi = PRIORS[p]
             rows.append({"parameter": p, "median": q[1], "p5": q[0], "p95": q[2], "prior_low": lo, "prior_high": hi,
@@ -152,6 +160,8 @@ def targets_of(data: dict[str, Any]) -> dict[str, float]:
 
         out["agency.cover_lag_days"] = _numbers(ag.get("cover_lag_days", Agency().cover_lag_days))
         out["agency.conversion_per_year"] = _numbers(ag.get("conversion_per_year", Agency().conversion_per_year))
+    if data.get("council_shocks"):
+        out["council_shocks.scale"] = _numbers(data["council_shocks"].get("scale", 1.0))
     return out
 
 
@@ -160,6 +170,8 @@ def _param_for(key: str) -> str:
         return "attrition_factor"
     if key.startswith("recruitment."):
         return "applicants_factor"
+    if key.startswith("council_shocks."):
+        return "shock_scale"
     return "cover_lag_factor" if key == "agency.cover_lag_days" else "conversion_per_year"
 
 
@@ -173,7 +185,8 @@ def with_parameters(data: dict[str, Any], theta: dict[str, float]) -> dict[str, 
     _fill_defaults(out)
     for key, base in targets_of(out).items():
         p = _param_for(key)
-        set_value(out, key, round(float(_value(base, p, theta[p])), 6))
+        if p in theta:
+            set_value(out, key, round(float(_value(base, p, theta[p])), 6))
     return out
 
 
@@ -200,6 +213,8 @@ def posterior_scenario(data: dict[str, Any], post: Posterior, name: Optional[str
     years = f"{post.window[0] + 1}-{post.window[1]}"
     for key, base in targets_of(out).items():
         p = _param_for(key)
+        if p not in post.particles.columns:   # e.g. council shocks the calibration did not fit: left as they are
+            continue
         values = [round(float(v), 6) for v in _value(base, p, post.particles[p].to_numpy())]
         set_value(out, key, {"dist": "empirical", "values": values, "weights": weights, "group": GROUP})
         how = "the fitted value" if p == "conversion_per_year" else f"{base:g} x the fitted {p}"
@@ -234,7 +249,7 @@ def history_window(c: Council, through: int, table: pd.DataFrame, years: int = W
     return first, observed
 
 
-def history_scenario(c: Council, first: int, through: int, table: pd.DataFrame) -> dict[str, Any]:
+def history_scenario(c: Council, first: int, through: int, table: pd.DataFrame, shocks: bool = False) -> dict[str, Any]:
     """The council's state on 30 September of ``first`` (its baseline from what was published by
     then), run to 1 October of ``through`` (the snapshot the indicators for the year to 30 September
     read), without cases, with the calibrated parameters' values of its baseline at ``through``: the
@@ -249,6 +264,10 @@ def history_scenario(c: Council, first: int, through: int, table: pd.DataFrame) 
             if key in now["agency"]:
                 data["agency"][key] = now["agency"][key]
     data["sources"]["attrition.tenure_bands"] = f"the council's baseline at {through} (calibration's history run)"
+    section, shock_text = shocks_section(table_through(through, table), through) if shocks else ({}, "")
+    if section:   # the council's own yearly shocks, as councils' published changes up to ``through`` show them
+        data["council_shocks"] = section
+        data["sources"]["council_shocks"] = shock_text
     drift, text = drift_section(c, first, table_through(through, table), known_until=through)
     if drift:   # the posts change as the council's published posts did (the history replayed)
         data["establishment_drift"] = drift
@@ -279,6 +298,16 @@ def summaries(results: Results, indicators: Indicators, keys: list[str]) -> dict
     return out
 
 
+def year_weights(keys: list[str], through: int) -> dict[str, float]:
+    """The distance's weight of each summary ``measure:year``: doubling each year towards ``through``
+    (1, 2, 4 for a three-year window), so that the forecast starts from parameters that reproduce the
+    council's latest years rather than the average of its window (equal weights pulled a rising
+    history's forecast below its last value); the weights sum to 1."""
+    raw = {k: 2.0 ** -(through - int(k.split(":")[1])) for k in keys}
+    total = sum(raw.values())
+    return {k: v / total for k, v in raw.items()}
+
+
 @contextlib.contextmanager
 def _numpy_seeded(seed: int):
     """NumPy's global generator (which pyabc draws from) seeded for the block, then restored."""
@@ -304,8 +333,10 @@ def derived_seed(seed: int, *keys: Any) -> int:
 
 def calibrate(council: str, through: int, indicators: Indicators, table: Optional[pd.DataFrame] = None, seed: int = DEFAULTS.seed,
               population: int = POPULATION, generations: int = GENERATIONS, window_years: int = WINDOW_YEARS,
-              db_dir: Optional[Path] = None) -> Posterior:
-    """ABC-SMC posterior of the four parameters for ``council`` from its history up to ``through``.
+              db_dir: Optional[Path] = None, shocks: bool = False) -> Posterior:
+    """ABC-SMC posterior of the four parameters for ``council`` from its history up to ``through``
+    (with ``shocks``, the history run has the council's yearly shocks, ``shocks_section``, and their
+    ``shock_scale`` is a fifth parameter).
 
     ``table`` is the long DfE table (default the shipped one); only its rows up to
     ``through`` are read. ``indicators`` turns a run's results into the DfE indicators
@@ -326,24 +357,27 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
         raise InputError(f"no DfE figures for {known.name} published by 30 September {through}", file="command line",
                          key="--through") from None
     first, observed = history_window(c, through, t, window_years)
-    base = history_scenario(c, first, through, t)
+    base = history_scenario(c, first, through, t, shocks)
     keys = sorted(observed)
     Scenario.model_validate(base)  # bad data is found here, not inside pyabc
 
+    params = [p for p in PARAMETERS if p != "shock_scale" or "council_shocks" in base]
+
     def simulate(par: dict[str, float]) -> dict[str, float]:
-        theta = {p: (2 ** float(par[p]) if p in LOG2 else float(par[p])) for p in PARAMETERS}
+        theta = {p: (2 ** float(par[p]) if p in LOG2 else float(par[p])) for p in params}
         sc = Scenario.model_validate(with_parameters(base, theta))
         s = int(np.random.randint(0, 2**31 - 1))
         return summaries(combine(sc, s, [single_run(sc, s, 0, costs=False)]), indicators, keys)
 
     priors = {}
-    for p, (lo, hi) in PRIORS.items():
+    for p in params:
+        lo, hi = PRIORS[p]
         a, b = (math.log2(lo), math.log2(hi)) if p in LOG2 else (lo, hi)
         priors[p] = pyabc.RV("uniform", a, b - a)
     _quiet_pyabc()
     cpu = time.process_time()
     with _numpy_seeded(derived_seed(seed, c.new_la_code, through)), tempfile.TemporaryDirectory(dir=db_dir) as tmp:
-        abc = pyabc.ABCSMC(simulate, pyabc.Distribution(**priors), pyabc.PNormDistance(p=1, fixed_weights={k: 1 / len(keys) for k in keys}),
+        abc = pyabc.ABCSMC(simulate, pyabc.Distribution(**priors), pyabc.PNormDistance(p=1, fixed_weights=year_weights(keys, through)),
                            population_size=population, sampler=pyabc.sampler.SingleCoreSampler())
         abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), observed)
         hist = abc.run(max_nr_populations=generations)
@@ -352,6 +386,51 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
         sims = int(hist.total_nr_simulations)
         eps = [float(e) for e in pops["epsilon"] if np.isfinite(e)]
     w = np.asarray(w, float)
-    parts = pd.DataFrame({p: (2 ** df[p].to_numpy() if p in LOG2 else df[p].to_numpy()) for p in PARAMETERS})
+    parts = pd.DataFrame({p: (2 ** df[p].to_numpy() if p in LOG2 else df[p].to_numpy()) for p in params})
     return Posterior(council=c.name, new_la_code=c.new_la_code, through=through, window=(first, through), particles=parts,
                      weights=w, observed=observed, simulations=sims, epsilons=eps, seconds=time.process_time() - cpu)
+
+
+# ------------------------------------------------------------------ council shocks from the published table
+def _noise_share(d: np.ndarray, noise: np.ndarray) -> float:
+    """The share of the changes' variance not explained by chance (robust variance, from the IQR)."""
+    q1, q3 = np.quantile(d, (0.25, 0.75))
+    var = ((q3 - q1) / 1.349) ** 2
+    return float(max(0.0, 1.0 - np.nanmedian(noise) / var)) if var > 0 else 0.0
+
+
+def shocks_section(table: pd.DataFrame, through: int, quantiles: int = SHOCK_QUANTILES) -> tuple[dict[str, Any], str]:
+    """(``council_shocks`` mapping, its source) from every council's yearly changes published by 30 September
+    of ``through``: for each shocked rate, the published rate's yearly change on a log scale, centred on its
+    median, less the part the published counts' chance explains (Poisson: 1 / count a year), halved in
+    variance (a year's shock moves one year's rate, a change is the difference of two years), as
+    ``quantiles`` equally likely values. Nothing published after ``through`` is read."""
+    t = table[(table["level"] == "local_authority") & (table["year"] <= through) & table["value"].notna()]
+    wide = t.drop_duplicates(["new_la_code", "year", "measure"]).pivot_table(index=["new_la_code", "year"], columns="measure",
+                                                                             values="value")
+    if {"starters_fte", "fte_in_post"} <= set(wide.columns):
+        wide["starters_rate"] = wide["starters_fte"] / wide["fte_in_post"].where(wide["fte_in_post"] > 0)
+    changes: dict[str, list[float]] = {}
+    notes = []
+    for rate, (measure, count) in SHOCK_MEASURES.items():
+        if measure not in wide.columns or count not in wide.columns:
+            continue
+        w = wide[[measure, count]].where(wide[[measure, count]] > 0).reset_index()
+        nxt = w.assign(year=w["year"] - 1)
+        pair = w.merge(nxt, on=["new_la_code", "year"], suffixes=("", "_next")).dropna()
+        if len(pair) < quantiles:
+            continue
+        d = np.log(pair[f"{measure}_next"].to_numpy() / pair[measure].to_numpy())
+        d = d - np.median(d)
+        noise = 1.0 / pair[count].to_numpy() + 1.0 / pair[f"{count}_next"].to_numpy()
+        k = math.sqrt(_noise_share(d, noise) / 2.0)
+        q = np.quantile(np.clip(d * k, -3, 3), (np.arange(quantiles) + 0.5) / quantiles)
+        changes[rate] = [round(float(v), 4) for v in q]
+        lo, hi = np.quantile(d * k, (0.05, 0.95))
+        notes.append(f"{rate} from {measure} ({len(pair)} changes; 90% of yearly multipliers {math.exp(lo):.2f}-{math.exp(hi):.2f})")
+    if not changes:
+        return {}, ""
+    text = (f"assumption: the council's own yearly shocks as councils' published yearly changes up to 30 September {through} show "
+            f"them (DfE csww, data/dfe_councils.csv.gz; log changes centred, less the counts' chance, halved in variance): "
+            + "; ".join(notes))
+    return {"changes": changes, "scale": 1.0}, text

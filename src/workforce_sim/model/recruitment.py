@@ -73,6 +73,9 @@ class Recruitment:
         post.covering = True
         ag = self.sc.agency
         lag = float(ag.cover_lag_days)
+        shocks = self.supplement.shocks
+        if shocks is not None:
+            lag /= shocks.factor("agency_cover", self.env.now)
         p = float(ag.cover_probability)
         try:
             while post.holder is None and not post.closed:

@@ -27,6 +27,7 @@ from workforce_sim.model.establishment import Establishment
 from workforce_sim.model.initial_staffing import InitialStaffing
 from workforce_sim.model.records import ReplicationResult, WorkforceRecords, team_frame
 from workforce_sim.model.recruitment import Recruitment
+from workforce_sim.model.shocks import ShockPath
 from workforce_sim.model.staff import Staff
 from workforce_sim.model.supplement import MarketSupplement
 from workforce_sim.scenario.schema import Scenario
@@ -61,6 +62,8 @@ class WorkforceModel:
         self.recruitment = Recruitment(env, scenario, streams, self.establishment, self.staff, self.records, self.supplement)
         self.staff.on_vacated = self.establishment.on_vacated = self.recruitment.post_vacated
         self.initial_staffing = InitialStaffing(scenario, rng_initial, self.establishment, self.staff, self.recruitment)
+        if scenario.council_shocks is not None:
+            self.supplement.shocks = ShockPath(scenario.council_shocks, streams.__getitem__)   # council shocks: streams of their own
         self.market = market
         if market is not None:
             self.staff.market = self.recruitment.market = self.supplement.market = market

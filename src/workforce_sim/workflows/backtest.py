@@ -18,7 +18,17 @@ from typing import Optional
 
 import pandas as pd
 
-from workforce_sim.analysis.backtest import forecast_indicators, goals, published, score_cases, scores, worst_councils
+from workforce_sim.analysis import recalibration as recal
+from workforce_sim.analysis.backtest import (
+    before_after,
+    forecast_indicators,
+    goals,
+    published,
+    recalibration_fit,
+    score_cases,
+    scores,
+    worst_councils,
+)
 from workforce_sim.defaults import CEILINGS, DEFAULTS
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.backtest import (
@@ -36,8 +46,8 @@ from workforce_sim.experiments.executors import EXECUTORS
 from workforce_sim.workflows.common import check_ceiling, check_out_folder, check_replications
 
 HORIZON = 3
-OUT_FILES = ["backtest.html", "run.json", "forecast_vs_actual.png", "coverage_by_horizon.png", "pit_histogram.png"] + [
-    f"{t}.{ext}" for t in ("scores", "cases", "goals", "worst_councils", "posteriors", "tasks") for ext in ("csv", "parquet")]
+OUT_FILES = ["backtest.html", "run.json", "recalibration.json", "forecast_vs_actual.png", "coverage_by_horizon.png", "pit_histogram.png"] + [
+    f"{t}.{ext}" for t in ("scores", "cases", "goals", "worst_councils", "posteriors", "tasks", "before_after") for ext in ("csv", "parquet")]
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class BacktestRun:
     executor: str = "processes"
     workers: Optional[int] = None
     scheduler: Optional[str] = None
+    before: Optional[pd.DataFrame] = None  # an earlier backtest's cases (--before), compared on the same cases
 
     @property
     def calibrating(self) -> bool:
@@ -73,6 +84,7 @@ class BacktestOutcome:
     published: pd.DataFrame
     started: dt.datetime
     seconds: float
+    recalibration: Optional[dict] = None   # bias and spread by measure and horizon fitted on every scored forecast
 
     @property
     def failed(self) -> list[str]:
@@ -104,8 +116,9 @@ def parse_origins(text: Optional[str], horizon: int, table: pd.DataFrame, calibr
 
 def prepare(out: Path, *, councils: str = "all", origins: Optional[str] = None, horizon: int = HORIZON,
             replications: Optional[int] = None, seed: Optional[int] = None, population: int = POPULATION,
-            generations: int = GENERATIONS, calibrate: bool = True, executor: str = "processes", workers: Optional[int] = None,
-            scheduler: Optional[str] = None, allow_large: bool = False) -> BacktestRun:
+            generations: int = GENERATIONS, calibrate: bool = True, shocks: bool = True, executor: str = "processes",
+            workers: Optional[int] = None, scheduler: Optional[str] = None, before: Optional[Path] = None,
+            allow_large: bool = False) -> BacktestRun:
     """Check every option before anything runs, the cheap ones first; ``out``: the run folder (must not hold a backtest)."""
     from workforce_sim.scenario.councils import load_table
 
@@ -124,9 +137,15 @@ def prepare(out: Path, *, councils: str = "all", origins: Optional[str] = None, 
     codes = select_councils(councils, years, table, seed)
     check_scorable(councils, codes, years, horizon, table)
     check_out_folder(Path(out), OUT_FILES)
+    earlier = None
+    if before is not None:
+        path = Path(before) / "cases.parquet"
+        if not path.is_file():
+            raise InputError(f"no backtest run folder (no cases.parquet in {before})", file="--before")
+        earlier = pd.read_parquet(path)
     tasks = TaskSpec(indicators=forecast_indicators, replications=replications, horizon=horizon, seed=seed, calibrate=calibrate,
-                     population=population, generations=generations)
-    return BacktestRun(councils, tuple(codes), tuple(years), tasks, table, Path(out), executor, workers, scheduler)
+                     shocks=shocks, population=population, generations=generations)
+    return BacktestRun(councils, tuple(codes), tuple(years), tasks, table, Path(out), executor, workers, scheduler, earlier)
 
 
 def check_scorable(councils: str, codes: list[str], origins: list[int], horizon: int, table: pd.DataFrame) -> None:
@@ -178,6 +197,13 @@ def execute(spec: BacktestRun, progress: Optional[Callable[[int], None]] = None)
     cases = score_cases(results, spec.table)
     sc = scores(cases)
     variant = "calibrated" if spec.calibrating else "baseline"
-    tables = {"scores": sc, "cases": cases, "goals": goals(sc, variant), "worst_councils": worst_councils(cases, variant),
+    goal_table = pd.concat([goals(sc, v) for v in (variant, "recalibrated")], ignore_index=True)
+    tables = {"scores": sc, "cases": cases, "goals": goal_table, "worst_councils": worst_councils(cases, variant),
               "posteriors": posteriors(results), "tasks": task_table(results)}
-    return BacktestOutcome(spec, results, tables, published(spec.table, list(spec.codes)), started, seconds)
+    if spec.before is not None:
+        tables["before_after"] = before_after(spec.before, cases, variant)
+    fits = recalibration_fit(results, spec.table)
+    recalibration = {"method": "median + bias + spread x (member - median), by measure and horizon (analysis.recalibration)",
+                     "fitted_on": f"the {variant} forecasts of this backtest whose outcome is published (origins "
+                                  f"{', '.join(map(str, spec.origins))})", "fits": recal.to_json(fits)}
+    return BacktestOutcome(spec, results, tables, published(spec.table, list(spec.codes)), started, seconds, recalibration)

@@ -24,6 +24,7 @@ from workforce_sim.scenario.schema.organisation import (
 from workforce_sim.scenario.schema.staff import MAX_IMPLIED_TURNOVER
 from workforce_sim.scenario.schema.targets import CASE_MEASURES, SPEND, TargetSpec
 from workforce_sim.scenario.schema.workforce import NQSW, Agency, Attrition, Recruitment
+from workforce_sim.scenario.shocks import CouncilShocks
 
 
 # --------------------------------------------------------------------------- scenario
@@ -41,6 +42,8 @@ class Scenario(Strict):
     establishment_changes: list[EstablishmentChange] = []
     establishment_drift: Optional[EstablishmentDrift] = Field(None, description="Posts that change year by year (none: only "
                                                                                   "establishment_changes change them)")
+    council_shocks: Optional[CouncilShocks] = Field(None, description="Yearly council-level shocks to attrition, applicants and agency "
+                                                                      "cover (none: no shocks; scenario/shocks.py)")
     initial_staffing: Annotated[
         Union[Annotated[StaffFile, Tag("tagged-union-file")], Annotated[list[InitialStaffing], Tag("tagged-union-posts")]],
         Discriminator(_staffing_kind),

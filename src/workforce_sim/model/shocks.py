@@ -1,0 +1,33 @@
+"""Council shocks in a run: the yearly multipliers of one replication (the scenario's ``council_shocks``),
+drawn from their own streams as the run reaches each year."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from workforce_sim.calendar import DAYS_PER_YEAR
+
+
+class ShockPath:
+    """The yearly multipliers of one replication, drawn as the run reaches each year."""
+
+    def __init__(self, shocks: Any, rng_for):
+        self.on = shocks is not None and float(shocks.scale) > 0
+        self._changes = {r: np.asarray(v, float) for r, v in (shocks.changes.items() if self.on else ())}
+        self._scale = float(shocks.scale) if self.on else 0.0
+        self._rng_for = rng_for
+        self._drawn: dict[str, list[float]] = {r: [] for r in self._changes}
+
+    def factor(self, rate: str, day: float) -> float:
+        """The multiplier of ``rate`` on ``day`` of the run (1 when the rate has no shocks)."""
+        if not self.on or rate not in self._changes:
+            return 1.0
+        year = max(0, int(day // DAYS_PER_YEAR))
+        drawn = self._drawn[rate]
+        if len(drawn) <= year:
+            values, rng = self._changes[rate], self._rng_for("council_shocks:" + rate)
+            while len(drawn) <= year:
+                drawn.append(math.exp(self._scale * float(values[int(rng.integers(len(values)))])))
+        return drawn[year]
