@@ -81,7 +81,7 @@ def plain_header(name: str) -> str:
     if unit is None and (text.startswith("p_") or text.endswith("_share") or text == "share"):
         unit = "%"
     if unit:
-        for suffix, u in UNITS:
+        for suffix, _unit in UNITS:
             if text.endswith(suffix):
                 text = text[: -len(suffix)]
                 break
