@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "slough_2014_investment.yaml"
 IMAGES = os.environ.get("WFSIM_SCREENSHOTS")      # a folder to save screenshots into (docs/images when making the docs)
-REPLICATIONS = 20
+REPLICATIONS = int(os.environ.get("WFSIM_APP_REPLICATIONS", "20"))     # 20, 50, 100, 200 or 500: the app's choices
 
 pytestmark = pytest.mark.slow
 
@@ -87,6 +87,7 @@ def _shot(browser, name: str) -> None:
 
 def test_app_moves_a_lever_runs_and_shows_the_command_lines_figures():
     chrome, driver = _browser()
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
@@ -106,11 +107,18 @@ def test_app_moves_a_lever_runs_and_shows_the_command_lines_figures():
     try:
         browser.get(f"http://127.0.0.1:{port}/")
         wait = WebDriverWait(browser, 240)
-        handle = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".lever-nqsw_per_year .noUi-handle")))
+        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".wfsim-run")))
+        time.sleep(2)                                           # the page has finished rendering its widgets
         assert "import " not in browser.page_source            # no code cells
         _shot(browser, "app_before.png")
-        handle.click()
-        handle.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)   # two steps of 1: two more NQSWs a year
+        for _ in range(5):                                      # a widget redrawn while rendering: find it again
+            try:
+                handle = browser.find_element(By.CSS_SELECTOR, ".lever-nqsw_per_year .noUi-handle")
+                handle.click()
+                handle.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)   # two steps of 1: two more NQSWs a year
+                break
+            except StaleElementReferenceException:
+                time.sleep(1)
         readout = browser.find_element(By.CSS_SELECTOR, ".lever-nqsw_per_year .widget-readout")
         wait.until(lambda b: readout.text.strip() == f"{int(start) + 2}")
         select = Select(browser.find_element(By.CSS_SELECTOR, ".widget-dropdown select"))
@@ -121,13 +129,16 @@ def test_app_moves_a_lever_runs_and_shows_the_command_lines_figures():
         wait.until(lambda b: "chance of" in b.find_element(By.CSS_SELECTOR, ".wfsim-headline").text)
         seconds = time.perf_counter() - pressed
         text = browser.find_element(By.CSS_SELECTOR, ".wfsim-headline").text
+        fan = browser.find_element(By.CSS_SELECTOR, ".wfsim-fan")
+        wait.until(lambda b: b.execute_script("return arguments[0].complete && arguments[0].naturalWidth", fan) > 300)  # the fan chart drawn
+        assert "Permanent" in browser.find_element(By.CSS_SELECTOR, ".wfsim-scorecard").text    # the scorecard redrawn
         _shot(browser, "app_after.png")
         print(f"\nRun to new headline: {seconds:.1f} s for {REPLICATIONS} replications")
     finally:
         browser.quit()
         _stop(proc)
 
-    spec = run_workflow.prepare(SCENARIO, REPLICATIONS, 2014, overrides=[f"nqsw_per_year={int(start) + 2}"], workers=1)
+    spec = run_workflow.prepare(SCENARIO, REPLICATIONS, 2014, overrides=[f"nqsw_per_year={int(start) + 2}"], workers=2)
     data, _ = headline(run_workflow.execute(spec).scorecard)
     for key in ("median", "low", "high"):
         assert format_value(data[key], data["unit"]) in text, (key, text)

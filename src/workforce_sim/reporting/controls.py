@@ -20,7 +20,7 @@ from workforce_sim.defaults import DEFAULTS
 from workforce_sim.errors import InputError
 from workforce_sim.files import write_text
 from workforce_sim.reporting import html as fragments
-from workforce_sim.reporting.pages import chance, esc, few_replications_warning
+from workforce_sim.reporting.pages import chance, esc, few_replications_warning, scenario_title
 from workforce_sim.scenario import named_levers
 from workforce_sim.scenario.loading import load_scenario
 
@@ -82,8 +82,10 @@ class Workbench:
         self.run_button.add_class("wfsim-run")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="30em"))
         self.headline = w.HTML(f"<p class='wfsim-headline'>Press Run to simulate {self.base.name}.</p>")
-        self.chart = w.Output()
+        self.chart = w.Image(format="png", layout=w.Layout(max_width="60em", display="none"))
+        self.chart.add_class("wfsim-fan")
         self.card = w.HTML()
+        self.card.add_class("wfsim-scorecard")
         self.save_name = w.Text(placeholder="name of the new scenario", description="Save as", style={"description_width": "5em"})
         self.save_button = w.Button(description="Save as scenario", icon="save")
         self.saved = w.HTML()
@@ -91,7 +93,7 @@ class Workbench:
         self.save_button.on_click(lambda _: self._save_clicked())
         rows = [w.HBox([self.sliders[lv.id], self.units[lv.id]]) for lv in self.levers]
         self.widget = w.VBox([
-            w.HTML(f"<h3>{esc(self.base.council)}: {esc(self.base.name)}</h3>"),
+            w.HTML(f"<h3>{esc(scenario_title(self.base))}</h3>"),
             *rows, self.replications, w.HBox([self.run_button, self.progress]),
             self.headline, self.chart, self.card, w.HBox([self.save_name, self.save_button]), self.saved,
         ])
@@ -145,15 +147,14 @@ class Workbench:
         self.headline.value = (f"<p class='wfsim-headline' style='font-size:1.2em;background:#eef4fb;padding:0.5em'>"
                                f"{esc(headline_text(outcome))}</p><p style='color:#555'>With {esc(moved)}; "
                                f"{n} futures, seed {self.seed}.</p>{few_replications_warning(n)}")
-        perm = targets.permanence(outcome.results.scenario)
-        self.chart.clear_output(wait=True)
-        with self.chart:
-            fig = plots.fan_chart(targets.series(perm, outcome.results), title=perm.title, ylabel="Permanent staff (% of filled FTE)",
-                                  percent=True, target=perm.threshold,
-                                  target_label=f"target ({perm.threshold:.0%})" if perm.threshold is not None else "target",
-                                  target_date=perm.date if perm.threshold is not None else None)
-            plots.show(fig)
         self.card.value = fragments.scorecard(outcome.scorecard)
+        perm = targets.permanence(outcome.results.scenario)
+        fig = plots.fan_chart(targets.series(perm, outcome.results), title=perm.title, ylabel="Permanent staff (% of filled FTE)",
+                              percent=True, target=perm.threshold,
+                              target_label=f"target ({perm.threshold:.0%})" if perm.threshold is not None else "target",
+                              target_date=perm.date if perm.threshold is not None else None)
+        self.chart.value = plots.png(fig)
+        self.chart.layout.display = None
 
     def _save_clicked(self) -> None:
         try:
