@@ -79,6 +79,12 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(10)
 
 
+def _text(browser, css: str) -> str:
+    """The text of the first element matching ``css`` now ("" when none): read in the page, so an element
+    that a widget redraws is never held stale."""
+    return browser.execute_script("const e = document.querySelector(arguments[0]); return e ? e.innerText : '';", css) or ""
+
+
 def _shot(browser, name: str) -> None:
     if IMAGES:
         Path(IMAGES).mkdir(parents=True, exist_ok=True)
@@ -119,19 +125,18 @@ def test_app_moves_a_lever_runs_and_shows_the_command_lines_figures():
                 break
             except StaleElementReferenceException:
                 time.sleep(1)
-        readout = browser.find_element(By.CSS_SELECTOR, ".lever-nqsw_per_year .widget-readout")
-        wait.until(lambda b: readout.text.strip() == f"{int(start) + 2}")
+        wait.until(lambda b: _text(b, ".lever-nqsw_per_year .widget-readout").strip() == f"{int(start) + 2}")
         select = Select(browser.find_element(By.CSS_SELECTOR, ".widget-dropdown select"))
         select.select_by_visible_text(str(REPLICATIONS))
         browser.find_element(By.CSS_SELECTOR, ".wfsim-run").click()
         pressed = time.perf_counter()
         wait = WebDriverWait(browser, 900)
-        wait.until(lambda b: "chance of" in b.find_element(By.CSS_SELECTOR, ".wfsim-headline").text)
+        wait.until(lambda b: "chance of" in _text(b, ".wfsim-headline"))
         seconds = time.perf_counter() - pressed
-        text = browser.find_element(By.CSS_SELECTOR, ".wfsim-headline").text
-        fan = browser.find_element(By.CSS_SELECTOR, ".wfsim-fan")
-        wait.until(lambda b: b.execute_script("return arguments[0].complete && arguments[0].naturalWidth", fan) > 300)  # the fan chart drawn
-        assert "Permanent" in browser.find_element(By.CSS_SELECTOR, ".wfsim-scorecard").text    # the scorecard redrawn
+        text = _text(browser, ".wfsim-headline")
+        wait.until(lambda b: b.execute_script("const i = document.querySelector('.wfsim-fan'); "
+                                              "return i && i.complete ? i.naturalWidth : 0") > 300)   # the fan chart drawn
+        assert "Permanent" in _text(browser, ".wfsim-scorecard")                                  # the scorecard redrawn
         _shot(browser, "app_after.png")
         print(f"\nRun to new headline: {seconds:.1f} s for {REPLICATIONS} replications")
     finally:
