@@ -14,7 +14,7 @@ FEW_REPLICATIONS = 100   # below this a page warns that its chances are rough
 
 PAGE_STYLE = """<style>
 body.wfsim-page {font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1d1d1d;
-  max-width: 70em; margin: 1.5em auto; padding: 0 1.2em; line-height: 1.45;}
+  max-width: 90em; margin: 1.5em auto; padding: 0 1.2em; line-height: 1.45;}
 .wfsim-page h1 {font-size: 1.6em; margin: 0 0 0.2em 0;}
 .wfsim-page h2 {font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ccc; padding-bottom: 0.2em;}
 .wfsim-page .subtitle {color: #555; margin: 0 0 1em 0;}
