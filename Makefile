@@ -6,13 +6,14 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= scenarios/slough_2014_investment.yaml
 REPLICATIONS ?= 100
 
-.PHONY: help install report test test-fast lab strip clean
+.PHONY: help install report test test-fast lab app strip clean
 
 help:
 	@echo "make report     run the default Slough report into outputs/"
 	@echo "make test       run the whole test suite (what CI runs)"
 	@echo "make test-fast  the same without the tests marked slow (a few minutes less)"
 	@echo "make lab        open the notebooks in JupyterLab"
+	@echo "make app        serve the notebooks as an app without code cells (Voila; the workbench first)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +40,11 @@ test-fast: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[lab]'
 	$(BIN)/jupyter lab notebooks/
+
+APP_PORT ?= 8866
+app: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[app]'
+	cd notebooks && ../$(BIN)/voila --no-browser --port=$(APP_PORT) --strip_sources=True workbench.ipynb
 
 strip: $(STAMP)
 	$(BIN)/nbstripout notebooks/*.ipynb

@@ -17,6 +17,7 @@ import yaml
 
 from workforce_sim.analysis.optimise import Judge, pareto_front, parse_requirements, wilson
 from workforce_sim.analysis.targets import values_at
+from workforce_sim.errors import EXIT_NO_PLAN
 from workforce_sim.experiments import levers as lv
 from workforce_sim.experiments import optimise as opt
 from workforce_sim.scenario.loading import load_scenario
@@ -219,8 +220,9 @@ def test_impossible_requirement_names_the_closest_candidates(tmp_path, capsys):
     out = tmp_path / "run"
     code, text, err = run_cli(capsys, "optimise", path, "--lever", f"{SW}=0..2000:1000", "--require", "permanent_share>=0.99@2016-12-01",
                               "--trials", "3", "-n", "4", "--confirm-replications", "4", "--workers", "1", "--no-progress", "--out", out)
-    assert_one_line(code, err, "--require", "no candidate meets", "closest confirmed candidate reaches")
-    assert "No plan" not in text and "cost £m" in text                        # the confirmed candidates are listed
+    assert code == EXIT_NO_PLAN == 4 and "error" not in err                  # a finding, not a usage error
+    assert "Finding: no plan reaches the confidence" in text and "closest confirmed candidate reaches" in text
+    assert "cost £m" in text                                                  # the confirmed candidates are listed
     assert (out / "evaluations.csv").exists() and not (out / "plan.yaml").exists()
     page = (out / "optimise.html").read_text()
     assert "No plan meets the requirements" in page and "closest candidate's cost by financial year" in page

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +71,12 @@ def test_example_manifest_is_valid_and_its_scenarios_exist():
     with pytest.raises(InputError):
         load_manifest(ROOT / "schedules" / "no_such.yaml")
     json.dumps([e.override_list() for e in manifest.reports])
+
+
+def test_replications_option_replaces_every_reports_count(tmp_path):
+    from workforce_sim.workflows import schedule
+
+    manifest = Path(__file__).resolve().parents[1] / "schedules" / "monthly.yaml"
+    spec = schedule.prepare(manifest, tmp_path / "out", replications=3)
+    assert spec.reports and {r.replications for r in spec.reports} == {3}
+    assert {r.replications for r in schedule.prepare(manifest, tmp_path / "out").reports} != {3}

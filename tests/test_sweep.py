@@ -80,10 +80,14 @@ def test_sweep_cli_writes_tables_workbook_and_plot(tmp_path, capsys):
     wb = openpyxl.load_workbook(out / "sweep.xlsx")
     assert wb.sheetnames == ["points", "costs_by_year", "replications", "investment", "about"]
     headers = [c.value for c in wb["points"][1]]
-    assert "total_cost_gbp" in headers and "permanent_share_median_pct" in headers and "cost_per_pp_gbp" in headers
+    assert "Total cost (£)" in headers and "Permanent share median (%)" in headers and "Pounds per point of permanent share (£)" in headers
+    assert "Agency saved against the first level (£)" in headers
     assert wb["points"].max_row == 3                                          # header + 2 points
     inv_headers = [c.value for c in wb["investment"][1]]
-    assert {"investment_gbp", "additional_cost_gbp", "variance_gbp"} <= set(inv_headers)
+    assert {"Investment (£)", "Additional cost (£)", "Variance (£)"} <= set(inv_headers)
+    html = (out / "sweep.html").read_text()
+    assert "Agency spend saved" in html and "Permanence gained" in html and "data:image/png;base64," in html
+    assert html.index('class="answer"') < html.index("<table")            # the answer before the detail
     for name in ("points", "costs_by_year", "replications", "investment", "about"):
         csv, pq = pd.read_csv(out / f"{name}.csv"), pd.read_parquet(out / f"{name}.parquet")
         assert len(csv) == len(pq) > 0
@@ -157,3 +161,26 @@ def test_sweep_without_a_permanent_share_target_says_n_a_not_nan(tmp_path, capsy
     assert "P(target)" in text and "nan" not in text.lower()
     rows = [line for line in text.splitlines() if line.startswith("market_supplement") or "social_worker=" in line]
     assert rows and all(" n/a " in line for line in rows)
+
+
+def test_sweep_workbook_number_formats(tmp_path):
+    """Pounds as pounds, shares as percentages (held as fractions), percentage points signed,
+    a frozen header row: the workbook a finance officer can pass on."""
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(INVESTMENT), "--grid", "market_supplement_gbp=0,3000", "-n", "2", "--workers", "1",
+                 "--out", str(out), "--no-progress"]) == 0
+    pts = pd.read_csv(out / "points.csv")
+    ws = openpyxl.load_workbook(out / "sweep.xlsx")["points"]
+    assert ws.freeze_panes == "A2" and ws["A1"].font.bold
+    col = {c.value: c.column_letter for c in ws[1]}
+    total = ws[f"{col['Total cost (£)']}2"]
+    assert "£" in total.number_format and total.value == pytest.approx(pts.loc[0, "total_cost_gbp"])
+    share = ws[f"{col['Permanent share median (%)']}3"]
+    assert share.number_format == "0.0%" and share.value == pytest.approx(pts.loc[1, "permanent_share_median_pct"] / 100)
+    chance = ws[f"{col['Chance the permanent share reaches the target (%)']}2"]
+    assert chance.number_format == "0.0%"
+    gain = ws[f"{col['Permanence gained against the first level (percentage points)']}3"]
+    assert gain.number_format.startswith("+0.0")
+    saved = ws[f"{col['Agency saved against the first level (£)']}3"]
+    assert saved.value == pytest.approx(pts.loc[0, "agency_cost_gbp"] - pts.loc[1, "agency_cost_gbp"], rel=1e-6, abs=1e-3)
+    assert ws[f"{col['Point']}2"].number_format == "0"

@@ -1,7 +1,12 @@
-"""Errors the user can act on: bad input (exit 2), failed runs (exit 1) and outputs that could not be written (exit 3)."""
+"""Errors the user can act on: bad input (exit 2), failed runs (exit 1) and outputs that could not be written (exit 3).
+
+A finding that is not an error has its own exit code: ``EXIT_NO_PLAN`` (4), an optimiser run whose
+confirmed candidates all miss the confidence (the run is complete; its page says how close it came)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+EXIT_NO_PLAN = 4   # a finding, not an error: no optimiser plan reaches the confidence
 
 
 class InputError(Exception):

@@ -27,7 +27,7 @@ def sweep_tables(sweep: SweepResult, investment_baseline: Optional[Results] = No
     perm = targets.permanence(sweep.scenario)
     target = perm.threshold
     per_rep, by_year, invest, rows = [], [], [], []
-    first_share = first_cost = None
+    first_share = first_cost = first_agency = None
     snapshot_date = None
     for i, (p, res) in enumerate(zip(sweep.points, sweep.results)):
         snap, share = targets.values_at(perm, res)
@@ -36,9 +36,10 @@ def sweep_tables(sweep: SweepResult, investment_baseline: Optional[Results] = No
         total = cost_by_replication(res)
         agency = cost_by_replication(res, "agency")
         if i == 0:
-            first_share, first_cost = share, total
+            first_share, first_cost, first_agency = share, total, agency
         d_cost = total - first_cost
         d_pp = 100 * (share - first_share)
+        saved = first_agency - agency
         row = {"point": i, "label": p.label, **{a.key: _cell(p.settings[a.key], a) for a in sweep.axes}}
         row.update({
             "permanent_share_median_pct": 100 * float(share.median()),
@@ -49,10 +50,15 @@ def sweep_tables(sweep: SweepResult, investment_baseline: Optional[Results] = No
             "total_cost_p5_gbp": _q(total, LOW_Q),
             "total_cost_p95_gbp": _q(total, HIGH_Q),
             "agency_cost_gbp": float(agency.mean()),
+            "agency_saved_vs_first_gbp": float(saved.mean()),
+            "agency_saved_vs_first_p5_gbp": _q(saved, LOW_Q),
+            "agency_saved_vs_first_p95_gbp": _q(saved, HIGH_Q),
             "net_cost_vs_first_gbp": float(d_cost.mean()),
             "net_cost_vs_first_p5_gbp": _q(d_cost, LOW_Q),
             "net_cost_vs_first_p95_gbp": _q(d_cost, HIGH_Q),
             "permanent_share_change_vs_first_pp": float(d_pp.mean()),
+            "permanent_share_change_vs_first_p5_pp": _q(d_pp, LOW_Q),
+            "permanent_share_change_vs_first_p95_pp": _q(d_pp, HIGH_Q),
         })
         gain = row["permanent_share_change_vs_first_pp"]
         row["cost_per_pp_gbp"] = row["net_cost_vs_first_gbp"] / gain if i > 0 and abs(gain) > 1e-9 else float("nan")
@@ -61,8 +67,13 @@ def sweep_tables(sweep: SweepResult, investment_baseline: Optional[Results] = No
                                      "permanent_share_pct": 100 * share.to_numpy(), "total_cost_gbp": total.to_numpy(),
                                      "agency_cost_gbp": agency.to_numpy()}))
         by_year.append(costs_by_year(res).assign(point=i, label=p.label))
+        row["years_over_profile"] = float("nan")
         if investment_baseline is not None or res.scenario.finance.investment.gbp_by_financial_year:
-            invest.append(investment_comparison(res, investment_baseline).assign(point=i, label=p.label))
+            inv = investment_comparison(res, investment_baseline)
+            invest.append(inv.assign(point=i, label=p.label))
+            if "variance_gbp" in inv.columns and "investment_gbp" in inv.columns:
+                profiled = inv[inv["investment_gbp"].notna()]
+                row["years_over_profile"] = int((profiled["variance_gbp"] > 0).sum())
     front = ["point", "label"]
     tables = {
         "points": pd.DataFrame(rows),
@@ -85,6 +96,9 @@ def sweep_tables(sweep: SweepResult, investment_baseline: Optional[Results] = No
                  "mean over replications unless the column says p5/p95 (90% interval)",
         "net cost vs first point": "mean of paired differences per replication against point 0",
         "cost per pp": "net cost vs first point / change in permanent share (percentage points)",
+        "agency saved vs first point": "agency spend of point 0 minus this point's, paired per replication (mean and 90% interval)",
+        "permanence gained": "change in permanent share against point 0, paired per replication (mean and 90% interval)",
+        "years over profile": "financial years of the investment profile in which spend is above the year's investment",
         "investment": ("additional cost over the baseline scenario " + str(sc.finance.investment.baseline)) if investment_baseline is not None
                       else "total cost against the investment profile",
     }

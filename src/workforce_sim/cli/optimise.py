@@ -80,5 +80,7 @@ def run(args) -> int:
     print(report.summary_text(opt))
     print(report.written_text(opt, out))
     if opt.plan is None:
-        raise report.no_plan_error(opt, out)
+        from workforce_sim.errors import EXIT_NO_PLAN
+        print(report.no_plan_text(opt, out))
+        return EXIT_NO_PLAN
     return 0

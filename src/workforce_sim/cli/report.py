@@ -64,6 +64,8 @@ def add_parser(sub) -> None:
     s = sub.add_parser("schedule", help="run every report of a manifest (YAML); continue past failures")
     s.add_argument("manifest", type=Path, help="manifest file, e.g. schedules/monthly.yaml")
     s.add_argument("--out", type=Path, default=Path("outputs"), help="outputs folder (default: outputs)")
+    s.add_argument("--replications", "-n", type=positive_int("--replications"), default=None,
+                   help="replications of every report, in place of the manifest's (e.g. a quick trial with 10)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_cache_option(s)
 
@@ -122,7 +124,8 @@ def cmd_schedule(args) -> int:
     from workforce_sim.workflows import schedule
 
     cache_option(args)   # --no-cache: the reports' kernels follow WFSIM_CACHE
-    spec = schedule.prepare(args.manifest, args.out, progress=not args.no_progress)  # bad manifest: exit 2 before anything runs
+    # a bad manifest: exit 2 before anything runs
+    spec = schedule.prepare(args.manifest, args.out, progress=not args.no_progress, replications=args.replications)
     with _terminate_as_interrupt():
         outcome = schedule.execute(spec, run_report, echo=lambda line: print(line, file=sys.stderr))
     print(summary(outcome, args.manifest))

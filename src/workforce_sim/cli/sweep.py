@@ -47,5 +47,5 @@ def run(args) -> int:
     sweep.check_out(spec.out)   # nothing appeared there while it ran
     print(sweep_output(outcome))
     write_atomically(spec.out, lambda folder: write_sweep(outcome, folder))
-    print(f"\ntables, sweep.xlsx and cost_vs_permanence.png written to {spec.out}")
+    print(f"\nsweep.html, the tables, sweep.xlsx and cost_vs_permanence.png written to {spec.out}")
     return 0

@@ -6,19 +6,20 @@
 a date. A *candidate* is one value per lever; its scenario is the input scenario
 with those values (``candidate_scenario``), and the plan a scenario file that
 ``extends:`` the input with them (``plan_data``). Keys are read and written with
-``scenario.keys``.
+``scenario.keys``. A lever may be a named lever (``--lever "NQSWs a year=6..14"``,
+``scenario.named_levers``): it takes that lever's label and maps onto its keys.
 """
 from __future__ import annotations
 
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from workforce_sim.errors import InputError
-from workforce_sim.scenario import keys
-from workforce_sim.scenario.loading import with_overrides
+from workforce_sim.scenario import keys, named_levers
+from workforce_sim.scenario.loading import apply_set, with_overrides
 from workforce_sim.scenario.schema import Scenario
 
 TEAMS_PREFIX = "teams.add."
@@ -151,7 +152,12 @@ def parse_levers(items: list[str], base: Scenario) -> list[Lever]:
             if not (base.start_date <= lever.date < base.end_date):
                 raise InputError(f"{lever.date} is outside the run ({base.start_date} to {base.end_date})", option="lever", key=lever.key)
         else:
-            current = keys.get(data, lever.key)
+            named = named_levers.find(lever.key)
+            if named is not None:
+                if named.integer and not lever.integer:
+                    raise InputError(f"{named.label} takes whole numbers", option="lever", key=lever.key)
+                lever = replace(lever, label=named.title)
+            current = keys.MISSING if named is not None else keys.get(data, lever.key)
             uncertain = isinstance(current, dict) and "dist" in current    # a range: the lever fixes it, a choice, not a guess
             if current is not keys.MISSING and not uncertain and (isinstance(current, bool) or not isinstance(current, (int, float))):
                 raise InputError(f"not a number in the scenario (it is {type(current).__name__}); a lever sets a number",
@@ -170,7 +176,9 @@ def current_values(base: Scenario, levers: list[Lever]) -> Optional[dict[str, An
     data = base.model_dump(mode="json")
     out: dict[str, Any] = {}
     for lever in levers:
-        v = 0 if lever.adds_teams else keys.get(data, lever.key)
+        named = named_levers.find(lever.key)
+        v = 0 if lever.adds_teams else (named.current(data) if named is not None else keys.get(data, lever.key))
+        v = keys.MISSING if v is None else v
         if lever.choices is not None:
             if v not in lever.choices:
                 return None
@@ -215,10 +223,11 @@ def plan_data(base: Scenario, levers: list[Lever], settings: dict[str, Any]) -> 
     file that extends another replaces its lists."""
     full = base.model_dump(mode="json")
     overrides = candidate_overrides(base, levers, settings)
+    written: list[str] = []
     for key, value in overrides.items():
-        keys.set_value(full, key, value)
+        written += apply_set(full, key.split("."), value)
     out: dict[str, Any] = {}
-    for key in overrides:
+    for key in written:
         head = keys.list_prefix(full, key)
         keys.set_nested(out, head, keys.get(full, head))
     return out

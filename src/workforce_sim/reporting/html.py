@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Optional
 
 import pandas as pd
@@ -194,23 +194,33 @@ def caption(text: str) -> str:
     return f'{STYLE}<p class="wfsim-caption">{_e(text)}</p>'
 
 
-def title_html(card: pd.DataFrame, scenario: Scenario, replications: int, seed: int, run_name: Optional[str] = None) -> str:
-    """The report's title block: scenario, council, what was simulated and the main figure."""
-    title = scenario.council or "Workforce simulation"
-    parts = [f"{STYLE}<h1>{_e(title)}: {_e(run_name or scenario.name)}</h1>"]
-    if scenario.description:
-        parts.append(f"<p>{_e(scenario.description)}</p>")
-    start, end = scenario.start_date, scenario.end_date
-    parts.append(f"<p>{replications} simulated futures from {start.day} {start:%B %Y} to {end.day} {end:%B %Y} (random seed {seed}).</p>")
+def title_html(card: pd.DataFrame, scenario: Scenario, replications: int, seed: int, run_name: Optional[str] = None,
+               overrides: Sequence[str] = ()) -> str:
+    """The report's first screen: the scenario's title, its answer in one sentence (the main figure, its
+    90% interval and the chance of meeting the target with that chance's own interval), the overrides
+    it was run with, what was simulated, and a warning below 100 replications."""
+    from workforce_sim.reporting.pages import chance, few_replications_warning, scenario_title
+
+    title = scenario_title(scenario) if not run_name or run_name == scenario.name else f"{scenario.council}: {run_name}"
+    parts = [f"{STYLE}<h1>{_e(title)}</h1>"]
     main = card[(card["key"] == "permanent_share") & (card["status"] == "modelled")]
     if len(main):
         r = main.iloc[0]
         u = r["unit"]
-        chance = "n/a" if _is_nan(r["p_meet"]) else f"{100 * r['p_meet']:.0f}%"
+        p = "n/a" if _is_nan(r["p_meet"]) else chance(float(r["p_meet"]), replications)
         parts.append(
-            f"<p style=\"font-size:1.15em\"><b>{_e(r['title'])} at {_e(nice_date(r['snapshot_date']))}: {_e(format_value(r['median'], u))}</b> "
+            f"<p style=\"font-size:1.2em;background:#eef4fb;border-left:6px solid #2b6cb0;padding:0.6em 1em\">"
+            f"<b>{_e(r['title'])} at {_e(nice_date(r['snapshot_date']))}: {_e(format_value(r['median'], u))}</b> "
             f"(90% interval {_e(format_value(r['low'], u))} to {_e(format_value(r['high'], u))}). "
-            f"Target: {_e(r['target_text'])}. Chance of meeting it: <b>{_e(chance)}</b>.</p>")
+            f"Target: {_e(r['target_text'])}. Chance of meeting it: <b>{_e(p)}</b>.</p>")
+    changed = ", ".join(overrides) if overrides else "none: the scenario as written"
+    parts.append(f"<p><b>Changed from the scenario file:</b> {_e(changed)}</p>")
+    if scenario.description:
+        parts.append(f"<p>{_e(scenario.description)}</p>")
+    start, end = scenario.start_date, scenario.end_date
+    parts.append(f"<p>{replications} simulated futures from {start.day} {start:%B %Y} to {end.day} {end:%B %Y} "
+                 f"(seed {seed}: the number that fixes the random draws, so the same seed gives the same figures).</p>")
+    parts.append(few_replications_warning(replications).replace('class="warning"', 'style="background:#fff4e0;border-left:6px solid #c77700;padding:0.5em 1em"'))
     return "".join(parts)
 
 

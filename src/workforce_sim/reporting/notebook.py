@@ -21,6 +21,7 @@ import pandas as pd
 
 from workforce_sim.errors import InputError, WriteError
 from workforce_sim.files import write_text
+from workforce_sim.reporting.pages import scenario_title
 from workforce_sim.reporting.report_tables import run_inputs
 from workforce_sim.reporting.runs import RunFolder, new_run_id, now_iso, previous_complete, write_index, writer
 from workforce_sim.reporting.text import headline
@@ -177,9 +178,10 @@ def run_report(spec: ReportSpec) -> ReportOutcome:
     if run.decompose is not None:  # only when asked: the default report runs as it always did
         parameters["decompose"] = list(run.decompose)
     try:
-        with _cache_for_kernel(run.cache):
+        with _cache_for_kernel(getattr(run, "cache", None)):
             record["kernel"] = _papermill(Path(notebook), tmp / "report.ipynb", parameters, tmp, spec.progress)
-        export_html(tmp / "report.ipynb", tmp / "report.html", f"{scenario.council or 'Workforce'}: {name}")
+        title = scenario_title(scenario) if name == scenario.name else f"{scenario.council or 'Workforce'}: {name}"
+        export_html(tmp / "report.ipynb", tmp / "report.html", title)
         missing = [f for f in required if not (tmp / f).exists()]
         if missing:
             raise RuntimeError(f"the notebook did not write {', '.join(missing)}")

@@ -121,7 +121,7 @@ def page(opt: Optimisation, run_name: str, front_png: bytes) -> str:
                      f"<b>{_pct(row['chance'])}</b> (95% interval {_pct(row['chance_low'])} to {_pct(row['chance_high'])}), confirmed on "
                      f"{int(row['replications'])} replications with a seed the search never used. Ready to run as "
                      f"<code>{PLAN_FILE}</code> in this folder.</p>")
-        lv = pd.DataFrame([{"lever": lv.describe(), "plan": _num(row[lv.name])} for lv in opt.levers])
+        lv = pd.DataFrame([{"lever": _lever_text(lv), "plan": _num(row[lv.name])} for lv in opt.levers])
         parts.append(table(lv, {"lever": "Lever (range searched)", "plan": "Plan"}, numeric=("plan",)))
         parts.append("<h2>Cost by financial year against the investment profile</h2>")
         parts.append(_by_year(opt.plan_by_year()))
@@ -182,11 +182,17 @@ def _by_year(by: pd.DataFrame) -> str:
     return table(by, cols, numeric=tuple(c for c in cols if c != "financial_year")) + note
 
 
+def _lever_text(lever) -> str:
+    """A lever by its plain label (its key when it has none) and the range searched."""
+    text = lever.describe()
+    return text if lever.adds_teams or not lever.label else f"{lever.title}: {text.split(': ', 1)[1]}"
+
+
 def _candidates(opt: Optimisation, df: pd.DataFrame, search: bool = False) -> str:
     if df is None or df.empty:
         return "<p>No candidates.</p>"
     d = df.copy()
-    cols = {lv.name: lv.name for lv in opt.levers}
+    cols = {lv.name: lv.title for lv in opt.levers}
     for lv in opt.levers:
         d[lv.name] = [_num(v) for v in d[lv.name]]
     d["cost"] = [_m(x) for x in d["cost_gbp"]]
@@ -332,12 +338,14 @@ def written_text(opt: Optimisation, out: Path) -> str:
     return f"\n{'plan.yaml, ' if opt.plan is not None else ''}optimise.html, pareto_front.png, the tables and optimise.xlsx written to {out}"
 
 
-def no_plan_error(opt: Optimisation, out: Path) -> InputError:
-    """The one-line error of a run whose confirmed candidates all miss the confidence."""
+def no_plan_text(opt: Optimisation, out: Path) -> str:
+    """The finding of a run whose confirmed candidates all miss the confidence (a result, not an error:
+    the command exits with ``EXIT_NO_PLAN``)."""
     near = closest(opt.confirmed, 1)
     best = "" if near.empty else f"; the closest confirmed candidate reaches {100 * near['chance'].iloc[0]:.0f}%"
-    return InputError(f"no candidate meets every requirement with a chance of at least {100 * opt.spec.confidence:.0f}%{best} "
-                      f"(see {out / PAGE_FILE}); widen the lever ranges, add levers or lower --confidence", file="--require")
+    return (f"Finding: no plan reaches the confidence. No candidate meets every requirement with a chance of at least "
+            f"{100 * opt.spec.confidence:.0f}%{best} (see {out / PAGE_FILE}). To search further: widen the lever ranges, "
+            "add levers or lower --confidence.")
 
 
 def headline(opt: Optimisation) -> str:

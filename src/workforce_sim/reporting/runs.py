@@ -26,8 +26,12 @@ from typing import Any, Optional
 
 from workforce_sim.errors import WriteError
 from workforce_sim.files import new_run_id, now_iso, safe_name, write_text  # noqa: F401  (run folders are named with these)
+from workforce_sim.reporting.pages import PAGE_STYLE
 
 RUN_ID_RE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
+OTHER_RUN_RE = re.compile(r"^(\d{8}-\d{6}-[0-9a-f]{6})-([a-z]+)$")   # a sweep's, optimiser's or backtest's folder
+PAGES = (("report.html", "report"), ("comparison.html", "comparison"), ("sweep.html", "sweep"), ("optimise.html", "optimise"),
+         ("backtest.html", "backtest"), ("calibration.html", "calibration"))
 INCOMPLETE = ".incomplete-"
 FAILED = "failed"
 RUN_JSON = "run.json"
@@ -192,6 +196,15 @@ def list_runs(outputs: Path) -> list[dict[str, Any]]:
             if record is None:
                 continue
             found.append({**record, "folder": folder})
+        for folder in (p for p in scen.iterdir() if p.is_dir() and OTHER_RUN_RE.match(p.name)):
+            record = read_run(folder) if (folder / RUN_JSON).is_file() else None
+            run_id, kind = OTHER_RUN_RE.match(folder.name).groups()
+            if record is None:
+                if not any((folder / page).is_file() for page, _ in PAGES):
+                    continue
+                record = {"run_id": run_id, "kind": kind, "name": scen.name, "scenario": scen.name, "status": "complete",
+                          "started": f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}T{run_id[9:11]}:{run_id[11:13]}:{run_id[13:15]}"}
+            found.append({"kind": kind, **record, "folder": folder})
     found.sort(key=lambda r: (str(r.get("run_id", "")), str(r["folder"])), reverse=True)
     return found
 
@@ -223,18 +236,37 @@ td.complete {color: #155724;} td.failed, td.interrupted {color: #a00; font-weigh
 """
 
 
+def changed_text(run: dict[str, Any], runs: list[dict[str, Any]]) -> str:
+    """The headline's move since the previous complete run of the same name and kind (``+2.1 pts``), or ""."""
+    head = run.get("headline") or {}
+    if run.get("status") != "complete" or not isinstance(head, dict) or head.get("median") is None:
+        return ""
+    for other in runs:
+        if (other is run or other.get("status") != "complete" or other.get("name") != run.get("name")
+                or other.get("kind", "report") != run.get("kind", "report") or str(other.get("run_id", "")) >= str(run.get("run_id", ""))):
+            continue
+        prev = other.get("headline") or {}
+        if not isinstance(prev, dict) or prev.get("median") is None or prev.get("key") != head.get("key"):
+            return ""
+        delta = float(head["median"]) - float(prev["median"])
+        if head.get("unit") in ("share", "%", "percent"):
+            return f"{100 * delta:+.1f} pts"
+        return f"{delta:+.3g}"
+    return "first run"
+
+
 def write_index(outputs: Path) -> Path:
-    """Rewrite ``outputs/index.html``: every run, newest first, with links."""
+    """Rewrite ``outputs/index.html``: every run of every kind, newest first, with its page and what changed."""
     outputs = Path(outputs)
     outputs.mkdir(parents=True, exist_ok=True)
     recover_interrupted(outputs)
     rows = []
-    for run in list_runs(outputs):
+    runs = list_runs(outputs)
+    for run in runs:
         folder = Path(run["folder"])
         started = str(run.get("started") or "")[:19].replace("T", " ")
         links = " · ".join(x for x in (
-            _link(outputs, folder / "report.html", "report"),
-            _link(outputs, folder / "comparison.html", "comparison"),
+            *(_link(outputs, folder / page, label) for page, label in PAGES),
             _link(outputs, folder / "report.ipynb", "notebook"),
             _link(outputs, folder / RUN_JSON, "run.json"),
             _link(outputs, folder, "folder"),
@@ -250,18 +282,23 @@ def write_index(outputs: Path) -> Path:
             f"<td>{html.escape(str(run.get('name', '')))}</td><td>{html.escape(str(run.get('kind', 'report')))}</td>"
             f'<td class="{html.escape(status)}">{html.escape(status)}</td>'
             f"<td>{html.escape(str(run.get('replications', '')))}</td>"
-            f"<td>{html.escape(headline)}</td><td>{links}</td>"
+            f"<td>{html.escape(headline)}</td><td>{html.escape(changed_text(run, runs))}</td><td>{links}</td>"
             "</tr>"
         )
-    body = "".join(rows) or '<tr><td colspan="8">No runs yet.</td></tr>'
+    body = "".join(rows) or '<tr><td colspan="9">No runs yet.</td></tr>'
+    kinds = sorted({str(r.get("kind", "report")) for r in runs})
+    answer = (f"{len(runs)} runs under this folder ({', '.join(kinds)}), newest first; the latest: "
+              f"{runs[0].get('name', '')} ({runs[0].get('kind', 'report')}, {runs[0].get('status', '')})." if runs else "No runs yet.")
     page = (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<title>workforce_sim runs</title>"
-        f"<style>{INDEX_STYLE}</style></head><body>"
+        f"{PAGE_STYLE}<style>{INDEX_STYLE}</style></head><body class=\"wfsim-page\">"
         "<h1>Workforce simulation runs</h1>"
-        f"<p>Every report and comparison under this folder, newest first. Updated {html.escape(now_iso())}.</p>"
-        "<table><thead><tr><th>Started</th><th>Scenario</th><th>Name</th><th>Kind</th><th>Status</th>"
-        "<th>Replications</th><th>Headline</th><th>Links</th></tr></thead>"
+        f'<p class="answer">{html.escape(answer)}</p>'
+        f"<p>Every report, comparison, sweep, optimiser run and backtest under this folder, with its page. "
+        f"Changed: the headline's move since the previous complete run of the same name. Updated {html.escape(now_iso())}.</p>"
+        "<table class=\"wfsim\"><thead><tr><th>Started</th><th>Scenario</th><th>Name</th><th>Kind</th><th>Status</th>"
+        "<th>Replications</th><th>Headline</th><th>Changed</th><th>Links</th></tr></thead>"
         f"<tbody>{body}</tbody></table></body></html>\n"
     )
     return write_text(outputs / INDEX, page, replace=True)

@@ -1,5 +1,6 @@
 """A sweep for a terminal (``sweep_output``) and on disk: CSV and Parquet per table, the Excel
-workbook, the cost against permanence plot."""
+workbook, the cost against permanence plot and ``sweep.html`` (finance's page: the answer first,
+a chart of the paired differences, the table per level)."""
 from __future__ import annotations
 
 import math
@@ -10,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from workforce_sim.analysis.targets import permanence
-from workforce_sim.files import atomic_path
+from workforce_sim.files import atomic_path, write_text
+from workforce_sim.reporting.pages import chance_short, few_replications_warning, money, page, png_img, pounds, scenario_title, table
 from workforce_sim.reporting.tables import write_tables, write_workbook
 from workforce_sim.workflows.sweep import FILES, TABLES, SweepOutcome
 
@@ -49,6 +51,118 @@ def plot_cost_vs_permanence(outcome: SweepOutcome, path: Path) -> Path:
     return path
 
 
+def plot_paired_differences(outcome: SweepOutcome) -> bytes:
+    """PNG bytes: per level, the permanence gained and the net cost against the first level, paired
+    per replication, each with its 90% interval (the chart of ``sweep.html``)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pts = outcome.tables["points"]
+    labels = [str(x) for x in pts["label"]]
+    y = np.arange(len(pts))[::-1]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 0.6 * len(pts) + 1.8), sharey=True)
+    for ax, mid, lo, hi, scale, xlabel, colour in (
+        (a1, "permanent_share_change_vs_first_pp", "permanent_share_change_vs_first_p5_pp", "permanent_share_change_vs_first_p95_pp", 1,
+         "Permanent share gained (percentage points)", "tab:green"),
+        (a2, "net_cost_vs_first_gbp", "net_cost_vs_first_p5_gbp", "net_cost_vs_first_p95_gbp", 1e6, "Net cost (GBP m)", "tab:blue"),
+    ):
+        m = pts[mid].to_numpy() / scale
+        err = np.vstack([m - pts[lo].to_numpy() / scale, pts[hi].to_numpy() / scale - m])
+        ax.errorbar(m, y, xerr=err, fmt="o", capsize=4, color=colour, ecolor="0.5")
+        ax.axvline(0, color="0.3", linewidth=1)
+        ax.set_xlabel(xlabel)
+        ax.grid(axis="x", alpha=0.3)
+    a1.set_yticks(y, labels)
+    fig.suptitle(f"Against {labels[0]}, the same futures at every level (mean and 90% interval)", fontsize=10)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, dpi=110, format="png")
+    finally:
+        plt.close(fig)
+    return buf.getvalue()
+
+
+def _beyond_chance(lo: float, hi: float) -> bool:
+    return not (math.isnan(lo) or math.isnan(hi)) and (lo > 0 or hi < 0)
+
+
+def sweep_answer(outcome: SweepOutcome) -> str:
+    """The page's answer in one sentence: the level with the lowest pounds per point among those whose
+    paired gain is beyond chance, or that none gains beyond chance."""
+    pts = outcome.tables["points"]
+    first = str(pts.loc[0, "label"])
+    gains = pts.iloc[1:]
+    good = gains[[_beyond_chance(r.permanent_share_change_vs_first_p5_pp, r.permanent_share_change_vs_first_p95_pp)
+                  and r.permanent_share_change_vs_first_pp > 0 for r in gains.itertuples()]]
+    if good.empty:
+        text = (f"No level raises the permanent share beyond chance against {first} "
+                f"({outcome.sweep.replications:,} paired replications per level)")
+        if len(gains):
+            r = gains.sort_values("permanent_share_change_vs_first_pp").iloc[-1]
+            text += (f"; the largest gain, {r['permanent_share_change_vs_first_pp']:+.1f} points (90% interval "
+                     f"{r['permanent_share_change_vs_first_p5_pp']:+.1f} to {r['permanent_share_change_vs_first_p95_pp']:+.1f}), "
+                     f"is {r['label']} at {money(r['net_cost_vs_first_gbp'])} net")
+        return text + "."
+    by_value = good.assign(v=good["cost_per_pp_gbp"].where(good["cost_per_pp_gbp"] > 0, -1 / good["permanent_share_change_vs_first_pp"]))
+    r = by_value.sort_values("v").iloc[0]
+    per_pp = "" if math.isnan(r["cost_per_pp_gbp"]) else f", {pounds(r['cost_per_pp_gbp'])} a point"
+    return (f"Best value: {r['label']} gains {r['permanent_share_change_vs_first_pp']:+.1f} points of permanent share "
+            f"(90% interval {r['permanent_share_change_vs_first_p5_pp']:+.1f} to {r['permanent_share_change_vs_first_p95_pp']:+.1f}) "
+            f"for {money(r['net_cost_vs_first_gbp'])} net against {first}, saving {money(r['agency_saved_vs_first_gbp'])} of agency spend{per_pp}.")
+
+
+def sweep_page(outcome: SweepOutcome) -> str:
+    """``sweep.html``: finance's table per level (total cost, agency spend saved, net cost, permanence
+    gained with its interval, pounds per point, years over the investment profile) under the answer
+    and the chart of paired differences."""
+    sweep, pts = outcome.sweep, outcome.tables["points"]
+    sc = sweep.scenario
+    n = sweep.replications
+    target = permanence(sc).threshold
+    rows = []
+    for r in pts.itertuples():
+        first = r.point == 0
+        beyond = _beyond_chance(r.permanent_share_change_vs_first_p5_pp, r.permanent_share_change_vs_first_p95_pp)
+        years = "" if math.isnan(r.years_over_profile) else f"{int(r.years_over_profile)}"
+        rows.append([
+            r.label, money(r.total_cost_gbp),
+            "reference" if first else f"{money(r.agency_saved_vs_first_gbp)} ({money(r.agency_saved_vs_first_p5_gbp)} to {money(r.agency_saved_vs_first_p95_gbp)})",
+            "reference" if first else f"{money(r.net_cost_vs_first_gbp)} ({money(r.net_cost_vs_first_p5_gbp)} to {money(r.net_cost_vs_first_p95_gbp)})",
+            "reference" if first else (f"{r.permanent_share_change_vs_first_pp:+.1f} ({r.permanent_share_change_vs_first_p5_pp:+.1f} to "
+                                       f"{r.permanent_share_change_vs_first_p95_pp:+.1f})" + (" beyond chance" if beyond else "")),
+            "" if first or math.isnan(r.cost_per_pp_gbp) else pounds(r.cost_per_pp_gbp),
+            f"{r.permanent_share_median_pct:.1f}%",
+            "n/a" if target is None else chance_short(r.p_permanent_share_ge_target, n),
+            years,
+        ])
+    headers = ["Level", "Total cost", "Agency spend saved (90% interval)", "Net cost (90% interval)",
+               "Permanence gained, points (90% interval)", "Pounds per point", "Permanent share (median)",
+               "Chance of reaching the target (90% interval)" if target is None else f"Chance of {100 * target:.0f}% or more (90% interval)", "Years over the investment profile"]
+    body = "<h2>Per level, against the first (paired: the same futures at every level)</h2>" + table(headers, rows, numeric={1, 2, 3, 4, 5, 6})
+    if "investment" in outcome.tables:
+        inv = outcome.tables["investment"]
+        spend = "additional_cost_gbp" if "additional_cost_gbp" in inv.columns else "total_cost_gbp"
+        inv_rows = [[r["label"], r["financial_year"], money(r[spend]), money(r["investment_gbp"]), money(r["variance_gbp"], signed=True)]
+                    for _, r in inv.iterrows()]
+        body += ("<h2>Spend by financial year beside the investment profile</h2>"
+                 + table(["Level", "Financial year", "Spend" + (" above the investment baseline" if spend != "total_cost_gbp" else ""),
+                          "Investment", "Over (+) or under (-)"], inv_rows, numeric={2, 3, 4}))
+    about = outcome.tables["about"]
+    body += "<h2>How these figures were made</h2>" + table(["", ""], about.values.tolist())
+    grid = "; ".join(f"{a.key} = {', '.join(a.texts)}" for a in sweep.axes)
+    return page(f"{scenario_title(sc)}: what each level buys", sweep_answer(outcome),
+                chart=png_img(plot_paired_differences(outcome), "paired differences against the first level"),
+                body=body, subtitle=f"{sc.council}; {grid}; {n:,} replications per level, seed {sweep.seed}",
+                warning=few_replications_warning(n),
+                words=["Paired difference", "Beyond chance", "Agency spend saved", "Pounds per point", "Permanent share",
+                       "90% interval", "Replication", "Investment profile", "FTE", "Seed"])
+
+
 SWEEP_TABLES = TABLES
 SWEEP_FILES = FILES
 
@@ -59,13 +173,15 @@ def write_sweep(outcome: SweepOutcome, folder: Path) -> list[Path]:
     written = write_tables(outcome.tables, folder)
     written.append(write_workbook(outcome.tables, folder / "sweep.xlsx"))
     written.append(plot_cost_vs_permanence(outcome, folder / "cost_vs_permanence.png"))
+    written.append(write_text(folder / "sweep.html", sweep_page(outcome)))
     return written
 
 
 def _m(x: float, signed: bool = False) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
-    return f"{x / 1e6:+.2f}" if signed else f"{x / 1e6:.2f}"
+    text = f"{x / 1e6:+.2f}" if signed else f"{x / 1e6:.2f}"
+    return text.replace("-0.00", "0.00").replace("+0.00", "0.00") if abs(x) < 5e3 else text
 
 
 def points_text(points: pd.DataFrame, target: Optional[float]) -> str:

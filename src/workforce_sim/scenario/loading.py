@@ -12,7 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from workforce_sim.errors import InputError
-from workforce_sim.scenario import keys
+from workforce_sim.scenario import keys, named_levers
 from workforce_sim.scenario.councils import find_council
 from workforce_sim.scenario.reading import read_text
 from workforce_sim.scenario.schema import Scenario
@@ -187,9 +187,59 @@ def parse_set(item: str) -> tuple[list[str], Any]:
     return keys.parse_assignment(item, parse_yaml, option="overrides")
 
 
-def apply_set(data: dict[str, Any], parts: list[str], value: Any) -> None:
-    """Set ``value`` at a dotted path; list items by index."""
-    keys.set_value(data, parts, value, option="overrides")
+def apply_set(data: dict[str, Any], parts: list[str], value: Any, option: str = "overrides") -> list[str]:
+    """Set ``value`` at a dotted path (list items by index, ``*`` for every item) or a named lever
+    (``NQSWs a year``, ``time_to_hire_days``: ``scenario.named_levers``); the dotted keys set."""
+    return named_levers.apply(data, ".".join(parts), value, option=option)
+
+
+def _as_path(key: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in key.split("."))
+
+
+def _apply_file_sets(data: dict[str, Any], file: Path, sets: Any) -> None:
+    """A scenario file's ``set:`` block: dotted keys and named levers applied after the files it
+    extends are merged, so that a variant changes one list item without copying the list."""
+    if sets is None:
+        return
+    if not isinstance(sets, dict):
+        raise InputError("must be a mapping of KEY: VALUE (dotted keys or named levers)", file=str(file), key="set")
+    for key, value in sets.items():
+        try:
+            apply_set(data, str(key).split("."), value)
+        except InputError as exc:
+            raise InputError(exc.message, file=str(file), key=f"set.{exc.key or key}") from None
+
+
+def _unwrap(tp: Any) -> Any:
+    """The model class inside Optional[...], list[...], dict[..., ...] and Annotated (or the type itself)."""
+    import typing
+    for _ in range(6):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        origin = typing.get_origin(tp)
+        if origin is None or not args:
+            return tp
+        tp = args[-1] if origin in (dict, list) or len(args) == 1 or origin is typing.Annotated else next(
+            (a for a in args if hasattr(a, "model_fields")), args[0])
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0] if typing.get_origin(tp) is typing.Annotated else tp
+    return tp
+
+
+def valid_keys(parent: tuple) -> list[str]:
+    """The keys the schema allows under ``parent`` (a key path; list indexes and mapping keys skipped)."""
+    model: Any = Scenario
+    for part in parent:
+        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            if fields is None:
+                continue
+            return []
+        model = _unwrap(fields[part].annotation)
+    fields = getattr(model, "model_fields", None)
+    return list(fields) if fields else []
 
 
 def _has_path(data: Any, loc: tuple) -> int:
@@ -222,9 +272,9 @@ def _format_validation(exc: ValidationError, chain: list[tuple[Path, dict[str, A
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key"
     key = ".".join(str(p) for p in loc)
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key" + named_levers.suggest(key, valid_keys(tuple(loc[:-1])))
     # model-level errors carry their own key at the front of the message
     if not key and ": " in msg:
         key, _, msg = msg.partition(": ")
@@ -249,13 +299,13 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     the investment baseline (``finance.investment.baseline``, held as an absolute path)."""
     chain = _resolve_chain(Path(path))
     data: dict[str, Any] = {}
-    for _, raw in chain:
-        data = deep_merge(data, raw)
+    for file, raw in chain:
+        data = deep_merge(data, {k: v for k, v in raw.items() if k != "set"})
+        _apply_file_sets(data, file, raw.get("set"))
     set_paths: list[tuple] = []
     for item in overrides:
         parts, value = parse_set(item)
-        apply_set(data, parts, value)
-        set_paths.append(tuple(int(p) if p.isdigit() else p for p in parts))
+        set_paths += [_as_path(k) for k in apply_set(data, parts, value)]
     if "name" not in data:
         data["name"] = Path(path).stem
     _resolve_staff_files(data, chain, Path(path), set_paths)
@@ -371,12 +421,13 @@ def _check_sources(scenario: Scenario, chain: list[tuple[Path, dict[str, Any]]])
 def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
     """A copy of ``scenario`` with dotted-key overrides applied and validated."""
     data = scenario.model_dump(mode="json")
+    set_paths: list[tuple] = []
     for key, value in overrides.items():
-        apply_set(data, key.split("."), value)
+        set_paths += [_as_path(k) for k in apply_set(data, key.split("."), value)]
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise _format_validation(exc, [(Path(scenario.name), data)], [tuple(k.split(".")) for k in overrides]) from None
+        raise _format_validation(exc, [(Path(scenario.name), data)], set_paths) from None
 
 
 def resolved_yaml(scenario: Scenario) -> str:

@@ -122,8 +122,10 @@ class ScheduleOutcome:
         return all(r.status == "complete" for r in self.runs)
 
 
-def prepare(manifest_file: Union[str, Path], outputs: Path = Path("outputs"), progress: bool = False) -> ScheduleSpec:
-    """Read the manifest (a bad one: InputError before anything runs) and check the outputs folder."""
+def prepare(manifest_file: Union[str, Path], outputs: Path = Path("outputs"), progress: bool = False,
+            replications: Optional[int] = None) -> ScheduleSpec:
+    """Read the manifest (a bad one: InputError before anything runs) and check the outputs folder.
+    ``replications`` (``--replications``) replaces every report's count (a quick trial of a manifest)."""
     manifest = load_manifest(manifest_file)
     outputs = Path(outputs)
     if outputs.exists() and not outputs.is_dir():
@@ -132,13 +134,17 @@ def prepare(manifest_file: Union[str, Path], outputs: Path = Path("outputs"), pr
     d = manifest.defaults
     base = Path(manifest_file).resolve().parent
     reports = tuple(
-        ScheduledReport(name=e.name, scenario=(base / e.scenario).resolve(), replications=e.replications or d.replications,
+        ScheduledReport(name=e.name, scenario=(base / e.scenario).resolve(),
+                        replications=replications or e.replications or d.replications,
                         seed=e.seed if e.seed is not None else d.seed, workers=e.workers or d.workers,
                         overrides=tuple(e.override_list()), notebook=(base / e.notebook).resolve() if e.notebook else None,
                         allow_large=d.allow_large if e.allow_large is None else e.allow_large)
         for e in manifest.reports)
     for i, (e, r) in enumerate(zip(manifest.reports, reports)):
         if r.replications > CEILINGS.replications and not r.allow_large:
+            if replications:
+                raise InputError(f"{r.replications:,} is more than the ceiling of {CEILINGS.replications:,} replications",
+                                 file="--replications")
             key = f"reports.{i}.replications" if e.replications is not None else "defaults.replications"
             raise InputError(f"{r.replications:,} is more than the ceiling of {CEILINGS.replications:,} replications; "
                              "add allow_large: true to run it anyway", file=str(manifest_file), key=key)

@@ -28,7 +28,7 @@ from workforce_sim.workflows.common import (
 )
 
 TABLES = ("points", "costs_by_year", "investment", "replications", "about")
-FILES = ("sweep.xlsx", "cost_vs_permanence.png")
+FILES = ("sweep.html", "sweep.xlsx", "cost_vs_permanence.png")
 OUT_NAMES = [f"{t}.{ext}" for t in TABLES for ext in ("csv", "parquet")]
 
 

@@ -1,0 +1,53 @@
+"""One page style: money and chances written the same way, a warning below 100 replications, the
+index listing every kind of run with its page and what changed since the previous run."""
+from __future__ import annotations
+
+import json
+
+from workforce_sim.reporting import pages
+from workforce_sim.reporting.runs import write_index
+
+
+def test_money_puts_the_sign_before_the_pound():
+    assert pages.money(-50_000) == "-£0.05m"
+    assert pages.money(1_234_567) == "£1.23m"
+    assert pages.money(400_000, signed=True) == "+£0.40m"
+    assert pages.money(-1) == "£0.00m"
+    assert pages.pounds(-1200) == "-£1,200"
+
+
+def test_a_chance_carries_its_interval_and_few_replications_warn():
+    assert pages.chance(0.0, 20) == "0% (90% interval 0% to 12%, 20 replications)"
+    assert "0% to 0%" in pages.chance(0.0, 1000) or "0% to 1%" in pages.chance(0.0, 1000)
+    lo, hi = pages.chance_interval(10, 20)
+    assert lo < 0.5 < hi
+    assert "Only 20 replications" in pages.few_replications_warning(20)
+    assert pages.few_replications_warning(100) == ""
+
+
+def test_page_opens_with_its_answer_and_has_a_glossary():
+    html = pages.page("T", "The answer.", chart="<div class=chart></div>", body="<table></table>", words=["FTE", "DBS"])
+    assert html.index('class="answer"') < html.index("class=chart") < html.index("<table>")
+    assert "Disclosure and Barring Service" in html and "full-time equivalent" in html
+
+
+def _run(folder, name, run_id, median):
+    folder.mkdir(parents=True)
+    (folder / "report.html").write_text("<html></html>")
+    (folder / "run.json").write_text(json.dumps({
+        "run_id": run_id, "name": name, "scenario": name, "kind": "report", "status": "complete", "replications": 100,
+        "started": "2026-12-06T10:00:00", "headline_text": f"share {median}",
+        "headline": {"key": "permanent_share", "unit": "share", "median": median}}))
+
+
+def test_index_lists_every_kind_of_run_with_its_page_and_what_changed(tmp_path):
+    out = tmp_path / "outputs"
+    _run(out / "slough" / "20261206-100000-aaaaaa", "slough", "20261206-100000-aaaaaa", 0.60)
+    _run(out / "slough" / "20261206-110000-bbbbbb", "slough", "20261206-110000-bbbbbb", 0.625)
+    sweep = out / "slough" / "20261206-120000-cccccc-sweep"
+    sweep.mkdir()
+    (sweep / "sweep.html").write_text("<html></html>")
+    html = write_index(out).read_text()
+    assert "<th>Changed</th>" in html and "+2.5 pts" in html and "first run" in html
+    assert 'href="slough/20261206-120000-cccccc-sweep/sweep.html"' in html and "<td>sweep</td>" in html
+    assert 'class="answer"' in html
