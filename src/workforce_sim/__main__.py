@@ -1,5 +1,3 @@
-import sys
+from workforce_sim.cli import entry
 
-from workforce_sim.cli.main import main
-
-sys.exit(main())
+entry()

@@ -112,6 +112,7 @@ def _processes(fn: TaskFn, shared: Any, tasks: Sequence[Task], workers: int) -> 
     pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_init_worker,
                                initargs=(fn, shared, os.getpid()))
     pending = set()
+    stopped = False
     try:
         # workers start (fork) while the tasks are submitted: Ctrl-C and SIGTERM are held back until
         # the workers have set their own handlers, then delivered here in the parent
@@ -127,11 +128,14 @@ def _processes(fn: TaskFn, shared: Any, tasks: Sequence[Task], workers: int) -> 
     except BaseException:
         # interrupted, or a task failed: stop now rather than wait for the running tasks to end
         _stop_pool(pool)
+        stopped = True
         raise
     finally:
         for fut in pending:
             fut.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+        # after a stop, never wait: a worker ended mid-reply can leave the pool's result pipe half written,
+        # and its manager thread waiting for the rest
+        pool.shutdown(wait=not stopped, cancel_futures=True)
 
 
 def _stop_pool(pool: ProcessPoolExecutor, grace: float = 1.0) -> None:
