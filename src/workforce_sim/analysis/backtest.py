@@ -23,6 +23,7 @@ import pandas as pd
 
 from workforce_sim.analysis import recalibration as recal
 from workforce_sim.analysis.checks import annual_indicators
+from workforce_sim.analysis.measures import wilson
 from workforce_sim.analysis.peers import Peers
 from workforce_sim.experiments.replications import Results
 
@@ -211,17 +212,6 @@ def _pasts(tasks, table: pd.DataFrame):
             ens = ens[np.isfinite(ens)]
             if h >= 1 and actual is not None and pub.get((t.new_la_code, t.origin, measure)) is not None and len(ens):
                 yield variant, recal.Past(measure, h, int(year), float(actual), ens)
-
-
-def wilson(k: float, n: float, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score interval (95%) of a proportion k / n."""
-    if n <= 0:
-        return (np.nan, np.nan)
-    p = k / n
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    w = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return (float(max(0.0, c - w)), float(min(1.0, c + w)))
 
 
 def scores(cases: pd.DataFrame) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Optional
 
 import numpy as np
@@ -71,3 +72,18 @@ def summarise(values: pd.Series | np.ndarray) -> dict[str, float]:
         "mean": float(v.mean()) if len(v) else float("nan"),
         "n": int(len(v)),
     }
+
+
+Z95 = 1.959963984540054   # two-sided 95% normal quantile
+
+
+def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``successes / n`` (95% by default; z = 1.645 gives 90%).
+    The one interval of a chance or a coverage the package reports; NaN for n = 0."""
+    if n <= 0:
+        return float("nan"), float("nan")
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))   # p inside despite rounding

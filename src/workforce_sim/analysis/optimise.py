@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from workforce_sim.analysis.finance import cost_by_replication, investment_comparison
-from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, meets
+from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, Z95, meets, wilson
 from workforce_sim.analysis.targets import Target, has_data, targets_for, values_at
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.levers import Lever
@@ -34,7 +34,6 @@ from workforce_sim.finance.costs import COMPONENTS
 from workforce_sim.scenario.schema import Scenario
 from workforce_sim.scenario.schema.targets import MEASURES, SPEND
 
-Z95 = 1.959963984540054
 CONFIRM_ROUNDS = 3     # rounds of confirmation of ``confirm_top`` candidates each, until one meets the confidence
 COST_MEASURES = {"total_cost": None, "additional_cost": None, **{f"{c}_cost": c for c in COMPONENTS}}
 COST_WORDS = {"total_cost": "total cost of the qualified workforce over the run",
@@ -123,17 +122,6 @@ def needs_baseline(requirements: list[Target], cost: str) -> bool:
 
 
 # ------------------------------------------------------------------ judging
-def wilson(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion (95% by default)."""
-    if n <= 0:
-        return float("nan"), float("nan")
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))   # p inside despite rounding
-
-
 @dataclass(frozen=True)
 class Judge:
     """``judge(results, baseline)``: cost to minimise and chance of meeting every requirement

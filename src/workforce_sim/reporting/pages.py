@@ -10,6 +10,8 @@ import math
 from collections.abc import Iterable
 from typing import Optional
 
+from workforce_sim.analysis.measures import wilson
+
 FEW_REPLICATIONS = 100   # below this a page warns that its chances are rough
 
 PAGE_STYLE = """<style>
@@ -73,15 +75,9 @@ def pounds(x: Optional[float]) -> str:
     return f"{'-' if x < 0 and round(abs(x)) > 0 else ''}£{abs(x):,.0f}"
 
 
-def chance_interval(successes: float, n: int, z: float = 1.645) -> tuple[float, float]:
+def chance_interval(successes: float, n: int) -> tuple[float, float]:
     """The Wilson 90% interval of a chance from ``successes`` of ``n`` replications."""
-    if n <= 0:
-        return float("nan"), float("nan")
-    p = successes / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
+    return wilson(successes, n, z=1.645)
 
 
 def chance(p: Optional[float], n: int) -> str:
