@@ -28,15 +28,16 @@ class MarketSupplement:
         }
 
     market = None   # in a region: the member's market (``MemberMarket``), set by the model
-    shocks = None   # with council shocks: the run's ``ShockPath`` (the year's multiplier of a rate), set by the model
+    shocks = None   # with council shocks: the run's ``ShockPath`` (the year's multiplier of a rate), set by ``add_shocks``
+
+    def add_shocks(self, shocks) -> None:
+        """From now on ``multiplier`` also carries the year's council shock (a run without shocks keeps the
+        plain method: the hot path gains no call)."""
+        self.shocks = shocks
+        plain = self.multiplier
+        self.multiplier = lambda kind, role, group, day: plain(kind, role, group, day) * shocks.factor(kind, day)
 
     def multiplier(self, kind: str, role: int, group: str, day: float) -> float:
-        """Relative change of a rate due to the supplement in force and, with council shocks, the year's shock."""
-        if self.shocks is None:
-            return self._supplement(kind, role, group, day)
-        return self._supplement(kind, role, group, day) * self.shocks.factor(kind, day)
-
-    def _supplement(self, kind: str, role: int, group: str, day: float) -> float:
         """Relative change of a rate (``kind``: applicants, acceptance, attrition, conversion) for a role in a group.
 
         In a region's market the supplement counts only what it pays above the other members' mean, and its
