@@ -72,7 +72,9 @@ def run_region(args) -> int:
     if args.json:
         print(to_json({"scores": outcome.scores.to_dict("records"), "summary": outcome.summary.to_dict("records"), "out": str(out)}))
     else:
-        print(workflow.text(outcome))
+        from workforce_sim.reporting.region import region_backtest_text
+
+        print(region_backtest_text(outcome))
         print(f"\nrun folder: {out}")
     return 0
 

@@ -10,6 +10,7 @@ import pandas as pd
 from workforce_sim.analysis.formats import format_value
 from workforce_sim.analysis.region import conserved
 from workforce_sim.workflows.region import RegionRunOutcome
+from workforce_sim.workflows.region_backtest import RULES_SOURCE
 
 FLOW_WORDS = {"hire": "hired from the job seekers", "leaver_to_seekers": "leavers seeking another permanent post in the region",
               "leaver_to_agency": "leavers into the region's agency pool", "leaver_out": "leavers out of the region's pools",
@@ -136,7 +137,6 @@ def write_region_backtest(out, outcome, started: str) -> None:
     from workforce_sim.files import now_iso, write_atomically
     from workforce_sim.reporting.runs import git_info, write_json
     from workforce_sim.reporting.tables import write_tables
-    from workforce_sim.workflows.region_backtest import text
 
     spec = outcome.spec
 
@@ -144,7 +144,7 @@ def write_region_backtest(out, outcome, started: str) -> None:
         written = write_tables({"scores": outcome.scores, "summary": outcome.summary, "forecasts": outcome.forecasts}, folder)
         from workforce_sim.files import write_text
 
-        written.append(write_text(folder / "scores.txt", text(outcome) + "\n"))
+        written.append(write_text(folder / "scores.txt", region_backtest_text(outcome) + "\n"))
         write_json(folder / "run.json", {"kind": "backtest", "level": "region", "name": "regional policy backtest", "status": "complete",
                                          "run_id": Path(out).name, "origin": spec.origin, "years": list(spec.years),
                                          "regions": list(spec.regions), "replications": spec.replications, "seed": spec.seed,
@@ -152,3 +152,20 @@ def write_region_backtest(out, outcome, started: str) -> None:
         return [*written, folder / "run.json"]
 
     write_atomically(Path(out), write)
+
+
+def region_backtest_text(outcome) -> str:
+    """The regional policy backtest's scores as a terminal table (``workflows.region_backtest``)."""
+    lines = [f"Regional policy backtest from 30 September {outcome.spec.origin}: agency rate (%), published against the forecast "
+             f"median [90% interval], {outcome.spec.replications} replications", RULES_SOURCE, "",
+             f"{'region':<26}{'year':>5}{'published':>10}{'persist.':>9}{'rules off':>24}{'rules on':>24}"]
+    for r in outcome.scores.sort_values(["year", "region"]).itertuples():
+        off = f"{r.rules_off_median:5.1f} [{r.rules_off_p5:4.1f}-{r.rules_off_p95:4.1f}]"
+        on = f"{r.rules_on_median:5.1f} [{r.rules_on_p5:4.1f}-{r.rules_on_p95:4.1f}]"
+        lines.append(f"{r.region:<26}{r.year:>5}{r.published:>10.1f}{r.persistence:>9.1f}{off:>24}{on:>24}")
+    lines.append("")
+    for r in outcome.summary.itertuples():
+        cov = "" if math.isnan(r.coverage90) else f", 90% intervals hold {r.coverage90:.0%}"
+        lines.append(f"{r.forecast:<12} {r.year}: mean absolute error {r.mae_points:.2f} points, mean error {r.mean_error_points:+.2f} "
+                     f"over {r.regions} regions{cov}")
+    return "\n".join(lines)

@@ -178,20 +178,3 @@ def execute(spec: RegionBacktestSpec, progress: Optional[Callable[[int], None]] 
                             "mean_error_points": float(err.mean()),
                             "coverage90": float(s[f"{key}_covered"].mean()) if f"{key}_covered" in s else np.nan})
     return RegionBacktestOutcome(spec, fc, scores, pd.DataFrame(summary))
-
-
-def text(outcome: RegionBacktestOutcome) -> str:
-    """The scores as a terminal table (rendered here: a plain table of numbers, no page)."""
-    lines = [f"Regional policy backtest from 30 September {outcome.spec.origin}: agency rate (%), published against the forecast "
-             f"median [90% interval], {outcome.spec.replications} replications", RULES_SOURCE, "",
-             f"{'region':<26}{'year':>5}{'published':>10}{'persist.':>9}{'rules off':>24}{'rules on':>24}"]
-    for r in outcome.scores.sort_values(["year", "region"]).itertuples():
-        off = f"{r.rules_off_median:5.1f} [{r.rules_off_p5:4.1f}-{r.rules_off_p95:4.1f}]"
-        on = f"{r.rules_on_median:5.1f} [{r.rules_on_p5:4.1f}-{r.rules_on_p95:4.1f}]"
-        lines.append(f"{r.region:<26}{r.year:>5}{r.published:>10.1f}{r.persistence:>9.1f}{off:>24}{on:>24}")
-    lines.append("")
-    for r in outcome.summary.itertuples():
-        cov = "" if np.isnan(r.coverage90) else f", 90% intervals hold {r.coverage90:.0%}"
-        lines.append(f"{r.forecast:<12} {r.year}: mean absolute error {r.mae_points:.2f} points, mean error {r.mean_error_points:+.2f} "
-                     f"over {r.regions} regions{cov}")
-    return "\n".join(lines)
