@@ -153,3 +153,44 @@ def test_the_cache_folder_follows_the_environment(tmp_path, monkeypatch):
     assert cache.resolve() is None and cache.resolve(True) is None
     monkeypatch.delenv(cache.ENV)
     assert cache.resolve() == (cache.DEFAULT_FOLDER).absolute()
+
+
+def _region_digests(res) -> dict[str, str]:
+    out = {f"{name}:{t}": table_digest(getattr(r, t)) for name, r in res.members.items() for t in STACKED_TABLES}
+    out.update({t: table_digest(getattr(res, t)) for t in ("market", "market_flows", "market_totals", "market_parameters")})
+    return out
+
+
+def test_a_region_is_cached_like_a_council(tmp_path, monkeypatch):
+    """A region's replications are stored whole (every member and the market); a cached run gives the
+    uncached tables, and a change of any member, the market or the policies misses."""
+    from workforce_sim.experiments import regions
+
+    from .test_market import council, region
+
+    calls: list[int] = []
+    real = regions.single_region_run
+
+    def counting(reg, seed, replication=0, *args, **kwargs):
+        calls.append(replication)
+        return real(reg, seed, replication, *args, **kwargs)
+
+    monkeypatch.setattr(regions, "single_region_run", counting)
+    reg = region(council("a", demand=None), council("b", demand=None))
+    plain = regions.run_region_replications(reg, 3, 5, workers=1, cache=False)
+    first = regions.run_region_replications(reg, 3, 5, workers=1, cache=tmp_path)
+    assert calls == [0, 1, 2, 0, 1, 2] and len(cache.entries(tmp_path)) == 3
+    again = regions.run_region_replications(reg, 3, 5, workers=1, cache=tmp_path)
+    assert calls[6:] == []
+    assert _region_digests(plain) == _region_digests(first) == _region_digests(again)
+    more = regions.run_region_replications(reg, 4, 5, workers=1, cache=tmp_path)
+    assert calls[6:] == [3]
+    assert list(more.members["a"].parameters["replication"]) == [0, 1, 2, 3]
+    changed = [
+        region(council("a", demand=None), council("b", demand=None), market={"job_seekers": {"initial": 7}}),
+        region(council("a", demand=None), council("b", demand=None), policies={"cooling_off": {"date": "2015-01-01", "months": 3}}),
+        region(council("a", demand=None), council("c", demand=None)),
+    ]
+    for n, other in enumerate(changed):
+        regions.run_region_replications(other, 1, 5, workers=1, cache=tmp_path)
+        assert calls[7 + n:] == [0], n

@@ -11,10 +11,12 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Optional
 
 import pandas as pd
 
+from workforce_sim.experiments import cache as replication_cache
 from workforce_sim.experiments.executors import check_executor, default_workers, map_tasks
 from workforce_sim.experiments.replications import (
     Batch,
@@ -86,22 +88,42 @@ class RegionBatch:
         return len(self.replications) + len(self.failures)
 
 
-def run_region_batch(region: Region, seed: int, replications: list[int], keep_events: bool = False) -> RegionBatch:
-    per_member: list[list] = [[] for _ in region.members]
+def cached_region_run(region: Region, seed: int, replication: int, keep_events: bool = False, cache: Optional[Path] = None):
+    """``single_region_run``, read from the replication cache folder ``cache`` when stored there (else run and stored).
+
+    The key is the cache's (``experiments.cache.key``) with the whole region in place of a scenario:
+    every member's scenario, the market, the policies and the responses, so any change of them misses."""
+    if cache is None:
+        return single_region_run(region, seed, replication, keep_events)
+    k = replication_cache.key(region, seed, replication, keep_events)
+    found = replication_cache.load(cache, k)
+    if found is None:
+        found = single_region_run(region, seed, replication, keep_events)
+        replication_cache.store(cache, k, found)
+    return found
+
+
+def _batch(done: list[tuple[int, tuple]], failures: list[ReplicationFailure], members: int) -> RegionBatch:
+    """Stack each member's replications and the market's tables (``done``: (replication, (results, tables)))."""
+    per_member: list[list] = [[] for _ in range(members)]
     market: dict[str, list[pd.DataFrame]] = {}
-    done, failures = [], []
-    for r in replications:
-        try:
-            results, tables = single_region_run(region, seed, r, keep_events)
-        except Exception as exc:  # recorded with its seed and index, never lost
-            failures.append(_failure(exc, seed, r))
-            continue
-        done.append(r)
+    for _, (results, tables) in done:
         for i, res in enumerate(results):
             per_member[i].append(res)
         for name, t in tables.items():
             market.setdefault(name, []).append(t)
-    return RegionBatch([stack(rs) for rs in per_member], {k: _concat(v) for k, v in market.items()}, done, failures)
+    return RegionBatch([stack(rs) for rs in per_member], {k: _concat(v) for k, v in market.items()}, [r for r, _ in done], failures)
+
+
+def run_region_batch(region: Region, seed: int, replications: list[int], keep_events: bool = False,
+                     cache: Optional[Path] = None) -> RegionBatch:
+    done, failures = [], []
+    for r in replications:
+        try:
+            done.append((r, cached_region_run(region, seed, r, keep_events, cache)))
+        except Exception as exc:  # recorded with its seed and index, never lost
+            failures.append(_failure(exc, seed, r))
+    return _batch(done, failures, len(region.members))
 
 
 @dataclass
@@ -121,14 +143,29 @@ class RegionResults:
 
 def run_region_replications(region: Region, replications: int, seed: int, workers: Optional[int] = 1, keep_events: bool = False,
                             progress: Optional[Callable[[int], None]] = None, executor: str = "processes",
-                            scheduler: Optional[str] = None) -> RegionResults:
-    """Run ``replications`` replications of ``region`` with seeds (seed, 0..n-1)."""
+                            scheduler: Optional[str] = None, cache: replication_cache.CacheOption = None) -> RegionResults:
+    """Run ``replications`` replications of ``region`` with seeds (seed, 0..n-1).
+
+    ``cache`` as for one council (``replications.run_replications``): replications stored there
+    are read in this process, the others simulated by the workers and stored, then the cache is
+    trimmed to its bound."""
     if replications < 1:
         raise ValueError("replications must be >= 1")
     check_executor(executor)
     workers = default_workers() if workers is None or workers < 1 else workers
-    tasks = [(seed, batch, keep_events) for batch in _batches(replications, workers, executor)]
+    folder = replication_cache.resolve(cache)
     batches: list[RegionBatch] = []
+    todo = list(range(replications))
+    if folder is not None:
+        hits = [(r, found) for r in todo
+                if (found := replication_cache.load(folder, replication_cache.key(region, seed, r, keep_events))) is not None]
+        if hits:
+            batches.extend(_batch([hit], [], len(region.members)) for hit in hits)
+            if progress:
+                progress(len(hits))
+            done = {r for r, _ in hits}
+            todo = [r for r in todo if r not in done]
+    tasks = [(seed, batch, keep_events, folder) for batch in _batches(len(todo), workers, executor, todo)]
     outcomes = map_tasks(run_region_batch, region, tasks, executor=executor, workers=workers, scheduler=scheduler)
     try:
         for batch in outcomes:
@@ -141,6 +178,8 @@ def run_region_replications(region: Region, replications: int, seed: int, worker
         close = getattr(outcomes, "close", None)
         if close is not None:
             close()
+        if folder is not None and todo:
+            replication_cache.evict(folder)
     batches.sort(key=lambda b: b.replications[0] if b.replications else 0)
     members = {m.name: combine_batches(m.scenario, seed, [b.members[i] for b in batches])
                for i, m in enumerate(region.members)}

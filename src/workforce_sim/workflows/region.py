@@ -14,6 +14,8 @@ from typing import Optional, Union
 import pandas as pd
 
 from workforce_sim.errors import InputError
+from workforce_sim.experiments.cache import CacheOption
+from workforce_sim.experiments.cache import resolve as resolve_cache
 from workforce_sim.experiments.regions import RegionResults
 from workforce_sim.files import safe_name
 from workforce_sim.scenario.schema.region import Region
@@ -32,6 +34,7 @@ class RegionRunSpec:
     scheduler: Optional[str] = None
     keep_events: bool = False
     out: Optional[Path] = None
+    cache: Optional[Path] = None          # the replication cache folder (experiments.cache), None: none
 
     decompose = None          # not available for a region
 
@@ -71,7 +74,7 @@ class RegionRunOutcome:
 def prepare(region: Union[str, Path, Region], replications: Optional[int] = None, seed: Optional[int] = None, *,
             overrides: Union[list[str], tuple[str, ...]] = (), workers: Optional[int] = None, executor: str = "processes",
             scheduler: Optional[str] = None, keep_events: bool = False, out: Optional[Path] = None, allow_large: bool = False,
-            command: str = "run", **unsupported) -> RegionRunSpec:
+            command: str = "run", cache: CacheOption = None, **unsupported) -> RegionRunSpec:
     """Check the options and load the region once."""
     from workforce_sim.scenario.regions import load_region
 
@@ -85,7 +88,7 @@ def prepare(region: Union[str, Path, Region], replications: Optional[int] = None
     region_file = None if isinstance(region, Region) else Path(region)
     reg = region if isinstance(region, Region) else load_region(region, list(overrides))
     spec = RegionRunSpec(reg, region_file, replications, seed_or_default(seed), tuple(overrides), workers, executor, scheduler,
-                         keep_events, out)
+                         keep_events, out, resolve_cache(cache))
     if out is not None:
         check_out_folder(out, spec.table_names())
     return spec
@@ -97,7 +100,8 @@ def execute(spec: RegionRunSpec, progress: Optional[Callable[[int], None]] = Non
     from workforce_sim.experiments.regions import run_region_replications
 
     res = run_region_replications(spec.region, spec.replications, spec.seed, spec.workers, keep_events=spec.keep_events,
-                                  progress=progress, executor=spec.executor, scheduler=spec.scheduler)
+                                  progress=progress, executor=spec.executor, scheduler=spec.scheduler,
+                                  cache=False if spec.cache is None else spec.cache)
     days = float((spec.region.end_date - spec.region.start_date).days)
     cards = {name: scorecard(r) for name, r in res.members.items()}
     return RegionRunOutcome(spec, res, staffing_at(res.members), cards, flows_per_year(res.market_flows, res.replications, days),

@@ -136,7 +136,7 @@ def prepare(
 
         return region.prepare(scenario, replications, seed, overrides=overrides, workers=workers, executor=executor, scheduler=scheduler,
                               keep_events=keep_events, out=out, allow_large=allow_large, command=command,
-                              continue_on_error=continue_on_error, decompose=decompose)
+                              continue_on_error=continue_on_error, decompose=decompose, cache=cache)
     if scheduler is not None and executor != "dask":
         raise InputError("only with --executor dask", file="--scheduler")
     replications = replications_or_default(replications, command)
