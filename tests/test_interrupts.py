@@ -109,3 +109,27 @@ def test_a_killed_report_leaves_its_kernel_files_in_its_hidden_folder(tmp_path):
     assert _left(folders) == []
     hidden = list((tmp_path / "outputs").glob("*/.incomplete-*"))
     assert len(hidden) == 1 and (hidden[0] / "report.ipynb").exists()       # killed while the notebook ran
+
+
+def test_a_killed_calibration_leaves_its_database_only_until_the_next_one(tmp_path):
+    """SIGKILL cannot be caught, so a killed calibration leaves its database folder in TMPDIR;
+    the next calibration (or backtest) removes it, and keeps a folder whose process still runs."""
+    from workforce_sim.files import scratch_folder
+
+    env, folders = _empty_temp(tmp_path)
+    scen = tmp_path / "rutland.yaml"
+    subprocess.run([sys.executable, "-m", "workforce_sim", "init", "Rutland", "--year", "2019", "--out", str(scen)], check=True,
+                   capture_output=True)
+    argv = [sys.executable, "-m", "workforce_sim", "calibrate", str(scen), "--through", "2019", "--population", "10",
+            "--generations", "20", "--out", str(tmp_path / "cal.yaml")]
+    code, err, _ = _signal_after(9.0, signal.SIGKILL, argv, env)
+    assert code == -signal.SIGKILL, err
+    left = [p for p in folders[0].iterdir() if p.name.startswith("wfsim-abc-")]
+    assert len(left) == 1 and any(left[0].rglob("abc.db")), _left(folders)   # killed mid-calibration
+    live = folders[0] / f"wfsim-abc-{os.getppid()}-x"                         # a calibration still running
+    live.mkdir()
+    with scratch_folder("wfsim-abc-", folders[0]) as mine:
+        assert mine.is_dir()
+        assert sorted(p.name for p in folders[0].iterdir()) == sorted([live.name, mine.name])
+    assert [p.name for p in folders[0].iterdir()] == [live.name]
+    assert not (tmp_path / "cal.yaml").exists()

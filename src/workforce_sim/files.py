@@ -147,6 +147,33 @@ def exclusive(path: Union[str, Path], what: str) -> Iterator[None]:
         os.close(fd)
 
 
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists (one of another user's counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def scratch_folder(prefix: str, parent: Optional[Union[str, Path]] = None) -> Iterator[Path]:
+    """A temporary folder ``<prefix><pid>-<random>`` (in ``parent``, default the system's temporary
+    folder), removed when the block ends however it ends. A process killed outright (SIGKILL) cannot
+    remove its own, so first the folders of this prefix whose process no longer runs are removed:
+    nothing a killed run left behind outlives the next run."""
+    base = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+    with contextlib.suppress(OSError):
+        for old in base.glob(f"{prefix}*-*"):
+            pid = old.name[len(prefix):].split("-", 1)[0]
+            if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)) and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=f"{prefix}{os.getpid()}-", dir=base) as tmp:
+        yield Path(tmp)
+
+
 def new_run_id(now: Optional[dt.datetime] = None) -> str:
     """``YYYYmmdd-HHMMSS-<6 hex>``: sorts by start time, unique across parallel runs."""
     now = now or dt.datetime.now()

@@ -31,7 +31,6 @@ import contextlib
 import copy
 import logging
 import math
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ import pandas as pd
 from workforce_sim.defaults import DEFAULTS
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.replications import Results, combine, single_run
+from workforce_sim.files import scratch_folder
 from workforce_sim.scenario.councils import Council, find_council, table_through, workforce_years
 from workforce_sim.scenario.councils import series as _series
 from workforce_sim.scenario.keys import set_value
@@ -376,7 +376,7 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
         priors[p] = pyabc.RV("uniform", a, b - a)
     _quiet_pyabc()
     cpu = time.process_time()
-    with _numpy_seeded(derived_seed(seed, c.new_la_code, through)), tempfile.TemporaryDirectory(dir=db_dir) as tmp:
+    with _numpy_seeded(derived_seed(seed, c.new_la_code, through)), scratch_folder("wfsim-abc-", db_dir) as tmp:
         abc = pyabc.ABCSMC(simulate, pyabc.Distribution(**priors), pyabc.PNormDistance(p=1, fixed_weights=year_weights(keys, through)),
                            population_size=population, sampler=pyabc.sampler.SingleCoreSampler())
         abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), observed)

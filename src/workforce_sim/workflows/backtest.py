@@ -9,7 +9,6 @@ executor) and scores them (``analysis.backtest``). The run folder and the text a
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -43,6 +42,7 @@ from workforce_sim.experiments.backtest import (
 )
 from workforce_sim.experiments.calibrate import GENERATIONS, POPULATION
 from workforce_sim.experiments.executors import EXECUTORS
+from workforce_sim.files import scratch_folder
 from workforce_sim.workflows.common import check_ceiling, check_out_folder, check_replications
 
 HORIZON = 3
@@ -189,7 +189,7 @@ def execute(spec: BacktestRun, progress: Optional[Callable[[int], None]] = None)
     """Every task, then the scores (``progress(1)`` after each task)."""
     started, wall = dt.datetime.now(), time.perf_counter()
     # the calibrations' databases in a folder of this run's, removed however it ends (workers may be killed)
-    with tempfile.TemporaryDirectory(prefix="wfsim-backtest-") as scratch:
+    with scratch_folder("wfsim-backtest-") as scratch:
         tasks = replace(spec.tasks, temp_dir=Path(scratch)) if spec.scheduler is None else spec.tasks
         results = run_backtest(tasks, list(spec.codes), list(spec.origins), executor=spec.executor, workers=spec.workers,
                                scheduler=spec.scheduler, progress=progress)
