@@ -6,6 +6,9 @@ across scenarios), nor on executor or worker count.
 """
 from __future__ import annotations
 
+import hashlib
+import math
+import random
 import zlib
 
 import numpy as np
@@ -34,6 +37,54 @@ class Streams:
             self._generators[name] = gen
         return gen
 
+    def keyed(self, name: str, key: str) -> Keyed:
+        """The stream of element ``key`` (a post's identity) for ``name``: its numbers depend only
+        on (seed, replication, name, key), so they are the same whatever else the run does."""
+        return Keyed(self.seed, self.replication, name, key)
+
+
+class Keyed(random.Random):
+    """One element's own random numbers (``Streams.keyed``): the standard library's generator seeded
+    by a hash of (seed, replication, stream name, key). Cheap to create (a post has a few), so
+    draws are keyed by identity: the n-th draw of a post's stream is the same in any scenario
+    that has that post, however the rest of the run differs (common random numbers that pair)."""
+
+    def __init__(self, seed: int, replication: int, name: str, key: str):
+        digest = hashlib.blake2b(f"{int(seed)}|{int(replication)}|{name}|{key}".encode(), digest_size=16).digest()
+        super().__init__(int.from_bytes(digest, "little"))
+
+    def exponential(self, mean: float) -> float:
+        """Exp with this mean (by inversion: one uniform each)."""
+        return -mean * math.log(1.0 - self.random()) if mean > 0 else 0.0
+
+    def poisson(self, mean: float) -> int:
+        """Poisson with this mean, by inversion of one uniform, so a larger mean never gives fewer
+        from the same draw (a lever that raises the mean pairs draw by draw)."""
+        if mean <= 0:
+            return 0
+        u = self.random()
+        k, p = 0, math.exp(-mean)
+        if p <= 0.0:  # a mean beyond inversion (about 745): the normal approximation, still monotone in u
+            from statistics import NormalDist
+
+            return max(0, int(round(mean + math.sqrt(mean) * NormalDist().inv_cdf(min(max(u, 1e-12), 1 - 1e-12)))))
+        c = p
+        while u > c and k < 10_000:
+            k += 1
+            p *= mean / k
+            c += p
+        return k
+
+    def choice_index(self, p) -> int:
+        """An index drawn with probabilities ``p`` (by inversion of one uniform)."""
+        u = self.random() * float(sum(p))
+        c = 0.0
+        for i, q in enumerate(p):
+            c += float(q)
+            if u < c:
+                return i
+        return len(p) - 1
+
 
 class MemberStreams:
     """A region member's streams: the region's, each name prefixed by the member's key, so that adding a
@@ -51,6 +102,9 @@ class MemberStreams:
 
     def __getitem__(self, name: str) -> np.random.Generator:
         return self.streams[self.prefix + name]
+
+    def keyed(self, name: str, key: str) -> Keyed:
+        return self.streams.keyed(self.prefix + name, key)
 
 
 def member_streams(streams: Streams, keys: list[str]) -> list:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from workforce_sim.calendar import DAYS_PER_YEAR
 from workforce_sim.scenario.schema import ROLES
@@ -17,6 +17,7 @@ class Team:
     type: str
     group: str
     opened_day: float = 0.0
+    posts_made: int = 0           # posts created in this team so far (a post's identity: the team's name and its number)
 
 
 @dataclass(slots=True, eq=False)
@@ -47,6 +48,16 @@ class Worker:
 
 
 @dataclass(slots=True, eq=False)
+class PostDraws:
+    """A post's own random streams (``streams.Keyed``), one per purpose, so that its n-th occupant,
+    advert round or agency assignment draws the same numbers in any scenario that has the post."""
+
+    leaving: Any       # a permanent occupant's hazard budget, then their reason for leaving
+    advert: Any        # applicants and appointment in each advert round, the offer's withdrawal
+    agency: Any        # agency cover's lag and chance, the assignment's length, the conversion budget
+
+
+@dataclass(slots=True, eq=False)
 class Post:
     idx: int
     team: Team
@@ -58,6 +69,8 @@ class Post:
     covering: bool = False
     closed: bool = False          # cut from the establishment (no holder, never filled again)
     extra: dict = field(default_factory=dict)
+    key: str = ""                 # the post's identity: its team's name and the post's number in the team
+    draws: Optional[PostDraws] = None   # the post's own random streams, made when first needed (``Staff.draws``)
 
     @property
     def has_permanent(self) -> bool:

@@ -48,9 +48,13 @@ class Establishment:
         self.teams.append(team)
         for spec in tt.posts:
             for _ in range(spec.count):
-                self.posts.append(Post(len(self.posts), team, ROLE_INDEX[spec.role], spec.fte))
+                self.posts.append(self._post(team, ROLE_INDEX[spec.role], spec.fte))
         self.version += 1
         return team
+
+    def _post(self, team: Team, role: int, fte: float) -> Post:
+        team.posts_made += 1
+        return Post(len(self.posts), team, role, fte, key=f"{team.name}/{team.posts_made}")
 
     def build(self) -> None:
         """The scenario's teams and their posts on the start date."""
@@ -130,7 +134,7 @@ class Establishment:
                 return
             for _ in range(n):
                 like = open_posts[int(rng.integers(len(open_posts)))]
-                post = Post(len(self.posts), like.team, like.role, like.fte)
+                post = self._post(like.team, like.role, like.fte)
                 self.posts.append(post)
                 self.version += 1
                 self._drift_net += 1

@@ -1,12 +1,14 @@
 """Filling posts: advert rounds, offers, campaigns, NQSW cohorts, appointments and agency cover.
 
-A post open for a permanent start is advertised until someone accepts
-(``recruitment`` stream); an accepted offer starts after the checks and
-notice unless withdrawn. Campaigns on a date hire for several posts at once
-(``campaigns`` stream); NQSW cohorts and appointments already made start on
-their dates. A vacant post is covered by an agency worker after a lag
-(``agency`` stream). Applicants and acceptance respond to the market
-supplement.
+A post open for a permanent start is advertised until someone accepts;
+an accepted offer starts after the checks and notice unless withdrawn.
+Campaigns on a date hire for several posts at once (``campaigns``
+stream); NQSW cohorts and appointments already made start on their dates.
+A vacant post is covered by an agency worker after a lag. Applicants and
+acceptance respond to the market supplement. A post's adverts and agency
+cover draw from the post's own streams (``Staff.draws``), one uniform per
+decision, so a lever that raises the applicants gives each advert round
+at least as many as before.
 """
 from __future__ import annotations
 
@@ -47,9 +49,7 @@ class Recruitment:
         self.staff = staff
         self.records = records
         self.supplement = supplement
-        self.rng_recruit = streams["recruitment"]
         self.rng_campaign = streams["campaigns"]
-        self.rng_agency = streams["agency"]
         pl = scenario.recruitment.pipeline
         self.pl = pl
         self.applicants = [float(pl.applicants_per_advert.get(r, 0.0)) for r in ROLES]
@@ -77,12 +77,13 @@ class Recruitment:
         if shocks is not None:
             lag /= shocks.factor("agency_cover", self.env.now)
         p = float(ag.cover_probability)
+        rng = self.staff.draws(post).agency
         try:
             while post.holder is None and not post.closed:
-                yield self.env.timeout(float(self.rng_agency.exponential(lag)) if lag > 0 else 0.0)
+                yield self.env.timeout(rng.exponential(lag) if lag > 0 else 0.0)
                 if post.holder is not None or post.closed:
                     return
-                if self.rng_agency.random() < p:
+                if rng.random() < p:
                     if self.market is None or self.market.take_agency(post.role, self.env.now):
                         self.staff.start(post, False, "agency_cover")
                         return
@@ -102,7 +103,7 @@ class Recruitment:
         """Advertise a post until someone accepts, or it is filled another way."""
         post.recruiting = True
         pl = self.pl
-        rng = self.rng_recruit
+        rng = self.staff.draws(post).advert
         group = post.team.group
         try:
             while post.open_for_permanent:
@@ -113,7 +114,7 @@ class Recruitment:
                 mean = self.applicants[post.role] * self.supplement.multiplier("applicants", post.role, group, now)
                 if self.market is not None:
                     mean *= self.market.applicant_factor(post.role, now)
-                n = int(rng.poisson(mean)) if mean > 0 else 0
+                n = rng.poisson(mean)
                 p_hire = float(pl.p_interview) * float(pl.p_offer) * self._acceptance(post.role, group, now)
                 if n > 0 and rng.random() < 1.0 - (1.0 - p_hire) ** n:
                     yield self.env.timeout(float(pl.shortlist_to_interview_days) + float(pl.interview_to_offer_days))
@@ -144,8 +145,9 @@ class Recruitment:
         post.pending = offer
         self.records.log("offer_accepted", "permanent", route, None, post)
         p_withdraw = 1.0 - math.exp(-float(pl.withdrawal_per_week_before_start) * lag / DAYS_PER_WEEK)
-        if self.rng_recruit.random() < p_withdraw:
-            when = self.env.now + float(self.rng_recruit.uniform(0, lag))
+        rng = self.staff.draws(post).advert
+        if rng.random() < p_withdraw:
+            when = self.env.now + lag * rng.random()
             self.env.event_at(when, self._withdraw, post, offer)
         else:
             self.env.event_at(offer.start_day, self._offer_start, post, offer)

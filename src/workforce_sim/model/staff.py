@@ -1,12 +1,14 @@
 """Workers coming and going: starts, exits by the leaving hazard, agency conversions and assignment ends.
 
 ``Staff`` holds every worker of the replication and those active now. A
-permanent worker's Exp(1) hazard budget (``attrition`` stream) is spent
-month by month (``schedule_hazard``, which the monthly clock calls for
-every active worker); an agency worker's budget (``conversion`` stream)
-is spent the same way at the conversion rate, and their assignment ends
-after an exponential time (``agency`` stream). Whoever leaves, the post
-falls vacant (``on_vacated``, which recruitment sets).
+permanent worker's Exp(1) hazard budget is spent month by month
+(``schedule_hazard``, which the monthly clock calls for every active
+worker); an agency worker's budget is spent the same way at the
+conversion rate, and their assignment ends after an exponential time.
+Whoever leaves, the post falls vacant (``on_vacated``, which recruitment
+sets). Every draw comes from the post's own streams (``draws``: keyed by
+the post's identity), so the n-th occupant of a post draws the same
+numbers whatever a lever changes elsewhere.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Optional
 
 from workforce_sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR
-from workforce_sim.model.entities import Post, Worker
+from workforce_sim.model.entities import Post, PostDraws, Worker
 from workforce_sim.scenario.schema import Scenario
 from workforce_sim.streams import Streams
 
@@ -38,16 +40,21 @@ class Staff:
         self.supplement = supplement
         self.records = records
         self.cases = cases
-        self.rng_attrition = streams["attrition"]
-        self.rng_reasons = streams["leaver_reasons"]
-        self.rng_agency = streams["agency"]
-        self.rng_conversion = streams["conversion"]
+        self.streams = streams
         self.workers: list[Worker] = []
         self.active: set[Worker] = set()
         self.hazard_until = 0.0         # a worker starting before this day (the next month start) spends hazard up to it
         self.on_vacated: Callable[[Post], None] = lambda post: None   # a leaver's post fell vacant
         self.market = None              # in a region: the member's market (``MemberMarket``), set by the model
         self._person = 0
+
+    def draws(self, post: Post) -> PostDraws:
+        """The post's own random streams (made when first needed)."""
+        d = post.draws
+        if d is None:
+            keyed, key = self.streams.keyed, post.key
+            d = post.draws = PostDraws(keyed("leaving", key), keyed("advert", key), keyed("agency", key))
+        return d
 
     def start(self, post: Post, permanent: bool, route: str, tenure0: float = 0.0,
               asye_until: float = -1.0, log: bool = True, person: Optional[int] = None) -> Worker:
@@ -65,12 +72,13 @@ class Staff:
         self.workers.append(w)
         self.active.add(w)
         post.holder = w
+        draws = self.draws(post)
         if permanent:
-            w.budget = float(self.rng_attrition.exponential(1.0))
+            w.budget = draws.leaving.exponential(1.0)
         else:
-            w.budget = float(self.rng_conversion.exponential(1.0))
+            w.budget = draws.agency.exponential(1.0)
             months = float(self.sc.agency.assignment_mean_months)
-            length = float(self.rng_agency.exponential(months * DAYS_PER_MONTH))
+            length = draws.agency.exponential(months * DAYS_PER_MONTH)
             self.env.event_at(now + length, self._assignment_end, w, w.token)
         if log:
             self.records.log("start", "permanent" if permanent else "agency", route, w, post)
@@ -130,7 +138,7 @@ class Staff:
         if w.permanent:
             att = self.attrition
             p = att.reason_p if self.cases is None else self.cases.reason_probabilities(w, att.reason_names, att.reason_p)
-            reason = att.reason_names[int(self.rng_reasons.choice(len(att.reason_names), p=p))]
+            reason = att.reason_names[self.draws(post).leaving.choice_index(p)]
             self.end(w, reason)
             self.on_vacated(post)
         else:
