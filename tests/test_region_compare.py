@@ -119,7 +119,6 @@ def test_a_neighbour_matching_shrinks_the_gain_and_the_sweep_is_monotone(tmp_pat
     assert gain_ignored > 0.03, gain_ignored
     assert _value(cmp, "scenario", "ignores", "B") < 0               # won from the neighbour
     assert gain_matched < gain_ignored - 0.02, (gain_matched, gain_ignored)
-    print(f"A's gain: {gain_ignored:.4f} when B ignores, {gain_matched:.4f} when B matches")
 
     spec = sweep.prepare(r["none"], ["members.A.supplement=0,2500,5000", "members.A.market_supplement.start_date=2015-01-01"], n,
                          workers=1, out=tmp_path / "sweep")
@@ -127,5 +126,4 @@ def test_a_neighbour_matching_shrinks_the_gain_and_the_sweep_is_monotone(tmp_pat
     labels = [p.label for p in spec.points]
     steps = [_value(points, "label", label, "A") for label in labels]
     assert steps[0] == 0
-    print("A's gain along the sweep:", [round(x, 4) for x in steps])
     assert steps[1] > -0.01 and steps[2] > steps[1] - 0.01 and steps[2] > 0.03, steps
