@@ -311,5 +311,10 @@ def sweep_execute(spec: RegionSweepSpec, progress: Optional[Callable[[int], None
         "change vs first point": "paired per replication against point 0 (diff_median, 90% interval diff_low to diff_high, diff_mean; "
                                  "p_above: share of replications above 0)",
     }
-    tables = sweep_tables([p.label for p in spec.points], [p.settings for p in spec.points], [r.members for r in results], about)
+    def cell(axis, value):   # a grid value as a table cell: numbers when every value of the axis is one, else the text given
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in axis.values)
+        return value if numbers else axis.texts[axis.values.index(value)]
+
+    cells = [{a.key: cell(a, p.settings[a.key]) for a in spec.axes} for p in spec.points]
+    tables = sweep_tables([p.label for p in spec.points], cells, [r.members for r in results], about)
     return RegionSweepOutcome(spec, results, tables)
