@@ -56,7 +56,7 @@ def test_time_to_hire_scales_the_stages_together():
 
 def test_every_lever_reads_back_what_it_wrote():
     sc = load_scenario(BASE)
-    for lever in nl.LEVERS:
+    for lever in (lv for lv in nl.LEVERS if lv.scope == "council"):
         value = lever.low + 2 * lever.step if lever.id != "agency_cover_pct" else 75
         moved = with_overrides(sc, {lever.label: value})
         assert lever.current(moved.model_dump(mode="json")) == pytest.approx(value), lever.id
@@ -115,6 +115,90 @@ def test_named_lever_as_an_optimiser_lever():
         parse_levers(["NQSWs a year=4..12:0.5"], base)
 
 
+# ---- a region's levers: its market's policies; a council's lever on one member ----------------
+
+def _two(tmp_path, policies: str = "") -> Path:
+    from .helpers import write_tiny
+
+    a, b = write_tiny(tmp_path, "a"), write_tiny(tmp_path, "b")
+    path = tmp_path / "two.yaml"
+    path.write_text(f"name: two\nmembers:\n  - {{file: {a}, name: A}}\n  - {{file: {b}, name: B}}\n"
+                    "market: {job_seekers: {initial: 5}, agency_pool: {initial: 5}}\n" + policies)
+    return path
+
+
+POLICIES = ("policies:\n  cooling_off: {date: 2015-06-01, months: 3}\n  experience: {date: 2015-06-01, years: 2}\n"
+            "  price_cap: {date: 2015-06-01, day_rate_gbp: {social_worker: 400, practice_manager: 600}}\n")
+
+
+@pytest.mark.parametrize("item, read", [
+    ("Cooling-off bar=6", lambda r: r.policies.cooling_off.months == 6),
+    ("cooling_off_months=0", lambda r: r.policies.cooling_off.months == 0),
+    ("experience rule (years post-qualifying)=3", lambda r: r.policies.experience.years == 3),
+    ("agency price cap=500", lambda r: r.policies.price_cap.day_rate_gbp == {"social_worker": 500, "practice_manager": 750}),
+    ("members.A.supplement=3000", lambda r: r.members[0].scenario.market_supplement.enabled
+     and set(r.members[0].scenario.market_supplement.amount_gbp_per_year.values()) == {3000}
+     and not r.members[1].scenario.market_supplement.enabled),
+    ("members.B.NQSWs a year=7", lambda r: sum(c.count for c in r.members[1].scenario.nqsw.cohorts
+                                               if c.date >= r.start_date) > 0),
+], ids=["bar", "bar-id", "experience", "cap-scales-roles", "member-supplement", "member-nqsw"])
+def test_a_region_lever_sets_its_policy_key(tmp_path, item, read):
+    from workforce_sim.scenario.regions import load_region
+
+    path = _two(tmp_path, POLICIES)
+    assert read(load_region(path, [item])), item
+    lever = nl.find(item.partition("=")[0].rsplit(".", 1)[-1])
+    if lever.scope == "region":   # the dotted keys it names are the ones the file would write
+        data = {"policies": {"cooling_off": {"date": "2015-06-01", "months": 1}, "experience": {"date": "2015-06-01", "years": 1},
+                             "price_cap": {"date": "2015-06-01", "day_rate_gbp": {"social_worker": 400}}}}
+        written = lever.apply(data, 5)
+        assert all(k.startswith(lever.maps_to.rstrip("*").rstrip(".")) for k in written), written
+        assert lever.current(data) == 5
+
+
+def test_a_lever_of_a_member_is_the_members_own_key(tmp_path):
+    from workforce_sim.scenario.regions import load_region
+
+    path = _two(tmp_path)
+    by_lever = load_region(path, ["members.A.market_supplement_gbp=2500"])
+    by_keys = load_region(path, ["members.A.market_supplement.enabled=true", "members.A.market_supplement.start_date=2015-01-01",
+                                 *[f"members.A.market_supplement.amount_gbp_per_year.{r}=2500" for r in nl.SUPPLEMENT_ROLES]])
+    assert by_lever.members[0].scenario.market_supplement == by_keys.members[0].scenario.market_supplement
+
+
+@pytest.mark.parametrize("item, words", [
+    ("cooling off bars=3", 'did you mean the lever "Cooling-off bar" (cooling_off_months)'),
+    ("policies.cooling_of.months=3", "did you mean policies.cooling_off"),
+    ("experience rule=3", "no policies.experience: set its date first"),
+    ("NQSWs a year=3", "a council's: set it on a member, members.NAME.nqsw_per_year"),
+    ("members.A.cooling-off bar=3", "a region's"),
+    ("members.A.suplement=3", "members.A.suplement: unknown key (did you mean market_supplement"),
+    ("cooling-off bar=-1", "cannot be below 0"),
+], ids=["misspelt-lever", "misspelt-key", "absent-policy", "council-lever-on-region", "region-lever-on-member",
+        "misspelt-member-lever", "negative"])
+def test_a_bad_region_lever_says_what_is_near(tmp_path, item, words):
+    from workforce_sim.scenario.regions import load_region
+
+    path = _two(tmp_path, "policies:\n  cooling_off: {date: 2015-06-01, months: 3}\n")
+    with pytest.raises(InputError) as exc:
+        load_region(path, [item])
+    assert words in str(exc.value)
+    assert exc.value.option == "overrides" and exc.value.key
+
+
+def test_a_region_lever_on_a_council_scenario_is_refused():
+    with pytest.raises(InputError, match="a region's"):
+        load_scenario(BASE, ["cooling-off bar=3"])
+
+
 def test_docs_table_lists_every_lever():
     text = (ROOT / "docs" / "levers.md").read_text()
     assert nl.table_markdown() in text
+
+
+def test_no_lever_name_hides_a_key():
+    from workforce_sim.scenario.schema import Scenario
+    from workforce_sim.scenario.schema.region import Region
+
+    top = set(Scenario.model_fields) | set(Region.model_fields)
+    assert not [n for n in nl._BY_NAME if n.replace(" ", "_") in top]

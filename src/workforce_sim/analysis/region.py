@@ -95,3 +95,56 @@ def conserved(market: Optional[pd.DataFrame]) -> bool:
         return True
     held = market["in_posts"] + market["seekers"] + market["agency_pool"] + market["barred"] + market["in_offer"]
     return bool(np.array_equal(held.to_numpy(), (market["inflow_total"] - market["outflow_total"]).to_numpy()))
+
+
+HEADLINES = ("permanent_share", "agency_rate")     # what a region's compare and sweep tabulate per member
+
+
+def per_replication(members: dict, date: Optional[dt.date] = None) -> pd.DataFrame:
+    """Each member's and the region's measures per replication: member, replication and one column a measure."""
+    frames = []
+    for name in [*members, "region"]:
+        f = _frame(members, name, date)[[k for k, _ in MEASURES]]
+        frames.append(f.rename_axis("replication").reset_index().assign(member=name))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["member", "replication", *[k for k, _ in MEASURES]]]
+
+
+def compare_runs(labels: list[str], runs: list[dict], date: Optional[dt.date] = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Runs of regions with the same members on the same seeds, each against the first: per run, member (and
+    the region) and measure, the median and 90% interval, and the paired difference against the first run
+    (median, 90% interval, mean, and the share of replications in which it is above 0). Also the values per
+    replication."""
+    reps = [per_replication(members, date).assign(scenario=label) for label, members in zip(labels, runs)]
+    first = reps[0].set_index(["member", "replication"])
+    rows = []
+    titles = dict(MEASURES)
+    for label, rep in zip(labels, reps):
+        this = rep.set_index(["member", "replication"])
+        for name in rep["member"].unique():
+            for key in HEADLINES + tuple(k for k, _ in MEASURES if k not in HEADLINES):
+                values = this.loc[name, key]
+                d = (values - first.loc[name, key]).dropna()
+                s, ds = summarise(values), summarise(d)
+                rows.append({"scenario": label, "member": name, "measure": key, "title": titles[key],
+                             "median": s["median"], "low": s["low"], "high": s["high"], "mean": s["mean"],
+                             "diff_median": ds["median"], "diff_low": ds["low"], "diff_high": ds["high"], "diff_mean": ds["mean"],
+                             "p_above": float((d > 0).mean()) if len(d) else float("nan"), "n": s["n"]})
+    per_rep = pd.concat(reps, ignore_index=True)
+    return pd.DataFrame(rows), per_rep[["scenario", *[c for c in per_rep.columns if c != "scenario"]]]
+
+
+def sweep_tables(labels: list[str], settings: list[dict], runs: list[dict], about: dict[str, str],
+                 date: Optional[dt.date] = None) -> dict[str, pd.DataFrame]:
+    """A region's sweep: ``points`` (per grid point, member and the region, measure: median, 90% interval and the
+    paired difference against point 0), ``replications`` (the values per replication) and ``about``."""
+    table, per_rep = compare_runs(labels, runs, date)
+    index = {label: i for i, label in enumerate(labels)}
+    table = table.rename(columns={"scenario": "label"})
+    table.insert(0, "point", table["label"].map(index))
+    for key in (settings[0] if settings else {}):
+        table.insert(2, key, table["label"].map({label: s[key] for label, s in zip(labels, settings)}))
+    per_rep = per_rep.rename(columns={"scenario": "label"})
+    per_rep.insert(0, "point", per_rep["label"].map(index))
+    return {"points": table, "replications": per_rep,
+            "about": pd.DataFrame({"item": list(about), "value": [str(v) for v in about.values()]})}

@@ -47,7 +47,7 @@ def add_parser(sub) -> None:
     r.add_argument("--notebook", type=Path, default=None, help="report notebook (default: the report notebook shipped in the package)")
 
     c = sub.add_parser("compare", help="compare scenarios run with the same seeds (paired differences)")
-    c.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenario files; the first is the baseline")
+    c.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenario files, or region files with the same members; the first is the baseline")
     c.add_argument("--replications", "-n", type=replications_value, default=DEFAULTS.replications["compare"],
                    help="a number, or auto: batches until the paired differences are known within --precision")
     add_precision_option(c)
@@ -114,6 +114,11 @@ def cmd_compare(args) -> int:
     spec = compare.prepare(args.scenarios, args.replications, args.seed, overrides=args.overrides, workers=args.workers,
                            out=args.out, allow_large=args.allow_large, cache=cache_option(args), precision=args.precision)
     outcome = run_model(lambda update: compare.execute(spec, update), spec.total_replications, not args.no_progress)
+    if not isinstance(outcome, compare.CompareOutcome):   # regions
+        from workforce_sim.reporting import region_compare
+
+        print(region_compare.compare_output(outcome, region_compare.write_comparison(outcome), as_json=args.json))
+        return 0
     print(compare_output(outcome, write_comparison(outcome), as_json=args.json))
     return 0
 

@@ -17,7 +17,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     from workforce_sim.cli.common import add_cache_option, positive_int, seed_value
 
     p = subparsers.add_parser("sweep", help="run a grid of parameter values with common random numbers; cost against permanence")
-    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("scenario", help="scenario or region YAML file")
     p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...", required=True,
                    help="scenario key and its values (read like --set values); repeat for a Cartesian grid")
     p.add_argument("--replications", "-n", type=positive_int("--replications"),
@@ -44,7 +44,15 @@ def run(args) -> int:
                          workers=args.workers, common_random_numbers=not args.independent_seeds, out=args.out,
                          allow_large=args.allow_large, cache=cache_option(args))
     outcome = run_model(lambda update: sweep.execute(spec, update), spec.total_replications, not args.no_progress)
-    sweep.check_out(spec.out)   # nothing appeared there while it ran
+    sweep.check_spec_out(spec)   # nothing appeared there while it ran
+    if not isinstance(outcome, sweep.SweepOutcome):   # a region's sweep
+        from workforce_sim.reporting.region_compare import sweep_text
+        from workforce_sim.reporting.region_compare import write_sweep as write_region_sweep
+
+        print(sweep_text(outcome))
+        write_atomically(spec.out, lambda folder: write_region_sweep(outcome, folder))
+        print(f"\nsweep.html and the tables written to {spec.out}")
+        return 0
     print(sweep_output(outcome))
     write_atomically(spec.out, lambda folder: write_sweep(outcome, folder))
     print(f"\nsweep.html, the tables, sweep.xlsx and cost_vs_permanence.png written to {spec.out}")

@@ -120,6 +120,27 @@ def grid_points(path: str | Path, axes: list[Axis], overrides: list[str] = ()) -
     return points
 
 
+def region_grid_points(path: str | Path, axes: list[Axis], overrides: list[str] = ()) -> list[Point]:
+    """A region's grid: every combination of the axes' values (region keys, its market's levers, a member's
+    ``members.NAME.KEY``), each region loaded and checked before anything runs; ``Point.scenario`` is the Region."""
+    from workforce_sim.scenario.regions import load_region
+
+    points = []
+    for combo in itertools.product(*[range(len(a.values)) for a in axes]):
+        settings = {a.key: a.values[i] for a, i in zip(axes, combo)}
+        grid_sets = [f"{a.key}={a.texts[i]}" for a, i in zip(axes, combo)]
+        label = ", ".join(f"{a.key.rsplit('.', 1)[-1] if not a.key.startswith('members.') else a.key}={a.texts[i]}"
+                          for a, i in zip(axes, combo))
+        try:
+            region = load_region(path, [*overrides, *grid_sets])
+        except InputError as exc:   # the region loads with the overrides alone (loaded first): a --set's error is the grid's
+            if exc.option != "overrides":
+                raise
+            raise InputError(f"{exc.message} (at the grid point {label})", option="grid", key=exc.key) from None
+        points.append(Point(label, settings, [*overrides, *grid_sets], region))
+    return points
+
+
 def run_sweep(
     points: list[Point],
     axes: list[Axis],

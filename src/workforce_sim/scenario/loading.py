@@ -226,9 +226,10 @@ def _unwrap(tp: Any) -> Any:
     return tp
 
 
-def valid_keys(parent: tuple) -> list[str]:
-    """The keys the schema allows under ``parent`` (a key path; list indexes and mapping keys skipped)."""
-    model: Any = Scenario
+def valid_keys(parent: tuple, root: Any = None) -> list[str]:
+    """The keys the schema allows under ``parent`` (a key path; list indexes and mapping keys skipped)
+    in a scenario, or in ``root`` (another schema: a region's)."""
+    model: Any = root or Scenario
     for part in parent:
         if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
             continue
@@ -257,7 +258,9 @@ def _has_path(data: Any, loc: tuple) -> int:
     return depth
 
 
-def _format_validation(exc: ValidationError, chain: list[tuple[Path, dict[str, Any]]], overrides: list[tuple]) -> InputError:
+def _format_validation(exc: ValidationError, chain: list[tuple[Path, dict[str, Any]]], overrides: list[tuple],
+                       root: Any = None) -> InputError:
+    """One line for a schema error: a scenario's, or a region's (``root``: the Region schema)."""
     errors = exc.errors()
     err = errors[0]
     # a value that may be a number or a distribution fails both branches: for a
@@ -274,7 +277,8 @@ def _format_validation(exc: ValidationError, chain: list[tuple[Path, dict[str, A
         msg = msg[len("Value error, "):]
     key = ".".join(str(p) for p in loc)
     if err["type"] == "extra_forbidden":
-        msg = "unknown key" + named_levers.suggest(key, valid_keys(tuple(loc[:-1])))
+        scope = "region" if root is not None and not (loc[:1] == ("members",) and "scenario" in loc) else "council"
+        msg = "unknown key" + named_levers.suggest(key, valid_keys(tuple(loc[:-1]), root), scope=scope)
     # model-level errors carry their own key at the front of the message
     if not key and ": " in msg:
         key, _, msg = msg.partition(": ")

@@ -45,6 +45,8 @@ class NamedLever:
     writer: Callable[[dict[str, Any], float], list[str]]
     integer: bool = False
     help: str = ""
+    scope: str = "council"            # "council": a scenario's key; "region": a region file's (its market's policies)
+    aliases: tuple[str, ...] = ()     # other names it answers to
 
     @property
     def title(self) -> str:
@@ -278,6 +280,56 @@ def _agency_write(data: dict[str, Any], value: float) -> list[str]:
     return ["agency.enabled", "agency.cover_probability"]
 
 
+# ---- a region's levers: its market's policies (region data, not a council's) ------------------
+
+CAP_ROLE = "social_worker"          # the role the price cap lever names; the others' caps keep their proportion to it
+
+
+def _policy(data: dict[str, Any], name: str, lever_id: str) -> dict[str, Any]:
+    """The region's policy ``name`` as data; an InputError when the region has none (it needs its date first)."""
+    policy = keys.get(data, f"policies.{name}", None)
+    if not isinstance(policy, dict) or not policy.get("date"):
+        raise InputError(f"the region has no policies.{name}: set its date first (policies.{name}.date=YYYY-MM-DD, "
+                         "the day it comes into force)", option="overrides", key=lever_id)
+    return policy
+
+
+def _cap_read(data: dict[str, Any]) -> Optional[float]:
+    caps = keys.get(data, "policies.price_cap.day_rate_gbp", None)
+    if not isinstance(caps, dict) or not caps:
+        return None
+    return float(caps.get(CAP_ROLE, next(iter(caps.values()))))
+
+
+def _cap_write(data: dict[str, Any], value: float) -> list[str]:
+    """The social worker's cap (the first role's when it has none); the other roles' caps scaled in the
+    same proportion; a cap with no roles yet gets the social worker's."""
+    policy = _policy(data, "price_cap", "agency_price_cap_gbp")
+    caps = policy.get("day_rate_gbp")
+    if not isinstance(caps, dict) or not caps:
+        caps = {CAP_ROLE: value}
+    else:
+        ref = CAP_ROLE if CAP_ROLE in caps else next(iter(caps))
+        now = float(caps[ref])
+        caps = {role: (value if role == ref or now <= 0 else round(float(v) * value / now, 2)) for role, v in caps.items()}
+    policy["day_rate_gbp"] = caps
+    return [f"policies.price_cap.day_rate_gbp.{role}" for role in caps]
+
+
+def _policy_reader(name: str, field: str) -> Callable[[dict[str, Any]], Optional[float]]:
+    def read(data: dict[str, Any]) -> Optional[float]:
+        v = keys.get(data, f"policies.{name}.{field}", None)
+        return None if v is None else _middle(v)
+    return read
+
+
+def _policy_writer(name: str, field: str, lever_id: str) -> Callable[[dict[str, Any], float], list[str]]:
+    def write(data: dict[str, Any], value: float) -> list[str]:
+        _policy(data, name, lever_id)[field] = value
+        return [f"policies.{name}.{field}"]
+    return write
+
+
 LEVERS: tuple[NamedLever, ...] = (
     NamedLever("nqsw_per_year", "NQSWs a year", "newly qualified social workers a year", "nqsw.cohorts.*.count",
                0, 40, 1, _nqsw_read, _nqsw_write, integer=True,
@@ -286,7 +338,7 @@ LEVERS: tuple[NamedLever, ...] = (
                10, 200, 5, _hire_read, _hire_write,
                help="Advert to start: the five pipeline stages scaled together to add up to this many days."),
     NamedLever("market_supplement_gbp", "Market supplement per role", "GBP a year per FTE", "market_supplement.{enabled,amount_gbp_per_year.*}",
-               0, 10000, 500, _supplement_read, _supplement_write,
+               0, 10000, 500, _supplement_read, _supplement_write, aliases=("supplement",),
                help="The same supplement for every role the scenario pays one to (all front-line roles when none); 0 switches it off."),
     NamedLever("relocation_package_gbp", "Relocation package", "GBP per recruit who takes it", "finance.relocation.{package_gbp,start_date}",
                0, 15000, 500, _relocation_read, _relocation_write,
@@ -297,6 +349,16 @@ LEVERS: tuple[NamedLever, ...] = (
     NamedLever("agency_cover_pct", "Agency cover", "% of vacancies an agency fills", "agency.{enabled,cover_probability}",
                0, 100, 5, _agency_read, _agency_write,
                help="The chance that an attempt to cover a vacancy finds an agency worker; 0 switches agency cover off."),
+    NamedLever("agency_price_cap_gbp", "Agency price cap", "GBP a day for a social worker", "policies.price_cap.day_rate_gbp.*",
+               300, 800, 10, _cap_read, _cap_write, scope="region",
+               help="A region's cap on the agency charge per day: the social worker's, the other roles' scaled in proportion; "
+                    "the region's price cap needs its date."),
+    NamedLever("cooling_off_months", "Cooling-off bar", "months", "policies.cooling_off.months",
+               0, 12, 1, _policy_reader("cooling_off", "months"), _policy_writer("cooling_off", "months", "cooling_off_months"),
+               scope="region", help="A region's bar on agency work after leaving a permanent post there; the bar needs its date."),
+    NamedLever("experience_years", "Experience rule", "years post-qualifying", "policies.experience.years",
+               0, 5, 0.5, _policy_reader("experience", "years"), _policy_writer("experience", "years", "experience_years"),
+               scope="region", help="A region's experience needed before agency work; the rule needs its date."),
 )
 """Extra teams on a date are the key ``teams.add.TYPE@YYYY-MM-DD`` (see ``add_teams``)."""
 
@@ -310,7 +372,7 @@ def _norm(name: str) -> str:
 
 _BY_NAME: dict[str, NamedLever] = {}
 for _lever in LEVERS:
-    for _n in (_lever.id, _lever.label, _lever.title):
+    for _n in (_lever.id, _lever.label, _lever.title, *_lever.aliases):
         _BY_NAME[_norm(_n)] = _lever
 
 
@@ -343,24 +405,29 @@ def add_teams(data: dict[str, Any], key: str, value: Any) -> list[str]:
     return ["establishment_changes"]
 
 
-def apply(data: dict[str, Any], key: str, value: Any, option: str = "overrides") -> list[str]:
+def apply(data: dict[str, Any], key: str, value: Any, option: str = "overrides", scope: str = "council") -> list[str]:
     """Set ``key`` (a named lever, extra teams, a dotted key, or a dotted key with ``*`` for every
-    item of a list) to ``value`` in scenario data; the dotted keys set."""
+    item of a list) to ``value`` in scenario data (``scope="council"``) or in a region file's own data
+    (``scope="region"``: its market, policies and dates); the dotted keys set."""
     lever = find(key)
     if lever is not None:
+        if lever.scope != scope:
+            where = ("a region's (its market's policies): the scenario is one council's" if lever.scope == "region" else
+                     f"a council's: set it on a member, members.NAME.{lever.id}")
+            raise InputError(f"the lever {lever.label!r} is {where}", option=option, key=key)
         try:
             return lever.apply(data, value)
         except InputError as exc:
             raise InputError(exc.message, option=option, key=exc.key) from None
-    if is_teams_key(key):
+    if is_teams_key(key) and scope == "council":
         return add_teams(data, key, value)
     if "*" in key.split("."):
-        return _apply_each(data, key.split("."), value, option)
+        return _apply_each(data, key.split("."), value, option, scope)
     keys.set_value(data, key, value, option=option)
     return [key]
 
 
-def _apply_each(data: dict[str, Any], parts: list[str], value: Any, option: str) -> list[str]:
+def _apply_each(data: dict[str, Any], parts: list[str], value: Any, option: str, scope: str = "council") -> list[str]:
     star = parts.index("*")
     head = parts[:star]
     items = keys.get(data, head, None)
@@ -368,20 +435,21 @@ def _apply_each(data: dict[str, Any], parts: list[str], value: Any, option: str)
         raise InputError(f"{'.'.join(head)} is not a list or mapping with items for '*'", option=option, key=".".join(parts))
     out = []
     for i in (range(len(items)) if isinstance(items, list) else list(items)):
-        out += apply(data, ".".join([*head, str(i), *parts[star + 1:]]), value, option)
+        out += apply(data, ".".join([*head, str(i), *parts[star + 1:]]), value, option, scope)
     return out
 
 
-def suggest(key: str, valid: list[str], n: int = 3) -> str:
-    """`` (did you mean a, b; or the lever "NQSWs a year" (nqsw_per_year))`` for an unknown key, or ""."""
+def suggest(key: str, valid: list[str], n: int = 3, scope: str = "council") -> str:
+    """`` (did you mean a, b; or the lever "NQSWs a year" (nqsw_per_year))`` for an unknown key, or ""
+    (the levers of ``scope``: a council's scenario or a region file)."""
     last = key.split(".")[-1]
     near = difflib.get_close_matches(last, valid, n=n, cutoff=0.6)
     words = _norm(key)
-    names = {lever.id: lever for lever in LEVERS}
+    names = {lever.id: lever for lever in LEVERS if lever.scope == scope}
     lever_hits: list[str] = []
     if "." not in key:      # a plain name: perhaps a lever's id or label misspelt
         lever_hits = difflib.get_close_matches(words.replace(" ", "_"), list(names), n=2, cutoff=0.75)
-        lever_hits += [lv.id for lv in LEVERS if lv.id not in lever_hits and
+        lever_hits += [lv.id for lv in names.values() if lv.id not in lever_hits and
                        difflib.get_close_matches(words, [_norm(lv.label)], n=1, cutoff=0.6)]
     parts = []
     if near:
@@ -394,8 +462,8 @@ def suggest(key: str, valid: list[str], n: int = 3) -> str:
 
 def table_markdown() -> str:
     """The table of ``docs/levers.md``."""
-    rows = ["| id | label | unit | sets | range for a control |", "| --- | --- | --- | --- | --- |"]
+    rows = ["| id | label | unit | of | sets | range for a control |", "| --- | --- | --- | --- | --- | --- |"]
     for lv in LEVERS:
-        rows.append(f"| `{lv.id}` | {lv.label} | {lv.unit} | `{lv.maps_to}` | {lv.low:g} to {lv.high:g} in steps of {lv.step:g} |")
-    rows.append("| `teams.add.TYPE@YYYY-MM-DD` | Extra teams on a date | teams | `establishment_changes` (one more change) | whole numbers |")
+        rows.append(f"| `{lv.id}` | {lv.label} | {lv.unit} | {lv.scope} | `{lv.maps_to}` | {lv.low:g} to {lv.high:g} in steps of {lv.step:g} |")
+    rows.append("| `teams.add.TYPE@YYYY-MM-DD` | Extra teams on a date | teams | council | `establishment_changes` (one more change) | whole numbers |")
     return "\n".join(rows)

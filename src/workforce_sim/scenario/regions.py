@@ -27,7 +27,7 @@ from typing import Any, Optional
 from pydantic import ValidationError
 
 from workforce_sim.errors import InputError
-from workforce_sim.scenario import keys
+from workforce_sim.scenario import keys, named_levers
 from workforce_sim.scenario.loading import _format_validation, _resolve_chain, deep_merge, load_scenario, parse_set
 from workforce_sim.scenario.schema import Scenario
 from workforce_sim.scenario.schema.region import Region
@@ -85,9 +85,11 @@ def load_region(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     guess = [str(s.get("name") or (s.get("init") or {}).get("council") or Path(str(s.get("file", i))).stem) if isinstance(s, dict)
              else str(i) for i, s in enumerate(specs)]
     region_sets, member_sets = _split_overrides(overrides, guess, specs)
-    for item in region_sets:
+    set_paths: list[tuple] = []
+    for item in region_sets:      # the region's own keys and levers (its market's policies)
         parts, value = parse_set(item)
-        keys.set_value(data, parts, value, option="overrides")
+        done = named_levers.apply(data, ".".join(parts), value, option="overrides", scope="region")
+        set_paths += [tuple(int(p) if p.isdigit() else p for p in k.split(".")) for k in done]
     dates = {k: data[k] for k in ("start_date", "end_date") if k in data}
     loaded: list[tuple[dict[str, Any], Scenario, str]] = []
     seen: dict[str, int] = {}
@@ -115,9 +117,16 @@ def load_region(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
             if is_region(member_path):
                 raise InputError("is a region, not a council's scenario", file=str(owner), key=f"{where}.file")
             identity = str(member_path)
-            sc = load_scenario(member_path, extra)
-        else:
-            sc, identity = _init_member(spec["init"], extra, owner, where)
+        try:
+            if "file" in spec:
+                sc = load_scenario(member_path, extra)
+            else:
+                sc, identity = _init_member(spec["init"], extra, owner, where)
+        except InputError as exc:
+            if exc.option != "overrides" or str(exc.key or "").startswith("members."):
+                raise
+            # a --set on this member: name the member's key as it was given
+            raise InputError(exc.message, option="overrides", key=f"members.{guess[i]}.{exc.key}" if exc.key else None) from None
         name = _member_name(spec, sc.model_dump(include={"council", "name"}))
         for ident in (identity, name):
             if ident in seen:
@@ -135,7 +144,7 @@ def load_region(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     try:
         region = Region.model_validate({**body, "members": members})
     except ValidationError as exc:
-        raise _format_validation(exc, chain, [tuple(parse_set(s)[0]) for s in region_sets]) from None
+        raise _format_validation(exc, chain, set_paths, root=Region) from None
     return region
 
 
@@ -148,9 +157,9 @@ def _init_member(spec: Any, extra: list[str], owner: Path, where: str) -> tuple[
         council, data = start_state(str(spec["council"]), spec.get("year"))
     except InputError as exc:
         raise InputError(exc.message, file=str(owner), key=f"{where}.init") from None
-    for item in extra:
+    for item in extra:            # keys and a council's named levers, as for a member's file
         parts, value = parse_set(item)
-        keys.set_value(data, parts, value, option="overrides")
+        named_levers.apply(data, ".".join(parts), value, option="overrides")
     if any(i.startswith(("start_date=", "end_date=")) for i in extra):
         data.pop("targets", None)   # init's targets are dated for its own horizon, not the region's
     try:

@@ -73,9 +73,17 @@ def prepare(
     """Check the options; load every scenario once (files with the overrides; Scenario objects as
     they are); refuse scenarios on different dates (their differences would not pair)."""
     from workforce_sim.scenario.loading import load_scenario
+    from workforce_sim.workflows import region
 
     if len(scenarios) < 2:
         raise InputError("give at least two scenarios to compare", file="command line", key="SCENARIO")
+    if region.any_region(scenarios):   # regions compare through their own workflow (refused if mixed with a council's scenario)
+        if out is not None:
+            if out.exists() and not out.is_dir():
+                raise InputError("exists and is not a folder", file="--out", key=str(out))
+            check_writable(out, "--out")
+        return region.compare_prepare(scenarios, replications, seed, overrides=overrides, workers=workers, out=out,
+                                      allow_large=allow_large, precision=precision)
     if out is not None:
         if out.exists() and not out.is_dir():
             raise InputError("exists and is not a folder", file="--out", key=str(out))
@@ -103,8 +111,14 @@ def prepare(
 
 
 def execute(spec: CompareSpec, progress: Optional[Callable[[int], None]] = None) -> CompareOutcome:
-    """Run every scenario with the same seed and replications, then compare them."""
+    """Run every scenario with the same seed and replications, then compare them (regions: each member's
+    and the region's measures, ``workflows.region.compare_execute``)."""
     from workforce_sim.experiments.replications import run_replications
+
+    if not isinstance(spec, CompareSpec):
+        from workforce_sim.workflows import region
+
+        return region.compare_execute(spec, progress)
 
     started = now_iso()
     def run(start: int, n: int) -> tuple[Results, ...]:

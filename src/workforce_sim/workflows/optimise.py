@@ -120,6 +120,11 @@ def prepare(scenario_file: str | Path, levers: Optional[list[str]] = None, requi
             confirm_seed: Optional[int] = None, workers: Optional[int] = None, db: Optional[Path] = None, resume: bool = False,
             allow_large: bool = False, cache: CacheOption = None) -> OptimiseSpec:
     """Check every option before anything runs. Each option is the one given, else the study file's, else the default."""
+    from workforce_sim.workflows.region import any_region
+
+    if any_region([scenario_file]):
+        raise InputError("is a region: wfsim optimise is not available for a region yet (wfsim sweep REGION --grid ... "
+                         "searches a region's levers)", file=str(scenario_file))
     study = read_study(Path(study_file)) if study_file is not None else {}
     given = {"levers": levers, "require": require, "confidence": confidence, "minimise": minimise, "trials": trials,
              "replications": replications, "confirm_replications": confirm_replications, "confirm_top": confirm_top,

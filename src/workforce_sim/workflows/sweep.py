@@ -64,6 +64,16 @@ def check_out(out: Path) -> None:
     check_out_folder(out, [*OUT_NAMES, *FILES])
 
 
+def check_spec_out(spec) -> None:
+    """Nothing appeared in the spec's out folder while it ran (a region's sweep writes its own files)."""
+    if isinstance(spec, SweepSpec):
+        check_out(spec.out)
+    else:
+        from workforce_sim.workflows.region import sweep_out_names
+
+        check_out_folder(spec.out, sweep_out_names())
+
+
 def prepare(
     scenario_file: Union[str, Path],
     grid: Union[list[str], list[Axis]],
@@ -81,7 +91,11 @@ def prepare(
     (a unique run id under outputs/<scenario>/ when none is given), check the ceilings and memory,
     and resolve every grid point before anything runs."""
     from workforce_sim.scenario.loading import load_scenario
+    from workforce_sim.workflows import region
 
+    if region.any_region([scenario_file]):   # a region sweeps through its own workflow
+        return region.sweep_prepare(scenario_file, grid, replications, seed, overrides=overrides, workers=workers,
+                                    common_random_numbers=common_random_numbers, out=out, allow_large=allow_large)
     axes = grid if grid and isinstance(grid[0], Axis) else parse_grid(list(grid))
     sc = load_scenario(scenario_file, list(overrides))
     out = out or Path("outputs") / safe_name(sc.name) / f"{new_run_id()}-sweep"
@@ -101,7 +115,11 @@ def prepare(
 
 
 def execute(spec: SweepSpec, progress: Optional[Callable[[int], None]] = None) -> SweepOutcome:
-    """Run every point, then the investment baseline on the sweep's seed; tabulate."""
+    """Run every point, then the investment baseline on the sweep's seed; tabulate (a region: ``workflows.region``)."""
+    if not isinstance(spec, SweepSpec):
+        from workforce_sim.workflows import region
+
+        return region.sweep_execute(spec, progress)
     from workforce_sim.analysis.sweep import sweep_tables
     from workforce_sim.experiments.replications import run_replications
     from workforce_sim.experiments.sweep import run_sweep
