@@ -125,5 +125,6 @@ def test_a_neighbour_matching_shrinks_the_gain_and_the_sweep_is_monotone(tmp_pat
     points = sweep.execute(spec).tables["points"]
     labels = [p.label for p in spec.points]
     steps = [_value(points, "label", label, "A") for label in labels]
+    print(f"A's gain: B ignores {gain_ignored:+.3f}, B matches {gain_matched:+.3f}; sweep {steps}")
     assert steps[0] == 0
     assert steps[1] > -0.01 and steps[2] > steps[1] - 0.01 and steps[2] > 0.03, steps
