@@ -117,3 +117,35 @@ def test_compare_auto_runs_until_the_paired_differences_are_precise(tmp_path, ca
     data = json.loads(out)
     assert data["precision"]["met"] and data["precision"]["replications"] == 20
     assert data["precision"]["measure"].startswith("paired difference")
+
+
+def test_a_sweep_runs_until_each_paired_difference_is_precise(tmp_path, monkeypatch, capsys):
+    """``sweep -n auto``: batches until every point's paired difference from the first point is known within
+    the precision; the records are those of a sweep of that many replications; the page and tables say so."""
+    from workforce_sim.experiments.sweep import run_sweep
+    from workforce_sim.workflows import sweep as sweep_workflow
+
+    monkeypatch.setattr(sweep_workflow, "DEFAULTS", dataclasses.replace(sweep_workflow.DEFAULTS, auto_first=3))
+    monkeypatch.setattr(sweep_workflow, "CEILINGS", dataclasses.replace(sweep_workflow.CEILINGS, auto_replications=12))
+    path = write_tiny(tmp_path)
+    grid = ["recruitment.pipeline.applicants_per_advert.social_worker=1,6"]
+    spec = sweep_workflow.prepare(path, grid, "auto", 5, precision=1e-6, workers=1, cache=False, out=tmp_path / "a")
+    out = sweep_workflow.execute(spec)
+    assert out.precision.stopped == "ceiling" and out.precision.replications == 12 == out.spec.replications   # 3, 6, 12
+    assert out.precision.measure.startswith("paired difference")
+    plain = run_sweep(list(spec.points), list(spec.axes), 12, 5, 1, cache=False)
+    assert [_digests(r) for r in out.sweep.results] == [_digests(r) for r in plain.results]
+    about = out.tables["about"].set_index("item")["value"]
+    assert about["stopped"].startswith("at the ceiling") and float(about["precision asked (90% half-width, points)"]) == 1e-6
+    # a difference known exactly (a grid value equal to the first) is precise at the first batch
+    same = sweep_workflow.prepare(path, ["recruitment.pipeline.applicants_per_advert.social_worker=2,2.0"], "auto", 5,
+                                  precision=0.5, workers=1, cache=False, out=tmp_path / "b")
+    done = sweep_workflow.execute(same)
+    assert done.precision.met and done.precision.replications == 3 and done.precision.reached == 0
+    code, text, err = run_cli(capsys, "sweep", str(path), "--grid", grid[0], "-n", "auto", "--precision", "1e-6", "--workers", "1",
+                              "--no-progress", "--no-cache", "--out", str(tmp_path / "c"))
+    assert code == 0, err
+    assert "chosen for the precision" in text and "stopped at the ceiling of 12" in text
+    assert "precision reached" in (tmp_path / "c" / "sweep.html").read_text()
+    code, _, err = run_cli(capsys, "sweep", str(path), "--grid", grid[0], "-n", "5", "--precision", "1", "--out", str(tmp_path / "d"))
+    assert_one_line(code, err, "--precision", "only with --replications auto")

@@ -14,14 +14,16 @@ from workforce_sim.defaults import DEFAULTS
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from workforce_sim.cli.common import add_cache_option, positive_int, seed_value
+    from workforce_sim.cli.common import add_cache_option, add_precision_option, positive_int, replications_value, seed_value
 
     p = subparsers.add_parser("sweep", help="run a grid of parameter values with common random numbers; cost against permanence")
     p.add_argument("scenario", help="scenario or region YAML file")
     p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2,...", required=True,
                    help="scenario key and its values (read like --set values); repeat for a Cartesian grid")
-    p.add_argument("--replications", "-n", type=positive_int("--replications"),
-                   default=DEFAULTS.replications["sweep"])
+    p.add_argument("--replications", "-n", type=replications_value, default=DEFAULTS.replications["sweep"],
+                   help="per point: a number, or auto: batches until each point's paired difference from the first "
+                        "is known within --precision")
+    add_precision_option(p)
     p.add_argument("--seed", type=seed_value, default=DEFAULTS.seed)
     p.add_argument("--workers", type=positive_int("--workers"), default=None, help="processes (default: all cores)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="override a scenario value at every point")
@@ -42,7 +44,7 @@ def run(args) -> int:
 
     spec = sweep.prepare(args.scenario, args.grid, args.replications, args.seed, overrides=args.overrides,
                          workers=args.workers, common_random_numbers=not args.independent_seeds, out=args.out,
-                         allow_large=args.allow_large, cache=cache_option(args))
+                         allow_large=args.allow_large, cache=cache_option(args), precision=args.precision)
     outcome = run_model(lambda update: sweep.execute(spec, update), spec.total_replications, not args.no_progress)
     sweep.check_spec_out(spec)   # nothing appeared there while it ran
     if not isinstance(outcome, sweep.SweepOutcome):   # a region's sweep

@@ -150,10 +150,20 @@ def run_sweep(
     common_random_numbers: bool = True,
     progress: Optional[Callable[[int], None]] = None,
     cache=None,
+    start: int = 0,
 ) -> SweepResult:
-    """Run every grid point: the same seed at every point (common random numbers), else seed + 1 + i."""
+    """Run every grid point: the same seed at every point (common random numbers), else seed + 1 + i
+    (replications start..start+replications-1: more of a sweep, ``merge_sweeps`` joins them)."""
     results = []
     for i, p in enumerate(points):
         s = seed if common_random_numbers else seed + 1 + i
-        results.append(run_replications(p.scenario, replications, s, workers, progress=progress, cache=cache))
+        results.append(run_replications(p.scenario, replications, s, workers, progress=progress, cache=cache, start=start))
     return SweepResult(points[0].scenario, axes, points, results, seed, replications, common_random_numbers)
+
+
+def merge_sweeps(a: SweepResult, b: SweepResult) -> SweepResult:
+    """Two runs of one sweep on different replications, as one."""
+    from workforce_sim.experiments.replications import merge
+
+    return SweepResult(a.scenario, a.axes, a.points, [merge(x, y) for x, y in zip(a.results, b.results)], a.seed,
+                       a.replications + b.replications, a.common_random_numbers)

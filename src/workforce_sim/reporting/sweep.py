@@ -231,5 +231,9 @@ def sweep_output(outcome: SweepOutcome) -> str:
     if "investment" in tables:
         lines += ["\nSpend by financial year beside the investment profile (variance = spend - investment)",
                   investment_text(tables["investment"])]
+    if outcome.precision is not None:
+        from workforce_sim.reporting.text import precision_text
+
+        lines += ["", precision_text(outcome.precision.as_dict(), outcome.precision.replications)]
     return "\n".join(lines)
 
