@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Optional
 
@@ -42,16 +43,16 @@ def _extension(module: str) -> Optional[Path]:
     return None
 
 
-def _why_pure() -> tuple[str, bool]:
-    """(why the pure-Python engine is used, or "" for the compiled one; whether that is worth a warning)."""
-    if os.environ.get("WFSIM_PURE", "") not in ("", "0"):
+def why_pure(environ: Mapping[str, str], manifest: Path = MANIFEST) -> tuple[str, bool]:
+    """(why the pure-Python engine is to be used, "" for the compiled one; whether that deserves a warning)."""
+    if environ.get("WFSIM_PURE", "") not in ("", "0"):
         return "WFSIM_PURE is set", False
-    if not MANIFEST.exists() or any(_extension(m) is None for m in COMPILED):
+    if not manifest.exists() or any(_extension(m) is None for m in COMPILED):
         return "not compiled", False
     try:
-        recorded = json.loads(MANIFEST.read_text())
+        recorded = json.loads(manifest.read_text())
     except (OSError, ValueError):
-        return f"{MANIFEST.name} unreadable", True
+        return f"{manifest.name} unreadable", True
     for m in COMPILED:
         if hashlib.sha256(source(m).read_bytes()).hexdigest() != recorded.get(m):
             return f"{source(m).relative_to(PACKAGE_DIR)} changed since it was compiled (make native)", True
@@ -67,7 +68,7 @@ class _Sources:
         return None
 
 
-REASON, _WARN = _why_pure()
+REASON, _WARN = why_pure(os.environ)
 ENGINE = "pure" if REASON else "compiled"
 
 if REASON and any(_extension(m) is not None for m in COMPILED):
