@@ -40,12 +40,13 @@ class OptionalBuildExt(build_ext):
     """Compile if possible; a failure leaves the pure-Python package (and no manifest, so nothing compiled is used)."""
 
     def run(self) -> None:
+        target = Path(self.build_lib if not self.inplace else SRC) / MANIFEST
+        target.unlink(missing_ok=True)          # without a manifest nothing compiled is used
         try:
             super().run()
         except Exception as exc:  # no compiler, bad headers...: install the pure-Python package
             print(f"workforce_sim: compiling the model failed ({exc}); installing pure Python", file=sys.stderr)
             return
-        target = Path(self.build_lib if not self.inplace else SRC) / MANIFEST
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_manifest())
 
