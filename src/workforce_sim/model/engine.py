@@ -137,9 +137,7 @@ class Engine(simpy.Environment):
                 i += 1
                 self._next_arrival = i
                 self._now = tr
-                arrive = self._arrival_fn
-                assert arrive is not None               # times are set with their function (``set_arrivals``)
-                arrive(i - 1)
+                self._arrival_fn(i - 1)
                 if queue and queue[0][0] < ts:
                     ts = queue[0][0]
                 continue
