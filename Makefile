@@ -6,10 +6,12 @@ STAMP  := $(VENV)/.installed
 SCENARIO ?= scenarios/slough_2014_investment.yaml
 REPLICATIONS ?= 100
 
-.PHONY: help install report test test-fast lab app strip clean
+.PHONY: help install native pure report test test-fast lab app strip clean
 
 help:
 	@echo "make report     run the default Slough report into outputs/"
+	@echo "make native     recompile the model with mypyc after editing one of its compiled modules (workforce_sim/native_modules.py)"
+	@echo "make pure       remove the compiled model (the pure-Python sources run, as with WFSIM_PURE=1)"
 	@echo "make test       run the whole test suite (what CI runs)"
 	@echo "make test-fast  the same without the tests marked slow (a few minutes less)"
 	@echo "make lab        open the notebooks in JupyterLab"
@@ -23,6 +25,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# the install compiles the model in place when a C compiler is there (setup.py); an edited source is not compiled
+# again by itself: until `make native`, the pure-Python model runs (with a warning)
+native: $(STAMP)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+
+pure:
+	find src -name '*.so' -delete
+	rm -f src/workforce_sim/_native.json
 
 report: $(STAMP)
 	$(BIN)/wfsim report $(SCENARIO) --replications $(REPLICATIONS)

@@ -40,7 +40,7 @@ from typing import Any, Optional
 import simpy
 from simpy.core import EmptySchedule
 
-from workforce_sim import __version__
+from workforce_sim import __version__, native
 from workforce_sim.errors import InputError, RunError
 from workforce_sim.experiments.replications import STACKED_TABLES, run_replications, single_run
 from workforce_sim.model.workforce import WorkforceModel
@@ -464,6 +464,7 @@ def run_bench(opts: BenchOptions = BenchOptions(), scenario: str = DEFAULT_SCENA
         "workforce_sim": __version__,
         "python": platform.python_version(),
         "simpy": simpy.__version__,
+        "engine": native.ENGINE,             # the model compiled with mypyc or pure Python (WFSIM_PURE=1; benchmarks/engines.py)
         "platform": platform.platform(),
         "cpu_count": multiprocessing.cpu_count(),
         "seed": opts.seed,
@@ -492,7 +493,7 @@ def run_bench(opts: BenchOptions = BenchOptions(), scenario: str = DEFAULT_SCENA
 def text_report(r: dict[str, Any]) -> str:
     """The report as a plain-text table."""
     lines = [
-        f"workforce_sim {r['workforce_sim']}, Python {r['python']}, SimPy {r['simpy']}, {r['cpu_count']} cores, "
+        f"workforce_sim {r['workforce_sim']} ({r.get('engine', 'pure')} engine), Python {r['python']}, SimPy {r['simpy']}, {r['cpu_count']} cores, "
         f"load average {r['load_average_before']} before, {r['load_average_after']} after",
         f"bare SimPy: {r['bare_simpy_events_per_s']:,.0f} events/s (best of {r['bare_simpy_runs']} runs interleaved with the "
         f"model's, median {r['bare_simpy_events_per_s_median']:,.0f}; {r['bare_simpy_events']:,} events, loop of plain timeouts)",

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from workforce_sim import native  # noqa: E402,F401  (chooses the compiled or pure-Python model before it is imported)
+
 __all__ = ["__version__", "load_scenario", "run_replications", "single_run"]
 
 

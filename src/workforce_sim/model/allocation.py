@@ -201,7 +201,7 @@ class Allocator:
         self.queue_policy = c.overflow == "queue"
         self.cap0 = float(c.cap)
         self.cap_by_type = {k: float(v) for k, v in c.cap_by_team_type.items()}
-        self.role_share = [float(c.role_share.get(r, 0.0)) for r in ROLES]
+        self.role_share = [float(c.role_share.get(r, 0.0)) for r in ROLES]  # type: ignore[call-overload]
         self.asye_share = float(c.asye_share)
         self.asye_max = None if c.asye_max_cases is None else float(c.asye_max_cases)
         self.casework_share = casework_share if casework_share is not None else casework_shares(c.time_off)

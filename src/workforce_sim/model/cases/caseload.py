@@ -97,6 +97,7 @@ class Caseload:
         """Take a case off its worker (progress and visits settled first)."""
         now = self.env.now
         h = case.holder
+        assert h is not None                    # only a held case is released
         w = case.weight
         if case.type == "assessment":
             case.work_left = max(0.0, case.vfinish - (h.avt + h.aspeed * (now - h.asince)))

@@ -48,22 +48,23 @@ class Pathway:
         self.env = engine
         d = scenario.demand
         c = scenario.caseload
+        assert d is not None and c is not None  # a scenario with children's cases (``Scenario``'s check)
         self.alloc = alloc
         self.queue_policy = alloc.queue_policy
         self.keepers = keepers
         self.referrals = referrals
-        self.weights = {k: float(c.weights.get(k, 1.0)) for k in CASE_TYPES}
-        self.routes = {k: alloc.route(v) for k, v in c.routes.items()}
+        self.weights = {k: float(c.weights.get(k, 1.0)) for k in CASE_TYPES}  # type: ignore[call-overload]
+        self.routes: dict[str, tuple] = {k: alloc.route(v) for k, v in c.routes.items()}
         self._w_assess = self.weights["assessment"]
         self._route_assess = self.routes["assessment"]
-        self.move_routes = {k: alloc.route(p.move_to) for k, p in d.plans.items() if p.move_to}
+        self.move_routes: dict[str, tuple] = {k: alloc.route(p.move_to) for k, p in d.plans.items() if p.move_to}
         self.work = DurationSampler(d.assessment.work_calendar_days)
         self.clock_wd = d.assessment.clock_working_days
         self.outcome_names = list(d.assessment.outcomes)
         self.outcome_cdf = np.cumsum([d.assessment.outcomes[o] for o in self.outcome_names]).tolist()
-        self.plan_dur = {k: DurationSampler(p.duration) for k, p in d.plans.items()}
-        self.plan_next = {k: (list(p.next), np.cumsum(list(p.next.values())).tolist()) for k, p in d.plans.items()}
-        self.move_after = {k: float(p.move_after_days) for k, p in d.plans.items() if p.move_after_days is not None}
+        self.plan_dur: dict[str, DurationSampler] = {k: DurationSampler(p.duration) for k, p in d.plans.items()}
+        self.plan_next: dict[str, tuple[list[str], list[float]]] = {k: (list(p.next), np.cumsum(list(p.next.values())).tolist()) for k, p in d.plans.items()}
+        self.move_after: dict[str, float] = {k: float(p.move_after_days) for k, p in d.plans.items() if p.move_after_days is not None}
         self._wd_prefix = working_days.prefix
         # collaborators' state and handlers, bound once (the hot paths read them at every case event)
         self.records = records

@@ -24,6 +24,7 @@ class Visits:
 
     def __init__(self, scenario: Scenario, streams: Streams, flows: dict[str, int]):
         c = scenario.caseload
+        assert c is not None                    # a scenario with children's cases (``Scenario``'s check)
         self.interval = {"cp": float(c.visits.cp_interval_days), "lac": float(c.visits.lac_interval_days)}
         self.priority = float(c.assessment_priority)
         self.rng = streams["visits"]
