@@ -73,6 +73,9 @@ class BenchOptions:
     work: bool = True                    # the commands' work: a region, the notebook Run, the report cached and not
     notebook_replications: int = 50      # the notebook Run (workflows.run on 2 workers)
     report_replications: int = 100       # wfsim report -n 100, uncached then cached
+    optimise_trials: int = 50            # an optimiser study of this many candidates (wfsim optimise, no cache)
+    optimise_replications: int = 10      # per candidate (and 20 per confirmation)
+    backtest_councils: int = 2           # a reduced backtest: councils x 1 origin, ABC-SMC 20 x 2, 20 replications
 
     @classmethod
     def quick(cls) -> BenchOptions:
@@ -355,7 +358,9 @@ def _timed(fn: Callable[[], Any]) -> float:
 def work(path: str, opts: BenchOptions, note: Callable[[str], None]) -> dict[str, Any]:
     """The commands' work, each in seconds and as a ratio to a Slough replication timed in the same run:
     one replication of the South East region (workforce only), the notebook Run of 50 Slough replications
-    (``workflows.run`` on 2 workers, no cache), ``wfsim report -n 100`` uncached then cached."""
+    (``workflows.run`` on 2 workers, no cache), ``wfsim report -n 100`` uncached then cached, an optimiser
+    study of 50 candidates (``wfsim optimise``: a supplement and an NQSW lever, 10 replications each,
+    no cache) and a reduced backtest (``wfsim backtest``: 2 councils, origin 2020, ABC-SMC 20 x 2)."""
     import subprocess
     import tempfile
 
@@ -390,8 +395,24 @@ def work(path: str, opts: BenchOptions, note: Callable[[str], None]) -> dict[str
             out[f"report_{label}_s"] = _timed(lambda: subprocess.run(
                 [*wfsim, "report", path, "-n", str(opts.report_replications), "--workers", str(opts.workers), "--no-progress",
                  "--out", str(Path(tmp) / "outputs")], check=True, capture_output=True, env=env))
+        slough.append(replication_seconds(scenario, seed, 5)[0])
+        note(f"wfsim optimise: {opts.optimise_trials} candidates x {opts.optimise_replications} replications")
+        off = {**os.environ, "WFSIM_CACHE": "off"}
+        out["optimise_trials"] = opts.optimise_trials
+        out["optimise_s"] = _timed(lambda: subprocess.run(
+            [*wfsim, "optimise", path, "--lever", "market_supplement_gbp=0..8000:250", "--lever", "nqsw_per_year=0..16",
+             "--require", "permanent_share", "--trials", str(opts.optimise_trials), "--replications", str(opts.optimise_replications),
+             "--confirm-replications", "20", "--workers", str(opts.workers), "--no-progress", "--out", str(Path(tmp) / "optimise")],
+            capture_output=True, env=off))            # "no plan" (exit 4) is an answer too
+        slough.append(replication_seconds(scenario, seed, 6)[0])
+        note(f"wfsim backtest: {opts.backtest_councils} councils, origin 2020")
+        out["backtest_councils"] = opts.backtest_councils
+        out["backtest_s"] = _timed(lambda: subprocess.run(
+            [*wfsim, "backtest", "--councils", str(opts.backtest_councils), "--origins", "2020", "--population", "20",
+             "--generations", "2", "-n", "20", "--workers", str(opts.workers), "--no-progress", "--out", str(Path(tmp) / "backtest")],
+            check=True, capture_output=True, env=off))
     out["slough_replication_s"] = statistics.median(slough)
-    for key in ("south_east_replication_s", "notebook_run_s", "report_uncached_s", "report_cached_s"):
+    for key in ("south_east_replication_s", "notebook_run_s", "report_uncached_s", "report_cached_s", "optimise_s", "backtest_s"):
         out[key[:-2] + "_ratio"] = out[key] / out["slough_replication_s"]
     out["report_replications"] = opts.report_replications
     return out
@@ -536,6 +557,10 @@ def text_report(r: dict[str, Any]) -> str:
             f"{w['report_uncached_s']:8.2f} s  x{w['report_uncached_ratio']:.1f}",
             f"  wfsim report -n {w['report_replications']}, cached                        "
             f"{w['report_cached_s']:8.2f} s  x{w['report_cached_ratio']:.1f}",
+            f"  wfsim optimise, {w['optimise_trials']} candidates                          "
+            f"{w['optimise_s']:8.2f} s  x{w['optimise_ratio']:.1f}",
+            f"  wfsim backtest, {w['backtest_councils']} councils x 1 origin                   "
+            f"{w['backtest_s']:8.2f} s  x{w['backtest_ratio']:.1f}",
         ]
     lines += ["", "Goals"]
     for g in r["goals"]:
@@ -559,7 +584,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--large-replications", type=positive_int("--large-replications"), default=None,
                    help="replications of the large council's memory run (default 100)")
     b.add_argument("--no-work", action="store_true",
-                   help="leave out the commands' work (the South East region, the notebook Run, the report cached and not)")
+                   help="leave out the commands' work (the South East region, the notebook Run, the report cached and not, "
+                        "an optimiser study, a reduced backtest)")
     b.add_argument("--quick", action="store_true", help="tiny sizes, to check the script works (figures not meaningful)")
     return b
 
