@@ -42,8 +42,20 @@ def annual_indicators(results: Results, month: int = 10) -> pd.DataFrame:
     (the state at the end of 30 September); starters and leavers of permanent
     staff are counted over the twelve months before it (flows dated after the
     snapshot a year earlier, up to and including this one). Years that start
-    before the run are left out.
+    before the run are left out. The counts (``indicator_counts``) and the rates
+    from them (``indicator_rates``): a region sums its members' counts and takes
+    the same rates.
     """
+    return indicator_rates(indicator_counts(results, month))
+
+
+COUNTS = ["posts_fte", "permanent_fte", "agency_fte", "start", "leave"]
+
+
+def indicator_counts(results: Results, month: int = 10) -> pd.DataFrame:
+    """What the DfE indicators are made of, per replication and year end (``annual_indicators``): posts,
+    permanent (FTE in post) and agency FTE on the 1 October snapshot, permanent starters and leavers over
+    the twelve months before it."""
     snap = results.snapshots
     snap = snap[snap["date"].dt.month == month]
     tot = snap.groupby(["replication", "date"], observed=True)[["posts_fte", "permanent_fte", "agency_fte"]].sum().reset_index()
@@ -60,23 +72,31 @@ def annual_indicators(results: Results, month: int = 10) -> pd.DataFrame:
     counts = (counted.groupby(["replication", "date", "kind"], observed=True)["count"].sum()
               .unstack("kind").reindex(columns=["start", "leave"]).fillna(0).astype("int64"))
     tot = tot.merge(counts, left_on=["replication", "date"], right_index=True, how="left")
-    starters = tot["start"].fillna(0).astype("int64")
-    leavers = tot["leave"].fillna(0).astype("int64")
-    in_post = tot["permanent_fte"]
-    vacancies = tot["posts_fte"] - in_post
-    staffed = tot["agency_fte"] + in_post
+    tot["start"] = tot["start"].fillna(0).astype("int64")
+    tot["leave"] = tot["leave"].fillna(0).astype("int64")
+    return tot[["replication", "date", *COUNTS]]
+
+
+def indicator_rates(counts: pd.DataFrame) -> pd.DataFrame:
+    """The DfE indicators from ``indicator_counts`` (one council's, or several councils' summed by replication
+    and date): the one place their definitions are written."""
+    starters = counts["start"]
+    leavers = counts["leave"]
+    in_post = counts["permanent_fte"]
+    vacancies = counts["posts_fte"] - in_post
+    staffed = counts["agency_fte"] + in_post
 
     def pct(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
         return (100 * numerator / denominator.where(denominator != 0)).astype(float)
 
     return pd.DataFrame({
-        "replication": tot["replication"],
-        "year_to_30_sept": tot["date"].dt.year,
+        "replication": counts["replication"],
+        "year_to_30_sept": counts["date"].dt.year,
         "fte_in_post": in_post,
         "starters": starters,
         "leavers": leavers,
         "turnover_rate_pct": pct(leavers, in_post),
-        "agency_rate_pct": pct(tot["agency_fte"], staffed),
+        "agency_rate_pct": pct(counts["agency_fte"], staffed),
         "vacancy_rate_pct": pct(vacancies, vacancies + in_post),
         "starters_per_100_fte": pct(starters, in_post),
     })

@@ -10,7 +10,7 @@ import pandas as pd
 from workforce_sim.analysis.formats import format_value
 from workforce_sim.analysis.region import conserved
 from workforce_sim.workflows.region import RegionRunOutcome
-from workforce_sim.workflows.region_backtest import RULES_SOURCE
+from workforce_sim.workflows.region_backtest import MEASURES, RULES_SOURCE, TITLES
 
 FLOW_WORDS = {"hire": "hired from the job seekers", "leaver_to_seekers": "leavers seeking another permanent post in the region",
               "leaver_to_agency": "leavers into the region's agency pool", "leaver_out": "leavers out of the region's pools",
@@ -155,17 +155,23 @@ def write_region_backtest(out, outcome, started: str) -> None:
 
 
 def region_backtest_text(outcome) -> str:
-    """The regional policy backtest's scores as a terminal table (``workflows.region_backtest``)."""
-    lines = [f"Regional policy backtest from 30 September {outcome.spec.origin}: agency rate (%), published against the forecast "
-             f"median [90% interval], {outcome.spec.replications} replications", RULES_SOURCE, "",
-             f"{'region':<26}{'year':>5}{'published':>10}{'persist.':>9}{'rules off':>24}{'rules on':>24}"]
-    for r in outcome.scores.sort_values(["year", "region"]).itertuples():
-        off = f"{r.rules_off_median:5.1f} [{r.rules_off_p5:4.1f}-{r.rules_off_p95:4.1f}]"
-        on = f"{r.rules_on_median:5.1f} [{r.rules_on_p5:4.1f}-{r.rules_on_p95:4.1f}]"
-        lines.append(f"{r.region:<26}{r.year:>5}{r.published:>10.1f}{r.persistence:>9.1f}{off:>24}{on:>24}")
-    lines.append("")
+    """The regional policy backtest's scores as a terminal table (``workflows.region_backtest``): one block per measure."""
+    lines = [f"Regional policy backtest from 30 September {outcome.spec.origin}: published against the forecast median "
+             f"[90% interval], {outcome.spec.replications} replications", RULES_SOURCE]
+    for m in MEASURES:
+        part = outcome.scores[outcome.scores["measure"] == m]
+        if part.empty:
+            continue
+        lines += ["", f"{TITLES[m]:<26}{'year':>5}{'published':>10}{'persist.':>9}{'rules off':>24}{'rules on':>24}"]
+        for r in part.sort_values(["year", "region"]).itertuples():
+            off = f"{r.rules_off_median:5.1f} [{r.rules_off_p5:4.1f}-{r.rules_off_p95:4.1f}]"
+            on = f"{r.rules_on_median:5.1f} [{r.rules_on_p5:4.1f}-{r.rules_on_p95:4.1f}]"
+            lines.append(f"{r.region:<26}{r.year:>5}{r.published:>10.1f}{r.persistence:>9.1f}{off:>24}{on:>24}")
+    lines += ["", "Over the regions (England apart): mean absolute error and mean error of the median (points); the share of "
+                  "90% intervals holding the published value [95% Wilson interval]"]
     for r in outcome.summary.itertuples():
-        cov = "" if math.isnan(r.coverage90) else f", 90% intervals hold {r.coverage90:.0%}"
-        lines.append(f"{r.forecast:<12} {r.year}: mean absolute error {r.mae_points:.2f} points, mean error {r.mean_error_points:+.2f} "
+        cov = "" if math.isnan(r.coverage90) else (f", 90% intervals hold {r.coverage90:.0%} "
+                                                  f"[{r.coverage90_low:.0%}-{r.coverage90_high:.0%}]")
+        lines.append(f"{TITLES[r.measure]:<17} {r.forecast:<12} {r.year}: MAE {r.mae_points:5.2f}, mean error {r.mean_error_points:+6.2f} "
                      f"over {r.regions} regions{cov}")
     return "\n".join(lines)

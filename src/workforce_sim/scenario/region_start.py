@@ -3,9 +3,13 @@
 Members are ``init:`` entries (each council's published state on 30 September
 of the year, as ``wfsim init`` builds it); the pools start from the members'
 published figures that year: job seekers about two months of their starters,
-seeker arrivals from outside a third of their starters a year, the free agency
-pool and its arrivals a share of their agency FTE. Those shares are
-assumptions, given as ranges and named in ``sources:``.
+the free agency pool and its arrivals a share of their agency FTE (assumptions,
+given as ranges and named in ``sources:``). Seekers' arrivals from outside keep
+the pool as it starts: they replace the members' published starters other than
+their NQSWs (hired from the pool) and the seekers who leave, less the members'
+published leavers who rejoin it (``seeker_arrivals``). Without that balance the
+pool drained in a year, halving the applicants per advert, and the region's agency
+rate rose from the origin in every region (docs/market.md).
 """
 from __future__ import annotations
 
@@ -50,11 +54,30 @@ def _total(members: list[Council], measure: str, year: int, table) -> float:
     return total
 
 
+def seeker_arrivals(starters: float, leavers: float, initial: tuple[float, float]) -> tuple[int, int]:
+    """Arrivals a year from outside the region that keep the job seekers at their central starting size: the
+    published starters other than NQSWs (the share ``wfsim init`` gives the members' own cohorts) are hired from the
+    pool, ``leaver_destinations.other_council`` of the published leavers rejoin it, and the seekers leave at each
+    end of the pool's exit hazard (its default range); the range of arrivals is the balance at those two ends."""
+    from workforce_sim.scenario.schema.region import JobSeekers, LeaverDestinations
+    from workforce_sim.scenario.start_state import NQSW_SHARE
+
+    exits = JobSeekers.model_fields["exit_per_year"].default
+    stay = float(LeaverDestinations.model_fields["other_council"].default)
+    centre = (initial[0] + initial[1]) / 2
+    balance = starters * (1 - NQSW_SHARE) - stay * leavers
+    low, high = (max(0, round(balance + float(e) * centre)) for e in (exits[0], exits[-1]))
+    return low, max(low, high)
+
+
 def region_start_state(name: str, members: list[Council], year: int, table: Optional[pd.DataFrame] = None) -> dict[str, Any]:
     """The region file's content (a plain mapping) for ``members`` on 30 September of ``year``."""
     t = load_table() if table is None else table
     starters = _total(members, "starters_fte", year, t)
     agency = _total(members, "agency_fte", year, t)
+    leavers = _total(members, "leavers_fte", year, t)
+    seekers = (round(starters / 8), round(starters / 4))
+    arrivals = seeker_arrivals(starters, leavers, seekers)
     slug = "_".join(name.lower().split())
     sids = t.loc[(t["measure"] == "starters_fte") & (t["year"] == year), "source_id"]
     area = ", ".join(c.name for c in members[:3]) + (f" and {len(members) - 3} more" if len(members) > 3 else "")
@@ -65,16 +88,17 @@ def region_start_state(name: str, members: list[Council], year: int, table: Opti
         "members": [{"init": {"council": c.name if len(matching_councils(c.name, table)) == 1 else c.new_la_code, "year": year},
                      "name": c.name} for c in members],
         "market": {
-            "job_seekers": {"initial": [round(starters / 8), round(starters / 4)],
-                            "arrivals_per_year": [round(starters * 0.2), round(starters * 0.45)], "exit_per_year": [1.0, 3.0]},
+            "job_seekers": {"initial": list(seekers), "arrivals_per_year": list(arrivals), "exit_per_year": [1.0, 3.0]},
             "agency_pool": {"initial": [round(agency * 0.02), round(agency * 0.08)],
                             "arrivals_per_year": [round(agency * 0.05), round(agency * 0.2)], "exit_per_year": [1.0, 3.0]},
         },
         "sources": {
             "members": f"every council of {name} with DfE children's social work workforce figures for {year}",
             "market.job_seekers.initial": f"assumption: 1.5 to 3 months of the members' published starters ({starters:,.0f} FTE in {year}: {src})",
-            "market.job_seekers.arrivals_per_year": f"assumption: 20% to 45% of the members' published starters a year come from outside the region "
-                                                     f"({starters:,.0f} FTE; {src})",
+            "market.job_seekers.arrivals_per_year": (
+                f"the pool kept at its central starting size: the members' published starters ({starters:,.0f} FTE) other than NQSWs "
+                f"(assumption: a quarter, as their own cohorts) hired from it, plus seekers leaving at 1 to 3 a year, less the 27% of "
+                f"their published leavers ({leavers:,.0f} FTE) who rejoin it (leaver_destinations.other_council); {src}"),
             "market.agency_pool.initial": f"assumption: 2% to 8% of the members' published agency FTE between assignments ({agency:,.0f} FTE; {src})",
             "market.agency_pool.arrivals_per_year": f"assumption: 5% to 20% of the members' published agency FTE a year arrive from outside "
                                                      f"({agency:,.0f} FTE; {src})",

@@ -1,6 +1,7 @@
 """``wfsim backtest --level region``: each DfE region (and England, their sum) forecast from an origin
 year with what was published by then, with the 2024 DfE agency rules on and off, scored against the
-regions' published agency rates after it.
+regions' published agency rates, turnover and vacancy rates after it (the DfE definitions of
+``analysis.checks.indicator_rates`` applied to the members' summed counts).
 
 Every region is one market of its councils with figures at the origin (their published state on 30
 September of the origin year, ``table_through(origin)``: nothing later is read). Both forecasts carry
@@ -32,6 +33,8 @@ RULES_SOURCE = ("DfE statutory guidance on agency child and family social worker
                 "2024): no agency work in the region within 3 months of leaving a permanent post there; 3 years' post-qualifying "
                 "experience; regional price caps (levels not published: assumption, 5% below the scenarios' assumed charge)")
 CAP_BELOW_CHARGE = 0.95
+MEASURES = ("agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct")     # scored against the published regional rows
+TITLES = {"agency_rate_pct": "agency rate (%)", "turnover_rate_pct": "turnover (%)", "vacancy_rate_pct": "vacancy rate (%)"}
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,9 @@ class RegionBacktestSpec:
 @dataclass(frozen=True)
 class RegionBacktestOutcome:
     spec: RegionBacktestSpec
-    forecasts: pd.DataFrame    # region, variant, year, replication, agency_rate_pct
-    scores: pd.DataFrame       # region, year, published, persistence, per variant: median, p5, p95, error, covered
-    summary: pd.DataFrame      # variant, year: MAE over regions, 90% coverage, mean error
+    forecasts: pd.DataFrame    # region, variant, year, replication, the counts, every measure
+    scores: pd.DataFrame       # region, measure, year, published, persistence, per variant: median, p5, p95, error, covered
+    summary: pd.DataFrame      # measure, forecast, year: MAE over regions, mean error, 90% coverage and its Wilson interval
 
 
 def _policies(region: str, rules: bool, charge: dict[str, float]) -> dict:
@@ -124,57 +127,84 @@ def prepare(origin: int = 2023, horizon: int = 2, replications: Optional[int] = 
     return RegionBacktestSpec(origin, years, replications, seed_or_default(seed), built, workers)
 
 
-def _agency_rate(results_members: dict, when: dt.date) -> pd.Series:
-    from workforce_sim.analysis.measures import snapshot_at
+def region_counts(results_members: dict) -> pd.DataFrame:
+    """The members' indicator counts (``analysis.checks.indicator_counts``) summed by replication and year end."""
+    from workforce_sim.analysis.checks import COUNTS, indicator_counts
 
-    total = None
-    for res in results_members.values():
-        snap = res.snapshots
-        at = snap[snap["date"] == snapshot_at(snap["date"], when)]
-        g = at.groupby("replication", observed=True)[["permanent_fte", "agency_fte"]].sum()
-        total = g if total is None else total + g
-    return total
+    parts = [indicator_counts(res) for res in results_members.values()]
+    return pd.concat(parts).groupby(["replication", "date"], as_index=False)[COUNTS].sum()
+
+
+def forecast_table(counts: pd.DataFrame, england: bool = True) -> pd.DataFrame:
+    """Region, variant, year, replication, the counts and the scored measures (DfE definitions: ``indicator_rates``)
+    of each region and, with ``england`` (every region forecast), of England: the sum of the regions' counts."""
+    from workforce_sim.analysis.checks import COUNTS, indicator_rates
+
+    fc = counts
+    if england:
+        total = counts.groupby(["variant", "replication", "date"], as_index=False)[COUNTS].sum().assign(region="England")
+        fc = pd.concat([counts, total], ignore_index=True)
+    fc = fc.reset_index(drop=True)
+    rates = indicator_rates(fc)
+    fc["year"] = rates["year_to_30_sept"]
+    for m in MEASURES:
+        fc[m] = rates[m]
+    return fc[["region", "variant", "year", "replication", *COUNTS, *MEASURES]]
+
+
+def score(fc: pd.DataFrame, published: pd.DataFrame, origin: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(scores, summary): each region's and England's forecast median and 90% interval of every measure against the
+    published value, and persistence (the origin's published value); the summary over the regions (England apart):
+    mean absolute error, mean error and the 90% intervals' coverage with its Wilson interval, by measure and year."""
+    from workforce_sim.analysis.measures import wilson
+
+    value = {(r.name, r.measure, int(r.year)): float(r.value) for r in published.itertuples()}
+    scores = []
+    for (region, year), part in fc.groupby(["region", "year"]):
+        for m in MEASURES:
+            actual = value.get((region, m, int(year)), np.nan)
+            row = {"region": region, "measure": m, "year": int(year), "published": actual,
+                   "persistence": value.get((region, m, origin), np.nan)}
+            for variant, v in part.groupby("variant"):
+                x = v[m].to_numpy(float)
+                x = x[np.isfinite(x)]
+                med, lo, hi = np.median(x), np.quantile(x, 0.05), np.quantile(x, 0.95)
+                key = variant.replace(" ", "_")
+                row.update({f"{key}_median": med, f"{key}_p5": lo, f"{key}_p95": hi, f"{key}_error": med - actual,
+                            f"{key}_covered": bool(lo <= actual <= hi)})
+            row["persistence_error"] = row["persistence"] - actual
+            scores.append(row)
+    scores = pd.DataFrame(scores)
+    summary = []
+    regional = scores[(scores["region"] != "England") & scores["published"].notna()]
+    for (m, year), s in regional.groupby(["measure", "year"], sort=False):
+        for key, label in (("rules_off", "rules off"), ("rules_on", "rules on"), ("persistence", "persistence")):
+            err = s[f"{key}_error"]
+            row = {"measure": m, "forecast": label, "year": int(year), "regions": len(s), "mae_points": float(err.abs().mean()),
+                   "mean_error_points": float(err.mean()), "coverage90": np.nan, "coverage90_low": np.nan, "coverage90_high": np.nan}
+            if f"{key}_covered" in s:
+                k = float(s[f"{key}_covered"].sum())
+                lo, hi = wilson(k, len(s))
+                row.update({"coverage90": k / len(s), "coverage90_low": lo, "coverage90_high": hi})
+            summary.append(row)
+    order = {m: i for i, m in enumerate(MEASURES)}
+    summary = pd.DataFrame(summary)
+    summary = summary.sort_values(["measure", "year"], key=lambda c: c.map(order) if c.name == "measure" else c, kind="stable")
+    return scores, summary.reset_index(drop=True)
 
 
 def execute(spec: RegionBacktestSpec, progress: Optional[Callable[[int], None]] = None) -> RegionBacktestOutcome:
     from workforce_sim.experiments.regions import run_region_replications
     from workforce_sim.scenario.councils import load_table
 
-    rows = []
+    parts = []
     for name, region in spec.regions.items():
         for variant, reg in (("rules off", region), ("rules on", with_rules(region, name))):
             res = run_region_replications(reg, spec.replications, spec.seed, spec.workers, progress=progress)
-            for year in spec.years:
-                g = _agency_rate(res.members, dt.date(year, 10, 1))
-                for rep, r in g.iterrows():
-                    rows.append({"region": name, "variant": variant, "year": year, "replication": rep,
-                                 "permanent_fte": r["permanent_fte"], "agency_fte": r["agency_fte"]})
-    fc = pd.DataFrame(rows)
-    england = fc.groupby(["variant", "year", "replication"], as_index=False)[["permanent_fte", "agency_fte"]].sum().assign(region="England")
-    fc = pd.concat([fc, england], ignore_index=True)
-    fc["agency_rate_pct"] = 100 * fc["agency_fte"] / (fc["agency_fte"] + fc["permanent_fte"])
+            parts.append(region_counts(res.members).assign(region=name, variant=variant))
+    fc = forecast_table(pd.concat(parts, ignore_index=True), england=set(spec.regions) == set(REGIONS))
+    fc = fc[fc["year"].isin(spec.years)].reset_index(drop=True)
     table = load_table()
-    pub = table[(table["measure"] == "agency_rate_pct") & (table["level"].isin(["regional", "national"]))]
-    value = {(r.name, int(r.year)): float(r.value) for r in pub.itertuples()}
-    scores = []
-    for (region, year), part in fc.groupby(["region", "year"]):
-        actual = value.get((region, year), np.nan)
-        row = {"region": region, "year": int(year), "published": actual, "persistence": value.get((region, spec.origin), np.nan)}
-        for variant, v in part.groupby("variant"):
-            x = v["agency_rate_pct"].to_numpy()
-            med, lo, hi = np.median(x), np.quantile(x, 0.05), np.quantile(x, 0.95)
-            key = variant.replace(" ", "_")
-            row.update({f"{key}_median": med, f"{key}_p5": lo, f"{key}_p95": hi, f"{key}_error": med - actual,
-                        f"{key}_covered": bool(lo <= actual <= hi)})
-        row["persistence_error"] = row["persistence"] - actual
-        scores.append(row)
-    scores = pd.DataFrame(scores)
-    summary = []
-    regional = scores[scores["region"] != "England"]
-    for year, s in regional.groupby("year"):
-        for key, label in (("rules_off", "rules off"), ("rules_on", "rules on"), ("persistence", "persistence")):
-            err = s[f"{key}_error"]
-            summary.append({"forecast": label, "year": int(year), "regions": len(s), "mae_points": float(err.abs().mean()),
-                            "mean_error_points": float(err.mean()),
-                            "coverage90": float(s[f"{key}_covered"].mean()) if f"{key}_covered" in s else np.nan})
-    return RegionBacktestOutcome(spec, fc, scores, pd.DataFrame(summary))
+    pub = table[table["measure"].isin(MEASURES) & table["level"].isin(["regional", "national"]) & table["value"].notna()]
+    scores, summary = score(fc, pub, spec.origin)
+    return RegionBacktestOutcome(spec, fc, scores, summary)
