@@ -123,6 +123,47 @@ def test_second_run_reports_changes_since_the_first(two_runs):
     assert re.search(r"<td>seed</td><td>3</td><td>4</td>", page)
 
 
+def _per_rep(folder: Path) -> pd.Series:
+    return pd.read_parquet(folder / "kpi_by_replication.parquet").set_index("replication")["permanent_share"]
+
+
+def test_the_change_sits_under_the_headline_unpaired_when_seeds_differ(two_runs):
+    first, second = two_runs["first"], two_runs["second"]
+    changed = json.loads((second / "run.json").read_text())["changed"]
+    assert changed["method"] == "unpaired" and changed["previous_run"] == first.name
+    assert changed["difference"] == pytest.approx(_per_rep(second).mean() - _per_rep(first).mean())
+    assert changed["short"].endswith("(unpaired)")
+    page = (second / "report.html").read_text()
+    text = re.sub(r"\s+", " ", page)
+    assert "the runs do not pair (seed 3 then 4)" in text and "(Welch)" in text
+    # directly under the headline: after the answer, before the overrides
+    assert text.index("Chance of meeting it") < text.index("Changed since the last run") < text.index("Changed from the scenario file")
+    assert json.loads((first / "run.json").read_text())["changed"]["short"] == "first run"
+    assert "first run" in (two_runs["outputs"] / "index.html").read_text()
+
+
+def test_a_rerun_on_the_same_seed_is_paired_replication_by_replication(two_runs, tmp_path, capsys):
+    outputs = tmp_path / "outputs"
+    shutil.copytree(two_runs["outputs"], outputs)
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(f"reports:\n  - {{name: tiny, scenario: {two_runs['scenario']}, replications: 4, seed: 4, workers: 1, "
+                        "overrides: {recruitment.pipeline.advert_days: 90}}\n")
+    assert main(["schedule", str(manifest), "--out", str(outputs)]) == 0
+    out = capsys.readouterr().out
+    third = run_dirs(outputs, "tiny")[-1]
+    run = json.loads((third / "run.json").read_text())
+    changed = run["changed"]
+    d = (_per_rep(third) - _per_rep(two_runs["second"])).to_numpy()
+    assert changed["method"] == "paired" and changed["n_current"] == 4
+    assert changed["difference"] == pytest.approx(d.mean())
+    assert changed["beyond_chance"] == (changed["low"] > 0 or changed["high"] < 0)
+    text = re.sub(r"\s+", " ", (third / "report.html").read_text())
+    assert "paired replication by replication over the 4 replications both runs share (same seed 4)" in text
+    assert "recruitment.pipeline.advert_days" in text
+    assert f"changed since the last run: {changed['short']}" in out
+    assert changed["short"] in (outputs / "index.html").read_text()
+
+
 def test_index_lists_both_runs_with_links(two_runs):
     page = (two_runs["outputs"] / "index.html").read_text()
     for folder in (two_runs["first"], two_runs["second"]):
