@@ -3,6 +3,7 @@ changed-since-last-run, index, failures, kills, bad input; `wfsim compare`."""
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import re
@@ -22,6 +23,7 @@ from workforce_sim import __version__
 from workforce_sim.analysis.measures import permanent_share, snapshot_at
 from workforce_sim.cli.main import main
 from workforce_sim.reporting.notebook import DEFAULT_NOTEBOOK, REQUIRED_FILES
+from workforce_sim.reporting.pages import scenario_title
 from workforce_sim.reporting.runs import list_runs
 from workforce_sim.scenario.loading import load_scenario
 
@@ -104,6 +106,9 @@ def test_report_html_has_no_code_and_shows_the_scorecard(two_runs):
     kpi = pd.read_csv(folder / "kpi.csv").set_index("key")
     assert f"{100 * kpi.loc['permanent_share', 'median']:.1f}%" in page
     assert "Targets not modelled" in page and "Casework quality audits" in page and "qualitative judgements" in page
+    title = html.escape(scenario_title(load_scenario(two_runs["scenario"])))   # titled by the scenario, not the file
+    assert f"<title>{title}</title>" in page and f"<h1>{title}</h1>" in page
+    assert "Words used in this report" in page and "Disclosure and Barring Service" in page and "Assessed and Supported Year" in page
     assert "names no council with published DfE figures" in page   # no la_code: the neighbours section says why it is empty
     assert page.count("<img") >= 4 and "<script src=" not in page  # readable offline (no investment chart: tiny has no profile)
     # under papermill the replication progress bar stays quiet

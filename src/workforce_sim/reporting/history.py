@@ -113,6 +113,8 @@ def _why_unpaired(current: dict[str, Any], previous: dict[str, Any]) -> str:
 
 def _inputs_named(previous: dict[str, Any], current: dict[str, Any], most: int = 4) -> str:
     changed = list(input_changes(previous, current)["input"])
+    if any(c.startswith("scenario: ") for c in changed):
+        changed = [c for c in changed if c != "overrides"]   # the scenario keys they changed say more
     changed = [c for c in changed if c not in ("git_commit", "package_version")] + [c for c in changed if c in ("git_commit", "package_version")]
     if not changed:
         return "no input changed"

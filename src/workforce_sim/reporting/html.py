@@ -194,6 +194,12 @@ def caption(text: str) -> str:
     return f'{STYLE}<p class="wfsim-caption">{_e(text)}</p>'
 
 
+def _bold_lead(text: str) -> str:
+    """``Changed since ... : rest`` with its lead (up to the first colon and space) in bold."""
+    lead, sep, rest = text.partition(": ")
+    return f"<b>{_e(lead)}:</b> {_e(rest)}" if sep else _e(text)
+
+
 def title_html(card: pd.DataFrame, scenario: Scenario, replications: int, seed: int, run_name: Optional[str] = None,
                overrides: Sequence[str] = (), changed: Optional[dict] = None) -> str:
     """The report's first screen: the scenario's title, its answer in one sentence (the main figure, its
@@ -217,7 +223,7 @@ def title_html(card: pd.DataFrame, scenario: Scenario, replications: int, seed: 
     if changed and changed.get("text"):
         tone = "#2b6cb0" if changed.get("beyond_chance") else "#999"
         parts.append(f'<p class="wfsim-changed" style="border-left:6px solid {tone};padding:0.3em 1em;margin-top:-0.4em">'
-                     f"{_e(changed['text'])}</p>")
+                     f"{_bold_lead(changed['text'])}</p>")
     overridden = ", ".join(overrides) if overrides else "none: the scenario as written"
     parts.append(f"<p><b>Changed from the scenario file:</b> {_e(overridden)}</p>")
     if scenario.description:

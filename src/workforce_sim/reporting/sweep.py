@@ -160,7 +160,7 @@ def sweep_page(outcome: SweepOutcome) -> str:
                 body=body, subtitle=f"{sc.council}; {grid}; {n:,} replications per level, seed {sweep.seed}",
                 warning=few_replications_warning(n),
                 words=["Paired difference", "Beyond chance", "Agency spend saved", "Pounds per point", "Permanent share",
-                       "90% interval", "Replication", "Investment profile", "FTE", "Seed"])
+                       "90% interval", "Replication", "Investment profile", "FTE", "Random seed"])
 
 
 SWEEP_TABLES = TABLES
