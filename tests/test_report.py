@@ -267,6 +267,12 @@ def test_compare_writes_a_paired_comparison_and_lists_it(tmp_path, capsys):
     run = json.loads((folder / "run.json").read_text())
     assert run["kind"] == "comparison" and run["scenarios"] == ["calm", "churn"] and run["seed"] == 2014
     assert "comparisons/" + folder.name + "/comparison.html" in (outputs / "index.html").read_text()
+    # the page in the shared style: its answer in one sentence (the paired difference), then one chart, then the tables
+    page = (folder / "comparison.html").read_text()
+    answer = re.search(r'<p class="answer">([^<]*)</p>', page).group(1)
+    assert "churn against calm" in answer and f"{100 * churn['diff_median']:+.1f} pts" in answer
+    assert 'class="wfsim-page"' in page and page.index('class="answer"') < page.index('<div class="chart"><img') < page.index("<table")
+    assert "Only 5 replications" in page and "Words used here" in page
 
 
 def test_the_report_notebook_is_committed_without_outputs():
