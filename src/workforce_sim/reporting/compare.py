@@ -87,7 +87,8 @@ def plot_differences(cmp: Comparison) -> bytes:
     ax.axvline(0, color="0.3", linewidth=1)
     ax.set_yticks(y, [str(x) for x in others["scenario"]])
     title = str(block["title"].iloc[0]) if len(block) else ""
-    ax.set_xlabel(f"{title}: difference against {base} ({axis}; median and 90% of paired futures)")
+    ax.set_xlabel(f"difference against {base} ({axis})")
+    ax.set_title(f"{title}: median and 90% of the paired futures", loc="left", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     buf = io.BytesIO()
