@@ -92,10 +92,15 @@ def test_the_optimise_answer_names_levers_by_their_labels():
 
     from workforce_sim.reporting.optimise import optimise_answer
 
-    lever = SimpleNamespace(name="recruitment.pipeline.checks_to_start_days", title="Time to hire (days)", adds_teams=False)
-    row = pd.Series({"recruitment.pipeline.checks_to_start_days": 30.0, "cost_gbp": 1_234_000.0, "chance": 0.85,
-                     "chance_low": 0.8, "chance_high": 0.9, "replications": 200})
-    opt = SimpleNamespace(spec=SimpleNamespace(confidence=0.8, minimise="total_cost"), plan_row=row, levers=[lever])
+    from workforce_sim.experiments.levers import Lever
+
+    hire = Lever("time_to_hire_days", 60, 120, label="Time to hire (days)", step=10)
+    nqsw = Lever("nqsw_per_year", 12, 24, label="NQSWs a year", integer=True)
+    raw = Lever("agency.conversion_per_year", 0.0, 0.15)
+    row = pd.Series({"time_to_hire_days": 60.0, "nqsw_per_year": 13.0, "agency.conversion_per_year": 0.05, "cost_gbp": 1_234_000.0,
+                     "chance": 0.85, "chance_low": 0.8, "chance_high": 0.9, "replications": 200})
+    opt = SimpleNamespace(spec=SimpleNamespace(confidence=0.8, minimise="total_cost"), plan_row=row, levers=[hire, nqsw, raw])
     text = optimise_answer(opt)
-    assert "costs £1.23m" in text and "Time to hire (days) 30" in text and "85% of 200 fresh futures" in text
-    assert "recruitment.pipeline" not in text
+    assert "costs £1.23m" in text and "85% of 200 fresh futures" in text
+    assert "Time to hire: 60 days" in text and "NQSWs a year: 13;" in text and "agency.conversion_per_year: 0.05" in text
+    assert "time_to_hire_days" not in text

@@ -105,7 +105,7 @@ def optimise_answer(opt: Optimisation) -> str:
                 f"for {_m(near['cost_gbp'].iloc[0])}")
         return (f"No plan reaches the requirements with a chance of at least {_pct(spec.confidence)}{best}: widen the "
                 f"lever ranges, add levers or accept a lower confidence.")
-    settings = "; ".join(f"{_lever_label(lv)} {_num(row[lv.name])}" for lv in opt.levers)
+    settings = "; ".join(_lever_setting(lv, row[lv.name]) for lv in opt.levers)
     return (f"The cheapest plan meeting every requirement with a chance of at least {_pct(spec.confidence)} costs "
             f"{_m(row['cost_gbp'])} ({COST_WORDS[spec.minimise]}, mean) and meets them in {_pct(row['chance'])} of "
             f"{int(row['replications'])} fresh futures (95% interval {_pct(row['chance_low'])} to {_pct(row['chance_high'])}): {settings}.")
@@ -114,6 +114,19 @@ def optimise_answer(opt: Optimisation) -> str:
 def _lever_label(lever) -> str:
     """A lever's plain label (its description for team levers)."""
     return lever.describe().split(": ", 1)[0] if lever.adds_teams else lever.title
+
+
+def _lever_setting(lever, value) -> str:
+    """``Time to hire: 60 days``: a lever's plain label, its value and unit (the unit left out when the
+    label already ends with it, as in "NQSWs a year"); a raw key when the lever has no label."""
+    from workforce_sim.scenario.named_levers import find
+
+    named = None if lever.adds_teams else find(lever.name)
+    if named is None:
+        return f"{_lever_label(lever)}: {_num(value)}"
+    label, unit = named.label, named.unit
+    same_end = unit and label.split()[-2:] == unit.split()[-2:]
+    return f"{label}: {_num(value)}" + ("" if same_end or not unit else f" {unit}")
 
 
 def page(opt: Optimisation, run_name: str, front_png: bytes) -> str:
