@@ -90,9 +90,8 @@ def test_the_optimise_answer_names_levers_by_their_labels():
 
     import pandas as pd
 
-    from workforce_sim.reporting.optimise import optimise_answer
-
     from workforce_sim.experiments.levers import Lever
+    from workforce_sim.reporting.optimise import optimise_answer
 
     hire = Lever("time_to_hire_days", 60, 120, label="Time to hire (days)", step=10)
     nqsw = Lever("nqsw_per_year", 12, 24, label="NQSWs a year", integer=True)
