@@ -1,6 +1,7 @@
 """Every council in one command: the shipped DfE table, ``wfsim init`` and a steady start."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 
@@ -9,6 +10,7 @@ import pytest
 
 from workforce_sim.cli.main import main
 from workforce_sim.experiments.replications import run_replications
+from workforce_sim.scenario import Scenario
 from workforce_sim.scenario.councils import councils, find_council, load_table, workforce_years
 from workforce_sim.scenario.loading import load_scenario, with_overrides
 from workforce_sim.scenario.start_state import start_state, write_start_state
@@ -168,18 +170,41 @@ def test_council_without_workforce_figures_says_so(capsys, tmp_path):
     assert "no DfE workforce figures" in capsys.readouterr().err
 
 
-def test_generated_nqsw_intake_is_spread_over_the_months():
+def test_generated_nqsw_intake_is_one_cohort_a_year_spread_over_the_months():
     _, data = start_state("darlington", 2025)
     cohorts = data["nqsw"]["cohorts"]
-    dates = [dt.date.fromisoformat(c["date"]) for c in cohorts]
-    counts = [c["count"] for c in cohorts]
-    first_year = [n for d, n in zip(dates, counts) if d < dt.date(2026, 10, 1)]
-    per_year = sum(first_year)
-    assert per_year >= 1 and max(counts) <= -(-per_year // 12)   # no month takes more than its twelfth, rounded up
+    assert len(cohorts) == 3 and all(c["spread_months"] == 12 for c in cohorts)        # one cohort a year: the year's intake
+    per_year = cohorts[0]["count"]
+    assert per_year >= 1 and {c["count"] for c in cohorts} == {per_year}
+    starts = [s for c in Scenario.model_validate(data).nqsw.cohorts for s in c.starts()]
+    dates = [d for d, n in starts if n > 0]
+    counts = [n for _, n in starts]
+    assert max(counts) <= -(-per_year // 12)   # no month takes more than its twelfth, rounded up
     assert sum(counts) == 3 * per_year and all(dt.date(2025, 9, 30) < d < dt.date(2028, 9, 30) for d in dates)
-    assert len({d.month for d in dates}) == min(12, per_year)
-    assert "spread evenly over the months" in data["sources"]["nqsw.cohorts"]
+    assert len({d.month for d in dates}) == min(12, per_year) and {d.day for d in dates} == {15}
+    assert "one cohort a year spread evenly over the months" in data["sources"]["nqsw.cohorts"]
     assert data["la_code"] == "E06000005"
+
+
+def test_a_cohort_spread_over_months_starts_as_the_monthly_cohorts_would():
+    """The model runs a spread cohort exactly as the same NQSWs given as one cohort a month."""
+    from workforce_sim.experiments.replications import single_run
+
+    _, data = start_state("rutland", 2019)
+    spread = Scenario.model_validate(data)
+    monthly = copy.deepcopy(data)
+    monthly["nqsw"]["cohorts"] = [{"date": d.isoformat(), "count": n} for c in spread.nqsw.cohorts for d, n in c.starts() if n > 0]
+    a, b = single_run(spread, 2014, 0), single_run(Scenario.model_validate(monthly), 2014, 0)
+    pd.testing.assert_frame_equal(a.snapshots, b.snapshots)
+    pd.testing.assert_frame_equal(a.flows, b.flows)
+
+
+def test_cohort_starts_split_the_count_and_keep_the_day():
+    from workforce_sim.scenario.schema.workforce import Cohort
+
+    c = Cohort(date=dt.date(2020, 11, 30), count=7, spread_months=4)
+    assert c.starts() == [(dt.date(2020, 11, 30), 2), (dt.date(2020, 12, 30), 2), (dt.date(2021, 1, 30), 1), (dt.date(2021, 2, 28), 2)]
+    assert Cohort(date=dt.date(2020, 9, 1), count=5).starts() == [(dt.date(2020, 9, 1), 5)]
 
 
 # --------------------------------------------------------------------------- names and the output folder

@@ -3,6 +3,7 @@ changed-since-last-run, index, failures, kills, bad input; `wfsim compare`."""
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import re
@@ -22,6 +23,7 @@ from workforce_sim import __version__
 from workforce_sim.analysis.measures import permanent_share, snapshot_at
 from workforce_sim.cli.main import main
 from workforce_sim.reporting.notebook import DEFAULT_NOTEBOOK, REQUIRED_FILES
+from workforce_sim.reporting.pages import scenario_title
 from workforce_sim.reporting.runs import list_runs
 from workforce_sim.scenario.loading import load_scenario
 
@@ -104,6 +106,9 @@ def test_report_html_has_no_code_and_shows_the_scorecard(two_runs):
     kpi = pd.read_csv(folder / "kpi.csv").set_index("key")
     assert f"{100 * kpi.loc['permanent_share', 'median']:.1f}%" in page
     assert "Targets not modelled" in page and "Casework quality audits" in page and "qualitative judgements" in page
+    title = html.escape(scenario_title(load_scenario(two_runs["scenario"])))   # titled by the scenario, not the file
+    assert f"<title>{title}</title>" in page and f"<h1>{title}</h1>" in page
+    assert "Words used in this report" in page and "Disclosure and Barring Service" in page and "Assessed and Supported Year" in page
     assert "names no council with published DfE figures" in page   # no la_code: the neighbours section says why it is empty
     assert page.count("<img") >= 4 and "<script src=" not in page  # readable offline (no investment chart: tiny has no profile)
     # under papermill the replication progress bar stays quiet
@@ -121,6 +126,47 @@ def test_second_run_reports_changes_since_the_first(two_runs):
     b = pd.read_csv(second / "kpi.csv").set_index("key").loc["permanent_share", "median"]
     assert f"{100 * (b - a):+.1f} pts" in page
     assert re.search(r"<td>seed</td><td>3</td><td>4</td>", page)
+
+
+def _per_rep(folder: Path) -> pd.Series:
+    return pd.read_parquet(folder / "kpi_by_replication.parquet").set_index("replication")["permanent_share"]
+
+
+def test_the_change_sits_under_the_headline_unpaired_when_seeds_differ(two_runs):
+    first, second = two_runs["first"], two_runs["second"]
+    changed = json.loads((second / "run.json").read_text())["changed"]
+    assert changed["method"] == "unpaired" and changed["previous_run"] == first.name
+    assert changed["difference"] == pytest.approx(_per_rep(second).mean() - _per_rep(first).mean())
+    assert changed["short"].endswith("(unpaired)")
+    page = (second / "report.html").read_text()
+    text = re.sub(r"\s+", " ", page)
+    assert "the runs do not pair (seed 3 then 4)" in text and "(Welch)" in text
+    # directly under the headline: after the answer, before the overrides
+    assert text.index("Chance of meeting it") < text.index("Changed since the last run") < text.index("Changed from the scenario file")
+    assert json.loads((first / "run.json").read_text())["changed"]["short"] == "first run"
+    assert "first run" in (two_runs["outputs"] / "index.html").read_text()
+
+
+def test_a_rerun_on_the_same_seed_is_paired_replication_by_replication(two_runs, tmp_path, capsys):
+    outputs = tmp_path / "outputs"
+    shutil.copytree(two_runs["outputs"], outputs)
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(f"reports:\n  - {{name: tiny, scenario: {two_runs['scenario']}, replications: 4, seed: 4, workers: 1, "
+                        "overrides: {recruitment.pipeline.advert_days: 90}}\n")
+    assert main(["schedule", str(manifest), "--out", str(outputs)]) == 0
+    out = capsys.readouterr().out
+    third = run_dirs(outputs, "tiny")[-1]
+    run = json.loads((third / "run.json").read_text())
+    changed = run["changed"]
+    d = (_per_rep(third) - _per_rep(two_runs["second"])).to_numpy()
+    assert changed["method"] == "paired" and changed["n_current"] == 4
+    assert changed["difference"] == pytest.approx(d.mean())
+    assert changed["beyond_chance"] == (changed["low"] > 0 or changed["high"] < 0)
+    text = re.sub(r"\s+", " ", (third / "report.html").read_text())
+    assert "paired replication by replication over the 4 replications both runs share (same seed 4)" in text
+    assert "recruitment.pipeline.advert_days" in text
+    assert f"changed since the last run: {changed['short']}" in out
+    assert changed["short"] in (outputs / "index.html").read_text()
 
 
 def test_index_lists_both_runs_with_links(two_runs):
@@ -221,6 +267,12 @@ def test_compare_writes_a_paired_comparison_and_lists_it(tmp_path, capsys):
     run = json.loads((folder / "run.json").read_text())
     assert run["kind"] == "comparison" and run["scenarios"] == ["calm", "churn"] and run["seed"] == 2014
     assert "comparisons/" + folder.name + "/comparison.html" in (outputs / "index.html").read_text()
+    # the page in the shared style: its answer in one sentence (the paired difference), then one chart, then the tables
+    page = (folder / "comparison.html").read_text()
+    answer = re.search(r'<p class="answer">([^<]*)</p>', page).group(1)
+    assert "churn against calm" in answer and f"{100 * churn['diff_median']:+.1f} pts" in answer
+    assert 'class="wfsim-page"' in page and page.index('class="answer"') < page.index('<div class="chart"><img') < page.index("<table")
+    assert "Only 5 replications" in page and "Words used here" in page
 
 
 def test_the_report_notebook_is_committed_without_outputs():

@@ -184,3 +184,11 @@ def test_sweep_workbook_number_formats(tmp_path):
     saved = ws[f"{col['Agency saved against the first level (£)']}3"]
     assert saved.value == pytest.approx(pts.loc[0, "agency_cost_gbp"] - pts.loc[1, "agency_cost_gbp"], rel=1e-6, abs=1e-3)
     assert ws[f"{col['Point']}2"].number_format == "0"
+    # the grid key is a named lever: the workbook and the page name it by its label, the CSV keeps the key
+    from workforce_sim.scenario.named_levers import find
+
+    lever = find("market_supplement_gbp")
+    assert lever.title in col and "market_supplement_gbp" in pts.columns
+    assert ws[f"{col['Label']}3"].value == f"{lever.label} = 3000"
+    html = (out / "sweep.html").read_text()
+    assert f"{lever.title} = 0, 3000" in html and f"<td>{lever.label} = 3000</td>" in html

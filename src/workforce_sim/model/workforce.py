@@ -120,8 +120,10 @@ class WorkforceModel:
         recruitment = self.recruitment
         for campaign in self.sc.recruitment.campaigns:
             process(recruitment.campaign(campaign))
-        for cohort in self.sc.nqsw.cohorts:
-            process(recruitment.cohort(cohort))
+        for cohort in self.sc.nqsw.cohorts:   # a cohort spread over months starts as one cohort a month
+            for date, count in (cohort.starts() if cohort.spread_months > 1 else [(cohort.date, cohort.count)]):
+                process(recruitment.cohort(cohort if cohort.spread_months == 1 else
+                                           cohort.model_copy(update={"date": date, "count": count, "spread_months": 1})))
         for app in self.sc.recruitment.appointments:
             process(recruitment.appointment(app))
         for change in self.sc.establishment_changes:

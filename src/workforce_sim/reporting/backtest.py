@@ -18,15 +18,12 @@ PLOTS = ("forecast_vs_actual.png", "coverage_by_horizon.png", "pit_histogram.png
 TABLES = ("scores", "cases", "goals", "worst_councils", "posteriors", "tasks", "before_after")
 COLOURS = {"baseline": "tab:orange", "calibrated": "tab:blue", "recalibrated": "tab:green", "persistence": "0.4"}
 
-STYLE = """
-body {font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em; color: #222; max-width: 80em;}
-table {border-collapse: collapse; font-size: 0.88em; margin: 0.5em 0 1.2em 0;}
-th {text-align: left; border-bottom: 2px solid #444; padding: 4px 8px; background: #f4f4f4;}
-td {border-bottom: 1px solid #ddd; padding: 4px 8px;} td.num {text-align: right; white-space: nowrap;}
-td.met {background: #cfe8cf;} td.unmet {background: #f3c1c1;}
-p.note {max-width: 56em;} img {max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0;}
-.short {background: #fff3cd; border: 1px solid #e0c36a; padding: 0.6em 1em; max-width: 56em;}
-"""
+STYLE = """<style>
+.wfsim-page td.met {background: #cfe8cf;} .wfsim-page td.unmet {background: #f3c1c1;}
+.wfsim-page p.note {max-width: 56em;} .wfsim-page img {max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0;}
+.wfsim-page .short {background: #fff3cd; border-left: 6px solid #c77700; padding: 0.5em 1em; max-width: 56em;}
+</style>"""
+"""What the backtest page adds to the pages' one style (``pages.PAGE_STYLE``): met and missed cells."""
 
 
 def _plt():
@@ -150,7 +147,7 @@ def _table(df: pd.DataFrame, columns: dict[str, tuple[str, str]], cell_class=Non
             extra = cell_class(r, col) if cell_class else ""
             cells.append(f'<td class="{cls} {extra}">{_fmt(r[col], kind) if kind != "text" else html.escape(str(r[col]))}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f'<table class="wfsim"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
 def shortfalls(goals: pd.DataFrame) -> list[str]:
@@ -202,9 +199,36 @@ def _before_after_html(ba: Optional[pd.DataFrame]) -> str:
             + _table(ba, cols))
 
 
+def backtest_answer(goals: pd.DataFrame, scores: pd.DataFrame) -> str:
+    """The page's answer in one sentence: how many of the goals the forecasts meet, and how often the
+    90% intervals held the published value (over every scored case of the forecast judged)."""
+    if goals.empty:
+        return "No case could be scored: the backtest has no answer."
+    short = shortfalls(goals)
+    chance = int((goals["status"] == "within chance").sum()) if "status" in goals else 0
+    held = ""
+    if not scores.empty and {"coverage90", "cases"} <= set(scores.columns):
+        variant = "calibrated" if (scores.get("variant", pd.Series(dtype=str)) == "calibrated").any() else None
+        sub = scores[scores["variant"] == variant] if variant else scores
+        n = float(sub["cases"].sum())
+        if n > 0:
+            share = float((sub["coverage90"] * sub["cases"]).sum() / n)
+            held = (f"; the {variant + ' ' if variant else ''}forecasts' 90% intervals held {100 * share:.0f}% of "
+                    f"{n:,.0f} published outcomes (goal 85-95%)")
+    if short:
+        return (f"The forecasts miss {len(short)} of {len(goals)} goals beyond chance"
+                + (f" and {chance} more are outside their range within chance" if chance else "") + held + ".")
+    return (f"The forecasts miss none of the {len(goals)} goals beyond chance"
+            + (f" ({chance} are outside their range within chance)" if chance else "") + held + ".")
+
+
 def page(meta: dict[str, Any], scores: pd.DataFrame, goals: pd.DataFrame, worst: pd.DataFrame, tasks: pd.DataFrame,
          before_after: Optional[pd.DataFrame] = None) -> str:
+    """``backtest.html`` in the pages' one style: the answer (goals met), the coverage chart, then the detail."""
+    from workforce_sim.reporting.pages import page as shared_page
+
     title = "Backtest: forecasts from each origin against what was published"
+    answer = backtest_answer(goals, scores)
     short = shortfalls(goals)
     chance = int((goals["status"] == "within chance").sum()) if "status" in goals else 0
     if goals.empty:
@@ -260,9 +284,7 @@ def page(meta: dict[str, Any], scores: pd.DataFrame, goals: pd.DataFrame, worst:
                          "from every score above.</p>" + _table(failed, {"council": ("council", "text"), "origin": ("origin", "num"),
                                                                           "failed": ("error", "text")}))
     about = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in meta.items())
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{STYLE}</style></head><body>
-<h1>{title}</h1>
+    body = f"""{STYLE}
 <p class="note">Each council's baseline is built from the DfE figures published by 30 September of the origin year only,
 calibrated (ABC-SMC) on its history up to then, and simulated three years on; its forecasts of the agency rate, turnover,
 vacancy rate and caseload are scored against the values published later. <b>Persistence</b> says the origin year's value again;
@@ -281,7 +303,6 @@ median's MAE within 0.2 points of persistence's for the agency and vacancy rates
 {_before_after_html(before_after)}
 <h2>Coverage by horizon, with and without calibration</h2>
 {cov_html}
-<img src="coverage_by_horizon.png" alt="coverage by horizon">
 <h2>PIT histogram</h2>
 <p class="note">Where the published value fell within each forecast's ensemble. Flat: well calibrated; a U: intervals too narrow;
 piled at one side: biased.</p>
@@ -292,11 +313,13 @@ piled at one side: biased.</p>
 {_table(worst, wc)}
 {skipped_html}
 <h2>About this run</h2>
-<table>{about}</table>
+<table class="wfsim">{about}</table>
 <p class="note">Tables beside this page: scores, cases (one row per council, origin, measure and horizon), goals, worst_councils,
 posteriors (each calibration's parameters), tasks (CPU seconds per council and origin), as CSV and Parquet.</p>
-</body></html>
 """
+    chart = '<div class="chart"><img src="coverage_by_horizon.png" alt="coverage of the 90% and 50% intervals by years ahead"></div>'
+    return shared_page(title, answer, chart=chart, body=body, subtitle="Forecasts scored against the DfE figures published later",
+                       words=["90% interval", "Replication", "Agency rate", "Turnover", "Vacancy rate", "Caseload", "FTE"]) + "\n"
 
 
 def write_backtest(folder: Path, tables: dict[str, pd.DataFrame], published: pd.DataFrame, meta: dict[str, Any]) -> list[Path]:

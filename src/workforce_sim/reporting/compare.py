@@ -9,7 +9,6 @@ from pathlib import Path
 
 from workforce_sim.analysis.compare import Comparison
 from workforce_sim.analysis.formats import format_change, format_value
-from workforce_sim.reporting.html import STYLE
 from workforce_sim.workflows.compare import CompareOutcome
 
 
@@ -39,15 +38,76 @@ def text_table(cmp: Comparison, replications: int, seed: int) -> str:
     return "\n".join(lines).rstrip()
 
 
+def _main_block(cmp: Comparison):
+    """The headline measure's rows: the permanent share, else the first measure compared."""
+    t = cmp.table
+    key = "permanent_share" if (t["key"] == "permanent_share").any() else (t["key"].iloc[0] if len(t) else None)
+    return t[t["key"] == key] if key is not None else t
+
+
+def compare_answer(cmp: Comparison, replications: int) -> str:
+    """The page's answer in one sentence: of the scenarios against the baseline, the one that moves the
+    headline measure most in its better direction, its paired difference and how often it does better."""
+    block = _main_block(cmp)
+    base = cmp.labels[0]
+    others = block[block["scenario"] != base]
+    if others.empty:
+        return f"Only {base} was simulated: nothing to compare."
+    first = others.iloc[0]
+    sign = -1 if first["better"] == "lower" else 1
+    r = others.loc[(sign * others["diff_median"]).fillna(-math.inf).idxmax()]
+    u, fc = r["unit"], format_change
+    best = f", the best of {len(others)} scenarios" if len(others) > 1 else ""
+    better = "" if r["p_better"] != r["p_better"] else f"; {r['scenario']} does better in {_pct(r['p_better'])} of them"
+    return (f"{r['title']}: {r['scenario']} against {base}{best}, {fc(r['diff_median'], u)} (median of {replications:,} "
+            f"paired futures, 90% of them between {fc(r['diff_low'], u)} and {fc(r['diff_high'], u)}){better}.")
+
+
+def plot_differences(cmp: Comparison) -> bytes:
+    """PNG bytes: each scenario's paired difference against the baseline in the headline measure
+    (median and the range holding 90% of the paired futures)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    block = _main_block(cmp)
+    base = cmp.labels[0]
+    others = block[block["scenario"] != base]
+    unit = str(block["unit"].iloc[0]) if len(block) else ""
+    scale, axis = (100, "percentage points") if unit in ("share", "per_year") else (1, unit or "value")
+    fig, ax = plt.subplots(figsize=(8, 0.55 * max(len(others), 1) + 1.6))
+    y = np.arange(len(others))[::-1]
+    m = others["diff_median"].to_numpy(dtype=float) * scale
+    err = np.vstack([m - others["diff_low"].to_numpy(dtype=float) * scale, others["diff_high"].to_numpy(dtype=float) * scale - m])
+    ax.errorbar(m, y, xerr=err, fmt="o", capsize=4, color="tab:blue", ecolor="0.5")
+    ax.axvline(0, color="0.3", linewidth=1)
+    ax.set_yticks(y, [str(x) for x in others["scenario"]])
+    title = str(block["title"].iloc[0]) if len(block) else ""
+    ax.set_xlabel(f"difference against {base} ({axis})")
+    ax.set_title(f"{title}: median and 90% of the paired futures", loc="left", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, dpi=110, format="png")
+    finally:
+        plt.close(fig)
+    return buf.getvalue()
+
+
 def html_page(cmp: Comparison, replications: int, seed: int, title: str) -> str:
-    """The comparison as a standalone HTML page."""
+    """The comparison as a standalone HTML page in the pages' one style: the answer, a chart of the
+    paired differences, then a table per measure."""
+    from workforce_sim.reporting.pages import chance_short, few_replications_warning, page, png_img
+
     fv, fc = format_value, format_change
     e = html.escape
     base = cmp.labels[0]
-    parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>{STYLE}"
-             "<style>body{font-family: system-ui, sans-serif; margin: 2em; max-width: 72em;}</style></head><body>",
-             f"<h1>{e(title)}</h1>",
-             f"<p>{len(cmp.labels)} scenarios, {replications} simulated futures each, with the same random seed ({seed}). "
+    parts = [f"<p>{len(cmp.labels)} scenarios, {replications} simulated futures each, with the same random seed ({seed}). "
              f"Replication <i>r</i> of every scenario shares its chance events, so each difference is taken future by future "
              f"(paired) against the baseline, <b>{e(base)}</b>: the median difference and the range holding 90% of the "
              f"paired differences. <i>Chance better</i> is the share of futures in which the scenario does better than the baseline.</p>"]
@@ -55,21 +115,24 @@ def html_page(cmp: Comparison, replications: int, seed: int, title: str) -> str:
         first = block.iloc[0]
         parts.append(f"<h2>{e(first['title'])}</h2><p>Target: {e(str(first['target_text']))}; better when {e(str(first['better'] or 'n/a'))}.</p>")
         parts.append('<table class="wfsim"><thead><tr><th>Scenario</th><th>Date</th><th>Median</th><th>90% interval</th>'
-                     f"<th>Chance of meeting the target</th><th>Difference vs {e(base)}</th><th>90% interval of the difference</th>"
-                     "<th>Chance better</th></tr></thead><tbody>")
+                     f"<th>Chance of meeting the target (90% interval)</th><th>Difference vs {e(base)}</th>"
+                     "<th>90% of the paired differences</th><th>Chance better</th></tr></thead><tbody>")
         for _, r in block.iterrows():
             u = r["unit"]
             is_base = r["scenario"] == base
             parts.append(
                 f"<tr><td>{e(r['scenario'])}</td><td>{e(str(r['snapshot_date']))}</td>"
                 f'<td class="num">{e(fv(r["median"], u))}</td><td class="num">{e(fv(r["low"], u))} to {e(fv(r["high"], u))}</td>'
-                f'<td class="num">{e(_pct(r["p_meet"]))}</td>'
+                f'<td class="num">{e(chance_short(r["p_meet"], replications))}</td>'
                 f'<td class="num">{"baseline" if is_base else e(fc(r["diff_median"], u))}</td>'
                 f'<td class="num">{"" if is_base else e(fc(r["diff_low"], u)) + " to " + e(fc(r["diff_high"], u))}</td>'
                 f'<td class="num">{"" if is_base else e(_pct(r["p_better"]))}</td></tr>')
         parts.append("</tbody></table>")
-    parts.append("</body></html>\n")
-    return "".join(parts)
+    return page(title, compare_answer(cmp, replications),
+                chart=png_img(plot_differences(cmp), f"paired differences against {base}") if len(cmp.labels) > 1 else "",
+                body="".join(parts), subtitle=f"{replications:,} replications per scenario, seed {seed}, differences paired by replication",
+                warning=few_replications_warning(replications),
+                words=["Paired difference", "Replication", "90% interval", "Random seed", "Permanent share", "FTE"]) + "\n"
 
 
 def headline(cmp: Comparison) -> str:

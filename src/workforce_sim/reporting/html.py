@@ -194,11 +194,18 @@ def caption(text: str) -> str:
     return f'{STYLE}<p class="wfsim-caption">{_e(text)}</p>'
 
 
+def _bold_lead(text: str) -> str:
+    """``Changed since ... : rest`` with its lead (up to the first colon and space) in bold."""
+    lead, sep, rest = text.partition(": ")
+    return f"<b>{_e(lead)}:</b> {_e(rest)}" if sep else _e(text)
+
+
 def title_html(card: pd.DataFrame, scenario: Scenario, replications: int, seed: int, run_name: Optional[str] = None,
-               overrides: Sequence[str] = ()) -> str:
+               overrides: Sequence[str] = (), changed: Optional[dict] = None) -> str:
     """The report's first screen: the scenario's title, its answer in one sentence (the main figure, its
-    90% interval and the chance of meeting the target with that chance's own interval), the overrides
-    it was run with, what was simulated, and a warning below 100 replications."""
+    90% interval and the chance of meeting the target with that chance's own interval), under it what
+    changed since the last run (``changed``: ``history.headline_change``) and whether beyond chance, the
+    overrides it was run with, what was simulated, and a warning below 100 replications."""
     from workforce_sim.reporting.pages import chance, few_replications_warning, scenario_title
 
     title = scenario_title(scenario) if not run_name or run_name == scenario.name else f"{scenario.council}: {run_name}"
@@ -213,8 +220,12 @@ def title_html(card: pd.DataFrame, scenario: Scenario, replications: int, seed: 
             f"<b>{_e(r['title'])} at {_e(nice_date(r['snapshot_date']))}: {_e(format_value(r['median'], u))}</b> "
             f"(90% interval {_e(format_value(r['low'], u))} to {_e(format_value(r['high'], u))}). "
             f"Target: {_e(r['target_text'])}. Chance of meeting it: <b>{_e(p)}</b>.</p>")
-    changed = ", ".join(overrides) if overrides else "none: the scenario as written"
-    parts.append(f"<p><b>Changed from the scenario file:</b> {_e(changed)}</p>")
+    if changed and changed.get("text"):
+        tone = "#2b6cb0" if changed.get("beyond_chance") else "#999"
+        parts.append(f'<p class="wfsim-changed" style="border-left:6px solid {tone};padding:0.3em 1em;margin-top:-0.4em">'
+                     f"{_bold_lead(changed['text'])}</p>")
+    overridden = ", ".join(overrides) if overrides else "none: the scenario as written"
+    parts.append(f"<p><b>Changed from the scenario file:</b> {_e(overridden)}</p>")
     if scenario.description:
         parts.append(f"<p>{_e(scenario.description)}</p>")
     start, end = scenario.start_date, scenario.end_date

@@ -186,6 +186,7 @@ def run_report(spec: ReportSpec) -> ReportOutcome:
         if missing:
             raise RuntimeError(f"the notebook did not write {', '.join(missing)}")
         record["headline"], record["headline_text"] = headline(pd.read_parquet(tmp / "kpi.parquet"))
+        record["changed"] = _changed(record, tmp, previous) if not is_region else None
     except KeyboardInterrupt:
         record.update(status="interrupted", finished=now_iso(), error="interrupted")
         rf.fail(record)
@@ -209,6 +210,15 @@ def run_report(spec: ReportSpec) -> ReportOutcome:
         raise rf.not_written(exc) from None
     write_index(outputs)
     return ReportOutcome(run_id, name, scenario.name, "complete", folder, None, record["headline_text"])
+
+
+def _changed(record: dict[str, Any], folder: Path, previous: Optional[Path]) -> dict[str, Any]:
+    """The headline's change since the previous run and whether beyond chance (as the report's first screen says)."""
+    from workforce_sim.reporting import history
+
+    per_rep = folder / history.PER_REPLICATION
+    values = history.values_of(pd.read_parquet(per_rep), record["headline"].get("key")) if per_rep.exists() else None
+    return history.headline_change(record["headline"], values, record, history.load_previous(previous))
 
 
 def _failed(rf: RunFolder, record: dict[str, Any], outputs: Path, error: str) -> ReportOutcome:

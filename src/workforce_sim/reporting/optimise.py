@@ -2,7 +2,6 @@
 evaluation (CSV, Parquet, Excel) and a page for finance officers."""
 from __future__ import annotations
 
-import base64
 import contextlib
 import html
 import math
@@ -19,7 +18,7 @@ from workforce_sim.analysis.optimise import COST_WORDS, Optimisation, closest
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.levers import plan_data
 from workforce_sim.files import write_bytes, write_text
-from workforce_sim.reporting.html import STYLE, table
+from workforce_sim.reporting.html import table
 from workforce_sim.reporting.plots import _figure, png
 from workforce_sim.reporting.tables import write_tables, write_workbook
 
@@ -95,14 +94,51 @@ def plot_front(opt: Optimisation):
     return fig
 
 
+def optimise_answer(opt: Optimisation) -> str:
+    """The page's answer in one sentence: the plan, its cost and its confirmed chance (with the levers by
+    their labels), or the finding that no plan reaches the confidence and how close the nearest comes."""
+    spec = opt.spec
+    row = opt.plan_row
+    if row is None:
+        near = closest(opt.confirmed, 1)
+        best = ("" if near.empty else f"; the closest confirmed candidate reaches {_pct(near['chance'].iloc[0])} "
+                f"for {_m(near['cost_gbp'].iloc[0])}")
+        return (f"No plan reaches the requirements with a chance of at least {_pct(spec.confidence)}{best}: widen the "
+                f"lever ranges, add levers or accept a lower confidence.")
+    settings = "; ".join(_lever_setting(lv, row[lv.name]) for lv in opt.levers)
+    return (f"The cheapest plan meeting every requirement with a chance of at least {_pct(spec.confidence)} costs "
+            f"{_m(row['cost_gbp'])} ({COST_WORDS[spec.minimise]}, mean) and meets them in {_pct(row['chance'])} of "
+            f"{int(row['replications'])} fresh futures (95% interval {_pct(row['chance_low'])} to {_pct(row['chance_high'])}): {settings}.")
+
+
+def _lever_label(lever) -> str:
+    """A lever's plain label (its description for team levers)."""
+    return lever.describe().split(": ", 1)[0] if lever.adds_teams else lever.title
+
+
+def _lever_setting(lever, value) -> str:
+    """``Time to hire: 60 days``: a lever's plain label, its value and unit (the unit left out when the
+    label already ends with it, as in "NQSWs a year"); a raw key when the lever has no label."""
+    from workforce_sim.scenario.named_levers import find
+
+    named = None if lever.adds_teams else find(lever.name)
+    if named is None:
+        return f"{_lever_label(lever)}: {_num(value)}"
+    label, unit = named.label, named.unit
+    same_end = unit and label.split()[-2:] == unit.split()[-2:]
+    return f"{label}: {_num(value)}" + ("" if same_end or not unit else f" {unit}")
+
+
 def page(opt: Optimisation, run_name: str, front_png: bytes) -> str:
-    """The page a finance officer reads: the plan, its cost by financial year against the investment
-    profile, its chance of meeting each requirement with an interval, the cost of confidence."""
+    """The page a finance officer reads, in the pages' one style: the answer (the plan, or that there is
+    none), the chart of cost against chance, then the plan, its cost by financial year against the
+    investment profile, its chance of meeting each requirement with an interval, the cost of confidence."""
+    from workforce_sim.reporting.pages import page as shared_page
+    from workforce_sim.reporting.pages import png_img, scenario_title
+
     sc, spec = opt.scenario, opt.spec
     e = html.escape
-    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{e(sc.name)}: the cheapest plan</title>",
-             f"{STYLE}<style>body{{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em;color:#222;max-width:70em}}</style>",
-             "</head><body>", f"<h1>{e(sc.council or sc.name)}: the cheapest plan that meets the requirements</h1>"]
+    parts = []
     reqs = "".join(f"<li>{e(r.title)}: {e(r.describe_target())}</li>" for r in opt.requirements)
     parts.append(f"<p>Scenario <b>{e(sc.name)}</b> ({e(opt.path)}). The question: the lowest {e(COST_WORDS[spec.minimise])} "
                  f"for which every requirement below is met together with a chance of at least <b>{_pct(spec.confidence)}</b>:</p><ul>{reqs}</ul>")
@@ -144,8 +180,7 @@ def page(opt: Optimisation, run_name: str, front_png: bytes) -> str:
     parts.append("<p class=\"wfsim-caption\">The cheapest confirmed candidate reaching each level; confirmed candidates are the cheapest "
                  "near the required confidence and the cheapest reaching each level in the search. A level no confirmed candidate "
                  "reaches needs a wider lever range or more candidates.</p>")
-    parts.append("<h2>Cost against the chance of meeting the requirements</h2>")
-    parts.append(f'<img alt="Pareto front" src="data:image/png;base64,{base64.b64encode(front_png).decode()}">')
+    parts.append("<h2>The cheapest candidates of the search</h2>")
     parts.append(_candidates(opt, opt.front, search=True))
     secs = ", ".join(f"{k} {v:.0f} s" for k, v in opt.seconds.items())
     parts.append(f"<h2>How the plan was found</h2><p>{len(opt.evaluations[opt.evaluations['same_as'].isna()]) if len(opt.evaluations) else 0} "
@@ -153,8 +188,11 @@ def page(opt: Optimisation, run_name: str, front_png: bytes) -> str:
                  f"{_pct(spec.confidence)}), each on the same {spec.replications} replications (seed {spec.seed}: common random numbers); "
                  f"{len(opt.confirmed)} confirmed on {spec.confirm_replications} replications with seed {spec.confirm_seed}. "
                  f"Time: {e(secs)}. Every evaluation is in <code>evaluations.csv</code> and <code>{WORKBOOK}</code>; the study itself in "
-                 f"<code>study.db</code> (Optuna). Run {e(run_name)}.</p></body></html>")
-    return "".join(parts)
+                 f"<code>study.db</code> (Optuna). Run {e(run_name)}.</p>")
+    return shared_page(f"{scenario_title(sc)}: the cheapest plan", optimise_answer(opt),
+                       chart=png_img(front_png, "cost against the chance of meeting the requirements"), body="".join(parts),
+                       subtitle=f"Scenario {sc.name} ({opt.path}); run {run_name}",
+                       words=["Replication", "90% interval", "Random seed", "Permanent share", "Investment profile", "FTE", "NQSW"]) + "\n"
 
 
 def _num(v) -> str:

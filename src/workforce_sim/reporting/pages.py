@@ -38,12 +38,21 @@ GLOSSARY = {
     "ASYE": "Assessed and Supported Year in Employment: the NQSW's first year, with a lighter caseload.",
     "DBS": "Disclosure and Barring Service: the criminal-record checks before a new starter may begin.",
     "Permanent share": "permanent FTE divided by permanent plus agency FTE.",
+    "Agency rate": "agency FTE as a share of the filled social work FTE (permanent plus agency): 100% minus the permanent share.",
+    "Turnover": "permanent leavers in a year divided by the average permanent headcount over that year (the DfE census measure).",
+    "Vacancy rate": "posts (FTE) with no permanent holder, empty or covered by an agency worker, as a share of all posts (the DfE definition).",
+    "Caseload": "children held per case-holding social worker (FTE).",
+    "Median": "the middle of the simulated futures: half are above it, half below.",
     "Replication": "one simulated future; a page's chances are the share of replications in which something happens.",
     "90% interval": "the range that holds the middle 90% of the replications' values.",
     "Paired difference": "the change between two options measured within the same future (the same seed), which "
                          "removes the luck that both share, so a small real effect shows.",
     "Beyond chance": "the paired differences' 90% interval does not include zero.",
-    "Seed": "the number that fixes the random draws: the same seed gives the same figures.",
+    "Random seed": "the number that fixes the random draws: the same seed gives the same figures, and two runs on "
+                   "the same seed meet the same luck replication by replication.",
+    "Changed since the last run": "the headline against the previous complete run of the same name: beyond chance when "
+                                  "the 90% interval of the change leaves out zero (paired replication by replication when "
+                                  "both runs share seed and replications, otherwise compared as independent samples).",
     "Investment profile": "the money budgeted for each financial year (April to March).",
     "Agency spend saved": "agency cost of the first option minus this option's, paired per replication.",
     "Pounds per point": "net cost divided by the percentage points of permanent share gained.",
@@ -118,10 +127,18 @@ def table(headers: list[str], rows: Iterable[list[object]], numeric: Optional[se
     return f'<table class="wfsim"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def glossary(words: Optional[Iterable[str]] = None) -> str:
-    """The glossary block (every word, or the ones named)."""
+REPORT_WORDS = ("FTE", "NQSW", "ASYE", "DBS", "Permanent share", "Agency rate", "Turnover", "Vacancy rate", "Caseload",
+                "Replication", "Median", "90% interval", "Random seed", "Changed since the last run", "Investment profile",
+                "S2, S4 ...")
+"""The words the report explains (its glossary section)."""
+
+
+def glossary(words: Optional[Iterable[str]] = None, heading: bool = True) -> str:
+    """The glossary block (every word, or the ones named; ``heading``: with its own "Words used here" title)."""
     items = [(w, GLOSSARY[w]) for w in (words or GLOSSARY) if w in GLOSSARY]
-    return "<h2>Words used here</h2><dl class=glossary>" + "".join(f"<dt>{esc(w)}</dt><dd>{esc(d)}</dd>" for w, d in items) + "</dl>"
+    return (("<h2>Words used here</h2>" if heading else "") + '<dl class="glossary">'
+            + "".join(f'<dt style="font-weight:600;margin-top:0.4em">{esc(w)}</dt><dd style="margin-left:1.2em">{esc(d)}</dd>'
+                      for w, d in items) + "</dl>")
 
 
 def scenario_title(scenario: object) -> str:

@@ -237,8 +237,12 @@ td.complete {color: #155724;} td.failed, td.interrupted {color: #a00; font-weigh
 
 
 def changed_text(run: dict[str, Any], runs: list[dict[str, Any]]) -> str:
-    """The headline's move since the previous complete run of the same name and kind (``+2.1 pts``), or ""."""
+    """The headline's move since the previous complete run of the same name and kind: a report's verdict
+    (``+2.1 pts, beyond chance``, see ``history.headline_change``), else the move of the median (``+2.1 pts``), or ""."""
     head = run.get("headline") or {}
+    tested = run.get("changed")
+    if run.get("status") == "complete" and isinstance(tested, dict) and tested.get("short"):
+        return str(tested["short"])   # the report's own verdict: paired (or Welch) test of the headline's move
     if run.get("status") != "complete" or not isinstance(head, dict) or head.get("median") is None:
         return ""
     for other in runs:
@@ -296,7 +300,9 @@ def write_index(outputs: Path) -> Path:
         "<h1>Workforce simulation runs</h1>"
         f'<p class="answer">{html.escape(answer)}</p>'
         f"<p>Every report, comparison, sweep, optimiser run and backtest under this folder, with its page. "
-        f"Changed: the headline's move since the previous complete run of the same name. Updated {html.escape(now_iso())}.</p>"
+        f"Changed: the headline's move since the previous complete run of the same name; for reports, whether it is "
+        f"beyond chance (its 90% interval, paired replication by replication when the runs share seed and replications, "
+        f"leaves out zero). Updated {html.escape(now_iso())}.</p>"
         "<table class=\"wfsim\"><thead><tr><th>Started</th><th>Scenario</th><th>Name</th><th>Kind</th><th>Status</th>"
         "<th>Replications</th><th>Headline</th><th>Changed</th><th>Links</th></tr></thead>"
         f"<tbody>{body}</tbody></table></body></html>\n"

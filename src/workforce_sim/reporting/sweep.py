@@ -154,26 +154,61 @@ def sweep_page(outcome: SweepOutcome) -> str:
                           "Investment", "Over (+) or under (-)"], inv_rows, numeric={2, 3, 4}))
     about = outcome.tables["about"]
     body += "<h2>How these figures were made</h2>" + table(["", ""], about.values.tolist())
-    grid = "; ".join(f"{a.key} = {', '.join(a.texts)}" for a in sweep.axes)
+    titles = lever_titles(outcome)
+    grid = "; ".join(f"{titles.get(a.key, a.key)} = {', '.join(a.texts)}" for a in sweep.axes)
     return page(f"{scenario_title(sc)}: what each level buys", sweep_answer(outcome),
                 chart=png_img(plot_paired_differences(outcome), "paired differences against the first level"),
                 body=body, subtitle=f"{sc.council}; {grid}; {n:,} replications per level, seed {sweep.seed}",
                 warning=few_replications_warning(n),
                 words=["Paired difference", "Beyond chance", "Agency spend saved", "Pounds per point", "Permanent share",
-                       "90% interval", "Replication", "Investment profile", "FTE", "Seed"])
+                       "90% interval", "Replication", "Investment profile", "FTE", "Random seed"])
 
 
 SWEEP_TABLES = TABLES
 SWEEP_FILES = FILES
 
 
+def lever_titles(outcome: SweepOutcome) -> dict[str, str]:
+    """Grid keys that are named levers, each with the lever's title (``NQSWs a year (... a year)``)."""
+    from workforce_sim.scenario.named_levers import find
+
+    found = {a.key: find(a.key) for a in outcome.sweep.axes}
+    return {k: lv.title for k, lv in found.items() if lv is not None}
+
+
+def labelled(outcome: SweepOutcome) -> SweepOutcome:
+    """The outcome for readers: when a grid key is a named lever, each level is labelled by the
+    lever's label (``NQSWs a year = 10``) and its column headed by the lever's title (label and unit).
+    The CSV and Parquet tables keep the keys as given."""
+    from dataclasses import replace
+
+    from workforce_sim.scenario.named_levers import find
+
+    titles = lever_titles(outcome)
+    if not titles:
+        return outcome
+    sweep = outcome.sweep
+    names = {a.key: (find(a.key).label if a.key in titles else a.key.rsplit(".", 1)[-1]) for a in sweep.axes}
+    new = {p.label: ", ".join(f"{names[a.key]} = {a.texts[a.values.index(p.settings[a.key])] if p.settings[a.key] in a.values else p.settings[a.key]}"
+                              for a in sweep.axes) for p in sweep.points}
+    tables = {}
+    for name, df in outcome.tables.items():
+        df = df.rename(columns=titles)
+        if "label" in df.columns:
+            df = df.assign(label=[new.get(x, x) for x in df["label"]])
+        tables[name] = df
+    return replace(outcome, tables=tables)
+
+
 def write_sweep(outcome: SweepOutcome, folder: Path) -> list[Path]:
-    """Write CSV and Parquet per table, the workbook and the plot into ``folder``."""
+    """Write CSV and Parquet per table, the workbook and the plot into ``folder`` (the workbook,
+    the plot and the page name levers by their labels)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = write_tables(outcome.tables, folder)
-    written.append(write_workbook(outcome.tables, folder / "sweep.xlsx"))
-    written.append(plot_cost_vs_permanence(outcome, folder / "cost_vs_permanence.png"))
-    written.append(write_text(folder / "sweep.html", sweep_page(outcome)))
+    readable = labelled(outcome)
+    written.append(write_workbook(readable.tables, folder / "sweep.xlsx"))
+    written.append(plot_cost_vs_permanence(readable, folder / "cost_vs_permanence.png"))
+    written.append(write_text(folder / "sweep.html", sweep_page(readable)))
     return written
 
 

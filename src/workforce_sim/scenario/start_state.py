@@ -337,19 +337,18 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
                                         f"when uncovered posts are covered after {days_to_cover:.1f} days on average, given assignment ends, "
                                         f"conversions and hires at the default rates")
 
-    # NQSWs: the yearly intake spread over the months of the year (a small cohort on the 15th of each month)
+    # NQSWs: one cohort a year holding the year's intake, its starts spread over the twelve months
+    # (on the 15th of each month from the month after the start)
     end = dt.date(year + horizon_years, 9, 30)
     cohorts = []
     for k in range(horizon_years):
-        for m, n in enumerate(_spread(nqsw_yr, 12)):
-            month = (start.month + m) % 12 + 1
-            date = dt.date(year + k + (start.month + m) // 12, month, 15)
-            if n > 0 and date < end:
-                cohorts.append({"date": date.isoformat(), "count": n})
+        date = dt.date(year + k + start.month // 12, start.month % 12 + 1, 15)
+        if nqsw_yr > 0 and date < end:
+            cohorts.append({"date": date.isoformat(), "count": nqsw_yr, "spread_months": 12})
     nqsw: dict[str, Any] = {"cohorts": cohorts}
     if cohorts:
         src["nqsw.cohorts"] = (f"assumption: a quarter ({NQSW_SHARE}) of the council's permanent starters ({starters_yr:.1f} a year: "
-                               f"{starters.source}) join as NQSWs, {nqsw_yr} a year spread evenly over the months (the DfE files count "
+                               f"{starters.source}) join as NQSWs, {nqsw_yr} a year, one cohort a year spread evenly over the months (the DfE files count "
                                f"neither NQSW starters nor their start months; one intake on one day makes the agency rate jump, "
                                f"docs/councils.md)")
 

@@ -164,6 +164,23 @@ class Cohort(Strict):
     date: dt.date
     count: UncertainCount(ge=0) = Field(description="NQSWs starting (a range or distribution is drawn once per replication and rounded)")
     team_types: Optional[list[str]] = Field(None, description="Team types they may be placed in (default any)")
+    spread_months: int = Field(1, ge=1, le=12, description="Months over which the cohort starts: its count split as evenly as "
+                               "possible into one start a month from its date, on the same day of the month (1: all on its date)")
+
+    def starts(self) -> list[tuple[dt.date, int]]:
+        """(date, NQSWs) of each start: the whole count on its date, or split over ``spread_months``
+        months (the count of a sampled scenario, a whole number)."""
+        if self.spread_months == 1:
+            return [(self.date, self.count)]
+        total, done, out = int(self.count), 0, []
+        for m in range(self.spread_months):
+            cum = round(total * (m + 1) / self.spread_months)
+            y, mo = divmod(self.date.month - 1 + m, 12)
+            day = dt.date(self.date.year + y, mo + 1, 1)
+            last = ((day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)).day
+            out.append((day.replace(day=min(self.date.day, last)), cum - done))
+            done = cum
+        return out
 
 
 class NQSW(Strict):
