@@ -83,3 +83,16 @@ def test_run_and_report_give_the_same_figures(tmp_path, capsys):
     from workforce_sim.reporting.text import headline
 
     assert done["headline"] == headline(pd.DataFrame(list(ran.values())))[1]
+
+
+def test_an_override_the_investment_baseline_lacks_changes_the_scenario_only():
+    """``--set nqsw.cohorts.0.count=12`` on the investment scenario: the baseline has no cohorts, so the
+    override changes the scenario only (with a warning naming it), while one both have changes both."""
+    from workforce_sim.scenario.loading import ScenarioWarning
+
+    with pytest.warns(ScenarioWarning, match=r"nqsw.cohorts.0.count=12: not a key of the investment baseline"):
+        spec = run_workflow.prepare(INVESTMENT, 2, overrides=["nqsw.cohorts.0.count=12", "agency.cover_lag_days=9"])
+    assert spec.scenario.nqsw.cohorts[0].count == 12 and not spec.investment_baseline.nqsw.cohorts
+    assert spec.scenario.agency.cover_lag_days == spec.investment_baseline.agency.cover_lag_days == 9
+    with pytest.raises(loading.InputError, match="cover_lag_days"):   # a bad value is still an error, not dropped
+        run_workflow.prepare(INVESTMENT, 2, overrides=["nqsw.cohorts.0.count=12", "agency.cover_lag_days=-1"])

@@ -124,14 +124,33 @@ def load_investment_baseline(scenario, scenario_file=None, overrides=()):
     file of the ``extends`` chain that sets it (``scenario.loading.investment_baseline_path``),
     so a plan or variant written elsewhere finds the same baseline. It is loaded
     with the same ``--set`` overrides as the scenario, so the two differ only in
-    what the scenario file changes. ``scenario_file`` is kept for callers' symmetry.
+    what the scenario file changes; an override the baseline cannot take (a
+    list item it lacks, such as a cohort only the investment has) changes the
+    scenario only, and a warning says so. ``scenario_file`` is kept for callers' symmetry.
     """
-    from workforce_sim.scenario.loading import investment_baseline_path, load_scenario
+    import warnings
+
+    from workforce_sim.scenario.loading import ScenarioWarning, investment_baseline_path, load_scenario
 
     target = investment_baseline_path(scenario)
     if target is None:
         return None
-    return load_scenario(target, [o for o in overrides if o.partition("=")[0].strip() != BASELINE_KEY])
+    given = [o for o in overrides if o.partition("=")[0].strip() != BASELINE_KEY]
+    try:
+        return load_scenario(target, given)
+    except InputError as whole:
+        kept = []
+        for o in given:
+            try:
+                load_scenario(target, [o])
+            except InputError:
+                warnings.warn(ScenarioWarning(f"--set {o}: not a key of the investment baseline ({Path(target).name}); "
+                                              "it changes the scenario only"), stacklevel=2)
+                continue
+            kept.append(o)
+        if len(kept) == len(given):
+            raise whole from None
+        return load_scenario(target, kept)
 
 
 def replications_or_default(replications: Optional[int], command: str) -> int:
