@@ -330,7 +330,13 @@ def parse_member_levers(items: list[str], region: Region, member: str) -> list[L
         else:
             own.append(item)
     sc = region.members[member_index(region, member)].scenario
-    mine = parse_levers(own, sc) if own else []
+    try:
+        mine = parse_levers(own, sc) if own else []
+    except InputError as exc:
+        if not exc.message.startswith("unknown key"):
+            raise
+        raise InputError(f"{exc.message}: not a key or lever of {member}'s scenario, nor of the region (market.*, policies.*, "
+                         "its levers)", option="lever", key=exc.key) from None
     by_key = {x.key: x for x in [*mine, *regional]}
     return [by_key[k] for k in order]
 
