@@ -3,7 +3,8 @@
 Every ```bash and ```python block of README.md runs, and in docs/*.md every
 block right after an ``<!-- example -->`` line. Shell lines run ``wfsim``
 as ``python -m workforce_sim`` in a copy of ``scenarios/`` and ``schedules/``
-(so outputs land in a temporary folder), with replication counts cut to 2
+(so outputs land in a temporary folder), with replication counts (and an
+optimiser's confirmation replications) cut to 2
 (``--decompose K,M`` to 2,2) and one worker; ``make`` lines are skipped.
 Python blocks run in a subprocess with the same cuts (``replications=2``,
 ``workers=1``). An example that exits non-zero fails its test.
@@ -23,7 +24,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "<!-- example -->"
-SIMULATING = {"run", "report", "compare", "sweep"}
+SIMULATING = {"run", "report", "compare", "sweep", "optimise"}
 FENCE = re.compile(r"^```(bash|python)\n(.*?)^```", re.M | re.S)
 
 
@@ -58,7 +59,7 @@ def cut(words: list[str]) -> list[str]:
     out = []
     it = iter(args)
     for a in it:
-        if a in ("-n", "--replications"):
+        if a in ("-n", "--replications", "--confirm-replications"):
             next(it)
             out += [a, "2"]
         elif a == "--decompose":

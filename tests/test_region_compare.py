@@ -1,5 +1,5 @@
 """wfsim compare and wfsim sweep of regions: every member's and the region's headline, paired on the same seeds;
-bad input refused in one line with nothing written; wfsim optimise refuses a region."""
+bad input refused in one line with nothing written (wfsim optimise of a region: test_region_optimise.py)."""
 from __future__ import annotations
 
 import json
@@ -93,9 +93,8 @@ def test_sweep_of_a_region_lever_writes_its_folder(capsys, tmp_path):
     (["sweep", "{none}", "--grid", "NQSWs a year=0,3"], ["--grid", "NQSWs a year", "set it on a member, members.NAME.nqsw_per_year"]),
     (["sweep", "{none}", "--grid", "members.Z.supplement=0,3"], ["--grid", "members.Z", "no member 'Z'"]),
     (["sweep", "{none}", "--grid", "experience rule=1,3"], ["--grid", "experience_years", "no policies.experience"]),
-    (["optimise", "{none}", "--lever", "cooling-off bar=0..6:1"], ["none.yaml", "not available for a region yet"]),
 ], ids=["region-with-scenario", "scenario-with-region", "other-members", "auto", "unknown-grid-key", "council-lever-on-region",
-        "no-such-member", "absent-policy"] + ["optimise"])
+        "no-such-member", "absent-policy"])
 def test_bad_region_commands_are_refused_in_one_line_and_nothing_is_written(capsys, tmp_path, argv, needles):
     r = _regions(tmp_path)
     other = tmp_path / "other.yaml"

@@ -32,6 +32,7 @@ from workforce_sim.experiments.optimise import StudySpec
 from workforce_sim.experiments.replications import Results
 from workforce_sim.finance.costs import COMPONENTS
 from workforce_sim.scenario.schema import Scenario
+from workforce_sim.scenario.schema.region import Region
 from workforce_sim.scenario.schema.targets import MEASURES, SPEND
 
 CONFIRM_ROUNDS = 3     # rounds of confirmation of ``confirm_top`` candidates each, until one meets the confidence
@@ -381,6 +382,16 @@ class Optimisation:
     ladder: pd.DataFrame              # cost of each level of confidence (confirmed)
     seconds: dict[str, float]
     trials: int
+    region: Optional[Region] = None   # a region's member: the region (``scenario`` is the member's), the member, its neighbours' responses
+    member: str = ""
+    responses: str = ""
+
+    @property
+    def for_whom(self) -> str:
+        """``for MEMBER in REGION (neighbours respond: ...)`` for a region's member, else ""."""
+        if self.region is None:
+            return ""
+        return f"for {self.member} in {self.region.name} (neighbours respond: {self.responses})"
 
     @property
     def plan_row(self) -> Optional[pd.Series]:
@@ -410,6 +421,9 @@ class Optimisation:
             out["plan_costs_by_year"] = self.plan_by_year()
         about = {
             "scenario": self.scenario.name, "scenario file": self.path,
+            **({"region": self.region.name, "member": self.member, "neighbours respond": self.responses,
+                "run": "every member and the market on one clock per replication; requirements and cost judged on the member"}
+               if self.region is not None else {}),
             "levers": "; ".join(lv.describe() for lv in self.levers),
             "requirements": "; ".join(f"{r.title}: {r.describe_target()}" for r in self.requirements),
             "confidence": self.spec.confidence, "minimise": f"{self.spec.minimise}: {COST_WORDS[self.spec.minimise]} (GBP, mean over replications)",

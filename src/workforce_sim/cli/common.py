@@ -14,7 +14,7 @@ from workforce_sim.experiments.executors import EXECUTORS
 # the library names inputs that are not files by its own names; the command line shows its options
 OPTION_FLAGS = {"overrides": "--set", "grid": "--grid", "executor": "--executor", "scheduler": "--scheduler",
                 "lever": "--lever", "require": "--require", "confidence": "--confidence", "minimise": "--minimise",
-                "resume": "--resume", "confirm_seed": "--seed"}
+                "resume": "--resume", "confirm_seed": "--seed", "member": "--member"}
 
 
 def positive_int(name: str) -> Callable[[str], int]:

@@ -28,7 +28,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     from workforce_sim.cli.common import add_cache_option, positive_int, seed_value
 
     p = subparsers.add_parser("optimise", help="the cheapest plan meeting requirements with a stated confidence (Optuna search, confirmed on fresh seeds)")
-    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("scenario", help="scenario YAML file, or a region file (the plan is then for one member, --member)")
+    p.add_argument("--member", default=None, metavar="NAME",
+                   help="a region's member the plan is for (default: the region's first); its neighbours keep their response rules")
     p.add_argument("--study", type=Path, default=None, help="YAML study file: levers, require, confidence, minimise, trials, replications, ...")
     p.add_argument("--lever", dest="levers", action="append", default=None, metavar="KEY=LOW..HIGH[:STEP]",
                    help="a numeric scenario key and its range (teams: teams.add.TYPE@YYYY-MM-DD=0..3); repeatable")
@@ -61,7 +63,8 @@ def run(args) -> int:
     spec = workflow.prepare(args.scenario, args.levers, args.require, study_file=args.study, overrides=args.overrides,
                             confidence=args.confidence, minimise=args.minimise, trials=args.trials, replications=args.replications,
                             confirm_replications=args.confirm_replications, confirm_top=args.confirm_top, seed=args.seed,
-                            workers=args.workers, allow_large=args.allow_large, cache=cache_option(args))
+                            workers=args.workers, allow_large=args.allow_large, cache=cache_option(args),
+                            member=args.member)
     out = report.run_folder(spec, args.out, args.resume)
     spec = spec.stored_in(report.hidden(out) / "study.db", args.resume)
     with report.study_lock(out):     # a second wfsim on the same study is refused at once (exit 2)

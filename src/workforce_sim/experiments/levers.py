@@ -21,6 +21,7 @@ from workforce_sim.errors import InputError
 from workforce_sim.scenario import keys, named_levers
 from workforce_sim.scenario.loading import apply_set, with_overrides
 from workforce_sim.scenario.schema import Scenario
+from workforce_sim.scenario.schema.region import Region
 
 TEAMS_PREFIX = "teams.add."
 MAX_LEVERS = 20
@@ -242,3 +243,157 @@ def space_size(levers: list[Lever]) -> Optional[int]:
             return None
         n *= len(vals)
     return n
+
+
+# ---- a member of a region: its own levers and the region's (its market's policies) ------------------
+
+REGION_ROOTS = ("market", "policies")
+"""A dotted lever key starting with one of these is the region's (its market and policies), not a member's."""
+
+
+def is_region_lever(key: str) -> bool:
+    """Whether a lever sets the region (a named lever of scope "region", or ``market.``/``policies.`` keys)."""
+    named = named_levers.find(key)
+    if named is not None:
+        return named.scope == "region"
+    return key.split(".")[0] in REGION_ROOTS
+
+
+def with_region_overrides(region: Region, overrides: dict[str, Any], option: str = "lever") -> Region:
+    """A copy of ``region`` with its own keys and levers set (its members as they are), validated."""
+    from pydantic import ValidationError
+
+    if not overrides:
+        return region
+    data = region.model_dump(mode="json", exclude={"members"})
+    for key, value in overrides.items():
+        named_levers.apply(data, key, value, option=option, scope="region")
+    try:
+        return Region.model_validate({**data, "members": list(region.members)})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or next(iter(overrides))
+        raise InputError(err["msg"].removeprefix("Value error, "), option=option, key=where) from None
+
+
+def member_index(region: Region, member: str) -> int:
+    return [m.name for m in region.members].index(member)
+
+
+def split_levers(levers: list[Lever]) -> tuple[list[Lever], list[Lever]]:
+    """(the member's levers, the region's levers), each in the order given."""
+    return [x for x in levers if not is_region_lever(x.key)], [x for x in levers if is_region_lever(x.key)]
+
+
+def parse_member_levers(items: list[str], region: Region, member: str) -> list[Lever]:
+    """Levers of one member of a region: keys and levers of the member's scenario (checked as ``parse_levers``
+    checks a council's), ``members.MEMBER.KEY`` for the same, and the region's own keys and levers
+    (``market.``, ``policies.``, the region's named levers), each end of the range checked on the region."""
+    if not items:
+        raise InputError("give at least one {option} KEY=LOW..HIGH", option="lever")
+    names = [m.name for m in region.members]
+    own: list[str] = []
+    regional: list[Lever] = []
+    order: list[str] = []
+    for item in items:
+        lever = parse_lever(item)
+        key = lever.key
+        parts = key.split(".")
+        if parts[0] == "members" and len(parts) >= 3:
+            if parts[1] != member:
+                known = f"; members: {', '.join(names)}" if parts[1] not in names else ""
+                raise InputError(f"is not {member}'s: a plan sets only the member it is for (--member) and the region; "
+                                 f"a neighbour keeps its scenario and its response rule{known}", option="lever", key=key)
+            key = ".".join(parts[2:])
+            item = key + "=" + item.partition("=")[2]
+            lever = parse_lever(item)
+        if key in order:
+            raise InputError("key given in two {option} options", option="lever", key=key)
+        order.append(key)
+        if is_region_lever(key):
+            named = named_levers.find(key)
+            if named is not None:
+                if named.integer and not lever.integer:
+                    raise InputError(f"{named.label} takes whole numbers", option="lever", key=key)
+                lever = replace(lever, label=named.title)
+            else:
+                current = keys.get(region.model_dump(mode="json", exclude={"members"}), key)
+                if current is keys.MISSING:
+                    raise InputError("not a key of the region (its market or policies)", option="lever", key=key)
+                uncertain = isinstance(current, dict) and "dist" in current
+                if current is not None and not uncertain and (isinstance(current, bool) or not isinstance(current, (int, float))):
+                    raise InputError(f"not a number in the region (it is {type(current).__name__}); a lever sets a number",
+                                     option="lever", key=key)
+            for end in (lever.low, lever.high):
+                with_region_overrides(region, {key: end})
+            regional.append(lever)
+        else:
+            own.append(item)
+    sc = region.members[member_index(region, member)].scenario
+    try:
+        mine = parse_levers(own, sc) if own else []
+    except InputError as exc:
+        if not exc.message.startswith("unknown key"):
+            raise
+        raise InputError(f"{exc.message}: not a key or lever of {member}'s scenario, nor of the region (market.*, policies.*, "
+                         "its levers)", option="lever", key=exc.key) from None
+    by_key = {x.key: x for x in [*mine, *regional]}
+    return [by_key[k] for k in order]
+
+
+def candidate_region(region: Region, member: str, levers: list[Lever], settings: dict[str, Any]) -> Region:
+    """The region of one candidate: the region's levers set, and ``member``'s scenario replaced by
+    ``candidate_scenario`` of it (the other members as they are: their response rules follow it)."""
+    mine, regional = split_levers(levers)
+    reg = with_region_overrides(region, {x.key: settings[x.key] for x in regional})
+    i = member_index(reg, member)
+    m = reg.members[i]
+    sc = candidate_scenario(m.scenario, mine, {x.key: settings[x.key] for x in mine}) if mine else m.scenario
+    return with_member_scenario(reg, member, sc)
+
+
+def with_member_scenario(region: Region, member: str, scenario: Scenario) -> Region:
+    """``region`` with ``member``'s scenario replaced (validated: the region's dates and price cap)."""
+    members = list(region.members)
+    i = member_index(region, member)
+    members[i] = members[i].model_copy(update={"scenario": scenario})
+    return Region.model_validate(dict(region.model_copy(update={"members": members})))
+
+
+def region_current_values(region: Region, member: str, levers: list[Lever]) -> Optional[dict[str, Any]]:
+    """The region's and the member's own value of every lever, if each is inside its range and on its steps."""
+    mine, regional = split_levers(levers)
+    a = current_values(region.members[member_index(region, member)].scenario, mine) if mine else {}
+    b = current_values(region.model_copy(update={"members": []}), regional) if regional else {}
+    if a is None or b is None:
+        return None
+    return {x.key: {**a, **b}[x.key] for x in levers}
+
+
+def region_plan_data(region_file: Any, region: Region, member: str, levers: list[Lever], settings: dict[str, Any], folder: Any) -> dict[str, Any]:
+    """The mapping a region file in ``folder`` that ``extends:`` ``region_file`` sets for this candidate: the
+    members list written whole (a file that extends another replaces its lists; member files named from
+    ``folder``), ``member``'s ``set:`` with its levers' values, and the region's levers' keys."""
+    import copy
+    import os
+    from pathlib import Path as _Path
+
+    from workforce_sim.scenario.regions import region_data
+
+    owner, data = region_data(region_file)
+    specs = copy.deepcopy(data["members"])
+    mine, regional = split_levers(levers)
+    for spec in specs:
+        if isinstance(spec, dict) and isinstance(spec.get("file"), str):
+            spec["file"] = os.path.relpath((owner.parent / spec["file"]).resolve(), _Path(folder).resolve())
+    i = member_index(region, member)      # the loader keeps the members' order
+    specs[i]["set"] = [*(specs[i].get("set") or []), *(f"{x.key}={settings[x.key]}" for x in mine)]
+    out: dict[str, Any] = {"members": specs}
+    written: list[str] = []
+    for x in regional:
+        written += named_levers.apply(data, x.key, settings[x.key], option="lever", scope="region")
+    for key in written:
+        head = keys.list_prefix(data, key)
+        keys.set_nested(out, head, keys.get(data, head))
+    return out
+

@@ -28,9 +28,18 @@ from pathlib import Path
 from typing import Any, Optional
 
 from workforce_sim.errors import InputError
-from workforce_sim.experiments.levers import Lever, candidate_scenario, current_values, space_size
+from workforce_sim.experiments.levers import (
+    Lever,
+    candidate_region,
+    candidate_scenario,
+    current_values,
+    region_current_values,
+    space_size,
+)
+from workforce_sim.experiments.regions import run_region_replications
 from workforce_sim.experiments.replications import Results, run_replications
 from workforce_sim.scenario.schema import Scenario
+from workforce_sim.scenario.schema.region import Region
 
 STUDY_NAME = "wfsim-optimise"
 STARTUP_TRIALS = 10          # random candidates before the sampler models the results (fewer for small studies)
@@ -53,13 +62,14 @@ class StudySpec:
     confirm_seed: int
     confirm_top: int
     startup_trials: int = STARTUP_TRIALS
+    member: str = ""              # a region's member the plan is for ("" for a council's scenario)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StudySpec:
-        return cls(**data)
+        return cls(**{"member": "", **data})
 
     def differences(self, other: StudySpec) -> list[str]:
         """Fields that differ (the scenario's path is compared as resolved)."""
@@ -188,6 +198,43 @@ class Evaluator:
         results = run_replications(sc, replications, seed, self.workers, progress=progress, cache=self.cache)
         return self.judge(results, self.baseline_results(replications, seed, progress))
 
+    def current(self) -> Optional[dict[str, Any]]:
+        """The input's own value of every lever (the study's first candidate), None when one is outside its range."""
+        return current_values(self.base, self.levers)
+
+
+@dataclass
+class RegionEvaluator(Evaluator):
+    """Runs candidates of one member of a region: the region with the member's scenario (and the region's
+    levers) set by the candidate, every member and the market on one clock (``run_region_replications``, the
+    same seeds for every candidate); the judge reads the member's ``Results``. The neighbours keep their
+    response rules, applied inside each replication, so a neighbour that matches the member follows each
+    candidate. ``base`` is the member's scenario; ``baseline`` a Region (the member's investment baseline in
+    its place), run once per seed."""
+
+    region: Optional[Region] = None
+    member: str = ""
+
+    def _member_results(self, region: Region, replications: int, seed: int, progress=None) -> Results:
+        res = run_region_replications(region, replications, seed, self.workers, progress=progress, cache=self.cache)
+        return res.members[self.member]
+
+    def baseline_results(self, replications: int, seed: int, progress=None) -> Optional[Results]:
+        if self.baseline is None:
+            return None
+        key = (replications, seed)
+        if key not in self._baselines:
+            self._baselines[key] = self._member_results(self.baseline, replications, seed, progress)
+        return self._baselines[key]
+
+    def evaluate(self, settings: dict[str, Any], replications: int, seed: int, progress=None) -> dict:
+        region = candidate_region(self.region, self.member, self.levers, settings)
+        results = self._member_results(region, replications, seed, progress)
+        return self.judge(results, self.baseline_results(replications, seed, progress))
+
+    def current(self) -> Optional[dict[str, Any]]:
+        return region_current_values(self.region, self.member, self.levers)
+
 
 def distinct(trials: list) -> int:
     return len({params_key(t.params) for t in trials})
@@ -203,7 +250,7 @@ def search(study, spec: StudySpec, evaluator: Evaluator, trials: int, progress: 
     size = space_size(evaluator.levers)
     goal = min(trials, size) if size is not None else trials
     if not study.trials:
-        start = current_values(evaluator.base, evaluator.levers)
+        start = evaluator.current()
         if start is not None:
             study.enqueue_trial(start, user_attrs={"origin": "the scenario as it is"})
     while distinct(done := finished(study)) < goal and len(done) < 3 * trials + 20:

@@ -16,7 +16,7 @@ import yaml
 from workforce_sim.analysis.formats import format_value
 from workforce_sim.analysis.optimise import COST_WORDS, Optimisation, closest
 from workforce_sim.errors import InputError
-from workforce_sim.experiments.levers import plan_data
+from workforce_sim.experiments.levers import is_region_lever, plan_data, region_plan_data
 from workforce_sim.files import write_bytes, write_text
 from workforce_sim.reporting.html import table
 from workforce_sim.reporting.plots import _figure, png
@@ -48,26 +48,34 @@ def plan_yaml(opt: Optimisation, folder: Path, run_name: str) -> Optional[str]:
     if settings is None:
         return None
     row = opt.plan_row
-    data = plan_data(opt.scenario, opt.levers, settings)
+    if opt.region is not None:
+        data = region_plan_data(opt.path, opt.region, opt.member, opt.levers, settings, folder)
+    else:
+        data = plan_data(opt.scenario, opt.levers, settings)
     extends = os.path.relpath(Path(opt.path).resolve(), Path(folder).resolve())
     chance = f"confirmed chance {_pct(row['chance'])} (95% interval {_pct(row['chance_low'])}-{_pct(row['chance_high'])}) " \
              f"over {int(row['replications'])} replications, seed {opt.spec.confirm_seed}"
     sources = {}
     n_changes = len(opt.scenario.establishment_changes)
     for lever in opt.levers:
-        if lever.adds_teams:
+        if opt.region is not None:
+            where = lever.name if is_region_lever(lever.name) else f"members.{opt.member}.{lever.name}"
+            sources[where] = f"wfsim optimise {run_name}: chosen within {lever.describe().split(': ', 1)[1]}; {chance}"
+        elif lever.adds_teams:
             if settings[lever.name] > 0:
                 sources[f"establishment_changes.{n_changes}"] = f"wfsim optimise {run_name}: {lever.describe()}; {chance}"
                 n_changes += 1
         else:
             sources[lever.name] = f"wfsim optimise {run_name}: chosen within {lever.describe().split(': ', 1)[1]}; {chance}"
-    head = {"extends": extends, "name": f"{opt.scenario.name}_plan",
-            "description": (f"The cheapest plan found by wfsim optimise ({run_name}) meeting "
+    head = {"extends": extends, "name": f"{opt.region.name if opt.region is not None else opt.scenario.name}_plan",
+            "description": (f"The cheapest plan found by wfsim optimise ({run_name}) "
+                            + (f"{opt.for_whom} " if opt.region is not None else "") + "meeting "
                             + "; ".join(f"{r.title} {r.describe_target()}" for r in opt.requirements)
                             + f" with a chance of at least {_pct(opt.spec.confidence)}: {chance}.")}
     body = {**head, **data, "sources": {**sources}}
     text = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=120)
-    return f"# Written by wfsim optimise ({run_name}); extends the input scenario with the plan's lever values.\n{text}"
+    what = f"the input region with {opt.member}'s plan" if opt.region is not None else "the input scenario with the plan's lever values"
+    return f"# Written by wfsim optimise ({run_name}); extends {what}.\n{text}"
 
 
 def plot_front(opt: Optimisation):
@@ -89,7 +97,7 @@ def plot_front(opt: Optimisation):
     ax.axvline(100 * opt.spec.confidence, color="#b22222", linestyle="--", linewidth=1, label=f"confidence {_pct(opt.spec.confidence)}")
     ax.set_xlabel("Chance of meeting every requirement (%)")
     ax.set_ylabel(f"{opt.spec.minimise.replace('_', ' ')} (£m, mean)")
-    ax.set_title(f"{opt.scenario.name}: cost against the chance of meeting the requirements", loc="left", fontsize=11)
+    ax.set_title(f"{opt.member + ' in ' + opt.region.name if opt.region is not None else opt.scenario.name}: cost against the chance of meeting the requirements", loc="left", fontsize=11)
     ax.legend(fontsize=7, frameon=False, loc="best")
     return fig
 
@@ -140,6 +148,10 @@ def page(opt: Optimisation, run_name: str, front_png: bytes) -> str:
     e = html.escape
     parts = []
     reqs = "".join(f"<li>{e(r.title)}: {e(r.describe_target())}</li>" for r in opt.requirements)
+    if opt.region is not None:
+        parts.append(f"<p>A plan <b>{e(opt.for_whom)}</b>: every member and the region's market run together on one clock in "
+                     f"each replication ({e(opt.path)}); the requirements and the cost are {e(opt.member)}'s, and a neighbour "
+                     "that matches its supplement follows each candidate.</p>")
     parts.append(f"<p>Scenario <b>{e(sc.name)}</b> ({e(opt.path)}). The question: the lowest {e(COST_WORDS[spec.minimise])} "
                  f"for which every requirement below is met together with a chance of at least <b>{_pct(spec.confidence)}</b>:</p><ul>{reqs}</ul>")
     row = opt.plan_row
@@ -297,11 +309,11 @@ def run_folder(spec, out: Optional[Path], resume: bool) -> Path:
     from workforce_sim.workflows.common import check_writable
 
     if resume:
-        out = out or latest_unfinished(spec.scenario.name)
+        out = out or latest_unfinished(spec.label)
         check_resumable(out)
         check_stored(hidden(out) / "study.db", spec.study)
         return out
-    out = out or Path("outputs") / safe_name(spec.scenario.name) / f"{new_run_id()}-optimise"
+    out = out or Path("outputs") / safe_name(spec.label) / f"{new_run_id()}-optimise"
     check_writable(out, "--out")
     if out.exists() or hidden(out).exists():
         raise InputError(f"{out if out.exists() else hidden(out)} exists; choose a new folder (or --resume a killed study)", file="--out")
@@ -335,7 +347,7 @@ def start_run(spec, out: Path) -> dict[str, Any]:
 
     tmp = hidden(out)
     tmp.mkdir(parents=True, exist_ok=True)
-    record = {"kind": "optimise", "name": out.name, "scenario": spec.scenario.name, "scenario_file": spec.study.scenario,
+    record = {"kind": "optimise", "name": out.name, "scenario": spec.label, **({"member": spec.member} if spec.region is not None else {}), "scenario_file": spec.study.scenario,
               "spec": spec.study.to_json(), "trials": spec.trials, "started": now_iso(), "status": "running", **writer(), **git_info()}
     write_json(tmp / "run.json", record)
     return record
@@ -360,7 +372,8 @@ def finish_run(opt: Optimisation, out: Path, record: dict[str, Any]) -> None:
 # ------------------------------------------------------------------ terminal text
 def start_text(spec, out: Path) -> str:
     s = spec.study
-    return (f"{spec.scenario.name}: searching {spec.goal} candidates x {s.replications} replications, then confirming on "
+    who = f"{spec.member} in {spec.region.name}" if spec.region is not None else spec.scenario.name
+    return (f"{who}: searching {spec.goal} candidates x {s.replications} replications, then confirming on "
             f"{s.confirm_replications} fresh replications; study in {hidden(out) / 'study.db'}")
 
 
@@ -369,7 +382,7 @@ def resume_text(spec, out: Path) -> str:
     if not (hidden(out) / "study.db").is_file():
         return ""
     return (f"wfsim: every finished evaluation is kept in {hidden(out) / 'study.db'}; continue with: "
-            f"wfsim optimise {spec.study.scenario} ... --resume --out {out}")
+            f"wfsim optimise {spec.study.scenario}{' --member ' + repr(spec.member) if spec.region is not None else ''} ... --resume --out {out}")
 
 
 def written_text(opt: Optimisation, out: Path) -> str:
@@ -395,7 +408,7 @@ def headline(opt: Optimisation) -> str:
 
 def summary_text(opt: Optimisation) -> str:
     sc, spec = opt.scenario, opt.spec
-    lines = [f"\n{sc.name}: {len(opt.evaluations)} evaluations, {len(opt.confirmed)} confirmed "
+    lines = [f"\n{sc.name}{' ' + opt.for_whom if opt.region is not None else ''}: {len(opt.evaluations)} evaluations, {len(opt.confirmed)} confirmed "
              f"(search {opt.seconds['search']:.0f} s, confirmation {opt.seconds['confirmation']:.0f} s)"]
     lines += [f"  require {r.title}: {r.describe_target()}" for r in opt.requirements]
     lines.append(f"  with a chance of at least {100 * spec.confidence:.0f}%, minimising {spec.minimise}\n")

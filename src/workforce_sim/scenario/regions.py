@@ -204,3 +204,14 @@ def apply_responses(region: Region) -> Region:
                                             "team_groups": list(own.team_groups)})
         out.append(m.model_copy(update={"scenario": m.scenario.model_copy(update={"market_supplement": supplement})}))
     return region.model_copy(update={"members": out})
+
+
+def region_data(path: str | Path) -> tuple[Path, dict[str, Any]]:
+    """A region file's data as written (its ``extends:`` chain merged) and the file that lists its members
+    (members' ``file:`` names are relative to it)."""
+    chain = _resolve_chain(Path(path))
+    data: dict[str, Any] = {}
+    for _, raw in chain:
+        data = deep_merge(data, raw)
+    owner = next((f for f, raw in reversed(chain) if "members" in raw), Path(path).resolve())
+    return owner, data

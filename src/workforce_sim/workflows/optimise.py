@@ -33,13 +33,14 @@ from workforce_sim.errors import InputError
 from workforce_sim.experiments import optimise as study_
 from workforce_sim.experiments.cache import CacheOption
 from workforce_sim.experiments.cache import resolve as resolve_cache
-from workforce_sim.experiments.levers import Lever, parse_levers, space_size
+from workforce_sim.experiments.levers import Lever, member_index, parse_levers, parse_member_levers, space_size, with_member_scenario
 from workforce_sim.scenario.loading import load_scenario
 from workforce_sim.scenario.schema import Scenario
+from workforce_sim.scenario.schema.region import Region
 from workforce_sim.workflows.common import check_ceiling, check_replications, load_investment_baseline
 
 STUDY_KEYS = {"levers": list, "require": list, "confidence": float, "minimise": str, "trials": int, "replications": int,
-              "confirm_replications": int, "confirm_top": int, "seed": int, "set": list}
+              "confirm_replications": int, "confirm_top": int, "seed": int, "set": list, "member": str}
 OPTIONS = {"confidence": 0.9, "minimise": "total_cost", "trials": 40, "confirm_top": 5}
 """Defaults of the study's own options (seed and replications: ``DEFAULTS``)."""
 
@@ -56,7 +57,8 @@ class OptimiseSpec:
 
     scenario_file: Path
     scenario: Scenario
-    baseline: Optional[Scenario]          # the investment baseline (finance.investment.baseline), run on the same seeds
+    baseline: Optional[Scenario | Region]  # the investment baseline (finance.investment.baseline), run on the same seeds
+                                           # (a region's member: the region with the baseline in the member's place)
     levers: tuple[Lever, ...]
     requirements: tuple[Target, ...]
     judge: Judge
@@ -66,6 +68,13 @@ class OptimiseSpec:
     db: Optional[Path] = None             # the study's SQLite file (None: kept in memory)
     resume: bool = False                  # continue the study in ``db``
     cache: Optional[Path] = None          # the replication cache folder (experiments.cache), None: none
+    region: Optional[Region] = None       # a region's member: the region (``scenario`` is the member's, ``baseline`` a Region)
+    member: Optional[str] = None
+
+    @property
+    def label(self) -> str:
+        """What the run is named by: the region, else the scenario."""
+        return self.region.name if self.region is not None else self.scenario.name
 
     @property
     def goal(self) -> int:
@@ -118,25 +127,33 @@ def prepare(scenario_file: str | Path, levers: Optional[list[str]] = None, requi
             minimise: Optional[str] = None, trials: Optional[int] = None, replications: Optional[int] = None,
             confirm_replications: Optional[int] = None, confirm_top: Optional[int] = None, seed: Optional[int] = None,
             confirm_seed: Optional[int] = None, workers: Optional[int] = None, db: Optional[Path] = None, resume: bool = False,
-            allow_large: bool = False, cache: CacheOption = None) -> OptimiseSpec:
-    """Check every option before anything runs. Each option is the one given, else the study file's, else the default."""
+            allow_large: bool = False, cache: CacheOption = None, member: Optional[str] = None) -> OptimiseSpec:
+    """Check every option before anything runs. Each option is the one given, else the study file's, else the default.
+
+    A region file: the plan is for one member (``member``, default the first), judged on that member's results,
+    with every member and the market run together (``experiments.optimise.RegionEvaluator``)."""
     from workforce_sim.workflows.region import any_region
 
-    if any_region([scenario_file]):
-        raise InputError("is a region: wfsim optimise is not available for a region yet (wfsim sweep REGION --grid ... "
-                         "searches a region's levers)", file=str(scenario_file))
     study = read_study(Path(study_file)) if study_file is not None else {}
+    member = member if member is not None else study.get("member")
     given = {"levers": levers, "require": require, "confidence": confidence, "minimise": minimise, "trials": trials,
              "replications": replications, "confirm_replications": confirm_replications, "confirm_top": confirm_top,
              "seed": seed, "set": overrides}
     defaults = option_defaults()
     o = {k: v if v is not None else study.get(k, defaults.get(k, [])) for k, v in given.items()}
     path = Path(scenario_file)
-    base = load_scenario(path, list(o["set"]))
+    region = None
+    if any_region([path]):
+        region, member = _load_region_member(path, list(o["set"]), member)
+        base = region.members[member_index(region, member)].scenario
+    elif member is not None:
+        raise InputError("is a council's scenario: --member names a member of a region file", file=str(scenario_file), key="member")
+    else:
+        base = load_scenario(path, list(o["set"]))
     conf = o["confidence"]
     if not (0 < conf < 1) or math.isnan(conf):
         raise InputError(f"must be above 0 and below 1 (0.9 = 90%), got {conf:g}", option="confidence")
-    lever_list = parse_levers(list(o["levers"]), base)
+    lever_list = parse_levers(list(o["levers"]), base) if region is None else parse_member_levers(list(o["levers"]), region, member)
     reqs = parse_requirements(list(o["require"]), base)
     cost = check_cost(o["minimise"], base)
     spec = study_.StudySpec(scenario=str(scenario_file), overrides=list(o["set"]), levers=list(o["levers"]),
@@ -145,7 +162,7 @@ def prepare(scenario_file: str | Path, levers: Optional[list[str]] = None, requi
                             confirm_replications=int(o["confirm_replications"]),
                             confirm_seed=int(o["seed"]) + 1 if confirm_seed is None else int(confirm_seed),
                             confirm_top=int(o["confirm_top"]),
-                            startup_trials=min(study_.STARTUP_TRIALS, max(3, int(o["trials"]) // 4)))
+                            startup_trials=min(study_.STARTUP_TRIALS, max(3, int(o["trials"]) // 4)), member=member or "")
     if spec.confirm_seed == spec.seed:
         raise InputError("the confirmation seed must differ from the search seed (fresh seeds)", option="confirm_seed")
     check_ceiling(int(o["trials"]), CEILINGS.optimise_trials, "--trials", "trials", allow_large)
@@ -153,17 +170,66 @@ def prepare(scenario_file: str | Path, levers: Optional[list[str]] = None, requi
     check_replications(spec.confirm_replications, allow_large, "--confirm-replications")
     judge = Judge(reqs, cost, float(conf))
     # with an investment baseline, spend by financial year is the cost above it (same seeds), as in reports
-    baseline = load_investment_baseline(base, path, list(o["set"])) if judge.needs_baseline or base.finance.investment.baseline else None
+    baseline = None
+    if judge.needs_baseline or base.finance.investment.baseline:
+        if region is None:
+            baseline = load_investment_baseline(base, path, list(o["set"]))
+        else:
+            baseline = _baseline_region(region, member, base, list(o["set"]))
     return OptimiseSpec(path, base, baseline, tuple(lever_list), tuple(reqs), judge, spec, int(o["trials"]), workers,
-                        None if db is None else Path(db), resume, resolve_cache(cache))
+                        None if db is None else Path(db), resume, resolve_cache(cache), region, member)
+
+
+def _load_region_member(path: Path, overrides: list[str], member: Optional[str]) -> tuple[Region, str]:
+    """The region (with the overrides) and the member the plan is for (default: the first)."""
+    from workforce_sim.scenario.regions import load_region
+
+    region = load_region(path, overrides)
+    names = [m.name for m in region.members]
+    if member is None:
+        return region, names[0]
+    if member not in names:
+        raise InputError(f"no member {member!r} in {path.name} (members: {', '.join(names)})", option="member", key=member)
+    return region, member
+
+
+def _baseline_region(region: Region, member: str, scenario: Scenario, overrides: list[str]) -> Optional[Region]:
+    """The region with ``member``'s investment baseline in its place (on the region's dates, with the member's
+    ``--set members.MEMBER.KEY`` overrides), or None when the member's scenario names none."""
+    i = member_index(region, member)
+    prefixes = (f"members.{member}.", f"members.{i}.")
+    own = [o.split(".", 2)[2] for o in overrides if o.startswith(prefixes)]
+    dates = [f"start_date={region.start_date.isoformat()}", f"end_date={region.end_date.isoformat()}"]
+    baseline = load_investment_baseline(scenario, None, [*dates, *own])
+    return None if baseline is None else with_member_scenario(region, member, baseline)
+
+
+def describe_responses(region: Region, member: str) -> str:
+    """How the neighbours answer the member's supplement, in words (``B matches it; C ignores it``)."""
+    words = []
+    for m in region.members:
+        if m.name == member:
+            continue
+        r = m.response
+        if r is None or r.rule == "ignore":
+            words.append(f"{m.name} keeps its own pay")
+        elif r.rule == "match":
+            words.append(f"{m.name} matches {r.follows}'s supplement")
+        else:
+            words.append(f"{m.name} matches {r.follows}'s supplement {r.lag_months:g} months later")
+    return "; ".join(words) or "no neighbours"
 
 
 def execute(spec: OptimiseSpec, progress: Optional[Callable[[int], None]] = None) -> Optimisation:
     """Search, confirm and choose (``progress(n)``: after every ``n`` replications)."""
     levers = list(spec.levers)
     reqs = list(spec.requirements)
-    ev = study_.Evaluator(spec.scenario, levers, spec.judge, spec.baseline, spec.workers,
-                          cache=False if spec.cache is None else spec.cache)
+    cache = False if spec.cache is None else spec.cache
+    if spec.region is None:
+        ev = study_.Evaluator(spec.scenario, levers, spec.judge, spec.baseline, spec.workers, cache=cache)
+    else:
+        ev = study_.RegionEvaluator(spec.scenario, levers, spec.judge, spec.baseline, spec.workers, cache=cache,
+                                    region=spec.region, member=spec.member)
     t0 = time.perf_counter()
     study = study_.open_study(spec.db, create=not spec.resume)
     s = study_.stored_spec(study, spec.study)
@@ -176,5 +242,8 @@ def execute(spec: OptimiseSpec, progress: Optional[Callable[[int], None]] = None
         if choose_plan(confirmations_table(raw, levers, reqs), s.confidence) is not None:
             break
     t2 = time.perf_counter()
-    return optimisation(spec.scenario, spec.study.scenario, levers, reqs, s, study_.finished(study), raw,
-                        {"search": t1 - t0, "confirmation": t2 - t1}, spec.trials)
+    opt = optimisation(spec.scenario, spec.study.scenario, levers, reqs, s, study_.finished(study), raw,
+                       {"search": t1 - t0, "confirmation": t2 - t1}, spec.trials)
+    if spec.region is not None:
+        opt = replace(opt, region=spec.region, member=spec.member, responses=describe_responses(spec.region, spec.member))
+    return opt
