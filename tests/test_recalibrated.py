@@ -11,7 +11,6 @@ import pytest
 
 from workforce_sim.analysis import recalibration as recal
 from workforce_sim.analysis.targets import scorecard
-from workforce_sim.cli.main import main
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.replications import run_replications
 from workforce_sim.scenario.councils import find_council, load_table
