@@ -133,3 +133,15 @@ def test_an_init_scenario_carries_its_shocks_and_runs(council):
     assert sc.council_shocks is not None and len(sc.council_shocks.changes["attrition"]) == 40
     res = run_replications(sc, replications=2, seed=1, workers=1)
     assert res.replications == 2 and np.isfinite(res.snapshots["permanent_fte"]).all()
+
+
+def test_the_report_page_says_it_is_recalibrated(council, tmp_path, capsys):
+    path, _ = council
+    rec = _file(tmp_path, bias=2.0)
+    code, out, err = run_cli(capsys, "report", path, "-n", "3", "--workers", "1", "--no-progress", "--out", tmp_path / "outputs",
+                             "--recalibrated", rec)
+    assert code == 0, err
+    folder = next((tmp_path / "outputs").glob("*/*/report.html")).parent
+    page = (folder / "report.html").read_text()
+    assert "Forecast recalibrated with" in page and "recalibration.json" in page and f"published by {YEAR}" in page
+    assert json.loads((folder / "run.json").read_text())["recalibrated"]["origin"] == YEAR
