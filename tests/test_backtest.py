@@ -431,6 +431,16 @@ def test_priors_are_finite_ranges():
         assert math.isfinite(lo) and math.isfinite(hi) and lo < hi
 
 
+def test_the_conversion_prior_is_centred_on_the_rate_the_start_balances_with():
+    """The start's agency cover balances its flows with the default conversion hazard (scenario.start_state); a prior
+    centred above it (0-0.3, median 0.15) drained agency posts from the first year of every calibrated forecast."""
+    from workforce_sim.experiments.calibrate import LOG2
+    from workforce_sim.scenario.schema import Agency
+
+    lo, hi = PRIORS["conversion_per_year"]
+    assert "conversion_per_year" in LOG2 and math.sqrt(lo * hi) == pytest.approx(Agency().conversion_per_year)
+
+
 def test_empirical_distribution_errors_name_file_and_key(tmp_path, capsys):
     scen = tmp_path / "e.yaml"
     assert main(["init", "Rutland", "--year", "2019", "--out", str(scen)]) == 0

@@ -31,6 +31,7 @@ import pandas as pd
 from workforce_sim.analysis import staffing
 from workforce_sim.analysis.formats import format_value
 from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, meets, permanent_share, snapshot_at
+from workforce_sim.analysis.recalibration import horizon as _horizon
 from workforce_sim.experiments.replications import Results
 from workforce_sim.scenario.schema import Scenario
 from workforce_sim.scenario.schema.targets import DIRECTION_WORD, MEASURES, SPEND, TargetSpec, Unit
@@ -324,9 +325,11 @@ CARD_COLUMNS = ["key", "title", "measure", "unit", "target", "direction", "targe
                 "description", "source", "note"]
 
 
-def evaluate(target: Target, results: Results, baseline: Optional[Results] = None) -> dict:
+def evaluate(target: Target, results: Results, baseline: Optional[Results] = None, recalibration=None) -> dict:
     """One scorecard row: status, and when modelled the value at the date
-    (median, 90% interval), probability of meeting it, RAG and 12-month trend."""
+    (median, 90% interval), probability of meeting it, RAG and 12-month trend. With ``recalibration``
+    (``analysis.recalibration.Recalibration``) the values of the measures it moves are recalibrated
+    first, by their years ahead of the start, and the row's note says how."""
     row = {
         "key": target.key, "title": target.title, "measure": target.measure, "unit": target.unit,
         "target": target.threshold, "direction": target.direction,
@@ -345,6 +348,14 @@ def evaluate(target: Target, results: Results, baseline: Optional[Results] = Non
     row["snapshot_date"] = snap_date
     if len(v) == 0:
         return row
+    if recalibration is not None and snap_date is not None:
+        start, at = results.scenario.start_date, dt.date.fromisoformat(snap_date)
+        h = _horizon(start, at)
+        v, how = recalibration.adjust(v, target.measure, h)
+        if how:
+            row["note"] = f"{row['note']}; {how}" if row["note"] else how
+        if not math.isnan(before):
+            before += recalibration.shift(target.measure, _horizon(start, at - dt.timedelta(days=365)))
     row.update(median=float(np.median(v)), low=float(np.quantile(v, LOW_Q)), high=float(np.quantile(v, HIGH_Q)), n=int(len(v)))
     row["change_12m"] = row["median"] - before if not math.isnan(before) else np.nan
     if target.threshold is not None and target.direction is not None:
@@ -353,10 +364,10 @@ def evaluate(target: Target, results: Results, baseline: Optional[Results] = Non
     return row
 
 
-def scorecard(results: Results, baseline: Optional[Results] = None) -> pd.DataFrame:
+def scorecard(results: Results, baseline: Optional[Results] = None, recalibration=None) -> pd.DataFrame:
     """Every target the scenario declares, one row each (modelled ones with their figures);
-    spend judged above the investment baseline's results when given."""
-    return pd.DataFrame([evaluate(t, results, baseline) for t in targets_for(results.scenario)], columns=CARD_COLUMNS)
+    spend judged above the investment baseline's results when given; recalibrated when given (``evaluate``)."""
+    return pd.DataFrame([evaluate(t, results, baseline, recalibration) for t in targets_for(results.scenario)], columns=CARD_COLUMNS)
 
 
 def per_replication(results: Results, baseline: Optional[Results] = None) -> pd.DataFrame:
@@ -368,9 +379,9 @@ def per_replication(results: Results, baseline: Optional[Results] = None) -> pd.
     return pd.DataFrame(cols).sort_index()
 
 
-def trend(target: Target, results: Results, freq_months: int = 3) -> pd.DataFrame:
+def trend(target: Target, results: Results, freq_months: int = 3, recalibration=None) -> pd.DataFrame:
     """A modelled target's series every ``freq_months`` months: median, 90% interval and the
-    probability of meeting its threshold (the same test as the scorecard)."""
+    probability of meeting its threshold (the same test as the scorecard); recalibrated when given."""
     s = series(target, results)
     if s is None:
         return pd.DataFrame(columns=["date", "median", "low", "high", "p_meet"])
@@ -382,6 +393,8 @@ def trend(target: Target, results: Results, freq_months: int = 3) -> pd.DataFram
         v = v[~np.isnan(v)]
         if not len(v):
             continue
+        if recalibration is not None:
+            v = recalibration.adjust(v, target.measure, _horizon(results.scenario.start_date, pd.Timestamp(d).date()))[0]
         p = float(meets(v, target.threshold, target.direction).mean()) if target.threshold is not None else float("nan")
         rows.append({"date": pd.Timestamp(d).date().isoformat(), "median": float(np.median(v)),
                      "low": float(np.quantile(v, LOW_Q)), "high": float(np.quantile(v, HIGH_Q)), "p_meet": p})

@@ -89,6 +89,12 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     add_cache_option(p)
 
 
+def add_recalibrated_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--recalibrated", type=Path, default=None, metavar="FILE",
+                   help="a backtest's recalibration.json (or its run folder): the agency rate, permanent share, vacancy rate "
+                        "and turnover the targets judge, recalibrated (docs/validation.md)")
+
+
 def add_cache_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true",
                    help="simulate every replication: neither read nor store the replication cache "

@@ -19,7 +19,14 @@ from workforce_sim.cli import calibrate as cli_calibrate
 from workforce_sim.cli import optimise as cli_optimise
 from workforce_sim.cli import report as cli_report
 from workforce_sim.cli import sweep as cli_sweep
-from workforce_sim.cli.common import OPTION_FLAGS, add_decompose_option, add_run_options, cache_option, cap_workers
+from workforce_sim.cli.common import (
+    OPTION_FLAGS,
+    add_decompose_option,
+    add_recalibrated_option,
+    add_run_options,
+    cache_option,
+    cap_workers,
+)
 from workforce_sim.errors import InputError, LockedError, RunError, WriteError
 from workforce_sim.files import write_atomically
 from workforce_sim.workflows.common import run_model
@@ -40,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="simulate and print the scenario's targets: value at each date, chance of meeting it")
     add_run_options(r)
     add_decompose_option(r)
+    add_recalibrated_option(r)
     i = sub.add_parser("init", help="write a scenario with a council's published DfE state on 30 September of a year "
                                     "(or a region of councils sharing one labour market)")
     i.add_argument("council", nargs="?", default=None, help="council name (any case) or new (E06000039) or old (3-digit) LA code")
@@ -74,7 +82,8 @@ def cmd_run(args) -> int:
     spec = run.prepare(args.scenario, args.replications, args.seed, overrides=args.overrides, workers=args.workers,
                        executor=args.executor, scheduler=args.scheduler, keep_events=args.keep_events,
                        continue_on_error=args.continue_on_error, decompose=getattr(args, "decompose", None),
-                       out=args.out, allow_large=args.allow_large, cache=cache_option(args), precision=args.precision)
+                       out=args.out, allow_large=args.allow_large, cache=cache_option(args), precision=args.precision,
+                       recalibrated=args.recalibrated)
     outcome = run_model(lambda update: run.execute(spec, update), spec.total_replications, not args.no_progress)
     print(run_output(outcome, as_json=args.json))
     for line in run_failures(outcome):

@@ -27,6 +27,7 @@ def add_parser(sub) -> None:
         add_cache_option,
         add_decompose_option,
         add_precision_option,
+        add_recalibrated_option,
         add_run_options,
         positive_int,
         replications_value,
@@ -36,6 +37,7 @@ def add_parser(sub) -> None:
     r = sub.add_parser("report", help="run the report notebook into a run folder under outputs/")
     add_run_options(r)
     add_decompose_option(r)
+    add_recalibrated_option(r)
     for action in r._actions:
         if action.dest == "out":
             action.default, action.help = Path("outputs"), "outputs folder (default: outputs)"
@@ -94,7 +96,7 @@ def cmd_report(args) -> int:
     spec = report.prepare(args.scenario, args.replications, args.seed, overrides=args.overrides, workers=args.workers,
                           keep_events=args.keep_events, decompose=args.decompose, outputs=args.out, name=args.name,
                           notebook=args.notebook, allow_large=args.allow_large, progress=not args.no_progress,
-                          cache=cache_option(args))
+                          cache=cache_option(args), recalibrated=args.recalibrated)
     with _terminate_as_interrupt():
         out = report.execute(spec, run_report)
     if args.json:

@@ -47,23 +47,27 @@ from workforce_sim.files import scratch_folder
 from workforce_sim.scenario.councils import Council, find_council, table_through, workforce_years
 from workforce_sim.scenario.councils import series as _series
 from workforce_sim.scenario.keys import set_value
-from workforce_sim.scenario.schema import Scenario
-from workforce_sim.scenario.start_state import drift_section, start_state
+from workforce_sim.scenario.schema import Agency, Scenario
+from workforce_sim.scenario.start_state import SHOCK_MEASURES, SHOCK_QUANTILES, drift_section, shocks_section, start_state  # noqa: F401
 
 MEASURES = ("agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct")   # summaries fitted (DfE indicator names)
 WINDOW_YEARS = 3           # years of history simulated (from 30 September of through - 3)
 POPULATION = 20            # particles a generation (the backtest's default; small for speed: docs/performance.md)
 GENERATIONS = 2            # ABC-SMC generations (the backtest's default)
 GROUP = "calibration"      # the group of the posterior's empirical distributions (one particle a replication)
+CONVERSION = float(Agency.model_fields["conversion_per_year"].default)   # the model's default conversion hazard a year
 # prior: (low, high) of each parameter; factors are uniform on their log2 scale
 PRIORS: dict[str, tuple[float, float]] = {
     "attrition_factor": (2 ** -0.8, 2 ** 0.8),
     "applicants_factor": (2 ** -2.0, 2 ** 2.0),
     "cover_lag_factor": (2 ** -2.0, 2 ** 2.0),
-    "conversion_per_year": (0.0, 0.3),
+    # log2-uniform about the model's default (0.04 a year: S2 Appendix 1), the rate the start's agency cover balances
+    # its flows with (scenario.start_state); 0-0.3 (median 0.15), which a small budget barely narrows, drained
+    # agency posts from the first year (the calibrated agency rate's bias, docs/validation.md)
+    "conversion_per_year": (CONVERSION * 2 ** -2.0, CONVERSION * 2 ** 2.0),
     "shock_scale": (2 ** -1.5, 2 ** 1.0),   # only for a scenario with council_shocks
 }
-LOG2 = {"attrition_factor", "applicants_factor", "cover_lag_factor", "shock_scale"}
+LOG2 = {"attrition_factor", "applicants_factor", "cover_lag_factor", "conversion_per_year", "shock_scale"}
 PARAMETERS = tuple(PRIORS)
 DESCRIPTIONS = {
     "attrition_factor": "multiplies attrition.tenure_bands.*.hazard_per_year",
@@ -71,12 +75,6 @@ DESCRIPTIONS = {
     "cover_lag_factor": "multiplies agency.cover_lag_days",
     "conversion_per_year": "sets agency.conversion_per_year",
     "shock_scale": "multiplies council_shocks.scale",
-}
-SHOCK_QUANTILES = 40       # council shocks: this many quantiles of the published yearly changes
-SHOCK_MEASURES = {          # rate shocked -> (published rate, published count behind it: its chance noise)
-    "attrition": ("turnover_rate_pct", "leavers_fte"),
-    "applicants": ("starters_rate", "starters_fte"),
-    "agency_cover": ("agency_rate_pct", "agency_fte"),
 }
 Indicators = Callable[[Results], pd.DataFrame]
 
@@ -391,46 +389,3 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
                      weights=w, observed=observed, simulations=sims, epsilons=eps, seconds=time.process_time() - cpu)
 
 
-# ------------------------------------------------------------------ council shocks from the published table
-def _noise_share(d: np.ndarray, noise: np.ndarray) -> float:
-    """The share of the changes' variance not explained by chance (robust variance, from the IQR)."""
-    q1, q3 = np.quantile(d, (0.25, 0.75))
-    var = ((q3 - q1) / 1.349) ** 2
-    return float(max(0.0, 1.0 - np.nanmedian(noise) / var)) if var > 0 else 0.0
-
-
-def shocks_section(table: pd.DataFrame, through: int, quantiles: int = SHOCK_QUANTILES) -> tuple[dict[str, Any], str]:
-    """(``council_shocks`` mapping, its source) from every council's yearly changes published by 30 September
-    of ``through``: for each shocked rate, the published rate's yearly change on a log scale, centred on its
-    median, less the part the published counts' chance explains (Poisson: 1 / count a year), halved in
-    variance (a year's shock moves one year's rate, a change is the difference of two years), as
-    ``quantiles`` equally likely values. Nothing published after ``through`` is read."""
-    t = table[(table["level"] == "local_authority") & (table["year"] <= through) & table["value"].notna()]
-    wide = t.drop_duplicates(["new_la_code", "year", "measure"]).pivot_table(index=["new_la_code", "year"], columns="measure",
-                                                                             values="value")
-    if {"starters_fte", "fte_in_post"} <= set(wide.columns):
-        wide["starters_rate"] = wide["starters_fte"] / wide["fte_in_post"].where(wide["fte_in_post"] > 0)
-    changes: dict[str, list[float]] = {}
-    notes = []
-    for rate, (measure, count) in SHOCK_MEASURES.items():
-        if measure not in wide.columns or count not in wide.columns:
-            continue
-        w = wide[[measure, count]].where(wide[[measure, count]] > 0).reset_index()
-        nxt = w.assign(year=w["year"] - 1)
-        pair = w.merge(nxt, on=["new_la_code", "year"], suffixes=("", "_next")).dropna()
-        if len(pair) < quantiles:
-            continue
-        d = np.log(pair[f"{measure}_next"].to_numpy() / pair[measure].to_numpy())
-        d = d - np.median(d)
-        noise = 1.0 / pair[count].to_numpy() + 1.0 / pair[f"{count}_next"].to_numpy()
-        k = math.sqrt(_noise_share(d, noise) / 2.0)
-        q = np.quantile(np.clip(d * k, -3, 3), (np.arange(quantiles) + 0.5) / quantiles)
-        changes[rate] = [round(float(v), 4) for v in q]
-        lo, hi = np.quantile(d * k, (0.05, 0.95))
-        notes.append(f"{rate} from {measure} ({len(pair)} changes; 90% of yearly multipliers {math.exp(lo):.2f}-{math.exp(hi):.2f})")
-    if not changes:
-        return {}, ""
-    text = (f"assumption: the council's own yearly shocks as councils' published yearly changes up to 30 September {through} show "
-            f"them (DfE csww, data/dfe_councils.csv.gz; log changes centred, less the counts' chance, halved in variance): "
-            + "; ".join(notes))
-    return {"changes": changes, "scale": 1.0}, text

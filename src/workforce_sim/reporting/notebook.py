@@ -163,6 +163,8 @@ def run_report(spec: ReportSpec) -> ReportOutcome:
     }
     if run.decompose is not None:
         record["decompose"] = {"draws": run.decompose[0], "per_draw": run.decompose[1]}
+    if getattr(run, "recalibration", None) is not None:
+        record["recalibrated"] = {"file": str(Path(run.recalibration.file).resolve()), "origin": run.recalibration.origin}
     try:
         rf.write_record(record)
         write_text(tmp / "scenario.yaml", resolved_yaml(scenario))
@@ -177,6 +179,8 @@ def run_report(spec: ReportSpec) -> ReportOutcome:
     }
     if run.decompose is not None:  # only when asked: the default report runs as it always did
         parameters["decompose"] = list(run.decompose)
+    if getattr(run, "recalibration", None) is not None:
+        parameters["recalibrated"] = record["recalibrated"]["file"]
     try:
         with _cache_for_kernel(getattr(run, "cache", None)):
             record["kernel"] = _papermill(Path(notebook), tmp / "report.ipynb", parameters, tmp, spec.progress)

@@ -26,7 +26,7 @@ def run_summary(outcome: RunOutcome) -> dict[str, Any]:
     card = outcome.scorecard
     perm = targets.permanence(results.scenario)
     row = card[card["key"] == perm.key]
-    main = _records(row)[0] if len(row) else targets.evaluate(perm, results, outcome.investment_baseline)
+    main = _records(row)[0] if len(row) else targets.evaluate(perm, results, outcome.investment_baseline, outcome.recalibration)
     out = {
         "scenario": results.scenario.name,
         "council": results.scenario.council,
@@ -34,8 +34,10 @@ def run_summary(outcome: RunOutcome) -> dict[str, Any]:
         "replications": results.replications,
         "targets": _records(card),
         "permanent_share": main,
-        "permanent_share_by_quarter": _records(targets.trend(perm, results)),
+        "permanent_share_by_quarter": _records(targets.trend(perm, results, recalibration=outcome.recalibration)),
     }
+    if outcome.recalibration is not None:
+        out["recalibration"] = {"text": recalibration_text(outcome), **outcome.recalibration.as_dict()}
     if results.case_monthly is not None:
         out["cases"] = case_headline(results)
     cmp = neighbours.comparison(results)
@@ -62,12 +64,23 @@ def run_output(outcome: RunOutcome, as_json: bool = False) -> str:
     if as_json:
         return to_json(h)
     text = text_table(h)
+    if "recalibration" in h:
+        text += "\n\n" + h["recalibration"]["text"]
     if "precision" in h:
         text += "\n\n" + precision_text(h["precision"], h["replications"])
     if "decomposition" in h:
         d = h["decomposition"]
         text += "\n\n" + decomposition_text(d["targets"], d["draws"], d["per_draw"])
     return text
+
+
+def recalibration_text(outcome: RunOutcome) -> str:
+    """The line that says a run's forecast is recalibrated, with what, and what it moved."""
+    rec = outcome.recalibration
+    moved = [r["title"] for _, r in outcome.scorecard.iterrows() if str(r["note"]).startswith("recalibrated") or "; recalibrated" in str(r["note"])]
+    what = f"moved: {', '.join(moved)}" if moved else "no judged target is a measure it moves"
+    return (f"Forecast recalibrated with {rec.file} (bias and spread by measure and horizon, fitted on backtest forecasts "
+            f"whose outcomes were published by {rec.origin}; the raw model is without --recalibrated); {what}.")
 
 
 def precision_text(p: dict[str, Any], replications: int) -> str:

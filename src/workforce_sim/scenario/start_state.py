@@ -183,11 +183,13 @@ def _one_council(query: str, year: Optional[int], table: Optional[pd.DataFrame])
 
 
 def start_state(query: str, year: Optional[int] = None, horizon_years: int = HORIZON_YEARS,
-             table: Optional[pd.DataFrame] = None) -> tuple[Council, dict[str, Any]]:
+             table: Optional[pd.DataFrame] = None, shocks: bool = False) -> tuple[Council, dict[str, Any]]:
     """(council, scenario as a plain mapping) for the council's published state on 30 September of ``year``.
 
     ``table`` (default the shipped one) is all it reads: ``table_through(year)`` gives a
-    scenario built from what was published by the start date only (the backtest's origin)."""
+    scenario built from what was published by the start date only (the backtest's origin).
+    With ``shocks`` (``wfsim init``), the council's yearly shocks (``council_shocks``) from
+    every council's published yearly changes up to ``year`` (``shocks_section``)."""
     c = _one_council(query, year, table)
     years = workforce_years(c, table)
     if not years:
@@ -379,6 +381,11 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
     demand = _demand(r, c, year, case_types, holders, src)
     if demand is not None:
         scenario["demand"], scenario["caseload"] = demand
+    if shocks:
+        section, shock_src = shocks_section(load_table() if table is None else table, year)
+        if section:
+            scenario["council_shocks"] = section
+            src["council_shocks"] = shock_src
     scenario["sources"] = src
     return c, scenario
 
@@ -452,7 +459,7 @@ def write_start_state(query: str, year: Optional[int] = None, out: Optional[Path
     written with a trailing slash: ``<slug>_<year>.yaml`` inside it); never overwrites."""
     import yaml
 
-    c, scenario = start_state(query, year)
+    c, scenario = start_state(query, year, shocks=True)
     path = Path(out) if out is not None else scenarios_dir / f"{scenario['name']}.yaml"
     if out is not None and (str(out).endswith(("/", os.sep)) or path.is_dir()):   # a folder: the file goes inside it
         path = path / f"{scenario['name']}.yaml"
@@ -481,3 +488,57 @@ def _targets(start: dt.date, end: dt.date) -> dict:
         "vacancy_rate": {"measure": "vacancy_rate", "date": one_year.isoformat(), "title": "Vacancy rate", "source": indicator},
         "permanent_turnover": {"measure": "permanent_turnover", "date": one_year.isoformat(), "title": "Turnover", "source": indicator},
     }
+
+
+SHOCK_QUANTILES = 40       # council shocks: this many quantiles of the published yearly changes
+SHOCK_MEASURES = {          # rate shocked -> (published rate, published count behind it: its chance noise)
+    "attrition": ("turnover_rate_pct", "leavers_fte"),
+    "applicants": ("starters_rate", "starters_fte"),
+    "agency_cover": ("agency_rate_pct", "agency_fte"),
+}
+
+
+# ------------------------------------------------------------------ council shocks from the published table
+def _noise_share(d: np.ndarray, noise: np.ndarray) -> float:
+    """The share of the changes' variance not explained by chance (robust variance, from the IQR)."""
+    q1, q3 = np.quantile(d, (0.25, 0.75))
+    var = ((q3 - q1) / 1.349) ** 2
+    return float(max(0.0, 1.0 - np.nanmedian(noise) / var)) if var > 0 else 0.0
+
+
+def shocks_section(table: pd.DataFrame, through: int, quantiles: int = SHOCK_QUANTILES) -> tuple[dict[str, Any], str]:
+    """(``council_shocks`` mapping, its source) from every council's yearly changes published by 30 September
+    of ``through``: for each shocked rate, the published rate's yearly change on a log scale, centred on its
+    median, less the part the published counts' chance explains (Poisson: 1 / count a year), halved in
+    variance (a year's shock moves one year's rate, a change is the difference of two years), as
+    ``quantiles`` equally likely values. Nothing published after ``through`` is read."""
+    t = table[(table["level"] == "local_authority") & (table["year"] <= through) & table["value"].notna()]
+    wide = t.drop_duplicates(["new_la_code", "year", "measure"]).pivot_table(index=["new_la_code", "year"], columns="measure",
+                                                                             values="value")
+    if {"starters_fte", "fte_in_post"} <= set(wide.columns):
+        wide["starters_rate"] = wide["starters_fte"] / wide["fte_in_post"].where(wide["fte_in_post"] > 0)
+    changes: dict[str, list[float]] = {}
+    notes = []
+    for rate, (measure, count) in SHOCK_MEASURES.items():
+        if measure not in wide.columns or count not in wide.columns:
+            continue
+        w = wide[[measure, count]].where(wide[[measure, count]] > 0).reset_index()
+        nxt = w.assign(year=w["year"] - 1)
+        pair = w.merge(nxt, on=["new_la_code", "year"], suffixes=("", "_next")).dropna()
+        if len(pair) < quantiles:
+            continue
+        d = np.log(pair[f"{measure}_next"].to_numpy() / pair[measure].to_numpy())
+        d = d - np.median(d)
+        noise = 1.0 / pair[count].to_numpy() + 1.0 / pair[f"{count}_next"].to_numpy()
+        k = math.sqrt(_noise_share(d, noise) / 2.0)
+        q = np.quantile(np.clip(d * k, -3, 3), (np.arange(quantiles) + 0.5) / quantiles)
+        changes[rate] = [round(float(v), 4) for v in q]
+        lo, hi = np.quantile(d * k, (0.05, 0.95))
+        notes.append(f"{rate} from {measure} ({len(pair)} changes, years {int(pair['year'].min())}-{int(pair['year'].max()) + 1}; "
+                     f"90% of yearly multipliers {math.exp(lo):.2f}-{math.exp(hi):.2f})")
+    if not changes:
+        return {}, ""
+    text = (f"assumption: the council's own yearly shocks as councils' published yearly changes up to 30 September {through} show "
+            f"them (DfE csww, data/dfe_councils.csv.gz; log changes centred, less the counts' chance, halved in variance): "
+            + "; ".join(notes))
+    return {"changes": changes, "scale": 1.0}, text

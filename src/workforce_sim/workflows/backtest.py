@@ -203,7 +203,10 @@ def execute(spec: BacktestRun, progress: Optional[Callable[[int], None]] = None)
     if spec.before is not None:
         tables["before_after"] = before_after(spec.before, cases, variant)
     fits = recalibration_fit(results, spec.table)
+    scored = cases.loc[cases["variant"] == variant, "year"]
     recalibration = {"method": "median + bias + spread x (member - median), by measure and horizon (analysis.recalibration)",
+                     # the year by which every outcome it is fitted on was published: a forecast may use it from then on
+                     "origin": int(scored.max()) if len(scored) else max(spec.origins),
                      "fitted_on": f"the {variant} forecasts of this backtest whose outcome is published (origins "
                                   f"{', '.join(map(str, spec.origins))})", "fits": recal.to_json(fits)}
     return BacktestOutcome(spec, results, tables, published(spec.table, list(spec.codes)), started, seconds, recalibration)

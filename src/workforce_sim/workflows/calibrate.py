@@ -103,7 +103,7 @@ def overlay(scenario: Scenario, post: Posterior, extends: str) -> dict[str, Any]
     agency = {k: full["agency"][k] for k in ("cover_lag_days", "conversion_per_year") if f"agency.{k}" in keys}
     if agency:
         out["agency"] = agency
-    out["sources"] = {k: full["sources"][k] for k in keys}
+    out["sources"] = {k: full["sources"][k] for k in keys if k in full["sources"]}   # council_shocks.scale: not fitted here
     return out
 
 

@@ -58,6 +58,7 @@ def prepare(
     allow_large: bool = False,
     progress: bool = True,
     cache=None,
+    recalibrated: Union[str, Path, None] = None,
 ) -> ReportSpec:
     """Refuse bad input before anything is written (InputError naming file and key)."""
     outputs = Path(outputs)
@@ -68,7 +69,7 @@ def prepare(
         check_notebook(Path(notebook))
     spec = run.prepare(scenario_file, replications, seed, overrides=overrides, workers=workers, keep_events=keep_events,
                        decompose=decompose, allow_large=allow_large, investment_baseline="when named", command="report",
-                       cache=cache)
+                       cache=cache, recalibrated=recalibrated)
     return ReportSpec(spec, outputs, name, Path(notebook) if notebook is not None else None, progress)
 
 

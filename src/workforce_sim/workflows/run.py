@@ -14,6 +14,7 @@ from typing import Optional, Union
 import numpy as np
 import pandas as pd
 
+from workforce_sim.analysis.recalibration import Recalibration
 from workforce_sim.defaults import CEILINGS, DEFAULTS
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.cache import CacheOption
@@ -56,6 +57,7 @@ class RunSpec:
     cache: Optional[Path] = None                 # the replication cache folder (experiments.cache), None: none
     precision: Optional[float] = None            # --replications auto: the headline's 90% half-width wanted (points)
     auto_ceiling: int = 0                        # --replications auto: at most this many replications
+    recalibration: Optional[Recalibration] = None  # --recalibrated: a backtest's fit applied to the judged measures
 
     @property
     def auto(self) -> bool:
@@ -87,6 +89,11 @@ class RunOutcome:
     precision: Optional[Precision] = None    # --replications auto: the precision asked for and reached
 
     @property
+    def recalibration(self) -> Optional[Recalibration]:
+        """The recalibration the scorecard's judged measures carry (--recalibrated), if any."""
+        return self.spec.recalibration
+
+    @property
     def failed(self) -> int:
         return len(self.results.failures)
 
@@ -115,6 +122,7 @@ def prepare(
     command: str = "run",
     cache: CacheOption = None,
     precision: Optional[float] = None,
+    recalibrated: Union[str, Path, None] = None,
 ) -> RunSpec:
     """Check the options and load the scenario (a file, or a Scenario already loaded) and its
     investment baseline once. ``investment_baseline``: ``"for spend targets"`` runs it only when a
@@ -122,7 +130,9 @@ def prepare(
     ``cache``: the replication cache (``experiments.cache.resolve``: by default ``WFSIM_CACHE`` or
     ``outputs/.cache``; False for none). ``replications="auto"``: batches until the 90% interval of
     the headline (the permanent share at its date) has a half-width within ``precision`` points
-    (default ``DEFAULTS.precision``), or ``CEILINGS.auto_replications``."""
+    (default ``DEFAULTS.precision``), or ``CEILINGS.auto_replications``. ``recalibrated``: a backtest's
+    ``recalibration.json`` (or its run folder), read and checked here, applied by ``execute`` to the
+    measures the targets judge (``load_recalibration``)."""
     from workforce_sim.scenario.loading import load_scenario
     from workforce_sim.scenario.regions import is_region
 
@@ -132,6 +142,8 @@ def prepare(
     if not isinstance(scenario, Scenario) and is_region(scenario):   # a region runs through its own workflow
         if auto:
             raise InputError("a region runs a given number of replications", file="--replications", key="auto")
+        if recalibrated is not None:
+            raise InputError("a region's forecast is not recalibrated; give a council's scenario", file="--recalibrated")
         from workforce_sim.workflows import region
 
         return region.prepare(scenario, replications, seed, overrides=overrides, workers=workers, executor=executor, scheduler=scheduler,
@@ -149,17 +161,44 @@ def prepare(
         check_decompose(sc, decompose, allow_large, str(scenario_file or sc.name))
         replications = decompose[0] * decompose[1]
     base = load_investment_baseline(sc, scenario_file, overrides)
+    recalibration = load_recalibration(recalibrated, sc) if recalibrated is not None else None
     spec = RunSpec(
         scenario=sc, scenario_file=scenario_file, replications=replications, seed=seed_or_default(seed),
         overrides=tuple(overrides), investment_baseline=base,
         run_investment_baseline=base is not None and (investment_baseline == "when named" or _judges_spend(sc)),
         workers=workers, executor=executor, scheduler=scheduler, keep_events=keep_events,
         continue_on_error=continue_on_error, decompose=decompose, out=out, cache=resolve_cache(cache),
-        precision=precision if auto else None, auto_ceiling=CEILINGS.auto_replications if auto else 0)
+        precision=precision if auto else None, auto_ceiling=CEILINGS.auto_replications if auto else 0,
+        recalibration=recalibration)
     if out is not None:
         check_out_folder(out, spec.table_names())
     check_memory(sc, spec.seed, spec.auto_ceiling if auto else replications, keep_events)
     return spec
+
+
+def load_recalibration(path: Union[str, Path], scenario: Scenario) -> Recalibration:
+    """A backtest's recalibration (``recalibration.json``, or the run folder holding it), checked: a bad file, or
+    one fitted on outcomes published after the scenario's start (look-ahead), raises ``InputError``."""
+    import json
+
+    from workforce_sim.analysis.recalibration import data_year, parse
+
+    p = Path(path)
+    if p.is_dir():
+        p = p / "recalibration.json"
+    if not p.is_file():
+        raise InputError("not found: give a backtest's recalibration.json or its run folder", file=str(p), key="--recalibrated")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"not a JSON file: {' '.join(str(exc).split())}", file=str(p)) from None
+    rec = parse(data, str(p))
+    year = data_year(scenario.start_date)
+    if rec.origin > year:
+        raise InputError(f"fitted on outcomes published up to {rec.origin}, after the start of {scenario.name} "
+                         f"({scenario.start_date}: the DfE figures of {year}); a forecast may use only what was published "
+                         "by its start", file=str(p), key="origin")
+    return rec
 
 
 def auto_replications(replications, precision: Optional[float], command: str,
@@ -238,4 +277,4 @@ def execute(spec: RunSpec, progress: Optional[Callable[[int], None]] = None) -> 
         from workforce_sim.analysis.uncertainty import decompose
 
         parts = decompose(results, baseline=base)
-    return RunOutcome(spec, results, base, scorecard(results, base), parts, precision)
+    return RunOutcome(spec, results, base, scorecard(results, base, spec.recalibration), parts, precision)
