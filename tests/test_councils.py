@@ -93,9 +93,12 @@ def test_init_every_council_validates_and_runs(tmp_path):
         sc = load_scenario(path)
         g = month_rates(sc)
         pub = published(find_council(name), latest)
-        jolts[name] = abs(month1(g, sc.start_date)["agency_rate"] - pub["agency_rate_pct"])
-    bad = {k: round(v, 1) for k, v in jolts.items() if v > 2}
-    assert not bad, f"month-1 agency rate more than 2 points from the published rate: {bad}"
+        first = month1(g, sc.start_date)
+        # 2 points, or one worker's share of the council's staff where one worker is more (Rutland: about 3 points)
+        jolts[name] = (abs(first["agency_rate"] - pub["agency_rate_pct"]),
+                       max(2.0, 100.0 / (first["agency_fte"] + first["permanent_fte"])))
+    bad = {k: round(v, 1) for k, (v, tol) in jolts.items() if v > tol}
+    assert not bad, f"month-1 agency rate further from the published rate than 2 points or one worker: {bad}"
 
 
 def consistent_sample(n=10):
