@@ -28,7 +28,7 @@ class Attrition:
         staff = scenario.initial_staffing
         if isinstance(staff, StaffFile) and staff.implied_turnover is not None and staff.scale_attrition:
             self.hazard = self._scaled_to_turnover(staff)
-        self.reason_names = list(att.leaver_reasons)
+        self.reason_names: list[str] = list(att.leaver_reasons)
         self.reason_p = np.array([att.leaver_reasons[r] for r in self.reason_names], dtype=float)
         self.conversion_rate = float(scenario.agency.conversion_per_year)
 

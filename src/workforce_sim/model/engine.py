@@ -17,7 +17,10 @@ a call goes first, then an arrival, then SimPy's event. With ``run(until)``
 nothing due at or after ``until`` runs. Calls and arrivals may schedule SimPy
 events; they are processed in time order too.
 
-Nothing outside this class touches SimPy's private state.
+The loop over calls and arrivals is ``model/fastqueue.py``'s ``run_due``
+(compiled with the case engine; this class, a subclass of
+``simpy.Environment``, is not). Nothing outside this class and that loop,
+which only this class calls, touches SimPy's private state.
 """
 from __future__ import annotations
 
@@ -31,6 +34,8 @@ from typing import Any, Optional
 
 import simpy
 from simpy.core import BoundClass, EmptySchedule, EventPriority, StopSimulation
+
+from workforce_sim.model.fastqueue import run_due
 
 INF = math.inf
 
@@ -109,39 +114,9 @@ class Engine(simpy.Environment):
         Raises ``EmptySchedule`` when SimPy's queue is empty once they have run.
         """
         queue = self._queue
-        calls = self._calls
-        times = self._arrivals
-        stop = self._stop
+        if self._calls or self._next_arrival < len(self._arrivals):
+            run_due(self, queue, self._calls, self._arrivals, self._next_arrival, self._stop, self._arrival_fn)
         pop = heapq.heappop
-        ts = queue[0][0] if queue else INF
-        i = self._next_arrival
-        n = len(times)
-        while True:
-            tr = times[i] if i < n else INF
-            bound = ts if ts < tr else tr
-            if bound >= stop:
-                bound = stop
-            while calls:
-                top = calls[0]
-                day = top[0]
-                if day > bound or day >= stop:
-                    break
-                pop(calls)
-                self._now = day
-                top[2](top[3], top[4])
-                if queue and queue[0][0] < ts:   # the call scheduled a SimPy event
-                    ts = queue[0][0]
-                    if ts < bound:
-                        bound = ts
-            if tr <= ts and tr < stop:
-                i += 1
-                self._next_arrival = i
-                self._now = tr
-                self._arrival_fn(i - 1)
-                if queue and queue[0][0] < ts:
-                    ts = queue[0][0]
-                continue
-            break
         # SimPy's own step, as in simpy.core.Environment.step
         try:
             self._now, _, _, event = pop(queue)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Optional
 
 from workforce_sim.calendar import DAYS_PER_MONTH, DAYS_PER_WEEK
 from workforce_sim.model.entities import ROLE_INDEX, Post
@@ -24,6 +24,7 @@ from workforce_sim.streams import Streams
 if TYPE_CHECKING:  # pragma: no cover
     from workforce_sim.model.engine import Engine
     from workforce_sim.model.establishment import Establishment
+    from workforce_sim.model.market import MemberMarket
     from workforce_sim.model.records import WorkforceRecords
     from workforce_sim.model.staff import Staff
     from workforce_sim.model.supplement import MarketSupplement
@@ -35,7 +36,12 @@ class Offer:
 
     route: str
     start_day: float
-    person: object = None    # in a region: the job seeker taken out of the market's pool
+    person: Any = None       # in a region: the job seeker taken out of the market's pool
+
+
+def _uncovered(post: Post) -> bool:
+    """Vacant and not closed (a function, not a narrowed attribute: the post changes while a process waits)."""
+    return post.holder is None and not post.closed
 
 
 class Recruitment:
@@ -52,9 +58,9 @@ class Recruitment:
         self.rng_campaign = streams["campaigns"]
         pl = scenario.recruitment.pipeline
         self.pl = pl
-        self.applicants = [float(pl.applicants_per_advert.get(r, 0.0)) for r in ROLES]
+        self.applicants = [float(pl.applicants_per_advert.get(r, 0.0)) for r in ROLES]  # type: ignore[call-overload]
         self.agency_on = scenario.agency.enabled
-        self.market = None      # in a region: the member's market (``MemberMarket``), set by the model
+        self.market: Optional[MemberMarket] = None      # in a region: the member's market (``MemberMarket``), set by the model
 
     # ------------------------------------------------------------------ vacancies
     def post_vacated(self, post: Post) -> None:
@@ -79,9 +85,9 @@ class Recruitment:
         p = float(ag.cover_probability)
         rng = self.staff.draws(post).agency
         try:
-            while post.holder is None and not post.closed:
+            while _uncovered(post):
                 yield self.env.timeout(rng.exponential(lag) if lag > 0 else 0.0)
-                if post.holder is not None or post.closed:
+                if not _uncovered(post):
                     return
                 if rng.random() < p:
                     if self.market is None or self.market.take_agency(post.role, self.env.now):

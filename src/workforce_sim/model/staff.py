@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from workforce_sim.model.attrition import Attrition
     from workforce_sim.model.cases import CaseService
     from workforce_sim.model.engine import Engine
+    from workforce_sim.model.market import MemberMarket
     from workforce_sim.model.records import WorkforceRecords
     from workforce_sim.model.supplement import MarketSupplement
 
@@ -45,7 +46,7 @@ class Staff:
         self.active: set[Worker] = set()
         self.hazard_until = 0.0         # a worker starting before this day (the next month start) spends hazard up to it
         self.on_vacated: Callable[[Post], None] = lambda post: None   # a leaver's post fell vacant
-        self.market = None              # in a region: the member's market (``MemberMarket``), set by the model
+        self.market: Optional[MemberMarket] = None   # in a region: the member's market (``MemberMarket``), set by the model
         self._person = 0
 
     def draws(self, post: Post) -> PostDraws:

@@ -31,6 +31,7 @@ class OpeningCases:
     def __init__(self, engine: Engine, scenario: Scenario, streams: Streams, alloc: Allocator,
                  pathway: Pathway, caseload: Caseload, visits: Visits):
         self.env = engine
+        assert scenario.demand is not None  # a scenario with children's cases
         self.opening = scenario.demand.opening
         self.rng = streams["opening_cases"]
         self.alloc = alloc
@@ -44,7 +45,8 @@ class OpeningCases:
         first = next(iter(opening.values()), None)
         for team_type in list(opening) + [t for t in self.alloc.desks_by_type if t not in opening]:
             spec = opening.get(team_type)
-            mix = (spec or first).mix if (spec or first) is not None else None
+            given = spec or first
+            mix = given.mix if given is not None else None
             if mix is None:
                 return
             mix_names = list(mix)

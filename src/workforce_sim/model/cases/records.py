@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,7 @@ class CaseRecords:
         self.referred_total = 0
         self.closed_total = 0
         self.changes_total = 0
-        self.flows = dict(NO_FLOWS)
+        self.flows: dict[str, Any] = dict(NO_FLOWS)   # counts (int) and wait_days_sum (float): kept as they are
         self.monthly: list[tuple] = []
         self.team_rows: list[tuple] = []
 
@@ -59,7 +59,7 @@ class CaseRecords:
             *[flows[key] for key in FLOW_KEYS],
         ))
         flows.update(NO_FLOWS)
-        acc: dict[tuple[int, int], list] = {}
+        acc: dict[tuple[int, int], list[Any]] = {}    # counts stay int, sums float
         for desk in alloc.desks.values():
             for h in desk.holders:
                 w = h.worker

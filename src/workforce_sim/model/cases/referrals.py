@@ -38,7 +38,9 @@ class Referrals:
 
     def draw(self) -> list:  # called once, before the run
         """Arrival times (sorted); each referral's normals and uniforms go to ``Z`` and ``U`` (``DRAWS`` a row)."""
-        r = self.sc.demand.referrals
+        d = self.sc.demand
+        assert d is not None  # a scenario with children's cases
+        r = d.referrals
         base = float(r.rate_per_year) / DAYS_PER_YEAR
         trend = float(r.trend_per_year)
         ticks = month_starts(self.sc.start_date, self.sc.end_date)

@@ -37,11 +37,12 @@ class CaseService:
         self.env = engine
         d = scenario.demand
         c = scenario.caseload
+        assert d is not None and c is not None  # a scenario with children's cases (``Scenario``'s check)
         self.alloc = alloc = Allocator(c)
         for plan in d.plans.values():
             alloc.add_holding_types(plan.move_to)
         # the team types that keep a case of each type (its route, ``caseload.keep`` and the plan's move)
-        keepers = {k: set(c.routes.get(k, [])) | set(c.keep.get(k, [])) for k in CASE_TYPES}
+        keepers = {k: set(c.routes.get(k, [])) | set(c.keep.get(k, [])) for k in CASE_TYPES}  # type: ignore[call-overload]
         for k, p in d.plans.items():
             keepers[k] |= set(p.move_to)
         self.records = CaseRecords(scenario)
