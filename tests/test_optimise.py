@@ -2,6 +2,7 @@
 fresh seeds, the plan file, kill and resume, and one test per bad-input rule."""
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import signal
@@ -310,3 +311,44 @@ def test_money_on_the_page_puts_the_sign_before_the_pound():
     from workforce_sim.reporting.optimise import _m
 
     assert [_m(-1.61e6), _m(2.3e6), _m(-1.0), _m(float("nan"))] == ["-£1.61m", "£2.30m", "£0.00m", "n/a"]
+
+
+def test_a_confirmation_is_decided_when_its_interval_is_clear_of_the_confidence_or_narrow():
+    from workforce_sim.analysis.optimise import confirmation_decided
+
+    decided = confirmation_decided(0.9, 5.0)
+    assert not decided({"n": 20, "chance": 1.0})       # 95% interval 0.84-1.00 holds 0.9, half-width 8 points
+    assert decided({"n": 40, "chance": 1.0})           # 0.91-1.00: met
+    assert decided({"n": 20, "chance": 0.5})           # 0.30-0.70: not met
+    assert not decided({"n": 80, "chance": 0.9})       # 0.81-0.95 holds 0.9, half-width 6.6 points
+    assert decided({"n": 160, "chance": 0.9})          # 0.84-0.94, half-width 4.7 points: known closely enough
+    assert confirmation_decided(0.9, 10.0)({"n": 40, "chance": 0.9})
+
+
+def test_confirm_replications_auto_doubles_each_confirmation_until_it_is_decided(tmp_path, monkeypatch, capsys):
+    from workforce_sim.analysis.optimise import confirmation_decided
+
+    monkeypatch.setattr(workflow, "DEFAULTS", dataclasses.replace(workflow.DEFAULTS, auto_first=10))
+    monkeypatch.setattr(workflow, "CEILINGS", dataclasses.replace(workflow.CEILINGS, auto_replications=80))
+    path = tiny_file(tmp_path)
+    spec = workflow.prepare(path, [f"{SW}=0..6000:3000"], [REQ], confidence=0.8, minimise="market_supplement_cost", trials=3,
+                            replications=5, confirm_replications="auto", precision=2.0, workers=1, cache=False)
+    assert spec.study.confirm_auto and spec.study.confirm_replications == 10 and spec.study.confirm_ceiling == 80
+    o = workflow.execute(spec)
+    c = o.confirmed
+    assert len(c) and set(c["replications"]) <= {10, 20, 40, 80}
+    decided = confirmation_decided(0.8, 2.0)
+    for _, row in c.iterrows():   # each stopped at the first doubling that decided it, or at the ceiling
+        n = int(row["replications"])
+        assert n == 80 or decided({"n": n, "chance": row["chance"]})
+        if n > 10:
+            settings = {lv.name: lv.cast(row[lv.name]) for lv in o.levers}
+            earlier = opt.Evaluator(spec.scenario, list(spec.levers), spec.judge, cache=False).evaluate(settings, n // 2,
+                                                                                                        spec.study.confirm_seed)
+            assert not decided(earlier)
+    about = o.tables()["about"].set_index("item")["value"]
+    assert "as many as each decision needs" in about["confirmation"]
+    code, _, err = run_cli(capsys, "optimise", str(path), "--lever", f"{SW}=0..6000:3000", "--require", REQ, "--precision", "2",
+                           "--out", str(tmp_path / "x"))
+    assert_one_line(code, err, "--precision", "only with --confirm-replications auto")
+    assert not (tmp_path / "x").exists()

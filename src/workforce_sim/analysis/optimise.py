@@ -123,6 +123,17 @@ def needs_baseline(requirements: list[Target], cost: str) -> bool:
 
 
 # ------------------------------------------------------------------ judging
+def confirmation_decided(confidence: float, precision_points: float) -> Callable[[dict], bool]:
+    """``--confirm-replications auto``: whether a confirmation's result settles its candidate: the 95%
+    Wilson interval of its chance lies wholly at or above the confidence (met) or wholly below it
+    (not met), or is within ``precision_points`` either side of the chance."""
+    def decided(result: dict) -> bool:
+        n = int(result["n"])
+        low, high = wilson(float(result["chance"]) * n, n)
+        return low >= confidence or high < confidence or (high - low) / 2 <= precision_points / 100
+    return decided
+
+
 @dataclass(frozen=True)
 class Judge:
     """``judge(results, baseline)``: cost to minimise and chance of meeting every requirement
@@ -428,7 +439,7 @@ class Optimisation:
             "requirements": "; ".join(f"{r.title}: {r.describe_target()}" for r in self.requirements),
             "confidence": self.spec.confidence, "minimise": f"{self.spec.minimise}: {COST_WORDS[self.spec.minimise]} (GBP, mean over replications)",
             "search": f"{self.trials} candidates x {self.spec.replications} replications, seed {self.spec.seed} (the same seeds for every candidate)",
-            "confirmation": f"{len(self.confirmed)} candidates x {self.spec.confirm_replications} replications, fresh seed {self.spec.confirm_seed}",
+            "confirmation": f"{len(self.confirmed)} candidates x {self.spec.confirm_words} replications, fresh seed {self.spec.confirm_seed}",
             "chance": "share of replications meeting every requirement at once; intervals are 95% Wilson score intervals",
             "plan": "the cheapest confirmed candidate whose confirmed chance is at least the confidence" if self.plan is not None
                     else "none: no confirmed candidate reaches the confidence",

@@ -25,7 +25,7 @@ def _fraction(text: str) -> float:
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from workforce_sim.cli.common import add_cache_option, positive_int, seed_value
+    from workforce_sim.cli.common import add_cache_option, positive_int, precision_value, replications_value, seed_value
 
     p = subparsers.add_parser("optimise", help="the cheapest plan meeting requirements with a stated confidence (Optuna search, confirmed on fresh seeds)")
     p.add_argument("scenario", help="scenario YAML file, or a region file (the plan is then for one member, --member)")
@@ -40,8 +40,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--minimise", "--minimize", default=None, help="cost measure to minimise (default total_cost)")
     p.add_argument("--trials", type=positive_int("--trials"), default=None, help="distinct candidates to evaluate (default 40)")
     p.add_argument("--replications", "-n", type=positive_int("--replications"), default=None, help=f"replications per candidate (default {DEFAULTS.replications['optimise']})")
-    p.add_argument("--confirm-replications", type=positive_int("--confirm-replications"), default=None,
-                   help=f"replications per confirmed candidate, on a fresh seed (default {DEFAULTS.replications['confirm']})")
+    p.add_argument("--confirm-replications", type=replications_value, default=None,
+                   help=f"replications per confirmed candidate, on a fresh seed (default {DEFAULTS.replications['confirm']}); "
+                        "auto: doubling until the chance is clear of the confidence or known within --precision")
+    p.add_argument("--precision", type=precision_value, default=None, metavar="POINTS",
+                   help="with --confirm-replications auto: points either side of a chance that settle it (default 5)")
     p.add_argument("--confirm-top", type=positive_int("--confirm-top"), default=None, help="cheapest candidates near the confidence to confirm (default 5)")
     p.add_argument("--seed", type=seed_value, default=None, help=f"search seed (default {DEFAULTS.seed}); confirmation uses seed + 1")
     p.add_argument("--workers", type=positive_int("--workers"), default=None, help="processes (default: all cores)")
@@ -64,7 +67,7 @@ def run(args) -> int:
                             confidence=args.confidence, minimise=args.minimise, trials=args.trials, replications=args.replications,
                             confirm_replications=args.confirm_replications, confirm_top=args.confirm_top, seed=args.seed,
                             workers=args.workers, allow_large=args.allow_large, cache=cache_option(args),
-                            member=args.member)
+                            member=args.member, precision=args.precision)
     out = report.run_folder(spec, args.out, args.resume)
     spec = spec.stored_in(report.hidden(out) / "study.db", args.resume)
     with report.study_lock(out):     # a second wfsim on the same study is refused at once (exit 2)

@@ -63,13 +63,27 @@ class StudySpec:
     confirm_top: int
     startup_trials: int = STARTUP_TRIALS
     member: str = ""              # a region's member the plan is for ("" for a council's scenario)
+    confirm_precision: float = 0.0   # --confirm-replications auto: points of chance (0: a fixed confirm_replications)
+    confirm_ceiling: int = 0         # ... and the most replications a confirmation may take
+
+    @property
+    def confirm_auto(self) -> bool:
+        return self.confirm_precision > 0
+
+    @property
+    def confirm_words(self) -> str:
+        """How many replications a confirmation takes, in words."""
+        if not self.confirm_auto:
+            return f"{self.confirm_replications:,}"
+        return (f"as many as each decision needs ({self.confirm_replications:,} doubling to at most {self.confirm_ceiling:,}, "
+                f"until the chance's 95% interval is clear of the confidence or within ±{self.confirm_precision:g} points)")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StudySpec:
-        return cls(**{"member": "", **data})
+        return cls(**{"member": "", "confirm_precision": 0.0, "confirm_ceiling": 0, **data})
 
     def differences(self, other: StudySpec) -> list[str]:
         """Fields that differ (the scenario's path is compared as resolved)."""
@@ -277,17 +291,25 @@ def search(study, spec: StudySpec, evaluator: Evaluator, trials: int, progress: 
 
 
 def confirm(study, spec: StudySpec, evaluator: Evaluator, candidates: list[dict[str, Any]],
-            progress: Optional[Callable[[int], None]] = None) -> list[dict]:
+            progress: Optional[Callable[[int], None]] = None,
+            decided: Optional[Callable[[dict[str, Any]], bool]] = None) -> list[dict]:
     """Run each candidate with ``confirm_replications`` on ``confirm_seed``; results are kept in
-    the study (a resumed run does not repeat a finished confirmation)."""
+    the study (a resumed run does not repeat a finished confirmation). With ``--confirm-replications
+    auto`` (``spec.confirm_auto``) a candidate's replications double until ``decided(result)`` (the
+    workflow's test of its chance against the confidence) or ``spec.confirm_ceiling``; replication r
+    is the same in every batch (seed, r), so a confirmation that stops at n is that of n."""
     out = []
     for settings in candidates:
         key = "confirm:" + params_key(settings)
         stored = study.user_attrs.get(key)
         if stored is None:
-            stored = evaluator.evaluate(settings, spec.confirm_replications, spec.confirm_seed, progress)
+            n = spec.confirm_replications
+            stored = evaluator.evaluate(settings, n, spec.confirm_seed, progress)
+            while spec.confirm_auto and decided is not None and not decided(stored) and n < spec.confirm_ceiling:
+                n = min(spec.confirm_ceiling, 2 * n)
+                stored = evaluator.evaluate(settings, n, spec.confirm_seed, progress)
             study.set_user_attr(key, stored)
         elif progress:
-            progress(spec.confirm_replications)
+            progress(int(stored.get("n", spec.confirm_replications)))
         out.append({"settings": dict(settings), **stored})
     return out

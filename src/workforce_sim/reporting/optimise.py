@@ -90,7 +90,8 @@ def plot_front(opt: Optimisation):
     c = opt.confirmed
     if len(c):
         ax.errorbar(100 * c["chance"], c["cost_gbp"] / 1e6, xerr=[100 * (c["chance"] - c["chance_low"]), 100 * (c["chance_high"] - c["chance"])],
-                    fmt="s", color="#e08a00", ms=5, capsize=2, label=f"confirmed ({opt.spec.confirm_replications} fresh replications, 95% interval)")
+                    fmt="s", color="#e08a00", ms=5, capsize=2, label="confirmed (fresh replications, 95% interval)" if opt.spec.confirm_auto
+                    else f"confirmed ({opt.spec.confirm_replications} fresh replications, 95% interval)")
     row = opt.plan_row
     if row is not None:
         ax.scatter([100 * row["chance"]], [row["cost_gbp"] / 1e6], s=120, marker="*", color="#b22222", zorder=5, label="recommended plan")
@@ -198,7 +199,7 @@ def page(opt: Optimisation, run_name: str, front_png: bytes) -> str:
     parts.append(f"<h2>How the plan was found</h2><p>{len(opt.evaluations[opt.evaluations['same_as'].isna()]) if len(opt.evaluations) else 0} "
                  f"distinct candidates searched by Optuna's TPE sampler (two objectives: cost and chance; constraint: chance at least "
                  f"{_pct(spec.confidence)}), each on the same {spec.replications} replications (seed {spec.seed}: common random numbers); "
-                 f"{len(opt.confirmed)} confirmed on {spec.confirm_replications} replications with seed {spec.confirm_seed}. "
+                 f"{len(opt.confirmed)} confirmed on {e(spec.confirm_words)} replications with seed {spec.confirm_seed}. "
                  f"Time: {e(secs)}. Every evaluation is in <code>evaluations.csv</code> and <code>{WORKBOOK}</code>; the study itself in "
                  f"<code>study.db</code> (Optuna). Run {e(run_name)}.</p>")
     return shared_page(f"{scenario_title(sc)}: the cheapest plan", optimise_answer(opt),
@@ -374,7 +375,7 @@ def start_text(spec, out: Path) -> str:
     s = spec.study
     who = f"{spec.member} in {spec.region.name}" if spec.region is not None else spec.scenario.name
     return (f"{who}: searching {spec.goal} candidates x {s.replications} replications, then confirming on "
-            f"{s.confirm_replications} fresh replications; study in {hidden(out) / 'study.db'}")
+            f"{s.confirm_words} fresh replications; study in {hidden(out) / 'study.db'}")
 
 
 def resume_text(spec, out: Path) -> str:

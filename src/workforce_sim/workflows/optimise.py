@@ -21,6 +21,7 @@ from workforce_sim.analysis.optimise import (
     check_cost,
     choose_plan,
     confirmation_batches,
+    confirmation_decided,
     confirmation_order,
     confirmations_table,
     evaluations_table,
@@ -43,6 +44,8 @@ STUDY_KEYS = {"levers": list, "require": list, "confidence": float, "minimise": 
               "confirm_replications": int, "confirm_top": int, "seed": int, "set": list, "member": str}
 OPTIONS = {"confidence": 0.9, "minimise": "total_cost", "trials": 40, "confirm_top": 5}
 """Defaults of the study's own options (seed and replications: ``DEFAULTS``)."""
+CONFIRM_PRECISION = 5.0
+"""``--confirm-replications auto``: points either side of a chance that settle it when its interval still holds the confidence."""
 
 
 def option_defaults() -> dict[str, Any]:
@@ -113,6 +116,8 @@ def read_study(path: Path) -> dict[str, Any]:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < 1):
                 raise InputError("expected a number above 0 and below 1", file=str(path), key=key)
             value = float(value)
+        elif kind is int and key == "confirm_replications" and isinstance(value, str) and value.strip().lower() == "auto":
+            value = "auto"
         elif kind is int:
             if isinstance(value, bool) or not isinstance(value, int) or value < (0 if key == "seed" else 1):
                 raise InputError("expected a whole number" + (" >= 0" if key == "seed" else " >= 1"), file=str(path), key=key)
@@ -127,8 +132,13 @@ def prepare(scenario_file: str | Path, levers: Optional[list[str]] = None, requi
             minimise: Optional[str] = None, trials: Optional[int] = None, replications: Optional[int] = None,
             confirm_replications: Optional[int] = None, confirm_top: Optional[int] = None, seed: Optional[int] = None,
             confirm_seed: Optional[int] = None, workers: Optional[int] = None, db: Optional[Path] = None, resume: bool = False,
-            allow_large: bool = False, cache: CacheOption = None, member: Optional[str] = None) -> OptimiseSpec:
+            allow_large: bool = False, cache: CacheOption = None, member: Optional[str] = None,
+            precision: Optional[float] = None) -> OptimiseSpec:
     """Check every option before anything runs. Each option is the one given, else the study file's, else the default.
+
+    ``confirm_replications="auto"``: each confirmation doubles its replications (from ``DEFAULTS.auto_first``)
+    until the 95% interval of its chance is clear of the confidence or within ``precision`` points
+    (default ``CONFIRM_PRECISION``), or ``CEILINGS.auto_replications``.
 
     A region file: the plan is for one member (``member``, default the first), judged on that member's results,
     with every member and the market run together (``experiments.optimise.RegionEvaluator``)."""
@@ -150,6 +160,16 @@ def prepare(scenario_file: str | Path, levers: Optional[list[str]] = None, requi
         raise InputError("is a council's scenario: --member names a member of a region file", file=str(scenario_file), key="member")
     else:
         base = load_scenario(path, list(o["set"]))
+    auto = isinstance(o["confirm_replications"], str)
+    if isinstance(o["confirm_replications"], str) and o["confirm_replications"].strip().lower() != "auto":
+        raise InputError(f"expected a whole number or auto, got {o['confirm_replications']!r}", option="confirm_replications")
+    if precision is not None and not auto:
+        raise InputError("only with --confirm-replications auto", file="--precision")
+    if auto:
+        precision = CONFIRM_PRECISION if precision is None else float(precision)
+        if not (precision > 0) or math.isinf(precision):
+            raise InputError(f"must be a positive number of points, got {precision:g}", file="--precision")
+        o["confirm_replications"] = DEFAULTS.auto_first
     conf = o["confidence"]
     if not (0 < conf < 1) or math.isnan(conf):
         raise InputError(f"must be above 0 and below 1 (0.9 = 90%), got {conf:g}", option="confidence")
@@ -162,12 +182,14 @@ def prepare(scenario_file: str | Path, levers: Optional[list[str]] = None, requi
                             confirm_replications=int(o["confirm_replications"]),
                             confirm_seed=int(o["seed"]) + 1 if confirm_seed is None else int(confirm_seed),
                             confirm_top=int(o["confirm_top"]),
-                            startup_trials=min(study_.STARTUP_TRIALS, max(3, int(o["trials"]) // 4)), member=member or "")
+                            startup_trials=min(study_.STARTUP_TRIALS, max(3, int(o["trials"]) // 4)), member=member or "",
+                            confirm_precision=float(precision) if auto else 0.0,
+                            confirm_ceiling=CEILINGS.auto_replications if auto else 0)
     if spec.confirm_seed == spec.seed:
         raise InputError("the confirmation seed must differ from the search seed (fresh seeds)", option="confirm_seed")
     check_ceiling(int(o["trials"]), CEILINGS.optimise_trials, "--trials", "trials", allow_large)
     check_replications(spec.replications, allow_large)
-    check_replications(spec.confirm_replications, allow_large, "--confirm-replications")
+    check_replications(spec.confirm_ceiling or spec.confirm_replications, allow_large, "--confirm-replications")
     judge = Judge(reqs, cost, float(conf))
     # with an investment baseline, spend by financial year is the cost above it (same seeds), as in reports
     baseline = None
@@ -238,7 +260,7 @@ def execute(spec: OptimiseSpec, progress: Optional[Callable[[int], None]] = None
     near, rest, ladder = confirmation_order(evaluations_table(study_.finished(study), levers, reqs), levers, s.confidence)
     raw: list[dict] = []
     for batch in confirmation_batches(near, rest, ladder, s.confirm_top, study_.params_key):
-        raw += study_.confirm(study, s, ev, batch, progress)
+        raw += study_.confirm(study, s, ev, batch, progress, confirmation_decided(s.confidence, s.confirm_precision))
         if choose_plan(confirmations_table(raw, levers, reqs), s.confidence) is not None:
             break
     t2 = time.perf_counter()
