@@ -536,3 +536,38 @@ def test_council_shocks_move_the_model_and_leave_other_streams_alone():
     pd.testing.assert_frame_equal(r0.snapshots, rz.snapshots)   # scale 0: the same run, draw for draw
     leave = [r.flows[(r.flows["kind"] == "leave") & (r.flows["contract"] == "permanent")]["count"].sum() for r in (r0, r1)]
     assert leave[0] != leave[1]
+
+
+def test_a_forecast_with_replications_auto_stops_when_every_mean_is_precise():
+    """``backtest -n auto``: a forecast doubles its replications until every indicator's mean in every year has a
+    90% half-width within the precision; its records are those of a forecast of that many replications."""
+    from workforce_sim.experiments.backtest import forecast
+    from workforce_sim.experiments.precision import half_width
+    from workforce_sim.workflows.backtest import forecast_indicators
+
+    _, data = _origin("Rutland", 2020)
+    fixed = forecast(data, 8, 5, forecast_indicators)
+    loose = forecast(data, 4, 5, forecast_indicators, precision=1e6, ceiling=16)
+    assert loose["replication"].nunique() == 4                        # precise at once: the first batch
+    tight = forecast(data, 4, 5, forecast_indicators, precision=1e-9, ceiling=8)
+    assert tight["replication"].nunique() == 8                        # 4, then the ceiling of 8
+    pd.testing.assert_frame_equal(tight.reset_index(drop=True), fixed.reset_index(drop=True))
+    cols = [c for c in fixed.columns if c not in ("replication", "year_to_30_sept")]
+    widths = [half_width(g[c]) for _, g in fixed.groupby("year_to_30_sept") for c in cols]
+    widest = max(w for w in widths if not math.isnan(w))
+    middle = forecast(data, 4, 5, forecast_indicators, precision=widest * 1.0001, ceiling=64)
+    assert middle["replication"].nunique() <= 8
+
+
+def test_backtest_replications_auto_on_the_command_line(tmp_path, capsys):
+    out = tmp_path / "bt"
+    code = main(["backtest", "--councils", "Rutland", "--origins", "2020", "--horizon", "1", "-n", "auto", "--precision", "1000",
+                 "--no-calibrate", "--executor", "serial", "--out", str(out), "--no-progress"])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "auto: 20-20" in text and "within ±1000 points" in text
+    tasks = pd.read_csv(out / "tasks.csv")
+    assert (tasks["baseline_replications"] == 20).all()
+    code = main(["backtest", "--councils", "Rutland", "-n", "10", "--precision", "1", "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--precision" in err and "only with --replications auto" in err and not (tmp_path / "x").exists()

@@ -17,7 +17,7 @@ from workforce_sim.errors import InputError
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from workforce_sim.cli.common import positive_int, seed_value
+    from workforce_sim.cli.common import add_precision_option, positive_int, replications_value, seed_value
     from workforce_sim.experiments.calibrate import GENERATIONS, POPULATION
     from workforce_sim.experiments.executors import EXECUTORS
     from workforce_sim.workflows.backtest import HORIZON
@@ -28,8 +28,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--origins", default=None, metavar="Y1,Y2,...",
                    help="origin years (default: the latest three that can be scored at every horizon)")
     p.add_argument("--horizon", type=positive_int("--horizon"), default=HORIZON, help=f"years ahead to forecast and score (default {HORIZON})")
-    p.add_argument("--replications", "-n", type=positive_int("--replications"), default=DEFAULTS.replications["backtest"],
-                   help=f"replications per forecast (default {DEFAULTS.replications['backtest']})")
+    p.add_argument("--replications", "-n", type=replications_value, default=DEFAULTS.replications["backtest"],
+                   help=f"replications per forecast (default {DEFAULTS.replications['backtest']}), or auto: batches until every "
+                        "indicator's mean is known within --precision")
+    add_precision_option(p)
     p.add_argument("--seed", type=seed_value, default=DEFAULTS.seed)
     p.add_argument("--population", type=positive_int("--population"), default=POPULATION,
                    help=f"ABC-SMC particles per generation (default {POPULATION})")
@@ -60,6 +62,8 @@ def run_region(args) -> int:
     from workforce_sim.workflows.common import run_model
 
     origins = [int(x) for x in str(args.origins).split(",") if x.strip()] if args.origins else [2023]
+    if args.replications == "auto" or args.precision is not None:
+        raise InputError("a regional backtest runs a given number of replications", file="--replications", key="auto")
     if len(origins) != 1:
         raise InputError("a regional backtest takes one origin year", file="--origins")
     started = now_iso()
@@ -90,7 +94,7 @@ def run(args) -> int:
     spec = workflow.prepare(args.out or report.default_folder(), councils=args.councils, origins=args.origins, horizon=args.horizon,
                             replications=args.replications, seed=args.seed, population=args.population, generations=args.generations,
                             calibrate=not args.no_calibrate, shocks=not args.no_shocks, before=args.before, executor=args.executor,
-                            workers=args.workers, scheduler=args.scheduler, allow_large=args.allow_large)
+                            workers=args.workers, scheduler=args.scheduler, allow_large=args.allow_large, precision=args.precision)
     outcome = run_model(lambda update: workflow.execute(spec, update), spec.task_count, not args.no_progress)
     report.write_run(outcome)
     if args.out is None:

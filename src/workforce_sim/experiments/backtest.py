@@ -57,6 +57,8 @@ class BacktestSpec:
     window_years: int = WINDOW_YEARS
     table: Optional[pd.DataFrame] = None   # the long DfE table (default the shipped one)
     temp_dir: Optional[Path] = None        # where the calibrations keep their databases (default: the system's)
+    precision: float = 0.0                 # -n auto: each forecast's 90% half-width wanted on every indicator's mean (points)
+    ceiling: int = 0                       # ... and the most replications a forecast may take
 
 
 @dataclass
@@ -90,10 +92,28 @@ def origin_scenario(council: str, origin: int, horizon: int, table: Optional[pd.
     return out
 
 
-def forecast(data: dict[str, Any], replications: int, seed: int, indicators: Indicators) -> pd.DataFrame:
-    """Run ``replications`` replications of a scenario mapping; its indicators by replication and year."""
+def forecast(data: dict[str, Any], replications: int, seed: int, indicators: Indicators, precision: float = 0.0,
+             ceiling: int = 0) -> pd.DataFrame:
+    """Run ``replications`` replications of a scenario mapping; its indicators by replication and year.
+    With ``precision`` (``-n auto``): batches from ``replications``, doubling, until the 90% interval of
+    every indicator's mean in every year has a half-width within ``precision`` (points; cases per holder
+    for caseload), or ``ceiling`` replications."""
     sc = Scenario.model_validate(data)
-    runs = [single_run(sc, seed, r, costs=False) for r in range(replications)]
+
+    def run(start: int, n: int) -> list:
+        return [single_run(sc, seed, r, costs=False) for r in range(start, start + n)]
+
+    if precision <= 0:
+        return indicators(combine(sc, seed, run(0, replications)))
+    from workforce_sim.experiments.precision import Auto
+
+    def measure(runs: list) -> list:
+        table = indicators(combine(sc, seed, runs))
+        cols = [c for c in table.columns if c not in ("replication", "year_to_30_sept") and pd.api.types.is_numeric_dtype(table[c])]
+        values = [g[c].to_numpy(float) for _, g in table.groupby("year_to_30_sept") for c in cols]
+        return [v for v in values if np.isfinite(v).sum() >= 2]    # not the origin year's (no measure to score there)
+
+    runs, _ = Auto(run, lambda a, b: a + b, measure, precision, replications, max(ceiling, replications))()
     return indicators(combine(sc, seed, runs))
 
 
@@ -130,7 +150,7 @@ def _task(spec: BacktestSpec, code: str, origin: int, out: TaskResult) -> TaskRe
     out.council = data.get("council", code)
     seed = derived_seed(spec.seed, code, origin, "forecast")
     cpu = time.process_time()
-    parts = [forecast(data, spec.replications, seed, spec.indicators).assign(variant="baseline")]
+    parts = [forecast(data, spec.replications, seed, spec.indicators, spec.precision, spec.ceiling).assign(variant="baseline")]
     out.seconds["forecast"] = time.process_time() - cpu
     if spec.calibrate:
         try:
@@ -143,7 +163,8 @@ def _task(spec: BacktestSpec, code: str, origin: int, out: TaskResult) -> TaskRe
             out.simulations = post.simulations
             out.posterior = post.summary()
             cpu = time.process_time()
-            parts.append(forecast(posterior_scenario(data, post), spec.replications, seed, spec.indicators).assign(variant="calibrated"))
+            parts.append(forecast(posterior_scenario(data, post), spec.replications, seed, spec.indicators, spec.precision,
+                                  spec.ceiling).assign(variant="calibrated"))
             out.seconds["forecast"] += time.process_time() - cpu
     out.forecasts = pd.concat(parts, ignore_index=True)
     return out

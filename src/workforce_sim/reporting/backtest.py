@@ -358,7 +358,7 @@ def about(outcome) -> dict[str, Any]:
     spec, t, tasks = outcome.spec, outcome.spec.tasks, outcome.tables["tasks"]
     return {
         "councils": f"{len(spec.codes)} ({spec.councils_text})", "origins": ", ".join(map(str, spec.origins)), "horizon (years)": t.horizon,
-        "replications per forecast": t.replications, "seed": t.seed,
+        "replications per forecast": replications_words(t, tasks), "seed": t.seed,
         "calibration": (f"ABC-SMC (pyabc), {t.population} particles x {t.generations} generations" if t.calibrate else "none"),
         "council shocks": "yearly, from councils' published changes up to each origin" if getattr(t, "shocks", False) else "none",
         "tasks (council x origin)": len(outcome.results), "tasks without a forecast": int((tasks["skipped"] != "").sum()),
@@ -419,11 +419,23 @@ def summary_text(outcome) -> str:
 
     spec, t = outcome.spec, outcome.spec.tasks
     lines = [f"backtest: {len(spec.codes)} councils x {len(spec.origins)} origins ({', '.join(map(str, spec.origins))}), horizon {t.horizon}, "
-             f"{t.replications} replications, {outcome.seconds:.0f} s ({dt.timedelta(seconds=round(outcome.seconds))})",
+             f"{replications_words(t, outcome.tables['tasks'])} replications, {outcome.seconds:.0f} s "
+             f"({dt.timedelta(seconds=round(outcome.seconds))})",
              scores_text(outcome.tables["scores"])]
     lines += [f"goal missed: {s}" for s in shortfalls(outcome.tables["goals"])]
     lines.append(f"\nrun folder: {spec.out} (open backtest.html)")
     return "\n".join(lines)
+
+
+def replications_words(t, tasks: pd.DataFrame) -> str:
+    """How many replications each forecast took: the number, or with ``-n auto`` the range reached."""
+    if not getattr(t, "precision", 0):
+        return f"{t.replications}"
+    n = pd.concat([tasks["baseline_replications"], tasks["calibrated_replications"]])
+    n = n[n > 0]
+    reached = f"{int(n.min())}-{int(n.max())} (median {int(n.median())})" if len(n) else "none"
+    return (f"auto: {reached}, until every indicator's mean is known within ±{t.precision:g} points "
+            f"(90% interval) or {t.ceiling:,}")
 
 
 def summary_json(outcome) -> str:

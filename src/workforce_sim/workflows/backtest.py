@@ -118,16 +118,20 @@ def prepare(out: Path, *, councils: str = "all", origins: Optional[str] = None, 
             replications: Optional[int] = None, seed: Optional[int] = None, population: int = POPULATION,
             generations: int = GENERATIONS, calibrate: bool = True, shocks: bool = True, executor: str = "processes",
             workers: Optional[int] = None, scheduler: Optional[str] = None, before: Optional[Path] = None,
-            allow_large: bool = False) -> BacktestRun:
-    """Check every option before anything runs, the cheap ones first; ``out``: the run folder (must not hold a backtest)."""
+            allow_large: bool = False, precision: Optional[float] = None) -> BacktestRun:
+    """Check every option before anything runs, the cheap ones first; ``out``: the run folder (must not hold a backtest).
+    ``replications="auto"``: each forecast runs batches until every indicator's mean in every year is known
+    within ``precision`` points (90% interval; default ``DEFAULTS.precision``), or ``CEILINGS.auto_replications``."""
     from workforce_sim.scenario.councils import load_table
+    from workforce_sim.workflows.run import auto_replications
 
     if executor not in EXECUTORS:
         raise InputError(f"unknown executor {executor!r}; known: {', '.join(EXECUTORS)}", file="--executor")
     if scheduler is not None and executor != "dask":
         raise InputError("only with --executor dask", file="--scheduler")
     seed = DEFAULTS.seed if seed is None else seed
-    replications = DEFAULTS.replications["backtest"] if replications is None else replications
+    auto, precision = auto_replications(replications, precision, "backtest")
+    replications = DEFAULTS.auto_first if auto else DEFAULTS.replications["backtest"] if replications is None else replications
     check_replications(replications, allow_large)
     if calibrate:
         check_ceiling(population, CEILINGS.abc_population, "--population", "particles per generation", allow_large)
@@ -144,7 +148,8 @@ def prepare(out: Path, *, councils: str = "all", origins: Optional[str] = None, 
             raise InputError(f"no backtest run folder (no cases.parquet in {before})", file="--before")
         earlier = pd.read_parquet(path)
     tasks = TaskSpec(indicators=forecast_indicators, replications=replications, horizon=horizon, seed=seed, calibrate=calibrate,
-                     shocks=shocks, population=population, generations=generations)
+                     shocks=shocks, population=population, generations=generations, precision=precision if auto else 0.0,
+                     ceiling=CEILINGS.auto_replications if auto else 0)
     return BacktestRun(councils, tuple(codes), tuple(years), tasks, table, Path(out), executor, workers, scheduler, earlier)
 
 
@@ -174,10 +179,16 @@ def check_scorable(councils: str, codes: list[str], origins: list[int], horizon:
 
 
 def task_table(results: list[TaskResult]) -> pd.DataFrame:
+    def reps(r: TaskResult, variant: str) -> int:
+        f = r.forecasts
+        return 0 if f is None or not len(f) else int(f.loc[f["variant"] == variant, "replication"].nunique())
+
     return pd.DataFrame([{"new_la_code": r.new_la_code, "council": r.council, "origin": r.origin, "skipped": r.skipped, "failed": r.failed,
                           "calibrate_cpu_s": r.seconds.get("calibrate", 0.0), "forecast_cpu_s": r.seconds.get("forecast", 0.0),
-                          "abc_simulations": r.simulations} for r in results],
-                        columns=["new_la_code", "council", "origin", "skipped", "failed", "calibrate_cpu_s", "forecast_cpu_s", "abc_simulations"])
+                          "abc_simulations": r.simulations, "baseline_replications": reps(r, "baseline"),
+                          "calibrated_replications": reps(r, "calibrated")} for r in results],
+                        columns=["new_la_code", "council", "origin", "skipped", "failed", "calibrate_cpu_s", "forecast_cpu_s", "abc_simulations",
+                                 "baseline_replications", "calibrated_replications"])
 
 
 def posteriors(results: list[TaskResult]) -> pd.DataFrame:
