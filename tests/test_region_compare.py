@@ -127,3 +127,23 @@ def test_a_neighbour_matching_shrinks_the_gain_and_the_sweep_is_monotone(tmp_pat
     print(f"A's gain: B ignores {gain_ignored:+.3f}, B matches {gain_matched:+.3f}; sweep {steps}")
     assert steps[0] == 0
     assert steps[1] > -0.01 and steps[2] > steps[1] - 0.01 and steps[2] > 0.03, steps
+
+
+def test_region_compare_and_sweep_use_the_replication_cache_they_are_given(tmp_path):
+    """``--no-cache`` (cache=False) stores nothing; a cache folder is filled and read again with the same figures."""
+    from workforce_sim.experiments import cache
+
+    r = _regions(tmp_path)
+    folder = tmp_path / "cache"
+    off = compare.prepare([r["none"], r["ignores"]], 2, workers=1, cache=False)
+    assert off.cache is None
+    compare.execute(off)
+    assert not folder.exists()
+    on = compare.prepare([r["none"], r["ignores"]], 2, workers=1, cache=folder)
+    first = compare.execute(on).table
+    assert len(cache.entries(folder)) == 4                             # 2 regions x 2 replications, each stored whole
+    pd.testing.assert_frame_equal(compare.execute(on).table, first)
+    spec = sweep.prepare(r["none"], ["cooling_off_months=3,6"], 2, workers=1, out=tmp_path / "sweep", cache=folder)
+    assert spec.cache == folder.absolute()
+    sweep.execute(spec)
+    assert len(cache.entries(folder)) == 6    # the 3-month point is the "none" region as compared above: read, not run

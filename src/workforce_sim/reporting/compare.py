@@ -66,13 +66,13 @@ def compare_answer(cmp: Comparison, replications: int) -> str:
 def plot_differences(cmp: Comparison) -> bytes:
     """PNG bytes: each scenario's paired difference against the baseline in the headline measure
     (median and the range holding 90% of the paired futures)."""
-    import io
-
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
+
+    from workforce_sim.reporting.plots import png
 
     block = _main_block(cmp)
     base = cmp.labels[0]
@@ -91,12 +91,7 @@ def plot_differences(cmp: Comparison) -> bytes:
     ax.set_title(f"{title}: median and 90% of the paired futures", loc="left", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
-    buf = io.BytesIO()
-    try:
-        fig.savefig(buf, dpi=110, format="png")
-    finally:
-        plt.close(fig)
-    return buf.getvalue()
+    return png(fig, dpi=110, close=True)
 
 
 def html_page(cmp: Comparison, replications: int, seed: int, title: str) -> str:

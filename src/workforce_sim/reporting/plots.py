@@ -34,10 +34,16 @@ def _figure(width: float = 8.0, height: float = 4.2) -> tuple[Figure, object]:
     return fig, ax
 
 
-def png(fig: Figure) -> bytes:
-    """The figure as PNG bytes."""
+def png(fig: Figure, dpi: Optional[float] = None, close: bool = False) -> bytes:
+    """The figure as PNG bytes (``close``: the figure is closed afterwards, whatever happens)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    try:
+        fig.savefig(buf, format="png", **({} if dpi is None else {"dpi": dpi}))
+    finally:
+        if close:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
     return buf.getvalue()
 
 

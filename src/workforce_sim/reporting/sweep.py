@@ -54,12 +54,12 @@ def plot_cost_vs_permanence(outcome: SweepOutcome, path: Path) -> Path:
 def plot_paired_differences(outcome: SweepOutcome) -> bytes:
     """PNG bytes: per level, the permanence gained and the net cost against the first level, paired
     per replication, each with its 90% interval (the chart of ``sweep.html``)."""
-    import io
-
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from workforce_sim.reporting.plots import png
 
     pts = outcome.tables["points"]
     labels = [str(x) for x in pts["label"]]
@@ -79,12 +79,7 @@ def plot_paired_differences(outcome: SweepOutcome) -> bytes:
     a1.set_yticks(y, labels)
     fig.suptitle(f"Against {labels[0]}, the same futures at every level (mean and 90% interval)", fontsize=10)
     fig.tight_layout()
-    buf = io.BytesIO()
-    try:
-        fig.savefig(buf, dpi=110, format="png")
-    finally:
-        plt.close(fig)
-    return buf.getvalue()
+    return png(fig, dpi=110, close=True)
 
 
 def _beyond_chance(lo: float, hi: float) -> bool:

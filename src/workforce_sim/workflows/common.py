@@ -153,6 +153,18 @@ def load_investment_baseline(scenario, scenario_file=None, overrides=()):
         return load_scenario(target, kept)
 
 
+def check_grid_size(axes, allow_large: bool) -> int:
+    """The number of grid points (``--grid`` axes multiplied), refused above ``CEILINGS.grid_points``
+    unless ``allow_large``."""
+    import math
+
+    n_points = math.prod(len(a.values) for a in axes)
+    if n_points > CEILINGS.grid_points and not allow_large:
+        raise InputError(f"{n_points:,} grid points is more than the ceiling of {CEILINGS.grid_points:,}; "
+                         "add --allow-large to run it anyway", file="--grid")
+    return n_points
+
+
 def replications_or_default(replications: Optional[int], command: str) -> int:
     """``replications``, else the command's default (``DEFAULTS``)."""
     from workforce_sim.defaults import DEFAULTS

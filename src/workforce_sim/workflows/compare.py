@@ -77,17 +77,13 @@ def prepare(
 
     if len(scenarios) < 2:
         raise InputError("give at least two scenarios to compare", file="command line", key="SCENARIO")
-    if region.any_region(scenarios):   # regions compare through their own workflow (refused if mixed with a council's scenario)
-        if out is not None:
-            if out.exists() and not out.is_dir():
-                raise InputError("exists and is not a folder", file="--out", key=str(out))
-            check_writable(out, "--out")
-        return region.compare_prepare(scenarios, replications, seed, overrides=overrides, workers=workers, out=out,
-                                      allow_large=allow_large, precision=precision)
     if out is not None:
         if out.exists() and not out.is_dir():
             raise InputError("exists and is not a folder", file="--out", key=str(out))
         check_writable(out, "--out")
+    if region.any_region(scenarios):   # regions compare through their own workflow (refused if mixed with a council's scenario)
+        return region.compare_prepare(scenarios, replications, seed, overrides=overrides, workers=workers, out=out,
+                                      allow_large=allow_large, precision=precision, cache=cache)
     auto, precision = auto_replications(replications, precision, "compare")
     replications = DEFAULTS.auto_first if auto else replications_or_default(replications, "compare")
     check_replications(replications, allow_large)

@@ -19,7 +19,7 @@ from workforce_sim.experiments.cache import resolve as resolve_cache
 from workforce_sim.experiments.regions import RegionResults
 from workforce_sim.files import safe_name
 from workforce_sim.scenario.schema.region import Region
-from workforce_sim.workflows.common import check_out_folder, check_replications, replications_or_default, seed_or_default
+from workforce_sim.workflows.common import check_grid_size, check_out_folder, check_replications, replications_or_default, seed_or_default
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,7 @@ class RegionCompareSpec:
     workers: Optional[int] = None
     out: Optional[Path] = None                   # outputs folder (a run folder under <out>/comparisons/)
     run_id: str = ""
+    cache: Optional[Path] = None                 # the replication cache folder (experiments.cache), None: none
 
     precision = None                              # --replications auto: not for a region
 
@@ -181,7 +182,7 @@ class RegionCompareOutcome:
 
 def compare_prepare(regions: list, replications, seed: Optional[int], *, overrides=(), workers: Optional[int] = None,
                     out: Optional[Path] = None, allow_large: bool = False, precision: Optional[float] = None,
-                    **_ignored) -> RegionCompareSpec:
+                    cache: CacheOption = None, **_ignored) -> RegionCompareSpec:
     """Check the options and load every region once: all regions (no council's scenario among them), the
     same members in the same order, on the same dates; else refused naming the file."""
     from workforce_sim.analysis.compare import labels_for
@@ -215,7 +216,7 @@ def compare_prepare(regions: list, replications, seed: Optional[int], *, overrid
                              "paired differences need regions on the same dates", file=where,
                              key="start_date" if reg.start_date != first.start_date else "end_date")
     return RegionCompareSpec(loaded, tuple(None if isinstance(r, Region) else Path(r) for r in regions), tuple(labels_for(list(loaded))),
-                             replications, seed_or_default(seed), tuple(overrides), workers, out, new_run_id())
+                             replications, seed_or_default(seed), tuple(overrides), workers, out, new_run_id(), resolve_cache(cache))
 
 
 def compare_execute(spec: RegionCompareSpec, progress: Optional[Callable[[int], None]] = None) -> RegionCompareOutcome:
@@ -225,7 +226,9 @@ def compare_execute(spec: RegionCompareSpec, progress: Optional[Callable[[int], 
     from workforce_sim.files import now_iso
 
     started = now_iso()
-    results = tuple(run_region_replications(reg, spec.replications, spec.seed, spec.workers, progress=progress) for reg in spec.regions)
+    cache = False if spec.cache is None else spec.cache
+    results = tuple(run_region_replications(reg, spec.replications, spec.seed, spec.workers, progress=progress, cache=cache)
+                    for reg in spec.regions)
     table, per_rep = compare_runs(list(spec.labels), [r.members for r in results])
     return RegionCompareOutcome(spec, results, table, per_rep, started, now_iso())
 
@@ -251,6 +254,7 @@ class RegionSweepSpec:
     overrides: tuple[str, ...] = ()
     workers: Optional[int] = None
     out: Optional[Path] = None
+    cache: Optional[Path] = None         # the replication cache folder (experiments.cache), None: none
 
     @property
     def scenario(self) -> Region:
@@ -270,12 +274,9 @@ class RegionSweepOutcome:
 
 def sweep_prepare(region_file: Union[str, Path], grid, replications: Optional[int] = None, seed: Optional[int] = None, *,
                   overrides=(), workers: Optional[int] = None, common_random_numbers: bool = True, out: Optional[Path] = None,
-                  allow_large: bool = False, **_ignored) -> RegionSweepSpec:
+                  allow_large: bool = False, cache: CacheOption = None, **_ignored) -> RegionSweepSpec:
     """Parse the grid, load the region (with the overrides) and then every grid point, check the ceilings and the
     out folder, before anything runs. Every point runs the same seeds (no --independent-seeds for a region)."""
-    import math
-
-    from workforce_sim.defaults import CEILINGS
     from workforce_sim.experiments.sweep import Axis, parse_grid, region_grid_points
     from workforce_sim.files import new_run_id
     from workforce_sim.scenario.regions import load_region
@@ -285,16 +286,13 @@ def sweep_prepare(region_file: Union[str, Path], grid, replications: Optional[in
     axes = grid if grid and isinstance(grid[0], Axis) else parse_grid(list(grid))
     reg = load_region(region_file, list(overrides))
     out = out or Path("outputs") / safe_name(reg.name) / f"{new_run_id()}-sweep"
-    n_points = math.prod(len(a.values) for a in axes)
-    if n_points > CEILINGS.grid_points and not allow_large:
-        raise InputError(f"{n_points:,} grid points is more than the ceiling of {CEILINGS.grid_points:,}; "
-                         "add --allow-large to run it anyway", file="--grid")
+    check_grid_size(axes, allow_large)
     replications = replications_or_default(replications, "sweep")
     check_replications(replications, allow_large)
     check_out_folder(out, sweep_out_names())
     points = region_grid_points(region_file, list(axes), list(overrides))
     return RegionSweepSpec(reg, Path(region_file), tuple(axes), tuple(points), replications, seed_or_default(seed), tuple(overrides),
-                           workers, out)
+                           workers, out, resolve_cache(cache))
 
 
 def sweep_execute(spec: RegionSweepSpec, progress: Optional[Callable[[int], None]] = None) -> RegionSweepOutcome:
@@ -302,7 +300,8 @@ def sweep_execute(spec: RegionSweepSpec, progress: Optional[Callable[[int], None
     from workforce_sim.analysis.region import sweep_tables
     from workforce_sim.experiments.regions import run_region_replications
 
-    results = tuple(run_region_replications(p.scenario, spec.replications, spec.seed, spec.workers, progress=progress)
+    cache = False if spec.cache is None else spec.cache
+    results = tuple(run_region_replications(p.scenario, spec.replications, spec.seed, spec.workers, progress=progress, cache=cache)
                     for p in spec.points)
     reg = spec.region
     about = {

@@ -3,7 +3,6 @@ investment baseline once on the same seed, and the sweep's tables."""
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from workforce_sim.experiments.sweep import Axis, Point, SweepResult, grid_point
 from workforce_sim.files import new_run_id, safe_name
 from workforce_sim.scenario.schema import Scenario
 from workforce_sim.workflows.common import (
+    check_grid_size,
     check_memory,
     check_out_folder,
     check_replications,
@@ -107,14 +107,11 @@ def prepare(
         if auto:
             raise InputError("a region runs a given number of replications", file="--replications", key="auto")
         return region.sweep_prepare(scenario_file, grid, replications, seed, overrides=overrides, workers=workers,
-                                    common_random_numbers=common_random_numbers, out=out, allow_large=allow_large)
+                                    common_random_numbers=common_random_numbers, out=out, allow_large=allow_large, cache=cache)
     axes = grid if grid and isinstance(grid[0], Axis) else parse_grid(list(grid))
     sc = load_scenario(scenario_file, list(overrides))
     out = out or Path("outputs") / safe_name(sc.name) / f"{new_run_id()}-sweep"
-    n_points = math.prod(len(a.values) for a in axes)
-    if n_points > CEILINGS.grid_points and not allow_large:
-        raise InputError(f"{n_points:,} grid points is more than the ceiling of {CEILINGS.grid_points:,}; "
-                         "add --allow-large to run it anyway", file="--grid")
+    n_points = check_grid_size(axes, allow_large)
     replications = DEFAULTS.auto_first if auto else replications_or_default(replications, "sweep")
     check_replications(replications, allow_large)
     check_out(out)
