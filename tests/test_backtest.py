@@ -66,8 +66,10 @@ def test_scores_of_a_hand_computed_case():
     assert (c["horizon"], c["actual"], c["origin_value"]) == (1, 13.0, 15.0)
     # median of 10, 12, 14, 16 (linear interpolation) is 13: no error
     assert c["q50"] == 13.0 and c["abs_error"] == 0.0
-    # 5% and 95% quantiles 10.3 and 15.7; 25% and 75% 11.5 and 14.5: 13 is inside both
-    assert c["q05"] == pytest.approx(10.3) and c["q95"] == pytest.approx(15.7) and c["in90"] and c["in50"]
+    # quantiles at the plotting positions p(n + 1) = p x 5: 5% and 95% at 0.25 and 4.75, past the ends: 10 and 16;
+    # 25% and 75% at 1.25 and 3.75: 10.5 and 15.5; 13 is inside both
+    assert c["q05"] == 10.0 and c["q95"] == 16.0 and c["in90"] and c["in50"]
+    assert (c["q25"], c["q75"]) == (pytest.approx(10.5), pytest.approx(15.5))
     # CRPS of the ensemble: mean |x - 13| = 2, minus half the mean |x - x'| over all 16 pairs (40 / 16 = 2.5): 0.75
     assert c["crps"] == pytest.approx(0.75)
     assert c["pit"] == 0.5  # two of four below 13
@@ -76,11 +78,11 @@ def test_scores_of_a_hand_computed_case():
     # probabilistic persistence: the ensemble 16, 14, 18, 12, 16; mean |x - 13| = 2.6, half the mean |x - x'| = 1.12
     assert c["persistence_crps"] == pytest.approx(1.48)
     ch = np.array([1.0, -1.0, 3.0, -3.0, 1.0])
-    lo90, hi90 = 15 + np.quantile(ch, 0.05), 15 + np.quantile(ch, 0.95)
+    lo90, hi90 = 15 + np.quantile(ch, 0.05, method="weibull"), 15 + np.quantile(ch, 0.95, method="weibull")
     assert bool(c["persistence_in90"]) == (lo90 <= 13 <= hi90)
-    lo50, hi50 = 15 + np.quantile(ch, 0.25), 15 + np.quantile(ch, 0.75)
-    assert bool(c["persistence_in50"]) == (lo50 <= 13 <= hi50)  # 14 .. 16: outside
-    assert not c["persistence_in50"]
+    lo50, hi50 = 15 + np.quantile(ch, 0.25, method="weibull"), 15 + np.quantile(ch, 0.75, method="weibull")
+    assert (lo50, hi50) == (13.0, 17.0)   # sorted changes -3, -1, 1, 1, 3 at positions 1.5 and 4.5
+    assert c["persistence_in50"]          # 13 on the interval's lower end
     s = scores(cases).iloc[0]
     assert (s["cases"], s["mae"], s["persistence_mae"], s["coverage90"], s["crps"]) == (1, 0.0, 2.0, 1.0, pytest.approx(0.75))
 

@@ -2,7 +2,8 @@
 
 A *case* is one council, origin year Y, measure and horizon h (the published value at
 30 September of Y + h). For each, the model's ensemble (one value per replication) gives
-its median, its 50% and 90% central intervals, the CRPS of the ensemble
+its median, its 50% and 90% central intervals (read at the plotting positions p(n + 1),
+``analysis.measures.ensemble_quantiles``), the CRPS of the ensemble
 (``scoringrules.crps_ensemble``) and the PIT (the share of the ensemble below the
 published value, ties counted half). The persistence forecast says year Y's published
 value again; its CRPS is its absolute error (a point forecast) and its intervals add to
@@ -23,7 +24,7 @@ import pandas as pd
 
 from workforce_sim.analysis import recalibration as recal
 from workforce_sim.analysis.checks import annual_indicators
-from workforce_sim.analysis.measures import wilson
+from workforce_sim.analysis.measures import ensemble_quantiles, wilson
 from workforce_sim.analysis.peers import Peers
 from workforce_sim.experiments.replications import Results
 
@@ -105,7 +106,7 @@ def model_values(forecasts: pd.DataFrame, caseload_origin: Optional[float]) -> p
 
 
 def _case_row(t, variant: str, measure: str, year: int, h: int, actual: float, persist: float, ens: np.ndarray) -> dict:
-    q = np.quantile(ens, QUANTILES)
+    q = ensemble_quantiles(ens, QUANTILES)
     row = {"new_la_code": t.new_la_code, "council": t.council, "origin": t.origin, "variant": variant, "measure": measure,
            "horizon": h, "year": year, "actual": float(actual), "origin_value": float(persist), "replications": len(ens)}
     row.update({f"q{int(round(p * 100)):02d}": float(v) for p, v in zip(QUANTILES, q)})
@@ -130,7 +131,7 @@ def _peer_scores(row: dict, peers: Peers) -> None:
                 row[f"{prefix}_{k}"] = np.nan
             continue
         ens = peer.ensemble(persist)
-        q = np.quantile(ens, QUANTILES)
+        q = ensemble_quantiles(ens, QUANTILES)
         row[f"{prefix}_crps"] = crps_ensemble(actual, ens)
         row[f"{prefix}_in50"] = covered(actual, q[1], q[3])
         row[f"{prefix}_in90"] = covered(actual, q[0], q[4])

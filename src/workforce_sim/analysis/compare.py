@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from workforce_sim.analysis import targets
-from workforce_sim.analysis.measures import HIGH_Q, LOW_Q
+from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, ensemble_quantiles
 from workforce_sim.experiments.replications import Results
 from workforce_sim.scenario.schema import Scenario
 
@@ -53,8 +53,8 @@ def paired(base: pd.Series, other: pd.Series, better: Optional[str]) -> dict[str
         p_better = float((d > 0).mean())
     elif better == "lower":
         p_better = float((d < 0).mean())
-    return {"diff_median": float(np.median(d)), "diff_low": float(np.quantile(d, LOW_Q)),
-            "diff_high": float(np.quantile(d, HIGH_Q)), "p_better": p_better}
+    return {"diff_median": float(np.median(d)), "diff_low": float(ensemble_quantiles(d, LOW_Q)),
+            "diff_high": float(ensemble_quantiles(d, HIGH_Q)), "p_better": p_better}
 
 
 def compare_results(labels: list[str], results: list[Results]) -> Comparison:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from workforce_sim.analysis import targets
-from workforce_sim.analysis.measures import HIGH_Q, LOW_Q
+from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, ensemble_quantiles
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.replications import Results
 from workforce_sim.scenario.councils import Council, find_council, neighbour_codes, workforce_rows
@@ -100,7 +100,7 @@ def _simulated(results: Results, model: str, when: dt.date) -> tuple[Optional[fl
     if not len(v):
         return None, None, None
     k = 1.0 if model == "average_caseload" else 100.0
-    return float(np.median(v)) * k, float(np.quantile(v, LOW_Q)) * k, float(np.quantile(v, HIGH_Q)) * k
+    return float(np.median(v)) * k, float(ensemble_quantiles(v, LOW_Q)) * k, float(ensemble_quantiles(v, HIGH_Q)) * k
 
 
 def comparison(results: Results) -> Optional[dict[str, Any]]:

@@ -30,7 +30,7 @@ import pandas as pd
 
 from workforce_sim.analysis import staffing
 from workforce_sim.analysis.formats import format_value
-from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, meets, permanent_share, snapshot_at
+from workforce_sim.analysis.measures import HIGH_Q, LOW_Q, ensemble_quantiles, meets, permanent_share, snapshot_at
 from workforce_sim.analysis.recalibration import horizon as _horizon
 from workforce_sim.experiments.replications import Results
 from workforce_sim.scenario.schema import Scenario
@@ -356,7 +356,7 @@ def evaluate(target: Target, results: Results, baseline: Optional[Results] = Non
             row["note"] = f"{row['note']}; {how}" if row["note"] else how
         if not math.isnan(before):
             before += recalibration.shift(target.measure, _horizon(start, at - dt.timedelta(days=365)))
-    row.update(median=float(np.median(v)), low=float(np.quantile(v, LOW_Q)), high=float(np.quantile(v, HIGH_Q)), n=int(len(v)))
+    row.update(median=float(np.median(v)), low=float(ensemble_quantiles(v, LOW_Q)), high=float(ensemble_quantiles(v, HIGH_Q)), n=int(len(v)))
     row["change_12m"] = row["median"] - before if not math.isnan(before) else np.nan
     if target.threshold is not None and target.direction is not None:
         row["p_meet"] = float(meets(v, target.threshold, target.direction).mean())
@@ -397,7 +397,7 @@ def trend(target: Target, results: Results, freq_months: int = 3, recalibration=
             v = recalibration.adjust(v, target.measure, _horizon(results.scenario.start_date, pd.Timestamp(d).date()))[0]
         p = float(meets(v, target.threshold, target.direction).mean()) if target.threshold is not None else float("nan")
         rows.append({"date": pd.Timestamp(d).date().isoformat(), "median": float(np.median(v)),
-                     "low": float(np.quantile(v, LOW_Q)), "high": float(np.quantile(v, HIGH_Q)), "p_meet": p})
+                     "low": float(ensemble_quantiles(v, LOW_Q)), "high": float(ensemble_quantiles(v, HIGH_Q)), "p_meet": p})
     return pd.DataFrame(rows, columns=["date", "median", "low", "high", "p_meet"])
 
 

@@ -21,6 +21,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from workforce_sim.analysis.measures import ensemble_quantiles
 from workforce_sim.errors import InputError
 from workforce_sim.scenario.schema.region import Policies, Region
 from workforce_sim.workflows.common import check_replications, replications_or_default, seed_or_default
@@ -168,7 +169,7 @@ def score(fc: pd.DataFrame, published: pd.DataFrame, origin: int) -> tuple[pd.Da
             for variant, v in part.groupby("variant"):
                 x = v[m].to_numpy(float)
                 x = x[np.isfinite(x)]
-                med, lo, hi = np.median(x), np.quantile(x, 0.05), np.quantile(x, 0.95)
+                med, (lo, hi) = np.median(x), ensemble_quantiles(x, (0.05, 0.95))
                 key = variant.replace(" ", "_")
                 row.update({f"{key}_median": med, f"{key}_p5": lo, f"{key}_p95": hi, f"{key}_error": med - actual,
                             f"{key}_covered": bool(lo <= actual <= hi)})
