@@ -39,12 +39,25 @@ def forecast_indicators(results: Results) -> pd.DataFrame:
     workers (permanent + agency) on 1 October, the origin year included (for the caseload)."""
     ind = annual_indicators(results)
     snap = results.snapshots
-    sw = snap[(snap["role"] == "social_worker") & (snap["date"].dt.month == 10) & (snap["date"].dt.day == 1)]
-    staffed = (sw.groupby(["replication", "date"], observed=True)[["permanent_fte", "agency_fte"]].sum().sum(axis=1)
-               .rename("staffed_sw_fte").reset_index())
-    staffed["year_to_30_sept"] = staffed["date"].dt.year
-    staffed = staffed.drop(columns="date")
-    return staffed.merge(ind, on=["replication", "year_to_30_sept"], how="left")
+    dates, at = np.unique(snap["date"].to_numpy(), return_inverse=True)
+    stamps = pd.DatetimeIndex(dates)
+    oct1 = np.flatnonzero((stamps.month == 10) & (stamps.day == 1))
+    rows = np.isin(at, oct1) & (snap["role"] == "social_worker").to_numpy()
+    reps, rep_at = np.unique(snap["replication"].to_numpy()[rows], return_inverse=True)
+    day = np.searchsorted(oct1, at[rows])
+    key = rep_at * len(oct1) + day
+    size = len(reps) * len(oct1)
+    present = np.flatnonzero(np.bincount(key, minlength=size) > 0)
+    fte = snap["permanent_fte"].to_numpy(float)[rows] + snap["agency_fte"].to_numpy(float)[rows]
+    rep, year = reps[present // max(len(oct1), 1)], stamps[oct1].year.to_numpy()[present % max(len(oct1), 1)]
+    # the indicators' row of each (replication, year), if any (none for the origin year): a left join
+    where = {(int(r), int(y)): i for i, (r, y) in enumerate(zip(ind["replication"].to_numpy(), ind["year_to_30_sept"].to_numpy()))}
+    pick = np.array([where.get((int(r), int(y)), -1) for r, y in zip(rep, year)], dtype=np.int64)
+    out = {"replication": rep, "staffed_sw_fte": np.bincount(key, weights=fte, minlength=size)[present], "year_to_30_sept": year}
+    for c in ind.columns[2:]:
+        v = ind[c].to_numpy(float)
+        out[c] = np.where(pick >= 0, v[np.maximum(pick, 0)] if len(v) else np.nan, np.nan)
+    return pd.DataFrame(out)
 
 
 # ------------------------------------------------------------------ scores of one case

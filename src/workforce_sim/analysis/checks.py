@@ -55,48 +55,67 @@ COUNTS = ["posts_fte", "permanent_fte", "agency_fte", "start", "leave"]
 def indicator_counts(results: Results, month: int = 10) -> pd.DataFrame:
     """What the DfE indicators are made of, per replication and year end (``annual_indicators``): posts,
     permanent (FTE in post) and agency FTE on the 1 October snapshot, permanent starters and leavers over
-    the twelve months before it."""
+    the twelve months before it (each flow counts towards the first year end on or after its date, if
+    within a year of it). Sums by NumPy over the few distinct dates (the calibration computes this for
+    every one of its simulations)."""
     snap = results.snapshots
-    snap = snap[snap["date"].dt.month == month]
-    tot = snap.groupby(["replication", "date"], observed=True)[["posts_fte", "permanent_fte", "agency_fte"]].sum().reset_index()
-    tot = tot[tot["date"] - pd.DateOffset(years=1) >= pd.Timestamp(results.scenario.start_date)].reset_index(drop=True)
-    # each permanent flow counts towards the first year end on or after its date, if within a year of it
-    ends = np.sort(tot["date"].unique())
-    flows = results.flows[results.flows["contract"] == "permanent"]
-    flow_dates = pd.to_datetime(flows["date"]).to_numpy()
-    i = np.searchsorted(ends, flow_dates, side="left")
+    dates, at = np.unique(snap["date"].to_numpy(), return_inverse=True)
+    stamps = pd.DatetimeIndex(dates)
+    start = pd.Timestamp(results.scenario.start_date)
+    # the year ends: snapshots in ``month`` a full year after the start
+    is_end = np.asarray((stamps.month == month) & (stamps - pd.DateOffset(years=1) >= start))
+    ends = dates[is_end]
+    end_of_date = np.full(len(dates), -1)
+    end_of_date[is_end] = np.arange(len(ends))
+    e = end_of_date[at]
+    rows = e >= 0
+    reps, rep_at = np.unique(snap["replication"].to_numpy()[rows], return_inverse=True)
+    key = rep_at * len(ends) + e[rows]
+    size = len(reps) * len(ends)
+    present = np.bincount(key, minlength=size) > 0
+    sums = {c: np.bincount(key, weights=snap[c].to_numpy(float)[rows], minlength=size)[present]
+            for c in ("posts_fte", "permanent_fte", "agency_fte")}
+    flows = results.flows
+    perm = (flows["contract"] == "permanent").to_numpy()
+    fdates = flows["date"].to_numpy()[perm].astype(dates.dtype)
+    i = np.searchsorted(ends, fdates, side="left")
     inside = i < len(ends)
-    year_end = pd.Series(ends[np.minimum(i, len(ends) - 1)] if len(ends) else flow_dates, index=flows.index)
-    inside &= (year_end - pd.DateOffset(years=1)).to_numpy() < flow_dates
-    counted = flows[inside].assign(date=year_end[inside])
-    counts = (counted.groupby(["replication", "date", "kind"], observed=True)["count"].sum()
-              .unstack("kind").reindex(columns=["start", "leave"]).fillna(0).astype("int64"))
-    tot = tot.merge(counts, left_on=["replication", "date"], right_index=True, how="left")
-    tot["start"] = tot["start"].fillna(0).astype("int64")
-    tot["leave"] = tot["leave"].fillna(0).astype("int64")
-    return tot[["replication", "date", *COUNTS]]
+    previous = (pd.DatetimeIndex(ends) - pd.DateOffset(years=1)).to_numpy().astype(dates.dtype)
+    inside[inside] &= previous[i[inside]] < fdates[inside]
+    frep = flows["replication"].to_numpy()[perm][inside]
+    r = np.searchsorted(reps, frep)
+    known = (r < len(reps)) & (reps[np.minimum(r, len(reps) - 1)] == frep) if len(reps) else np.zeros(len(frep), bool)
+    fkey = r[known] * len(ends) + i[inside][known]
+    kinds = flows["kind"].to_numpy()[perm][inside][known]
+    weights = flows["count"].to_numpy()[perm][inside][known]
+    counted = {k: np.bincount(fkey[kinds == k], weights=weights[kinds == k], minlength=size)[present].astype("int64")
+               for k in ("start", "leave")}
+    which = np.flatnonzero(present)
+    return pd.DataFrame({"replication": reps[which // max(len(ends), 1)], "date": ends[which % max(len(ends), 1)],
+                         **sums, **counted})[["replication", "date", *COUNTS]]
 
 
 def indicator_rates(counts: pd.DataFrame) -> pd.DataFrame:
     """The DfE indicators from ``indicator_counts`` (one council's, or several councils' summed by replication
     and date): the one place their definitions are written."""
-    starters = counts["start"]
-    leavers = counts["leave"]
-    in_post = counts["permanent_fte"]
-    vacancies = counts["posts_fte"] - in_post
-    staffed = counts["agency_fte"] + in_post
+    starters = counts["start"].to_numpy(float)
+    leavers = counts["leave"].to_numpy(float)
+    in_post = counts["permanent_fte"].to_numpy(float)
+    agency = counts["agency_fte"].to_numpy(float)
+    vacancies = counts["posts_fte"].to_numpy(float) - in_post
 
-    def pct(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-        return (100 * numerator / denominator.where(denominator != 0)).astype(float)
+    def pct(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(denominator != 0, 100 * numerator / np.where(denominator != 0, denominator, 1.0), np.nan)
 
     return pd.DataFrame({
-        "replication": counts["replication"],
-        "year_to_30_sept": counts["date"].dt.year,
+        "replication": counts["replication"].to_numpy(),
+        "year_to_30_sept": pd.DatetimeIndex(counts["date"]).year.to_numpy(),
         "fte_in_post": in_post,
         "starters": starters,
         "leavers": leavers,
         "turnover_rate_pct": pct(leavers, in_post),
-        "agency_rate_pct": pct(counts["agency_fte"], staffed),
+        "agency_rate_pct": pct(agency, agency + in_post),
         "vacancy_rate_pct": pct(vacancies, vacancies + in_post),
         "starters_per_100_fte": pct(starters, in_post),
     })

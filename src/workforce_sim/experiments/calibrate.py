@@ -287,12 +287,15 @@ def model_only(data: dict[str, Any], last_year: int) -> dict[str, Any]:
 
 def summaries(results: Results, indicators: Indicators, keys: list[str]) -> dict[str, float]:
     """The simulated indicators for the observed keys; a year without a value (no staff) counts as 0."""
-    ind = indicators(results).groupby("year_to_30_sept")[list(MEASURES)].mean()
+    ind = indicators(results)
+    years = ind["year_to_30_sept"].to_numpy()
     out = {}
     for k in keys:
         m, y = k.split(":")
-        v = float(ind.at[int(y), m]) if int(y) in ind.index else float("nan")
-        out[k] = v if math.isfinite(v) else 0.0
+        v = ind[m].to_numpy(float)[years == int(y)]
+        v = v[~np.isnan(v)]
+        mean = float(v.mean()) if len(v) else float("nan")     # the mean over replications (NaNs left out)
+        out[k] = mean if math.isfinite(mean) else 0.0
     return out
 
 
