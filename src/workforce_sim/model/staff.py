@@ -107,12 +107,32 @@ class Staff:
         if self.cases is not None:
             self.cases.worker_ended(w, reason)
 
+    def reschedule(self, a: float, b: float) -> None:
+        """Every active worker's hazard over the clock's month [a, b) (``schedule_hazard``). The month's
+        multipliers of a rate depend only on its kind, role, team group and day, and nothing changes them
+        while this runs, so each is looked up once (the same values: the results are identical)."""
+        memo: dict[tuple[str, int, str], float] = {}
+        for w in list(self.active):
+            self._schedule(w, a, b, memo)
+
     def schedule_hazard(self, w: Worker, a: float, b: float) -> None:
         """Spend the worker's hazard over [a, b); schedule the exit if it runs out."""
+        self._schedule(w, a, b, None)
+
+    def _multiplier(self, kind: str, role: int, group: str, a: float, memo: Optional[dict[tuple[str, int, str], float]]) -> float:
+        if memo is None:
+            return self.supplement.multiplier(kind, role, group, a)
+        key = (kind, role, group)
+        value = memo.get(key)
+        if value is None:
+            value = memo[key] = self.supplement.multiplier(kind, role, group, a)
+        return value
+
+    def _schedule(self, w: Worker, a: float, b: float, memo: Optional[dict[tuple[str, int, str], float]]) -> None:
         group = w.post.team.group
         att = self.attrition
         if w.permanent:
-            mult = att.role_mult[w.role] * self.supplement.multiplier("attrition", w.role, group, a)
+            mult = att.role_mult[w.role] * self._multiplier("attrition", w.role, group, a, memo)
             if w.asye_until > a:
                 mult *= att.nqsw_mult
             if self.cases is not None:
@@ -121,7 +141,7 @@ class Staff:
         else:
             if att.conversion_rate <= 0:
                 return
-            rate = att.conversion_rate * self.supplement.multiplier("conversion", w.role, group, a)
+            rate = att.conversion_rate * self._multiplier("conversion", w.role, group, a, memo)
             remaining = w.budget - w.spent
             need = remaining / rate if rate > 0 else math.inf
             years = (b - a) / DAYS_PER_YEAR

@@ -91,8 +91,7 @@ class WorkforceModel:
             if nxt is None:
                 return
             staff.hazard_until = nxt
-            for w in list(staff.active):
-                staff.schedule_hazard(w, day, nxt)
+            staff.reschedule(day, nxt)
 
     def run(self) -> WorkforceModel:
         # a run allocates many small objects that live to its end: the cyclic
