@@ -70,13 +70,15 @@ def test_scores_of_a_hand_computed_case():
     # 25% and 75% at 1.25 and 3.75: 10.5 and 15.5; 13 is inside both
     assert c["q05"] == 10.0 and c["q95"] == 16.0 and c["in90"] and c["in50"]
     assert (c["q25"], c["q75"]) == (pytest.approx(10.5), pytest.approx(15.5))
-    # CRPS of the ensemble: mean |x - 13| = 2, minus half the mean |x - x'| over all 16 pairs (40 / 16 = 2.5): 0.75
-    assert c["crps"] == pytest.approx(0.75)
+    # fair CRPS of the ensemble: mean |x - 13| = 2, minus half the mean |x - x'| over the 12 pairs of two
+    # different members (40 / 12): 1/3
+    assert c["crps"] == pytest.approx(1 / 3)
     assert c["pit"] == 0.5  # two of four below 13
     # persistence: 15, off by 2; its interval adds the 1-year changes up to 2019 (+1, -1, +3, -3, +1)
     assert c["persistence_abs_error"] == 2.0 and c["persistence_point_crps"] == 2.0
-    # probabilistic persistence: the ensemble 16, 14, 18, 12, 16; mean |x - 13| = 2.6, half the mean |x - x'| = 1.12
-    assert c["persistence_crps"] == pytest.approx(1.48)
+    # probabilistic persistence: the ensemble 16, 14, 18, 12, 16; mean |x - 13| = 2.6, half the mean |x - x'| over
+    # the 20 pairs of different members (56 / 20 / 2) = 1.4
+    assert c["persistence_crps"] == pytest.approx(1.2)
     ch = np.array([1.0, -1.0, 3.0, -3.0, 1.0])
     lo90, hi90 = 15 + np.quantile(ch, 0.05, method="weibull"), 15 + np.quantile(ch, 0.95, method="weibull")
     assert bool(c["persistence_in90"]) == (lo90 <= 13 <= hi90)
@@ -84,7 +86,7 @@ def test_scores_of_a_hand_computed_case():
     assert (lo50, hi50) == (13.0, 17.0)   # sorted changes -3, -1, 1, 1, 3 at positions 1.5 and 4.5
     assert c["persistence_in50"]          # 13 on the interval's lower end
     s = scores(cases).iloc[0]
-    assert (s["cases"], s["mae"], s["persistence_mae"], s["coverage90"], s["crps"]) == (1, 0.0, 2.0, 1.0, pytest.approx(0.75))
+    assert (s["cases"], s["mae"], s["persistence_mae"], s["coverage90"], s["crps"]) == (1, 0.0, 2.0, 1.0, pytest.approx(1 / 3))
 
 
 def test_persistence_spread_reads_nothing_after_the_origin():
@@ -110,6 +112,17 @@ def test_coverage_of_a_known_distribution():
     # a spread 0.3 times too narrow holds about 2 Phi(1.645 x 0.3) - 1 = 37% in its 90% interval
     assert s.at["calibrated", "coverage90"] < 0.5
     assert s.at["baseline", "crps"] < s.at["calibrated", "crps"]
+
+
+def test_crps_of_a_small_ensemble_is_not_penalised_for_its_size():
+    # 30 members and 3,000 drawn from one distribution score alike on average (the fair estimator); the plain
+    # empirical CRPS would score the 30 about 8% worse, favouring the peers' thousands of pooled changes
+    rng = np.random.default_rng(11)
+    ys = rng.normal(size=2000)
+    small = np.mean([crps_ensemble(y, rng.normal(size=30)) for y in ys])
+    large = np.mean([crps_ensemble(y, rng.normal(size=3000)) for y in ys])
+    assert small == pytest.approx(large, rel=0.03)
+    assert crps_ensemble(1.0, np.array([3.0])) == 2.0          # one member: its absolute error
 
 
 def test_crps_of_a_normal_ensemble_matches_the_closed_form():

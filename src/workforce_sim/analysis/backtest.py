@@ -4,7 +4,7 @@ A *case* is one council, origin year Y, measure and horizon h (the published val
 30 September of Y + h). For each, the model's ensemble (one value per replication) gives
 its median, its 50% and 90% central intervals (read at the plotting positions p(n + 1),
 ``analysis.measures.ensemble_quantiles``), the CRPS of the ensemble
-(``scoringrules.crps_ensemble``) and the PIT (the share of the ensemble below the
+(``scoringrules.crps_ensemble``, the fair estimator) and the PIT (the share of the ensemble below the
 published value, ties counted half). The persistence forecast says year Y's published
 value again; its CRPS is its absolute error (a point forecast) and its intervals add to
 it the quantiles of the h-year changes published up to Y, pooled over every council
@@ -61,10 +61,20 @@ def forecast_indicators(results: Results) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ scores of one case
+# The CRPS of an ensemble by the fair estimator (Ferro 2014), unbiased for the distribution the members are
+# drawn from whatever their number: the plain (empirical) one scores 30 members about 8% worse than 3,000 drawn
+# from the same distribution, which would penalise the model's 30 replications against the peers' thousands
+# of pooled changes (tests/test_backtest.py).
+CRPS_ESTIMATOR = "fair"
+
+
 def crps_ensemble(actual: float, ensemble: np.ndarray) -> float:
     import scoringrules
 
-    return float(scoringrules.crps_ensemble(float(actual), np.asarray(ensemble, float)))
+    e = np.asarray(ensemble, float)
+    if len(e) < 2:      # one member: the fair estimator is undefined; its CRPS is the absolute error
+        return float(abs(e[0] - actual)) if len(e) else float("nan")
+    return float(scoringrules.crps_ensemble(float(actual), e, estimator=CRPS_ESTIMATOR))
 
 
 def pit(actual: float, ensemble: np.ndarray) -> float:
