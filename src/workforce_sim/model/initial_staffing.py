@@ -8,7 +8,8 @@ ones advertised.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from bisect import bisect_right
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
@@ -29,6 +30,7 @@ class InitialStaffing:
                  staff: Staff, recruitment: Recruitment):
         self.sc = scenario
         self.rng = rng
+        self._tenure_cdf: Optional[list[float]] = None
         self.establishment = establishment
         self.staff = staff
         self.recruitment = recruitment
@@ -95,6 +97,11 @@ class InitialStaffing:
     def _tenure(self) -> float:
         """Years of service of a permanent worker on the start date, from the initial tenure bands."""
         bands = self.sc.attrition.initial_tenure
-        shares = np.array([b.share for b in bands])
-        i = self.rng.choice(len(bands), p=shares / shares.sum())
+        if self._tenure_cdf is None:
+            shares = np.array([b.share for b in bands])
+            cdf = (shares / shares.sum()).cumsum()
+            self._tenure_cdf = (cdf / cdf[-1]).tolist()
+        # the band as ``Generator.choice(len(bands), p=shares)`` draws it (one uniform, the cumulative shares
+        # searched from the right), without its checks of ``p`` on every call
+        i = bisect_right(self._tenure_cdf, self.rng.random())
         return float(self.rng.uniform(bands[i].min_years, bands[i].max_years))
