@@ -6,6 +6,7 @@ across scenarios), nor on executor or worker count.
 """
 from __future__ import annotations
 
+import _random
 import hashlib
 import math
 import random
@@ -51,7 +52,9 @@ class Keyed(random.Random):
 
     def __init__(self, seed: int, replication: int, name: str, key: str):
         digest = hashlib.blake2b(f"{int(seed)}|{int(replication)}|{name}|{key}".encode(), digest_size=16).digest()
-        super().__init__(int.from_bytes(digest, "little"))
+        # what ``random.Random(n)`` does for an int n, without its checks of the seed's type (a post makes a few)
+        _random.Random.seed(self, int.from_bytes(digest, "little"))
+        self.gauss_next = None
 
     def exponential(self, mean: float) -> float:
         """Exp with this mean (by inversion: one uniform each)."""

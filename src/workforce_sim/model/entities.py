@@ -47,14 +47,41 @@ class Worker:
         return self.asye_until > day
 
 
-@dataclass(slots=True, eq=False)
 class PostDraws:
     """A post's own random streams (``streams.Keyed``), one per purpose, so that its n-th occupant,
-    advert round or agency assignment draws the same numbers in any scenario that has the post."""
+    advert round or agency assignment draws the same numbers in any scenario that has the post.
+    Each is made when first used (``make(purpose, key)``): a post filled on the start date and never
+    vacant needs only one."""
 
-    leaving: Any       # a permanent occupant's hazard budget, then their reason for leaving
-    advert: Any        # applicants and appointment in each advert round, the offer's withdrawal
-    agency: Any        # agency cover's lag and chance, the assignment's length, the conversion budget
+    __slots__ = ("_make", "_key", "_leaving", "_advert", "_agency")
+
+    def __init__(self, make: Any, key: str):
+        self._make = make
+        self._key = key
+        self._leaving: Any = None
+        self._advert: Any = None
+        self._agency: Any = None
+
+    @property
+    def leaving(self) -> Any:
+        """A permanent occupant's hazard budget, then their reason for leaving."""
+        if self._leaving is None:
+            self._leaving = self._make("leaving", self._key)
+        return self._leaving
+
+    @property
+    def advert(self) -> Any:
+        """Applicants and appointment in each advert round, the offer's withdrawal."""
+        if self._advert is None:
+            self._advert = self._make("advert", self._key)
+        return self._advert
+
+    @property
+    def agency(self) -> Any:
+        """Agency cover's lag and chance, the assignment's length, the conversion budget."""
+        if self._agency is None:
+            self._agency = self._make("agency", self._key)
+        return self._agency
 
 
 @dataclass(slots=True, eq=False)

@@ -53,8 +53,7 @@ class Staff:
         """The post's own random streams (made when first needed)."""
         d = post.draws
         if d is None:
-            keyed, key = self.streams.keyed, post.key
-            d = post.draws = PostDraws(keyed("leaving", key), keyed("advert", key), keyed("agency", key))
+            d = post.draws = PostDraws(self.streams.keyed, post.key)
         return d
 
     def start(self, post: Post, permanent: bool, route: str, tenure0: float = 0.0,
