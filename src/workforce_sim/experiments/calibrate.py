@@ -52,7 +52,7 @@ from workforce_sim.scenario.start_state import SHOCK_MEASURES, SHOCK_QUANTILES, 
 
 MEASURES = ("agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct")   # summaries fitted (DfE indicator names)
 WINDOW_YEARS = 3           # years of history simulated (from 30 September of through - 3)
-POPULATION = 20            # particles a generation (the backtest's default; small for speed: docs/performance.md)
+POPULATION = 10            # particles a generation (the backtest's default, chosen by measurement: docs/validation.md)
 GENERATIONS = 2            # ABC-SMC generations (the backtest's default)
 GROUP = "calibration"      # the group of the posterior's empirical distributions (one particle a replication)
 CONVERSION = float(Agency.model_fields["conversion_per_year"].default)   # the model's default conversion hazard a year
