@@ -123,6 +123,10 @@ def test_crps_of_a_small_ensemble_is_not_penalised_for_its_size():
     large = np.mean([crps_ensemble(y, rng.normal(size=3000)) for y in ys])
     assert small == pytest.approx(large, rel=0.03)
     assert crps_ensemble(1.0, np.array([3.0])) == 2.0          # one member: its absolute error
+    import scoringrules
+
+    e = rng.normal(size=25)     # the estimator used is the fair one (Ferro 2014), computed faster
+    assert crps_ensemble(0.3, e) == pytest.approx(float(scoringrules.crps_ensemble(0.3, e, estimator="fair")), rel=1e-12)
 
 
 def test_crps_of_a_normal_ensemble_matches_the_closed_form():

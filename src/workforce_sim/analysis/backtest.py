@@ -64,8 +64,9 @@ def forecast_indicators(results: Results) -> pd.DataFrame:
 # The CRPS of an ensemble by the fair estimator (Ferro 2014), unbiased for the distribution the members are
 # drawn from whatever their number: the plain (empirical) one scores 30 members about 8% worse than 3,000 drawn
 # from the same distribution, which would penalise the model's 30 replications against the peers' thousands
-# of pooled changes (tests/test_backtest.py).
-CRPS_ESTIMATOR = "fair"
+# of pooled changes (tests/test_backtest.py). scoringrules' "pwm" (probability weighted moments) is the
+# same estimator computed from the sorted members, in O(m log m) where "fair" takes O(m^2).
+CRPS_ESTIMATOR = "pwm"
 
 
 def crps_ensemble(actual: float, ensemble: np.ndarray) -> float:

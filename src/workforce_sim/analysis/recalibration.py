@@ -51,7 +51,7 @@ def apply(ensemble: np.ndarray, fit: Fit) -> np.ndarray:
 def _crps(actual: np.ndarray, ens: np.ndarray) -> np.ndarray:
     import scoringrules
 
-    return np.asarray(scoringrules.crps_ensemble(actual, ens, m_axis=-1, estimator="fair"), float)   # as the backtest scores
+    return np.asarray(scoringrules.crps_ensemble(actual, ens, m_axis=-1, estimator="pwm"), float)   # the fair CRPS, as the backtest scores
 
 
 def fit_one(past: list[Past]) -> Fit:
