@@ -21,6 +21,7 @@ import numpy as np
 
 def main() -> None:
     from workforce_sim.analysis.backtest import forecast_indicators
+    from workforce_sim.defaults import DEFAULTS
     from workforce_sim.experiments.backtest import BacktestSpec, backtest_task, default_origins, select_councils, workforce_codes
     from workforce_sim.experiments.calibrate import GENERATIONS, POPULATION
     from workforce_sim.scenario.councils import load_table
@@ -28,7 +29,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--councils", type=int, default=8)
     p.add_argument("--origin", type=int, default=2021)
-    p.add_argument("--replications", type=int, default=30)
+    p.add_argument("--replications", type=int, default=DEFAULTS.replications["backtest"])
     p.add_argument("--population", type=int, default=POPULATION)
     p.add_argument("--generations", type=int, default=GENERATIONS)
     p.add_argument("--seed", type=int, default=1)
