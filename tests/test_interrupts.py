@@ -25,10 +25,18 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
+def _as_from_a_terminal() -> None:
+    """In the child before it starts: Ctrl-C and SIGTERM as a terminal's shell gives them (default, not blocked),
+    whatever the test process they are started from was left with (its signal state is inherited)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
 def _signal_after(delay: float, signum: int, argv: list[str] = LONG_RUN, env: dict[str, str] | None = None,
                   cwd: Path | None = None) -> tuple[int, str, float]:
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env=None if env is None else {**os.environ, **env}, cwd=cwd)
+                            env=None if env is None else {**os.environ, **env}, cwd=cwd, preexec_fn=_as_from_a_terminal)
     time.sleep(delay)
     sent = time.monotonic()
     os.killpg(proc.pid, signum)     # as a terminal's Ctrl-C does: the whole process group
