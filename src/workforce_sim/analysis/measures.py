@@ -14,7 +14,7 @@ LOW_Q, HIGH_Q = 0.05, 0.95
 # outcome's rank among them is uniform on n + 1 places, so the interval between the positions
 # 0.05(n + 1) and 0.95(n + 1) holds it 90% of the time for any n. NumPy's default (linear, p(n - 1)
 # + 1) puts the ends nearer the middle: 30 replications' "90%" interval holds about 84% of such
-# outcomes, 50 replications' about 87% (tests/test_measures.py).
+# outcomes, 50 replications' about 87% (tests/test_ensemble_intervals.py).
 ENSEMBLE_METHOD = "weibull"
 
 
