@@ -57,3 +57,22 @@ def test_rates_and_staffed_social_workers_as_defined(results):
     assert f.loc[f["year_to_30_sept"] == 2021, "agency_rate_pct"].isna().all()   # no indicators in the origin year
     merged = f.dropna(subset=["fte_in_post"]).merge(ind, on=["replication", "year_to_30_sept"], suffixes=("", "_a"))
     np.testing.assert_allclose(merged["vacancy_rate_pct"], merged["vacancy_rate_pct_a"])
+
+
+def test_indicator_tables_give_the_full_tables_indicators(results):
+    """The calibration's and the backtest's replications keep only what the indicators read
+    (``single_run(indicators_only=True)``): the same indicators as the full tables of the same runs, the FTE
+    summed by role first (equal to rounding), every count exact."""
+    sc = results.scenario
+    light = combine(sc, 3, [single_run(sc, 3, r, indicators_only=True) for r in (4, 5, 9)])
+    assert "team" not in light.snapshots.columns and light.costs is None      # the light tables, not the full ones
+    assert len(light.snapshots) <= len(results.snapshots)       # fewer rows where there is more than one team
+    want, got = forecast_indicators(results), forecast_indicators(light)
+    assert list(got.columns) == list(want.columns) and len(got) == len(want) == 3 * 4
+    for c in want.columns:
+        if c in ("replication", "year_to_30_sept", "starters", "leavers"):
+            np.testing.assert_array_equal(got[c].to_numpy(), want[c].to_numpy(), err_msg=c)
+        else:
+            np.testing.assert_allclose(got[c].to_numpy(float), want[c].to_numpy(float), rtol=1e-12, atol=1e-12, err_msg=c)
+    pd.testing.assert_frame_equal(indicator_counts(light)[["replication", "date", "start", "leave"]],
+                                  indicator_counts(results)[["replication", "date", "start", "leave"]], check_dtype=False)

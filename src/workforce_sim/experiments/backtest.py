@@ -101,7 +101,7 @@ def forecast(data: dict[str, Any], replications: int, seed: int, indicators: Ind
     sc = Scenario.model_validate(data)
 
     def run(start: int, n: int) -> list:
-        return [single_run(sc, seed, r, costs=False) for r in range(start, start + n)]
+        return [single_run(sc, seed, r, indicators_only=True) for r in range(start, start + n)]
 
     if precision <= 0:
         return indicators(combine(sc, seed, run(0, replications)))

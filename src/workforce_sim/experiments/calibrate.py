@@ -368,7 +368,7 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
         theta = {p: (2 ** float(par[p]) if p in LOG2 else float(par[p])) for p in params}
         sc = Scenario.model_validate(with_parameters(base, theta))
         s = int(np.random.randint(0, 2**31 - 1))
-        return summaries(combine(sc, s, [single_run(sc, s, 0, costs=False)]), indicators, keys)
+        return summaries(combine(sc, s, [single_run(sc, s, 0, indicators_only=True)]), indicators, keys)
 
     priors = {}
     for p in params:

@@ -45,7 +45,8 @@ _CATEGORICAL_SNAPSHOT_COLUMNS = ("team", "team_type", "group")
 
 
 def single_run(scenario: Scenario, seed: int, replication: int = 0, keep_events: bool = False,
-               parameter_draw: Optional[int] = None, costs: bool = True) -> ReplicationResult:
+               parameter_draw: Optional[int] = None, costs: bool = True,
+               indicators_only: bool = False) -> ReplicationResult:
     """Run one replication: draw uncertain parameters, build the model, run it, tabulate it.
 
     Python's cyclic garbage collector is paused for the replication (a run
@@ -58,12 +59,15 @@ def single_run(scenario: Scenario, seed: int, replication: int = 0, keep_events:
     ``parameter_draw`` (default: ``replication``) is the index whose streams
     draw the uncertain parameters; the noise always comes from ``replication``.
     ``costs=False`` leaves out the finance tables (calibration and the
-    backtest read staffing only).
+    backtest read staffing only). ``indicators_only`` keeps only the tables the DfE indicators read
+    (``WorkforceModel.indicator_tables``: FTE by month and role, permanent flows; no costs), which is what
+    the calibration's and the backtest's replications need.
     """
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _single_run(scenario, seed, replication, keep_events, replication if parameter_draw is None else parameter_draw, costs)
+        return _single_run(scenario, seed, replication, keep_events, replication if parameter_draw is None else parameter_draw, costs,
+                           indicators_only)
     finally:
         if collecting:
             gc.enable()
@@ -71,11 +75,15 @@ def single_run(scenario: Scenario, seed: int, replication: int = 0, keep_events:
 
 
 def _single_run(scenario: Scenario, seed: int, replication: int, keep_events: bool, parameter_draw: int,
-                costs: bool = True) -> ReplicationResult:
+                costs: bool = True, indicators_only: bool = False) -> ReplicationResult:
     streams = Streams(seed, replication)
     drawing = streams if parameter_draw == replication else Streams(seed, parameter_draw)
     resolved, drawn = sample_parameters(scenario, lambda path: drawing["param:" + path])
     model = WorkforceModel(resolved, streams, keep_events=keep_events).run()
+    if indicators_only:
+        result = model.indicator_tables(replication, seed, drawn)
+        model.release()
+        return result
     result = model.tables(replication, seed, drawn)
     if costs:
         add_costs(result, resolved, streams)

@@ -64,13 +64,15 @@ class Establishment:
 
     def open_posts(self, role: int | None, groups: set[str] | None = None, types: set[str] | None = None) -> list[Post]:
         """Posts open for a permanent start: uncovered first, then agency-held."""
-        found = [
-            p for p in self.posts
-            if p.open_for_permanent
-            and (role is None or p.role == role)
-            and (groups is None or p.team.group in groups)
-            and (types is None or p.team.type in types)
-        ]
+        found = []
+        for p in self.posts:   # ``Post.open_for_permanent`` written out: this scans every post on every hire
+            if (role is not None and p.role != role) or p.pending is not None or p.closed:
+                continue
+            h = p.holder
+            if (h is not None and h.permanent) or (groups is not None and p.team.group not in groups) \
+                    or (types is not None and p.team.type not in types):
+                continue
+            found.append(p)
         found.sort(key=lambda p: (p.holder is not None, p.idx))
         return found
 

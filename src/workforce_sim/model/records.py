@@ -137,6 +137,48 @@ class WorkforceRecords:
             "asye_until_day": np.fromiter((w.asye_until if w.asye_until >= 0 else np.nan for w in ws), float, len(ws)),
         })
 
+    def indicator_tables(self, replication: int, seed: int, parameters: dict[str, float],
+                         ticks: list[dt.date]) -> ReplicationResult:
+        """Only what the DfE indicators read (``analysis.checks.indicator_counts``), for the calibration's and
+        the backtest's replications: each month's posts', permanent and agency FTE by role summed over the
+        teams, and the permanent starters and leavers by month; no team labels, spells or other flows. The
+        indicators are those of ``tables`` (the FTE summed in another order: equal to rounding,
+        tests/test_indicators.py) at a fraction of its cost."""
+        tick_dates = pd.to_datetime(pd.Series(ticks)).to_numpy()
+        sums: dict[tuple[int, int], list[float]] = {}
+        for row in self.snapshots:
+            key = (row[0], row[2])
+            s = sums.get(key)
+            if s is None:
+                sums[key] = [row[3], row[4], row[5]]
+            else:
+                s[0] += row[3]
+                s[1] += row[4]
+                s[2] += row[5]
+        keys = sorted(sums)
+        tick = np.array([k for k, _ in keys], dtype=np.int64)
+        values = np.array([sums[k] for k in keys], dtype=float).reshape(len(keys), 3)
+        snap = pd.DataFrame({
+            "replication": np.full(len(keys), replication, dtype=np.int32),
+            "tick": tick.astype(np.int16),
+            "date": tick_dates[tick],
+            "role": pd.Categorical.from_codes(np.array([r for _, r in keys], dtype=np.int8), categories=list(ROLES)),
+            "posts_fte": values[:, 0], "permanent_fte": values[:, 1], "agency_fte": values[:, 2],
+        })
+        counts = Counter((e[0], e[2]) for e in self.events
+                         if e[0] >= 1 and e[3] == "permanent" and (e[2] == "start" or e[2] == "leave"))
+        fkeys = sorted(counts)
+        period = np.array([k for k, _ in fkeys], dtype=np.int64)
+        flows = pd.DataFrame({
+            "replication": np.full(len(fkeys), replication, dtype=np.int32),
+            "period": period.astype(np.int16),
+            "kind": [k for _, k in fkeys],
+            "contract": ["permanent"] * len(fkeys),
+            "count": np.array([counts[k] for k in fkeys], dtype=np.int64),
+            "date": tick_dates[period],
+        })
+        return ReplicationResult(replication, seed, snap, flows, parameters)
+
     def tables(self, replication: int, seed: int, parameters: dict[str, float], ticks: list[dt.date],
                teams: list[Team], teams_frame: pd.DataFrame, workers: list[Worker],
                start_date: dt.date, keep_events: bool) -> ReplicationResult:

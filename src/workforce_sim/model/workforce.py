@@ -146,6 +146,12 @@ class WorkforceModel:
         self.records.clear()
 
     # ------------------------------------------------------------------ tables
+    def indicator_tables(self, replication: int, seed: int, parameters: dict[str, float]) -> ReplicationResult:
+        """Only the monthly FTE by role and the permanent flows the DfE indicators read (``records.indicator_tables``)."""
+        if self.released:
+            raise RuntimeError("the model's records were released: tabulate before release()")
+        return self.records.indicator_tables(replication, seed, parameters, self.ticks)
+
     def tables(self, replication: int, seed: int, parameters: dict[str, float]) -> ReplicationResult:
         if self.released:
             raise RuntimeError("the model's records were released: tabulate before release()")
