@@ -6,6 +6,7 @@ from __future__ import annotations
 
 COMPILED = (
     "workforce_sim.model.allocation",
+    "workforce_sim.model.entities",
     "workforce_sim.model.fastqueue",
     "workforce_sim.model.hazard",
     "workforce_sim.model.staff",

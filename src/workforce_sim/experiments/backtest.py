@@ -59,6 +59,7 @@ class BacktestSpec:
     temp_dir: Optional[Path] = None        # where the calibrations keep their databases (default: the system's)
     precision: float = 0.0                 # -n auto: each forecast's 90% half-width wanted on every indicator's mean (points)
     ceiling: int = 0                       # ... and the most replications a forecast may take
+    calibration_indicators: Optional[Indicators] = None   # what the calibration reads (default ``indicators``)
 
 
 @dataclass
@@ -154,7 +155,7 @@ def _task(spec: BacktestSpec, code: str, origin: int, out: TaskResult) -> TaskRe
     out.seconds["forecast"] = time.process_time() - cpu
     if spec.calibrate:
         try:
-            post = calibrate(code, origin, spec.indicators, table, spec.seed, spec.population, spec.generations, spec.window_years,
+            post = calibrate(code, origin, spec.calibration_indicators or spec.indicators, table, spec.seed, spec.population, spec.generations, spec.window_years,
                              db_dir=spec.temp_dir, shocks=spec.shocks)
         except InputError as exc:
             out.skipped = f"not calibrated: {exc.message}"

@@ -1,8 +1,9 @@
 """Calibration to a council's published history: ABC-SMC (``pyabc``) on the workforce model.
 
-The simulator is the model itself, without children's cases: a council's baseline
-(``wfsim init`` rules) on 30 September of the first year of the history window,
-run to the last, with four uncertain parameters set by a particle:
+The simulator is the model itself, without children's cases, started as a forecast is: for
+each year of the history window, the council's baseline (``wfsim init`` rules) on
+30 September of the year before (from what was published then), run one year, with the
+uncertain parameters set by a particle:
 
 - ``attrition_factor`` multiplies every tenure band's leaving hazard;
 - ``applicants_factor`` multiplies the applicants per advert of every role;
@@ -12,8 +13,15 @@ run to the last, with four uncertain parameters set by a particle:
 The summaries are the DfE indicators the model gives for each year to 30 September
 of the window after its first (agency rate, turnover, vacancy rate, in points), set
 against the council's published figures; the distance is their mean absolute
-difference. One replication a particle: ABC-SMC fits a stochastic simulator, so the
-run-to-run noise of a small council widens the posterior as it should.
+difference, weighted towards the latest years. One replication a particle: ABC-SMC fits
+a stochastic simulator, so the run-to-run noise of a small council widens the posterior
+as it should.
+
+Each year starts from its own published state because the forecast does: a run
+started three years back drifts from its start state (its vacancies and its
+leavers grow as its staff settle into the model's own tenure mix), so parameters
+fitted to a run's third year and applied to a fresh start at the origin forecast
+the turnover, vacancy and agency rates too low (docs/validation.md).
 
 Only what was published by 30 September of ``through`` is read (``table_through``):
 a test proves that deleting every later year changes nothing. ``pyabc`` draws from
@@ -247,14 +255,18 @@ def history_window(c: Council, through: int, table: pd.DataFrame, years: int = W
     return first, observed
 
 
-def history_scenario(c: Council, first: int, through: int, table: pd.DataFrame, shocks: bool = False) -> dict[str, Any]:
+def history_scenario(c: Council, first: int, through: int, table: pd.DataFrame, shocks: bool = False,
+                     until: Optional[int] = None, now: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """The council's state on 30 September of ``first`` (its baseline from what was published by
-    then), run to 1 October of ``through`` (the snapshot the indicators for the year to 30 September
-    read), without cases, with the calibrated parameters' values of its baseline at ``through``: the
-    values the fitted factors multiply in the forecast from ``through``."""
-    _, data = start_state(c.new_la_code, first, horizon_years=through - first, table=table_through(first, table))
-    _, now = start_state(c.new_la_code, through, table=table_through(through, table))
-    data = model_only(data, through)
+    then), run to 1 October of ``until`` (default ``through``; the snapshot the indicators for the year
+    to 30 September read), without cases, with the calibrated parameters' values of its baseline at
+    ``through`` (``now``, if given: that baseline's mapping): the values the fitted factors multiply in
+    the forecast from ``through``."""
+    until = through if until is None else until
+    _, data = start_state(c.new_la_code, first, horizon_years=until - first, table=table_through(first, table))
+    if now is None:
+        _, now = start_state(c.new_la_code, through, table=table_through(through, table))
+    data = model_only(data, until)
     data["attrition"] = {**data.get("attrition", {}), "tenure_bands": copy.deepcopy(now["attrition"]["tenure_bands"])}
     data["recruitment"]["pipeline"]["applicants_per_advert"] = copy.deepcopy(now["recruitment"]["pipeline"]["applicants_per_advert"])
     if data.get("agency", {}).get("enabled", True) and now.get("agency", {}).get("enabled", True):
@@ -273,6 +285,24 @@ def history_scenario(c: Council, first: int, through: int, table: pd.DataFrame, 
     else:
         data.pop("establishment_drift", None)
     return data
+
+
+def history_runs(c: Council, first: int, through: int, observed: dict[str, float], table: pd.DataFrame,
+                 shocks: bool = False) -> dict[int, dict[str, Any]]:
+    """The calibration's runs: for each year with published indicators (``observed``), the council's
+    state on 30 September of the latest year before it with workforce figures (the year before,
+    unless a year is missing), run to that year's 1 October (``history_scenario``)."""
+    have = workforce_years(c, table_through(through, table))
+    _, now = start_state(c.new_la_code, through, table=table_through(through, table))
+    section, shock_text = shocks_section(table_through(through, table), through) if shocks else ({}, "")
+    runs = {}
+    for y in sorted({int(k.split(":")[1]) for k in observed}):
+        start = max(v for v in have if first <= v < y)
+        runs[y] = data = history_scenario(c, start, through, table, False, until=y, now=now)
+        if section:   # as ``history_scenario`` adds them, computed once
+            data["council_shocks"] = copy.deepcopy(section)
+            data["sources"]["council_shocks"] = shock_text
+    return runs
 
 
 def model_only(data: dict[str, Any], last_year: int) -> dict[str, Any]:
@@ -358,17 +388,22 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
         raise InputError(f"no DfE figures for {known.name} published by 30 September {through}", file="command line",
                          key="--through") from None
     first, observed = history_window(c, through, t, window_years)
-    base = history_scenario(c, first, through, t, shocks)
+    runs = history_runs(c, first, through, observed, t, shocks)
     keys = sorted(observed)
-    Scenario.model_validate(base)  # bad data is found here, not inside pyabc
+    keys_of = {y: [k for k in keys if int(k.split(":")[1]) == y] for y in runs}
+    for base in runs.values():
+        Scenario.model_validate(base)  # bad data is found here, not inside pyabc
 
-    params = [p for p in PARAMETERS if p != "shock_scale" or "council_shocks" in base]
+    params = [p for p in PARAMETERS if p != "shock_scale" or all("council_shocks" in b for b in runs.values())]
 
     def simulate(par: dict[str, float]) -> dict[str, float]:
         theta = {p: (2 ** float(par[p]) if p in LOG2 else float(par[p])) for p in params}
-        sc = Scenario.model_validate(with_parameters(base, theta))
         s = int(np.random.randint(0, 2**31 - 1))
-        return summaries(combine(sc, s, [single_run(sc, s, 0, indicators_only=True)]), indicators, keys)
+        out: dict[str, float] = {}
+        for y, base in runs.items():   # each year from its own published start, one replication, the particle's seed
+            sc = Scenario.model_validate(with_parameters(base, theta))
+            out.update(summaries(combine(sc, s, [single_run(sc, s, 0, indicators_only=True)]), indicators, keys_of[y]))
+        return out
 
     priors = {}
     for p in params:

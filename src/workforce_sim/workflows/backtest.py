@@ -28,6 +28,7 @@ from workforce_sim.analysis.backtest import (
     scores,
     worst_councils,
 )
+from workforce_sim.analysis.checks import annual_indicators
 from workforce_sim.defaults import CEILINGS, DEFAULTS
 from workforce_sim.errors import InputError
 from workforce_sim.experiments.backtest import (
@@ -147,7 +148,8 @@ def prepare(out: Path, *, councils: str = "all", origins: Optional[str] = None, 
         if not path.is_file():
             raise InputError(f"no backtest run folder (no cases.parquet in {before})", file="--before")
         earlier = pd.read_parquet(path)
-    tasks = TaskSpec(indicators=forecast_indicators, replications=replications, horizon=horizon, seed=seed, calibrate=calibrate,
+    tasks = TaskSpec(indicators=forecast_indicators, calibration_indicators=annual_indicators, replications=replications,
+                     horizon=horizon, seed=seed, calibrate=calibrate,
                      shocks=shocks, population=population, generations=generations, precision=precision if auto else 0.0,
                      ceiling=CEILINGS.auto_replications if auto else 0)
     return BacktestRun(councils, tuple(codes), tuple(years), tasks, table, Path(out), executor, workers, scheduler, earlier)
