@@ -30,6 +30,7 @@ from workforce_sim.experiments import cache as replication_cache
 from workforce_sim.experiments.executors import EXECUTORS, check_executor, default_workers, map_tasks
 from workforce_sim.finance.costs import workforce_costs
 from workforce_sim.model.frames import narrow
+from workforce_sim.model.records import INDICATOR_MONTHS
 from workforce_sim.model.workforce import ReplicationResult, WorkforceModel
 from workforce_sim.scenario.schema import Scenario
 from workforce_sim.scenario.uncertain import sample_parameters
@@ -79,7 +80,8 @@ def _single_run(scenario: Scenario, seed: int, replication: int, keep_events: bo
     streams = Streams(seed, replication)
     drawing = streams if parameter_draw == replication else Streams(seed, parameter_draw)
     resolved, drawn = sample_parameters(scenario, lambda path: drawing["param:" + path])
-    model = WorkforceModel(resolved, streams, keep_events=keep_events).run()
+    model = WorkforceModel(resolved, streams, keep_events=keep_events,
+                           snapshot_months=INDICATOR_MONTHS if indicators_only else None).run()
     if indicators_only:
         result = model.indicator_tables(replication, seed, drawn)
         model.release()

@@ -27,6 +27,8 @@ SNAPSHOT_COLUMNS = [
     "permanent_n", "agency_n",
 ]
 EVENT_COLUMNS = ["period", "day", "kind", "contract", "detail", "role_idx", "team_idx", "worker", "post"]
+# the month whose first day the DfE indicators read (1 October: the state at the end of 30 September)
+INDICATOR_MONTHS = frozenset({10})
 
 
 @dataclass
@@ -140,8 +142,9 @@ class WorkforceRecords:
     def indicator_tables(self, replication: int, seed: int, parameters: dict[str, float],
                          ticks: list[dt.date]) -> ReplicationResult:
         """Only what the DfE indicators read (``analysis.checks.indicator_counts``), for the calibration's and
-        the backtest's replications: each month's posts', permanent and agency FTE by role summed over the
-        teams, and the permanent starters and leavers by month; no team labels, spells or other flows. The
+        the backtest's replications: the snapshotted months' (``INDICATOR_MONTHS`` there) posts', permanent and
+        agency FTE by role summed over the teams, and the permanent starters and leavers by month; no team
+        labels, spells or other flows. The
         indicators are those of ``tables`` (the FTE summed in another order: equal to rounding,
         tests/test_indicators.py) at a fraction of its cost."""
         tick_dates = pd.to_datetime(pd.Series(ticks)).to_numpy()

@@ -43,9 +43,12 @@ class WorkforceModel:
     """One replication of the workforce of one council."""
 
     def __init__(self, scenario: Scenario, streams: Streams, keep_events: bool = False, engine: Optional[Engine] = None,
-                 market: Optional[MemberMarket] = None):
-        """``engine`` and ``market``: in a region, the region's one clock and this member's view of its market."""
+                 market: Optional[MemberMarket] = None, snapshot_months: Optional[frozenset[int]] = None):
+        """``engine`` and ``market``: in a region, the region's one clock and this member's view of its market.
+        ``snapshot_months``: the months whose first day is snapshotted (default every month; the replications
+        of the calibration and the backtest need only ``INDICATOR_MONTHS``, which the DfE indicators read)."""
         self.sc = scenario
+        self.snapshot_months = snapshot_months
         self.streams = streams
         self.keep_events = keep_events
         self.env = env = engine if engine is not None else Engine()
@@ -80,10 +83,12 @@ class WorkforceModel:
         records = self.records
         staff = self.staff
         establishment = self.establishment
+        months = self.snapshot_months
         for k, day in enumerate(self.tick_days):
             if day > env.now:
                 yield env.timeout(day - env.now)
-            records.snapshot(k, establishment.posts, establishment.version)
+            if months is None or self.ticks[k].month in months:
+                records.snapshot(k, establishment.posts, establishment.version)
             records.period = k + 1
             nxt = self.tick_days[k + 1] if k + 1 < len(self.tick_days) else None
             if self.cases is not None:
