@@ -145,7 +145,8 @@ def _table(df: pd.DataFrame, columns: dict[str, tuple[str, str]], cell_class=Non
         for col, (_, kind) in columns.items():
             cls = "num" if kind in ("num", "pct") else ""
             extra = cell_class(r, col) if cell_class else ""
-            cells.append(f'<td class="{cls} {extra}">{_fmt(r[col], kind) if kind != "text" else html.escape(str(r[col]))}</td>')
+            text = TITLES.get(r[col], r[col]) if col == "measure" else r[col]     # a measure by its title
+            cells.append(f'<td class="{cls} {extra}">{_fmt(r[col], kind) if kind != "text" else html.escape(str(text))}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f'<table class="wfsim"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
@@ -195,7 +196,9 @@ def _before_after_html(ba: Optional[pd.DataFrame]) -> str:
                  "recalibrated_cases": ("recal. cases", "num")})
     cols = {k: v for k, v in cols.items() if k in ba.columns}
     return ("<h2>Before and after, on the same cases</h2><p class='note'>An earlier backtest's forecast (<code>--before</code>) "
-            "beside this one's and its recalibration, on the cases both scored; coverage with its 95% Wilson interval.</p>"
+            "beside this one's and its recalibration, on the cases both scored; coverage with its 95% Wilson interval. "
+            "The earlier CRPS is as its run computed it: runs before 6 December 2026 took the plain (empirical) "
+            "estimator, which scores 20-30 members higher than the fair one used now.</p>"
             + _table(ba, cols))
 
 
