@@ -24,7 +24,17 @@ from workforce_sim.analysis.checks import annual_indicators
 from workforce_sim.analysis.peers import mean_reversion_peer, persistence_peer
 from workforce_sim.cli.main import main
 from workforce_sim.experiments.backtest import TaskResult, origin_scenario, select_councils
-from workforce_sim.experiments.calibrate import PRIORS, Posterior, calibrate, posterior_scenario, targets_of, with_parameters
+from workforce_sim.experiments.calibrate import (
+    PRIORS,
+    Posterior,
+    calibrate,
+    history_runs,
+    history_scenario,
+    history_window,
+    posterior_scenario,
+    targets_of,
+    with_parameters,
+)
 from workforce_sim.experiments.replications import run_replications
 from workforce_sim.scenario.councils import find_council, load_table, table_through
 from workforce_sim.scenario.schema import Scenario
@@ -258,6 +268,27 @@ def test_a_replication_takes_one_whole_particle():
 def _origin(name, year):
     c = find_council(name)
     return c, origin_scenario(c.new_la_code, year, 3)
+
+
+def test_the_calibration_starts_each_year_from_its_own_published_state():
+    # as a forecast starts at its origin: 30 September of the year before, one year, the parameters of the baseline at Y
+    table = load_table()
+    t = table_through(2021, table)
+    c = find_council("Derby", t)
+    first, observed = history_window(c, 2021, t)
+    runs = history_runs(c, first, 2021, observed, table, shocks=True)
+    assert sorted(runs) == sorted({int(k.split(":")[1]) for k in observed}) == [2019, 2020, 2021]
+    at_y = history_scenario(c, 2020, 2021, t)
+    for y, data in runs.items():
+        assert data["start_date"] == f"{y - 1}-09-30" and data["end_date"] == f"{y}-10-02"
+        assert data["attrition"]["tenure_bands"] == at_y["attrition"]["tenure_bands"]      # the factors multiply Y's values
+        assert "council_shocks" in data
+    # a year without workforce figures: the year after it starts from the latest year before it that has them
+    gap = table[~((table["new_la_code"] == c.new_la_code) & (table["year"] == 2019) & (table["measure"] == "fte_in_post"))]
+    tg = table_through(2021, gap)
+    first, observed = history_window(find_council("Derby", tg), 2021, tg)
+    runs = history_runs(find_council("Derby", tg), first, 2021, observed, gap)
+    assert runs[2020]["start_date"] == "2018-09-30" and runs[2021]["start_date"] == "2020-09-30"
 
 
 # ------------------------------------------------------------------ no look-ahead
