@@ -24,9 +24,10 @@ def _scan(desks):
                               st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 4.0])), max_size=120))
 def test_desk_heap_finds_the_desk_a_scan_finds(ops):
     from workforce_sim.model.allocation import Desk, DeskHeap
+    from workforce_sim.model.entities import Team
 
-    def desk(i):
-        return Desk(team=None, base_cap=16.0, holders=["h"], load=float(i % 3), cap=16.0)
+    def desk(i):   # a real team: the compiled model checks the type
+        return Desk(team=Team(i, f"team {i}", "team", "social_work_teams"), base_cap=16.0, holders=["h"], load=float(i % 3), cap=16.0)
 
     desks = [desk(i) for i in range(4)]
     heap = DeskHeap(desks)
