@@ -4,6 +4,7 @@ indicators, in CPU milliseconds per replication (medians), for councils' backtes
 
     .venv/bin/python benchmarks/replication_phases.py                      # Bristol and Derby from 2021
     .venv/bin/python benchmarks/replication_phases.py --councils Devon --replications 40
+    .venv/bin/python benchmarks/replication_phases.py --indicators-only     # as the calibration and backtest run them
 
 The one-minute load average is printed: on a shared machine every figure is longer.
 """
@@ -16,10 +17,11 @@ import statistics
 import time
 
 
-def phases(council: str, origin: int, replications: int) -> dict[str, float]:
+def phases(council: str, origin: int, replications: int, indicators_only: bool = False) -> dict[str, float]:
     from workforce_sim.analysis.backtest import forecast_indicators
     from workforce_sim.experiments.backtest import origin_scenario
     from workforce_sim.experiments.replications import combine, finish
+    from workforce_sim.model.records import INDICATOR_MONTHS
     from workforce_sim.model.workforce import WorkforceModel
     from workforce_sim.scenario.schema import Scenario
     from workforce_sim.scenario.uncertain import sample_parameters
@@ -32,13 +34,13 @@ def phases(council: str, origin: int, replications: int) -> dict[str, float]:
         t0 = time.process_time()
         streams = Streams(1, r)
         resolved, drawn = sample_parameters(sc, lambda path, s=streams: s["param:" + path])
-        model = WorkforceModel(resolved, streams)
+        model = WorkforceModel(resolved, streams, snapshot_months=INDICATOR_MONTHS if indicators_only else None)
         model.build()
         t1 = time.process_time()
         model.build = lambda: None          # built: run the months only
         model.run()
         t2 = time.process_time()
-        result = finish(model.tables(r, 1, drawn))
+        result = model.indicator_tables(r, 1, drawn) if indicators_only else finish(model.tables(r, 1, drawn))
         model.release()
         t3 = time.process_time()
         forecast_indicators(combine(sc, 1, [result]))
@@ -55,11 +57,14 @@ def main() -> None:
     p.add_argument("--councils", default="Bristol, City of;Derby", help="names separated by semicolons")
     p.add_argument("--origin", type=int, default=2021)
     p.add_argument("--replications", type=int, default=20)
+    p.add_argument("--indicators-only", action="store_true",
+                   help="only what the indicators read (1 October snapshots, no full tables): the calibration's and backtest's runs")
     a = p.parse_args()
-    print(f"load average (1 min) {os.getloadavg()[0]:.2f}; CPU ms per replication (median of {a.replications})")
+    kind = "indicators only" if a.indicators_only else "full tables"
+    print(f"load average (1 min) {os.getloadavg()[0]:.2f}; CPU ms per replication (median of {a.replications}; {kind})")
     print(f"{'council':24} {'build':>7} {'run':>7} {'tables':>7} {'indicators':>10} {'total':>7}")
     for name in a.councils.split(";"):
-        ph = phases(name.strip(), a.origin, a.replications)
+        ph = phases(name.strip(), a.origin, a.replications, a.indicators_only)
         print(f"{name.strip():24} {ph['build']:7.1f} {ph['run']:7.1f} {ph['tables']:7.1f} {ph['indicators']:10.1f} {sum(ph.values()):7.1f}")
 
 
