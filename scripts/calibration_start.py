@@ -46,7 +46,7 @@ def main() -> None:
             if first > y - 3:
                 continue
             for back in (1, 3):
-                sc = Scenario.model_validate(history_scenario(c, y - back, y, t, shocks=False))
+                sc = Scenario.model_validate(history_scenario(c, y - back, y, t))
                 ind = forecast_indicators(combine(sc, 7, [single_run(sc, 7, r, indicators_only=True) for r in range(a.reps)]))
                 year = ind[ind["year_to_30_sept"] == y]
                 for m in MEASURES:

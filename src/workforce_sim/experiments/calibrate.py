@@ -18,10 +18,10 @@ a stochastic simulator, so the run-to-run noise of a small council widens the po
 as it should.
 
 Each year starts from its own published state because the forecast does: a run
-started three years back drifts from its start state (its vacancies and its
-leavers grow as its staff settle into the model's own tenure mix), so parameters
-fitted to a run's third year and applied to a fresh start at the origin forecast
-the turnover, vacancy and agency rates too low (docs/validation.md).
+started three years back drifts from its start state (its vacancy rate and turnover
+end higher than a run started a year back: ``scripts/calibration_start.py``), so
+parameters fitted to a run's third year and applied to a fresh start at the origin
+forecast the turnover, vacancy and agency rates too low (docs/validation.md).
 
 Only what was published by 30 September of ``through`` is read (``table_through``):
 a test proves that deleting every later year changes nothing. ``pyabc`` draws from
@@ -255,7 +255,7 @@ def history_window(c: Council, through: int, table: pd.DataFrame, years: int = W
     return first, observed
 
 
-def history_scenario(c: Council, first: int, through: int, table: pd.DataFrame, shocks: bool = False,
+def history_scenario(c: Council, first: int, through: int, table: pd.DataFrame,
                      until: Optional[int] = None, now: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """The council's state on 30 September of ``first`` (its baseline from what was published by
     then), run to 1 October of ``until`` (default ``through``; the snapshot the indicators for the year
@@ -274,10 +274,6 @@ def history_scenario(c: Council, first: int, through: int, table: pd.DataFrame, 
             if key in now["agency"]:
                 data["agency"][key] = now["agency"][key]
     data["sources"]["attrition.tenure_bands"] = f"the council's baseline at {through} (calibration's history run)"
-    section, shock_text = shocks_section(table_through(through, table), through) if shocks else ({}, "")
-    if section:   # the council's own yearly shocks, as councils' published changes up to ``through`` show them
-        data["council_shocks"] = section
-        data["sources"]["council_shocks"] = shock_text
     drift, text = drift_section(c, first, table_through(through, table), known_until=through)
     if drift:   # the posts change as the council's published posts did (the history replayed)
         data["establishment_drift"] = drift
@@ -291,15 +287,17 @@ def history_runs(c: Council, first: int, through: int, observed: dict[str, float
                  shocks: bool = False) -> dict[int, dict[str, Any]]:
     """The calibration's runs: for each year with published indicators (``observed``), the council's
     state on 30 September of the latest year before it with workforce figures (the year before,
-    unless a year is missing), run to that year's 1 October (``history_scenario``)."""
-    have = workforce_years(c, table_through(through, table))
-    _, now = start_state(c.new_la_code, through, table=table_through(through, table))
-    section, shock_text = shocks_section(table_through(through, table), through) if shocks else ({}, "")
+    unless a year is missing), run to that year's 1 October (``history_scenario``); with ``shocks``, the
+    council's own yearly shocks, as councils' published changes up to ``through`` show them."""
+    t = table_through(through, table)
+    have = workforce_years(c, t)
+    _, now = start_state(c.new_la_code, through, table=t)
+    section, shock_text = shocks_section(t, through) if shocks else ({}, "")
     runs = {}
     for y in sorted({int(k.split(":")[1]) for k in observed}):
         start = max(v for v in have if first <= v < y)
-        runs[y] = data = history_scenario(c, start, through, table, False, until=y, now=now)
-        if section:   # as ``history_scenario`` adds them, computed once
+        runs[y] = data = history_scenario(c, start, through, table, until=y, now=now)
+        if section:
             data["council_shocks"] = copy.deepcopy(section)
             data["sources"]["council_shocks"] = shock_text
     return runs

@@ -144,9 +144,8 @@ class WorkforceRecords:
         """Only what the DfE indicators read (``analysis.checks.indicator_counts``), for the calibration's and
         the backtest's replications: the snapshotted months' (``INDICATOR_MONTHS`` there) posts', permanent and
         agency FTE by role summed over the teams, and the permanent starters and leavers by month; no team
-        labels, spells or other flows. The
-        indicators are those of ``tables`` (the FTE summed in another order: equal to rounding,
-        tests/test_indicators.py) at a fraction of its cost."""
+        labels, spells or other flows. The indicators are those of ``tables`` (the FTE summed in another
+        order: equal to rounding, tests/test_indicators.py) at a fraction of its cost."""
         tick_dates = pd.to_datetime(pd.Series(ticks)).to_numpy()
         sums: dict[tuple[int, int], list[float]] = {}
         for row in self.snapshots:
