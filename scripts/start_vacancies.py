@@ -5,8 +5,8 @@ ORIGIN: the origin scenario without the posts' drift or council shocks, REPS rep
 year; the model's vacancy rate (posts less permanent FTE, over posts) on the first 1 October and a
 year later, the year's starters, leavers and FTE in post, beside the published figures of ORIGIN.
 (2) Over every council-year 2019-2022 of the shipped table: how often agency FTE exceeds vacancies
-FTE, and by how much the start's vacancy rate (a post for every agency worker: vacancies =
-max(agency, vacancies)) exceeds the published one.
+FTE, and by how much the earlier start's vacancy rate (before places beyond the establishment: a
+post for every agency worker, vacancies = max(agency, vacancies)) exceeded the published one.
 
     .venv/bin/python scripts/start_vacancies.py [--councils 12] [--origin 2021] [--reps 6]
 """
@@ -61,7 +61,7 @@ def main() -> None:
     start = 100 * held / (held + w["fte_in_post"])
     gap = start - published
     print(f"(2) {len(w)} council-years 2019-2022: agency FTE above vacancies FTE in {(w['agency_fte'] > w['vacancies_fte']).mean():.0%}; "
-          f"the start's vacancy rate less the published: mean {gap.mean():.2f}, median {gap.median():.2f}, "
+          f"the earlier start's vacancy rate (a post for every agency worker) less the published: mean {gap.mean():.2f}, median {gap.median():.2f}, "
           f"90th percentile {gap.quantile(0.9):.2f} points")
 
 

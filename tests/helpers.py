@@ -118,13 +118,14 @@ def notebook_with(folder: Path, source: str, after: str) -> Path:
 
 
 def check_invariants(res) -> None:
-    """FTE and heads conserved: posts = permanent + agency + vacant, nothing negative, and each month's
-    change of heads equals its starters less its leavers."""
+    """FTE and heads conserved: posts + places beyond the establishment held = permanent + agency + vacant,
+    nothing negative, and each month's change of heads equals its starters less its leavers."""
     snap = res.snapshots
-    assert np.allclose(snap["posts_fte"], snap["permanent_fte"] + snap["agency_fte"] + snap["vacant_fte"])
-    for col in ["posts_fte", "permanent_fte", "agency_fte", "vacant_fte", "asye_fte", "permanent_n", "agency_n"]:
+    assert np.allclose(snap["posts_fte"] + snap["beyond_fte"], snap["permanent_fte"] + snap["agency_fte"] + snap["vacant_fte"])
+    for col in ["posts_fte", "permanent_fte", "agency_fte", "vacant_fte", "asye_fte", "permanent_n", "agency_n", "beyond_fte"]:
         assert (snap[col] >= 0).all(), col
     assert (snap["asye_fte"] <= snap["permanent_fte"] + 1e-9).all()
+    assert (snap["beyond_fte"] <= snap["agency_fte"] + 1e-9).all()
     head = snap.groupby("tick")[["permanent_n", "agency_n"]].sum()
     flows = res.flows
     for contract, col in [("permanent", "permanent_n"), ("agency", "agency_n")]:

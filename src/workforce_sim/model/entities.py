@@ -95,6 +95,8 @@ class Post:
     recruiting: bool = False
     covering: bool = False
     closed: bool = False          # cut from the establishment (no holder, never filled again)
+    beyond: bool = False          # a place beyond the establishment held only by agency workers (absence cover, extra
+                                  # capacity): never advertised, converted or cut, not a vacancy when empty
     extra: dict = field(default_factory=dict)
     key: str = ""                 # the post's identity: its team's name and the post's number in the team
     draws: Optional[PostDraws] = None   # the post's own random streams, made when first needed (``Staff.draws``)
@@ -105,5 +107,5 @@ class Post:
 
     @property
     def open_for_permanent(self) -> bool:
-        """No permanent holder and no permanent hire on the way."""
-        return self.pending is None and not self.closed and (self.holder is None or not self.holder.permanent)
+        """No permanent holder and no permanent hire on the way (never a place beyond the establishment)."""
+        return self.pending is None and not self.closed and not self.beyond and (self.holder is None or not self.holder.permanent)

@@ -4,7 +4,9 @@ Posts are built from the scenario's teams; ``establishment_changes`` add
 teams on their dates; the optional ``establishment_drift`` changes the
 number of posts by a yearly proportion spread over its months (new posts
 copy random open ones; a cut closes uncovered vacant posts first, then
-agency-held ones, then the post of the next permanent leaver). Draws come
+agency-held ones, then the post of the next permanent leaver). Places beyond
+the establishment (``Post.beyond``: agency workers covering absence or extra
+capacity) are neither counted, copied nor cut. Draws come
 from the ``establishment`` stream, which is used only with a drift.
 """
 from __future__ import annotations
@@ -66,7 +68,7 @@ class Establishment:
         """Posts open for a permanent start: uncovered first, then agency-held."""
         found = []
         for p in self.posts:   # ``Post.open_for_permanent`` written out: this scans every post on every hire
-            if (role is not None and p.role != role) or p.pending is not None or p.closed:
+            if (role is not None and p.role != role) or p.pending is not None or p.closed or p.beyond:
                 continue
             h = p.holder
             if (h is not None and h.permanent) or (groups is not None and p.team.group not in groups) \
@@ -118,8 +120,8 @@ class Establishment:
             self._resize(round((size - self._drift_net) * factor) - size)
 
     def size(self) -> int:
-        """Posts in the establishment: open posts less those already due to close."""
-        return sum(1 for p in self.posts if not p.closed) - self.cuts_pending
+        """Posts in the establishment: open posts less those already due to close (places beyond it not counted)."""
+        return sum(1 for p in self.posts if not p.closed and not p.beyond) - self.cuts_pending
 
     def _resize(self, n: int) -> None:
         """Add ``n`` posts (copies of random open posts, vacant) or cut ``-n``."""
@@ -131,7 +133,7 @@ class Establishment:
             self.cuts_pending -= cancel
             self._drift_net += cancel
             n -= cancel
-            open_posts = [p for p in self.posts if not p.closed]
+            open_posts = [p for p in self.posts if not p.closed and not p.beyond]
             if not open_posts or n == 0:
                 return
             for _ in range(n):
@@ -145,7 +147,7 @@ class Establishment:
             return
         # a cut closes uncovered vacant posts first, then agency-held ones, then the post of the next permanent leaver
         n = -n
-        free = [p for p in self.posts if not p.closed and p.pending is None]
+        free = [p for p in self.posts if not p.closed and not p.beyond and p.pending is None]
         uncovered = [p for p in free if p.holder is None]
         agency = [p for p in free if p.holder is not None and not p.holder.permanent]
         for pool in (uncovered, agency):
@@ -161,7 +163,7 @@ class Establishment:
 
     def cut_if_due(self, post: Post) -> bool:
         """A vacant post closes if a cut is waiting for a leaver (True), else it stays (False)."""
-        if self.cuts_pending and post.pending is None and post.holder is None:
+        if self.cuts_pending and post.pending is None and post.holder is None and not post.beyond:
             self.cuts_pending -= 1
             self._close(post)
             return True

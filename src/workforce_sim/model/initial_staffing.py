@@ -2,9 +2,11 @@
 
 Either counts per team group (permanent, agency and ASYE posts, the rest
 vacant, posts drawn at random from the ``initial`` stream, tenure from the
-initial tenure bands) or a staff list (``StaffFile``: every worker in a post
-of their role). Vacant posts are then advertised and covered, agency-held
-ones advertised.
+initial tenure bands; the first ``agency_beyond_establishment`` agency posts
+are places beyond the establishment, ``Post.beyond``) or a staff list
+(``StaffFile``: every worker in a post of their role). Vacant posts are then
+advertised and covered, agency-held ones advertised (places beyond the
+establishment only re-covered when their assignment ends).
 """
 from __future__ import annotations
 
@@ -57,7 +59,8 @@ class InitialStaffing:
                     start(p, True, "initial", tenure0=tenure, asye_until=remaining, log=False)
                 else:
                     start(p, True, "initial", tenure0=self._tenure(), log=False)
-            for p in agency:
+            for k, p in enumerate(agency):
+                p.beyond = k < init.agency_beyond_establishment
                 start(p, False, "initial", tenure0=0.0, log=False)
         for p in posts_all:
             if p.holder is None:

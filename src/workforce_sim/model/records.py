@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 SNAPSHOT_COLUMNS = [
     "tick", "team_idx", "role_idx",
     "posts_fte", "permanent_fte", "agency_fte", "vacant_fte", "asye_fte",
-    "permanent_n", "agency_n",
+    "permanent_n", "agency_n", "beyond_fte",
 ]
 EVENT_COLUMNS = ["period", "day", "kind", "contract", "detail", "role_idx", "team_idx", "worker", "post"]
 # the month whose first day the DfE indicators read (1 October: the state at the end of 30 September)
@@ -82,7 +82,9 @@ class WorkforceRecords:
         self.events.append((self.period, self.env.now, kind, "permanent", "no_open_post", role, -1, -1, -1))
 
     def snapshot(self, k: int, posts: list[Post], posts_version: int) -> None:
-        """Posts, holders and ASYE FTE per team and role at month start ``k``."""
+        """Posts, holders and ASYE FTE per team and role at month start ``k``. A place beyond the establishment
+        (``Post.beyond``) is not a post: its agency holder counts in ``agency_fte`` and ``beyond_fte``, and
+        empty it counts nowhere (so posts + beyond = permanent + agency + vacant)."""
         now = self.env.now
         groups = self._snapshot_groups
         if groups is None or self._snapshot_groups_for != posts_version:
@@ -96,12 +98,18 @@ class WorkforceRecords:
             self._snapshot_groups_for = posts_version
         append = self.snapshots.append
         for team, role, posts_of in groups:
-            posts_fte = perm = agency = vacant = asye = 0.0
+            posts_fte = perm = agency = vacant = asye = beyond = 0.0
             perm_n = agency_n = 0
             for p in posts_of:
                 fte = p.fte
-                posts_fte += fte
                 h = p.holder
+                if p.beyond:
+                    if h is not None:
+                        agency += fte
+                        agency_n += 1
+                        beyond += fte
+                    continue
+                posts_fte += fte
                 if h is None:
                     vacant += fte
                 elif h.permanent:
@@ -112,7 +120,7 @@ class WorkforceRecords:
                 else:
                     agency += fte
                     agency_n += 1
-            append((k, team, role, posts_fte, perm, agency, vacant, asye, perm_n, agency_n))
+            append((k, team, role, posts_fte, perm, agency, vacant, asye, perm_n, agency_n, beyond))
 
     def clear(self) -> None:
         self.events.clear()

@@ -212,9 +212,13 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
     cover_share = min(1.0, max(0.0, _mid(cover.value) / 100)) if cover else 1.0
     permanent = int(round(fte.value))
     agency_posts = int(round(agency.value))
-    # the model counts every post without a permanent holder as vacant, agency-held or not: vacancies not
-    # held by agency workers are the uncovered posts (the published cover rate sets agency.cover_probability)
-    uncovered = max(0, int(round(vac.value)) - agency_posts)
+    vacancies = int(round(vac.value))
+    # a post without a permanent holder is a vacancy, agency-held or not (the DfE's definition): agency workers
+    # hold vacancies up to their number, the rest are uncovered; agency workers beyond the vacancies (absence
+    # cover, extra capacity) hold places beyond the establishment, which are not vacancies
+    in_vacancies = min(agency_posts, vacancies)
+    beyond = agency_posts - in_vacancies
+    uncovered = vacancies - in_vacancies
     posts = permanent + agency_posts + uncovered
 
     # teams: case holders from the published share of staff holding cases
@@ -256,14 +260,15 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
             "group": "social_work_teams", "posts": [{"role": "practice_manager", "count": other}]}
         teams.append({"type": "qualified_without_cases", "count": 1})
     case_types = [k for k in team_types if k != "qualified_without_cases"]
-    src["team_types"] = (f"rule in docs/councils.md: {posts} posts = FTE in post + agency FTE + uncovered vacancies; "
+    src["team_types"] = (f"rule in docs/councils.md: {posts} posts and places = FTE in post + agency FTE + uncovered vacancies; "
                          f"{case_posts} case-holding social worker posts ({holders_src}) in teams of about {TEAM_SIZE} "
                          f"with a practice manager each (assumption: team size); the rest hold no cases")
     src["teams"] = src["team_types"]
 
     src["initial_staffing"] = (f"permanent {permanent} = FTE in post {fte.value:g} ({fte.source}); agency {agency_posts} = agency FTE "
                                f"{agency.value:g} ({agency.source}); uncovered {uncovered} = vacancies {vac.value:g} ({vac.source}) less agency FTE, "
-                               f"at least 0 (the model counts agency-held posts as vacancies); rounded to whole posts")
+                               f"at least 0 (agency-held posts are vacancies); beyond the establishment {beyond} = agency FTE less vacancies, "
+                               f"at least 0 (agency workers covering absence or adding capacity: not vacancies); rounded to whole posts")
 
     # attrition: default tenure shape scaled to the council's turnover
     turnover = r.rate("turnover_rate_pct")
@@ -290,14 +295,14 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
     starters_yr = _mid(starters.value)
     nqsw_yr = int(round(NQSW_SHARE * starters_yr))
     pipe_yr = max(0.0, starters_yr - nqsw_yr)
-    open_posts = agency_posts + uncovered
+    open_posts = in_vacancies + uncovered
     pl = Pipeline()
     q = float(pl.p_interview) * float(pl.p_offer) * float(pl.p_accept)
     lag = float(pl.offer_to_checks_days) + float(pl.checks_to_start_days)
     keep = math.exp(-float(pl.withdrawal_per_week_before_start) * lag / 7)
     cycle = float(pl.advert_days) + float(pl.readvert_gap_days)
-    if open_posts > 0 and pipe_yr > 0:
-        s = min(0.95, pipe_yr / (open_posts * DAYS_PER_YEAR / cycle * keep))
+    if pipe_yr > 0:   # no published vacancy: one open post (the first leaver's), so that leavers are replaced
+        s = min(0.95, pipe_yr / (max(1, open_posts) * DAYS_PER_YEAR / cycle * keep))
         applicants = round(-math.log(1 - s) / q, 3)
     else:
         applicants = 0.0
@@ -305,7 +310,7 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
                                                                           "social_worker": applicants}}}
     src["recruitment.pipeline.applicants_per_advert"] = (
         f"derived (docs/councils.md): {pipe_yr:.1f} pipeline starters a year (permanent starters {starters.value} less the NQSW intake; "
-        f"{starters.source}) over {open_posts} open posts (vacancies), with the default pipeline's stage probabilities and times")
+        f"{starters.source}) over {max(1, open_posts)} open posts (vacancies, at least 1), with the default pipeline's stage probabilities and times")
     # starters already in the pipeline on the start date, so hires do not pause while the first adverts run
     bridge = _spread(int(round(pipe_yr * BRIDGE_MONTHS / 12)), BRIDGE_MONTHS)
     start = dt.date(year, 9, 30)
@@ -324,18 +329,18 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
     ag = Agency()
     end_rate = 1 / (float(ag.assignment_mean_months) * DAYS_PER_MONTH)
     conv = float(ag.conversion_per_year) / DAYS_PER_YEAR
-    hire = pipe_yr / DAYS_PER_YEAR / open_posts if open_posts else 0.0
+    hire = pipe_yr / DAYS_PER_YEAR / max(1, open_posts)
     agency_section: dict[str, Any]
     if agency_posts == 0:
         agency_section = {"enabled": False}
         src["agency.enabled"] = f"no agency workers published ({agency.source})"
     else:
         p = max(0.05, min(1.0, cover_share))
-        days_to_cover = uncovered / ((end_rate + conv + hire) * agency_posts) if uncovered else 1.0
+        days_to_cover = uncovered / ((end_rate + conv + hire) * in_vacancies) if uncovered else 1.0
         days_to_cover = min(730.0, max(1.0, days_to_cover))
         agency_section = {"cover_probability": round(p, 3), "cover_lag_days": round(days_to_cover * p, 2)}
         src["agency.cover_probability"] = f"vacancy agency cover rate {100 * cover_share:.1f}%: {cover.source if cover else 'assumption'}"
-        src["agency.cover_lag_days"] = (f"derived (docs/councils.md): {agency_posts} agency and {uncovered} uncovered posts stay in balance "
+        src["agency.cover_lag_days"] = (f"derived (docs/councils.md): {in_vacancies} agency-held and {uncovered} uncovered vacancies stay in balance "
                                         f"when uncovered posts are covered after {days_to_cover:.1f} days on average, given assignment ends, "
                                         f"conversions and hires at the default rates")
 
@@ -364,7 +369,7 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
         "team_types": team_types,
         "teams": teams,
         "initial_staffing": [{"group": "social_work_teams", "permanent_posts": permanent, "agency_posts": agency_posts,
-                              "vacant_uncovered_posts": uncovered}],
+                              "vacant_uncovered_posts": uncovered, **({"agency_beyond_establishment": beyond} if beyond else {})}],
         "attrition": {"tenure_bands": bands},
         "recruitment": recruitment,
         "agency": agency_section,

@@ -77,6 +77,10 @@ class InitialStaffing(Strict):
     permanent_posts: int = Field(ge=0)
     agency_posts: int = Field(ge=0)
     vacant_uncovered_posts: int = Field(ge=0)
+    agency_beyond_establishment: int = Field(
+        0, ge=0, description="Of the agency posts, places beyond the establishment (agency workers covering absence or adding capacity, "
+                             "as where a council's agency FTE exceeds its vacancies): held only by agency workers, re-covered when an "
+                             "assignment ends, never advertised, and not vacancies")
     asye_posts: int = Field(0, ge=0, description="Permanent social worker posts held by NQSWs in their ASYE on the start date")
     asye_months_remaining: Uncertain(gt=0, le=24) = Field(6.0, description="Months of ASYE left on the start date for those NQSWs")
 

@@ -89,6 +89,8 @@ class Scenario(Strict):
                 raise ValueError(
                     f"initial_staffing.{i}: permanent + agency + vacant = {total} but group {init.group!r} has {posts.get(init.group, 0)} posts"
                 )
+            if init.agency_beyond_establishment > init.agency_posts:
+                raise ValueError(f"initial_staffing.{i}.agency_beyond_establishment: more than agency_posts")
             if init.asye_posts > init.permanent_posts:
                 raise ValueError(f"initial_staffing.{i}.asye_posts: more than permanent_posts")
         for i, cohort in enumerate(self.nqsw.cohorts):
