@@ -17,18 +17,17 @@ from typing import Optional
 import pandas as pd
 
 from workforce_sim.experiments import cache as replication_cache
-from workforce_sim.experiments.executors import check_executor, default_workers, map_tasks
+from workforce_sim.experiments.executors import check_executor, default_workers
 from workforce_sim.experiments.replications import (
     Batch,
     ReplicationFailure,
-    ReplicationsFailed,
     Results,
-    _batches,
     _concat,
     _failure,
     add_costs,
     combine_batches,
     finish,
+    run_batches,
     stack,
 )
 from workforce_sim.model.region import RegionModel
@@ -154,33 +153,11 @@ def run_region_replications(region: Region, replications: int, seed: int, worker
     check_executor(executor)
     workers = default_workers() if workers is None or workers < 1 else workers
     folder = replication_cache.resolve(cache)
-    batches: list[RegionBatch] = []
-    todo = list(range(replications))
-    if folder is not None:
-        hits = [(r, found) for r in todo
-                if (found := replication_cache.load(folder, replication_cache.key(region, seed, r, keep_events))) is not None]
-        if hits:
-            batches.extend(_batch([hit], [], len(region.members)) for hit in hits)
-            if progress:
-                progress(len(hits))
-            done = {r for r, _ in hits}
-            todo = [r for r in todo if r not in done]
-    tasks = [(seed, batch, keep_events, folder) for batch in _batches(len(todo), workers, executor, todo)]
-    outcomes = map_tasks(run_region_batch, region, tasks, executor=executor, workers=workers, scheduler=scheduler)
-    try:
-        for batch in outcomes:
-            if batch.failures:
-                raise ReplicationsFailed(batch.failures, replications)
-            batches.append(batch)
-            if progress:
-                progress(batch.size)
-    finally:
-        close = getattr(outcomes, "close", None)
-        if close is not None:
-            close()
-        if folder is not None and todo:
-            replication_cache.evict(folder)
-    batches.sort(key=lambda b: b.replications[0] if b.replications else 0)
+    n = len(region.members)
+    batches, _ = run_batches(run_region_batch, region, seed, list(range(replications)), (keep_events,), folder,
+                             lambda r: replication_cache.load(folder, replication_cache.key(region, seed, r, keep_events)),
+                             lambda r, found: _batch([(r, found)], [], n), workers=workers, executor=executor,
+                             scheduler=scheduler, progress=progress)
     members = {m.name: combine_batches(m.scenario, seed, [b.members[i] for b in batches])
                for i, m in enumerate(region.members)}
     market = {name: _concat([b.market[name] for b in batches if name in b.market]) for name in MARKET_TABLES}

@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import pandas as pd
 
@@ -38,7 +38,7 @@ from workforce_sim.streams import Streams
 
 __all__ = [
     "EXECUTORS", "Batch", "ReplicationFailure", "ReplicationsFailed", "Results", "combine", "combine_batches", "default_workers", "merge",
-    "cached_run", "run_batch", "run_replications", "single_run", "stack",
+    "cached_run", "run_batch", "run_batches", "run_replications", "single_run", "stack",
 ]
 
 # snapshot columns repeated on every row of a replication: stored as categoricals
@@ -259,18 +259,6 @@ class Results:
     per_draw: Optional[int] = None    # nested design: replications per parameter draw (replication r has draw r // per_draw)
 
 
-def _cached(scenario: Scenario, seed: int, replications: list[int], keep_events: bool, per_draw: Optional[int],
-            folder: Path) -> list[ReplicationResult]:
-    """The replications the cache holds (read in this process: reading is much quicker than sending)."""
-    hits = []
-    for r in replications:
-        k = replication_cache.key(scenario, seed, r, keep_events, None if per_draw is None else r // per_draw)
-        result = replication_cache.load(folder, k)
-        if result is not None:
-            hits.append(result)
-    return hits
-
-
 def _batches(n: int, workers: int, executor: str, indices: Optional[list[int]] = None) -> list[list[int]]:
     """Replication indices per task: one each when serial; else about 16 tasks per worker, of 1 to 10.
 
@@ -280,6 +268,51 @@ def _batches(n: int, workers: int, executor: str, indices: Optional[list[int]] =
     size = 1 if executor == "serial" or workers == 1 else max(1, min(10, n // (workers * 16)))
     indices = list(range(n)) if indices is None else indices
     return [indices[i:i + size] for i in range(0, n, size)]
+
+
+def run_batches(task: Callable[..., Any], subject: Any, seed: int, todo: list[int], options: tuple, folder: Optional[Path],
+                stored: Callable[[int], Any], one: Callable[[int, Any], Any], *, workers: int, executor: str,
+                scheduler: Optional[str], progress: Optional[Callable[[int], None]],
+                continue_on_error: bool = False) -> tuple[list[Any], list[ReplicationFailure]]:
+    """The batch loop of every run of replications (one council's here, a region's in ``experiments.regions``).
+
+    With a cache ``folder``, the replications it holds (``stored(r)``: the stored outcome, or None) are read in
+    this process (reading is much quicker than sending) and made a batch each (``one(r, outcome)``). The others
+    run as tasks ``task(subject, seed, indices, *options, folder)`` (``_batches``) by the executor, each returning
+    a batch (``replications``, ``failures``, ``size``). A failure stops the run (``ReplicationsFailed``) unless
+    ``continue_on_error``; then the cache is trimmed to its bound. Returns the batches in order of their first
+    replication, and the failures."""
+    batches: list[Any] = []
+    failures: list[ReplicationFailure] = []
+    total = len(todo)
+    if folder is not None:
+        hits = [(r, found) for r in todo if (found := stored(r)) is not None]
+        if hits:
+            batches.extend(one(r, found) for r, found in hits)
+            if progress:
+                progress(len(hits))
+            done = {r for r, _ in hits}
+            todo = [r for r in todo if r not in done]
+    tasks = [(seed, batch, *options, folder) for batch in _batches(len(todo), workers, executor, todo)]
+    outcomes = map_tasks(task, subject, tasks, executor=executor, workers=workers, scheduler=scheduler)
+    try:
+        for batch in outcomes:
+            if batch.failures:
+                failures.extend(batch.failures)
+                if not continue_on_error:
+                    raise ReplicationsFailed(failures, total)
+            if batch.replications:
+                batches.append(batch)
+            if progress:
+                progress(batch.size)
+    finally:
+        close = getattr(outcomes, "close", None)
+        if close is not None:
+            close()
+        if folder is not None and todo:
+            replication_cache.evict(folder)
+    batches.sort(key=lambda b: b.replications[0])
+    return batches, failures
 
 
 def run_replications(
@@ -324,35 +357,13 @@ def run_replications(
     check_executor(executor)
     workers = default_workers() if workers is None or workers < 1 else workers
     folder = replication_cache.resolve(cache)
-    batches: list[Batch] = []
-    failures: list[ReplicationFailure] = []
-    todo = list(range(start, start + replications))
-    if folder is not None:
-        hits = _cached(scenario, seed, todo, keep_events, per_draw, folder)
-        if hits:
-            batches.extend(stack([h]) for h in hits)   # one batch each: batches are put in order by their first replication
-            if progress:
-                progress(len(hits))
-            done = {h.replication for h in hits}
-            todo = [r for r in todo if r not in done]
-    tasks = [(seed, batch, keep_events, per_draw, folder) for batch in _batches(len(todo), workers, executor, todo)]
-    outcomes = map_tasks(run_batch, scenario, tasks, executor=executor, workers=workers, scheduler=scheduler)
-    try:
-        for batch in outcomes:
-            if batch.failures:
-                failures.extend(batch.failures)
-                if not continue_on_error:
-                    raise ReplicationsFailed(failures, replications)
-            if batch.replications:
-                batches.append(batch)
-            if progress:
-                progress(batch.size)
-    finally:
-        close = getattr(outcomes, "close", None)
-        if close is not None:
-            close()
-        if folder is not None and todo:
-            replication_cache.evict(folder)
+
+    def stored(r: int) -> Optional[ReplicationResult]:
+        return replication_cache.load(folder, replication_cache.key(scenario, seed, r, keep_events, None if per_draw is None else r // per_draw))
+
+    batches, failures = run_batches(run_batch, scenario, seed, list(range(start, start + replications)), (keep_events, per_draw),
+                                    folder, stored, lambda r, result: stack([result]), workers=workers, executor=executor,
+                                    scheduler=scheduler, progress=progress, continue_on_error=continue_on_error)
     if not batches:
         raise ReplicationsFailed(failures, replications)
     out = combine_batches(scenario, seed, batches)
