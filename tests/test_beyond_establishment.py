@@ -2,8 +2,12 @@
 agency FTE exceeds its vacancies (``initial_staffing.agency_beyond_establishment``, ``Post.beyond``)."""
 from __future__ import annotations
 
+import math
+
+from workforce_sim.experiments.backtest import origin_scenario
 from workforce_sim.experiments.replications import single_run
 from workforce_sim.model.workforce import WorkforceModel
+from workforce_sim.scenario.councils import beyond_retention, load_table
 from workforce_sim.streams import Streams
 
 from .helpers import SCENARIOS, assert_one_line, check_invariants, child, run_cli, tiny
@@ -65,6 +69,40 @@ def test_the_drift_neither_counts_nor_cuts_places_beyond():
     assert t["posts_fte"].iloc[0] == 20 and t["posts_fte"].iloc[-1] == 15
     assert (t["beyond_fte"] == 4).all() and t["agency_fte"].iloc[-1] == 3 + 4
     check_invariants(res)
+
+
+def test_places_beyond_join_the_establishment_at_their_rate():
+    # at 10 a year every place joins within the two years (all but surely): posts 20 -> 24, none beyond at the end,
+    # each join logged once; without the rate none joins
+    sc = tiny(**BEYOND, attrition=ZERO_ATTRITION)
+    joined = tiny(initial_staffing=[{**BEYOND["initial_staffing"][0], "agency_beyond_joins_per_year": 10.0}], attrition=ZERO_ATTRITION)
+    model = WorkforceModel(joined, Streams(3, 0), keep_events=True).run()
+    res = model.tables(0, 3, {})
+    t = _totals(res)
+    assert t["posts_fte"].iloc[0] == 20 and t["posts_fte"].iloc[-1] == 24 and t["beyond_fte"].iloc[-1] == 0
+    assert (res.events["detail"] == "beyond_joined").sum() == 4
+    assert not any(p.beyond for p in model.establishment.posts)
+    check_invariants(res)
+    assert (_totals(single_run(sc, seed=3))["beyond_fte"] > 0).all()
+
+
+def test_the_join_rate_reads_only_the_years_published_by_the_start():
+    origin = 2019
+    full = load_table()
+    changed = full.copy()
+    later = changed["year"] > origin
+    changed.loc[later, "value"] = changed.loc[later, "value"] * 3 + 1
+    w = full[(full["level"] == "local_authority") & (full["year"] == origin)].pivot_table(
+        index="new_la_code", columns="measure", values="value", aggfunc="first")
+    code = (w["agency_fte"] - w["vacancies_fte"]).dropna().sort_values().index[-1]   # the largest excess in 2019
+    a, d = (origin_scenario(code, origin, 3, t) for t in (full, changed))
+    assert a == d
+    init = a["initial_staffing"][0]
+    kept, pairs = beyond_retention(origin, full)
+    assert init["agency_beyond_establishment"] > 0 and pairs > 100 and 0 < kept < 1
+    assert init["agency_beyond_joins_per_year"] == round(-math.log(kept), 4)
+    assert beyond_retention(origin, full[full["year"] <= origin]) == (kept, pairs)
+    assert beyond_retention(origin + 3, full) != (kept, pairs)     # later years would change it
 
 
 def test_more_places_beyond_than_agency_posts_is_bad_input(capsys, tmp_path):

@@ -6,7 +6,9 @@ number of posts by a yearly proportion spread over its months (new posts
 copy random open ones; a cut closes uncovered vacant posts first, then
 agency-held ones, then the post of the next permanent leaver). Places beyond
 the establishment (``Post.beyond``: agency workers covering absence or extra
-capacity) are neither counted, copied nor cut. Draws come
+capacity) are neither counted, copied nor cut; with
+``agency_beyond_joins_per_year`` each joins the establishment as a post after
+an exponential time (its own ``beyond`` stream). Draws come
 from the ``establishment`` stream, which is used only with a drift.
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from workforce_sim.calendar import DAYS_PER_YEAR
 from workforce_sim.model.entities import ROLE_INDEX, Post, Team
 from workforce_sim.scenario.schema import Scenario
 from workforce_sim.streams import Streams
@@ -176,6 +179,21 @@ class Establishment:
         if post.holder is not None:
             self.staff.end(post.holder, "post_closed")
         self.records.log("post_closed", "", "establishment_drift", None, post)
+
+    # ------------------------------------------------------------------ places beyond the establishment
+    def join_later(self, post: Post, per_year: float) -> None:
+        """A place beyond the establishment joins it as a post after an exponential time at ``per_year`` (drawn
+        from the place's own ``beyond`` stream), if that falls inside the run."""
+        day = self.env.now + self.streams.keyed("beyond", post.key).exponential(1.0 / per_year) * DAYS_PER_YEAR
+        if day < self.tick_days[-1]:
+            self.env.event_at(day, self._join, post)
+
+    def _join(self, post: Post) -> None:
+        """The place becomes a post: a vacancy held by its agency worker (or empty), advertised from now on."""
+        post.beyond = False
+        self.version += 1
+        self.records.log("post_created", "", "beyond_joined", None, post)
+        self.on_vacated(post)
 
     def release(self) -> None:
         for post in self.posts:

@@ -59,9 +59,12 @@ class InitialStaffing:
                     start(p, True, "initial", tenure0=tenure, asye_until=remaining, log=False)
                 else:
                     start(p, True, "initial", tenure0=self._tenure(), log=False)
+            joins = float(init.agency_beyond_joins_per_year)
             for k, p in enumerate(agency):
                 p.beyond = k < init.agency_beyond_establishment
                 start(p, False, "initial", tenure0=0.0, log=False)
+                if p.beyond and joins > 0:
+                    self.establishment.join_later(p, joins)
         for p in posts_all:
             if p.holder is None:
                 self.recruitment.post_vacated(p)

@@ -153,6 +153,26 @@ def yearly_changes(est: pd.DataFrame, through: int) -> np.ndarray:
     return np.concatenate(parts) if parts else np.array([])
 
 
+def beyond_retention(through: int, table: Optional[pd.DataFrame] = None) -> tuple[float, int]:
+    """How much of councils' agency FTE beyond their vacancies (agency FTE less vacancies, where positive) is still
+    beyond them a year later: the next year's excess over this year's, summed over every council with an excess and
+    both years published by 30 September of ``through``; (that share, the council-years; NaN and 0 without any)."""
+    t = load_table() if table is None else table
+    t = t[(t["level"] == "local_authority") & t["measure"].isin(("agency_fte", "vacancies_fte")) & t["value"].notna()]
+    wide = t.pivot_table(index=["new_la_code", "year"], columns="measure", values="value", aggfunc="first")
+    if wide.empty or not {"agency_fte", "vacancies_fte"} <= set(wide.columns):
+        return float("nan"), 0
+    excess = (wide["agency_fte"] - wide["vacancies_fte"]).dropna().clip(lower=0).unstack("year")
+    now = later = 0.0
+    n = 0
+    for y in [y for y in excess.columns if y + 1 in excess.columns and y + 1 <= through]:
+        held = (excess[y] > 0) & excess[y + 1].notna()
+        now += float(excess[y][held].sum())
+        later += float(excess[y + 1][held].sum())
+        n += int(held.sum())
+    return (later / now if now > 0 else float("nan")), n
+
+
 def workforce_years(c: Council, table: Optional[pd.DataFrame] = None) -> list[int]:
     """Years in which every required workforce figure is published for the council."""
     years = None

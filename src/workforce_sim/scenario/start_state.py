@@ -23,6 +23,7 @@ from workforce_sim.errors import InputError
 from workforce_sim.scenario.councils import (
     REQUIRED,
     Council,
+    beyond_retention,
     cite,
     establishment_series,
     find_council,
@@ -270,6 +271,17 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
                                f"at least 0 (agency-held posts are vacancies); beyond the establishment {beyond} = agency FTE less vacancies, "
                                f"at least 0 (agency workers covering absence or adding capacity: not vacancies); rounded to whole posts")
 
+    beyond_section: dict[str, Any] = {}
+    if beyond:
+        beyond_section["agency_beyond_establishment"] = beyond
+        kept, pairs = beyond_retention(year, r.t)
+        if pairs and 0 < kept < 1:
+            beyond_section["agency_beyond_joins_per_year"] = round(-math.log(kept), 4)
+            src["initial_staffing.agency_beyond_joins_per_year"] = (
+                f"derived (docs/councils.md): -ln of the share of councils' agency FTE beyond their vacancies still beyond them a year "
+                f"later, {kept:.3f} over {pairs} council-years published by 30 September {year} (DfE csww agency_fte and vacancy_fte, "
+                f"data/dfe_councils.csv.gz)")
+
     # attrition: default tenure shape scaled to the council's turnover
     turnover = r.rate("turnover_rate_pct")
     default = Attrition()
@@ -369,7 +381,7 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
         "team_types": team_types,
         "teams": teams,
         "initial_staffing": [{"group": "social_work_teams", "permanent_posts": permanent, "agency_posts": agency_posts,
-                              "vacant_uncovered_posts": uncovered, **({"agency_beyond_establishment": beyond} if beyond else {})}],
+                              "vacant_uncovered_posts": uncovered, **beyond_section}],
         "attrition": {"tenure_bands": bands},
         "recruitment": recruitment,
         "agency": agency_section,

@@ -81,6 +81,10 @@ class InitialStaffing(Strict):
         0, ge=0, description="Of the agency posts, places beyond the establishment (agency workers covering absence or adding capacity, "
                              "as where a council's agency FTE exceeds its vacancies): held only by agency workers, re-covered when an "
                              "assignment ends, never advertised, and not vacancies")
+    agency_beyond_joins_per_year: float = Field(
+        0.0, ge=0, le=10, description="Rate a year at which a place beyond the establishment joins it as a post (a vacancy held by its "
+                                      "agency worker, then advertised), as councils' agency FTE beyond their vacancies has turned into "
+                                      "vacancies from one year to the next")
     asye_posts: int = Field(0, ge=0, description="Permanent social worker posts held by NQSWs in their ASYE on the start date")
     asye_months_remaining: Uncertain(gt=0, le=24) = Field(6.0, description="Months of ASYE left on the start date for those NQSWs")
 
