@@ -7,6 +7,9 @@ year later, the year's starters, leavers and FTE in post, beside the published f
 (2) Over every council-year 2019-2022 of the shipped table: how often agency FTE exceeds vacancies
 FTE, and by how much the earlier start's vacancy rate (before places beyond the establishment: a
 post for every agency worker, vacancies = max(agency, vacancies)) exceeded the published one.
+(3) Over every council-year 2015-2025 with agency FTE beyond its vacancies: the next year's agency
+FTE, vacancies and excess, means over those council-years; how many councils without an excess have
+one a year later; the share still beyond (``councils.beyond_retention``) by 2020 and by 2025.
 
     .venv/bin/python scripts/start_vacancies.py [--councils 12] [--origin 2021] [--reps 6]
 """
@@ -20,7 +23,7 @@ import pandas as pd
 from workforce_sim.analysis.checks import annual_indicators
 from workforce_sim.experiments.backtest import origin_scenario, select_councils
 from workforce_sim.experiments.replications import combine, single_run
-from workforce_sim.scenario.councils import find_council, load_table, series
+from workforce_sim.scenario.councils import beyond_retention, find_council, load_table, series
 from workforce_sim.scenario.schema import Scenario
 
 
@@ -63,6 +66,19 @@ def main() -> None:
     print(f"(2) {len(w)} council-years 2019-2022: agency FTE above vacancies FTE in {(w['agency_fte'] > w['vacancies_fte']).mean():.0%}; "
           f"the earlier start's vacancy rate (a post for every agency worker) less the published: mean {gap.mean():.2f}, median {gap.median():.2f}, "
           f"90th percentile {gap.quantile(0.9):.2f} points")
+
+    t = table[table["level"] == "local_authority"]
+    w = t.pivot_table(index=["new_la_code", "year"], columns="measure", values="value", aggfunc="first")[
+        ["agency_fte", "vacancies_fte"]].dropna()
+    w["excess"] = (w["agency_fte"] - w["vacancies_fte"]).clip(lower=0)
+    nxt = w.rename(index=lambda y: y - 1, level="year").reindex(w.index)    # each council's figures of the next year
+    has = (w["excess"] > 0) & nxt["excess"].notna()
+    none = (w["excess"] == 0) & nxt["excess"].notna()
+    print(f"(3) {int(has.sum())} council-years 2015-2025 with agency FTE beyond vacancies: agency {w['agency_fte'][has].mean():.1f} -> "
+          f"{nxt['agency_fte'][has].mean():.1f}, vacancies {w['vacancies_fte'][has].mean():.1f} -> {nxt['vacancies_fte'][has].mean():.1f}, "
+          f"excess {w['excess'][has].mean():.2f} -> {nxt['excess'][has].mean():.2f} FTE a council the next year; of {int(none.sum())} "
+          f"without, {(nxt['excess'][none] > 0).mean():.0%} have one the next year; still beyond a year later: "
+          f"{beyond_retention(2020, table)[0]:.3f} by 2020, {beyond_retention(2025, table)[0]:.3f} by 2025")
 
 
 if __name__ == "__main__":
