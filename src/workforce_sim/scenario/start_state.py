@@ -277,8 +277,8 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
         kept, pairs = beyond_retention(year, r.t)
         if pairs and 0 < kept < 1:
             beyond_section["agency_beyond_joins_per_year"] = round(-math.log(kept), 4)
-            src["initial_staffing.agency_beyond_joins_per_year"] = (
-                f"derived (docs/councils.md): -ln of the share of councils' agency FTE beyond their vacancies still beyond them a year "
+            src["initial_staffing"] += (
+                f"; agency_beyond_joins_per_year derived (docs/councils.md): -ln of the share of councils' agency FTE beyond their vacancies still beyond them a year "
                 f"later, {kept:.3f} over {pairs} council-years published by 30 September {year} (DfE csww agency_fte and vacancy_fte, "
                 f"data/dfe_councils.csv.gz)")
 
