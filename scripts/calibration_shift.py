@@ -5,7 +5,12 @@ the calibration's shift is the calibrated median less the uncalibrated (baseline
 baseline's miss is the outcome less the baseline median. The least-squares slope of the miss on the
 shift (through zero) is the share of the shift that the outcomes bear out: 1 if the calibration moved
 each median as far as it should, 0 if its moves are noise (then they only add error). Read from a
-run folder's ``cases.parquet``; nothing is fitted or changed.
+run folder's ``cases.parquet``; nothing in the model is fitted or changed.
+
+Then what shrinking the move would do, honestly: for each origin, the weight is that slope (clipped
+to 0-1) over the cases of the same measure whose outcome was published by the origin (the same
+horizon when at least 50, else every horizon; origins with fewer than 50 are left out), and the
+median baseline + weight x move is scored beside the two, on the origins that have a weight.
 
     .venv/bin/python scripts/calibration_shift.py RUN_FOLDER [RUN_FOLDER ...]
 """
@@ -35,12 +40,42 @@ def shift_table(folder: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def shrunk(folder: Path) -> pd.DataFrame:
+    """MAE of the uncalibrated, calibrated and shrunk medians by measure and horizon (origins with a weight)."""
+    cases = pd.read_parquet(folder / "cases.parquet").dropna(subset=["actual", "q50"])
+    base = cases[cases["variant"] == "baseline"].set_index(KEY)[["q50", "actual", "year"]]
+    cal = cases[cases["variant"] == "calibrated"].set_index(KEY)[["q50"]].rename(columns={"q50": "q50_calibrated"})
+    j = base.join(cal, how="inner").reset_index()
+    j["shift"] = j["q50_calibrated"] - j["q50"]
+    j["miss"] = j["actual"] - j["q50"]
+    rows = []
+    for (measure, horizon, origin), now in j.groupby(["measure", "horizon", "origin"]):
+        known = j[(j["measure"] == measure) & (j["year"] <= origin)]
+        same = known[known["horizon"] == horizon]
+        use = same if len(same) >= 50 else known
+        if len(use) < 50:
+            continue
+        weight = float(np.clip((use["shift"] * use["miss"]).sum() / (use["shift"] ** 2).sum(), 0.0, 1.0))
+        median = now["q50"] + weight * now["shift"]
+        rows.append({"measure": measure, "horizon": horizon, "origin": origin, "weight": weight, "cases": len(now),
+                     "mae_uncalibrated": (now["q50"] - now["actual"]).abs().mean(),
+                     "mae_calibrated": (now["q50_calibrated"] - now["actual"]).abs().mean(),
+                     "mae_shrunk": (median - now["actual"]).abs().mean()})
+    r = pd.DataFrame(rows)
+    cols = ["mae_uncalibrated", "mae_calibrated", "mae_shrunk"]
+    return r.groupby(["measure", "horizon"]).apply(
+        lambda g: pd.Series({"origins": ",".join(str(o) for o in g["origin"]), "weights": ",".join(f"{w:.2f}" for w in g["weight"]),
+                             **{c: np.average(g[c], weights=g["cases"]) for c in cols}}), include_groups=False).reset_index()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("runs", nargs="+", type=Path)
     for folder in p.parse_args().runs:
         print(folder)
         print(shift_table(folder).round(2).to_string(index=False))
+        print("the move shrunk by a weight learnt from outcomes published by each origin:")
+        print(shrunk(folder).round(2).to_string(index=False))
 
 
 if __name__ == "__main__":
