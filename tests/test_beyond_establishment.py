@@ -111,3 +111,11 @@ def test_more_places_beyond_than_agency_posts_is_bad_input(capsys, tmp_path):
                            "agency_beyond_establishment: 2}\n")
     code, _, err = run_cli(capsys, "validate", path)
     assert_one_line(code, err, str(path), "initial_staffing.0.agency_beyond_establishment", "more than agency_posts")
+
+
+def test_a_join_rate_out_of_range_is_bad_input(capsys, tmp_path):
+    path = child(tmp_path, f"extends: {SCENARIOS / 'slough_2014_baseline.yaml'}\ninitial_staffing:\n"
+                           "  - {group: reviewing, permanent_posts: 16, agency_posts: 1, vacant_uncovered_posts: 1, "
+                           "agency_beyond_establishment: 1, agency_beyond_joins_per_year: -0.5}\n")
+    code, _, err = run_cli(capsys, "validate", path)
+    assert_one_line(code, err, str(path), "initial_staffing.0.agency_beyond_joins_per_year", "greater than or equal to 0")
