@@ -19,20 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-KEY = ["new_la_code", "origin", "measure", "horizon"]
-
-
-def medians(folder: Path) -> pd.DataFrame:
-    cases = pd.read_parquet(folder / "cases.parquet").dropna(subset=["actual", "q50"])
-    base = cases[cases["variant"] == "baseline"].set_index(KEY)[["q50", "actual"]]
-    cal = cases[cases["variant"] == "calibrated"].set_index(KEY)[["q50"]].rename(columns={"q50": "calibrated"})
-    both = base.join(cal, how="inner")
-    both["move"] = both["calibrated"] - both["q50"]
-    return both
+from calibration_shift import moves  # scripts/calibration_shift.py (the script's folder is on the path)
 
 
 def reliability(a: Path, b: Path) -> pd.DataFrame:
-    j = medians(a).merge(medians(b), how="inner", left_index=True, right_index=True, suffixes=("_a", "_b"))
+    j = moves(a).merge(moves(b), how="inner", left_index=True, right_index=True, suffixes=("_a", "_b"))
     rows = []
     for (measure, horizon), g in j.groupby(level=["measure", "horizon"]):
         var = (g["move_a"].var() + g["move_b"].var()) / 2

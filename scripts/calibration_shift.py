@@ -25,16 +25,24 @@ import pandas as pd
 KEY = ["new_la_code", "origin", "measure", "horizon"]
 
 
-def shift_table(folder: Path) -> pd.DataFrame:
+def moves(folder: Path) -> pd.DataFrame:
+    """A run folder's cases scored with both forecasts, one row each (index: council, origin, measure,
+    horizon): the uncalibrated median ``q50``, the calibrated one, the outcome and its year, the ``move``
+    (calibrated less uncalibrated median) and the uncalibrated ``miss`` (outcome less its median)."""
     cases = pd.read_parquet(folder / "cases.parquet").dropna(subset=["actual", "q50"])
-    base = cases[cases["variant"] == "baseline"].set_index(KEY)[["q50", "actual"]]
-    cal = cases[cases["variant"] == "calibrated"].set_index(KEY)[["q50"]].rename(columns={"q50": "q50_calibrated"})
+    base = cases[cases["variant"] == "baseline"].set_index(KEY)[["q50", "actual", "year"]]
+    cal = cases[cases["variant"] == "calibrated"].set_index(KEY)[["q50"]].rename(columns={"q50": "calibrated"})
     both = base.join(cal, how="inner")
-    shift = both["q50_calibrated"] - both["q50"]
-    miss = both["actual"] - both["q50"]
+    both["move"] = both["calibrated"] - both["q50"]
+    both["miss"] = both["actual"] - both["q50"]
+    return both
+
+
+def shift_table(folder: Path) -> pd.DataFrame:
+    """By measure and horizon: the move's spread and the share of it the outcomes bear out."""
     rows = []
-    for (measure, horizon), idx in both.groupby(level=["measure", "horizon"]).groups.items():
-        s, m = shift.loc[idx].to_numpy(), miss.loc[idx].to_numpy()
+    for (measure, horizon), g in moves(folder).groupby(level=["measure", "horizon"]):
+        s, m = g["move"].to_numpy(), g["miss"].to_numpy()
         rows.append({"measure": measure, "horizon": horizon, "cases": len(s), "shift_sd": s.std(ddof=1),
                      "share_borne_out": float((s * m).sum() / (s * s).sum()), "correlation": float(np.corrcoef(s, m)[0, 1])})
     return pd.DataFrame(rows)
@@ -42,12 +50,7 @@ def shift_table(folder: Path) -> pd.DataFrame:
 
 def shrunk(folder: Path) -> pd.DataFrame:
     """MAE of the uncalibrated, calibrated and shrunk medians by measure and horizon (origins with a weight)."""
-    cases = pd.read_parquet(folder / "cases.parquet").dropna(subset=["actual", "q50"])
-    base = cases[cases["variant"] == "baseline"].set_index(KEY)[["q50", "actual", "year"]]
-    cal = cases[cases["variant"] == "calibrated"].set_index(KEY)[["q50"]].rename(columns={"q50": "q50_calibrated"})
-    j = base.join(cal, how="inner").reset_index()
-    j["shift"] = j["q50_calibrated"] - j["q50"]
-    j["miss"] = j["actual"] - j["q50"]
+    j = moves(folder).reset_index()
     rows = []
     for (measure, horizon, origin), now in j.groupby(["measure", "horizon", "origin"]):
         known = j[(j["measure"] == measure) & (j["year"] <= origin)]
@@ -55,11 +58,11 @@ def shrunk(folder: Path) -> pd.DataFrame:
         use = same if len(same) >= 50 else known
         if len(use) < 50:
             continue
-        weight = float(np.clip((use["shift"] * use["miss"]).sum() / (use["shift"] ** 2).sum(), 0.0, 1.0))
-        median = now["q50"] + weight * now["shift"]
+        weight = float(np.clip((use["move"] * use["miss"]).sum() / (use["move"] ** 2).sum(), 0.0, 1.0))
+        median = now["q50"] + weight * now["move"]
         rows.append({"measure": measure, "horizon": horizon, "origin": origin, "weight": weight, "cases": len(now),
                      "mae_uncalibrated": (now["q50"] - now["actual"]).abs().mean(),
-                     "mae_calibrated": (now["q50_calibrated"] - now["actual"]).abs().mean(),
+                     "mae_calibrated": (now["calibrated"] - now["actual"]).abs().mean(),
                      "mae_shrunk": (median - now["actual"]).abs().mean()})
     r = pd.DataFrame(rows)
     cols = ["mae_uncalibrated", "mae_calibrated", "mae_shrunk"]

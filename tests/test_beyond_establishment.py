@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from workforce_sim.experiments.backtest import origin_scenario
 from workforce_sim.experiments.replications import single_run
 from workforce_sim.model.workforce import WorkforceModel
@@ -105,17 +107,13 @@ def test_the_join_rate_reads_only_the_years_published_by_the_start():
     assert beyond_retention(origin + 3, full) != (kept, pairs)     # later years would change it
 
 
-def test_more_places_beyond_than_agency_posts_is_bad_input(capsys, tmp_path):
+@pytest.mark.parametrize("extra,key,words", [
+    ("agency_beyond_establishment: 2", "initial_staffing.0.agency_beyond_establishment", "more than agency_posts"),
+    ("agency_beyond_establishment: 1, agency_beyond_joins_per_year: -0.5", "initial_staffing.0.agency_beyond_joins_per_year",
+     "greater than or equal to 0"),
+], ids=["more-places-than-agency-posts", "join-rate-out-of-range"])
+def test_bad_places_beyond_are_one_line_naming_file_and_key(capsys, tmp_path, extra, key, words):
     path = child(tmp_path, f"extends: {SCENARIOS / 'slough_2014_baseline.yaml'}\ninitial_staffing:\n"
-                           "  - {group: reviewing, permanent_posts: 16, agency_posts: 1, vacant_uncovered_posts: 1, "
-                           "agency_beyond_establishment: 2}\n")
+                           f"  - {{group: reviewing, permanent_posts: 16, agency_posts: 1, vacant_uncovered_posts: 1, {extra}}}\n")
     code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "initial_staffing.0.agency_beyond_establishment", "more than agency_posts")
-
-
-def test_a_join_rate_out_of_range_is_bad_input(capsys, tmp_path):
-    path = child(tmp_path, f"extends: {SCENARIOS / 'slough_2014_baseline.yaml'}\ninitial_staffing:\n"
-                           "  - {group: reviewing, permanent_posts: 16, agency_posts: 1, vacant_uncovered_posts: 1, "
-                           "agency_beyond_establishment: 1, agency_beyond_joins_per_year: -0.5}\n")
-    code, _, err = run_cli(capsys, "validate", path)
-    assert_one_line(code, err, str(path), "initial_staffing.0.agency_beyond_joins_per_year", "greater than or equal to 0")
+    assert_one_line(code, err, str(path), key, words)
