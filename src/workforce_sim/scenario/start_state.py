@@ -302,11 +302,18 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
     src["attrition.tenure_bands"] = ("England 2016 tenure shape (default bands) scaled so the mean hazard over the default "
                                      f"initial tenure equals -ln(1 - turnover); turnover % {turnover.value}: {turnover.source}")
 
-    # recruitment: starters less NQSWs, through the pipeline, from the open posts
+    # recruitment: the pipeline replaces the expected leavers and fills the posts' expected growth, less the NQSW
+    # intake and conversions, so that the start is steady in expectation (docs/councils.md: a council's gap between
+    # its published starters and leavers does not predict its vacancy or agency rate)
     starters = r.rate("starters_fte")
     starters_yr = _mid(starters.value)
     nqsw_yr = int(round(NQSW_SHARE * starters_yr))
-    pipe_yr = max(0.0, starters_yr - nqsw_yr)
+    drift, drift_src = drift_section(c, year, r.t)
+    growth = float(np.mean(drift["annual_changes"])) if drift.get("annual_changes") else 0.0
+    establishment = permanent + in_vacancies + uncovered
+    leavers_yr = permanent * min(_mid(turnover.value), 95.0) / 100
+    conversions_yr = float(Agency().conversion_per_year) * in_vacancies if agency_posts else 0.0
+    pipe_yr = max(0.0, leavers_yr + growth * establishment - nqsw_yr - conversions_yr)
     open_posts = in_vacancies + uncovered
     pl = Pipeline()
     q = float(pl.p_interview) * float(pl.p_offer) * float(pl.p_accept)
@@ -321,8 +328,13 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
     recruitment: dict[str, Any] = {"pipeline": {"applicants_per_advert": {"practice_manager": applicants, "consultant_practitioner": applicants,
                                                                           "social_worker": applicants}}}
     src["recruitment.pipeline.applicants_per_advert"] = (
-        f"derived (docs/councils.md): {pipe_yr:.1f} pipeline starters a year (permanent starters {starters.value} less the NQSW intake; "
-        f"{starters.source}) over {max(1, open_posts)} open posts (vacancies, at least 1), with the default pipeline's stage probabilities and times")
+        f"derived (docs/councils.md): {pipe_yr:.1f} pipeline starters a year over {max(1, open_posts)} open posts (vacancies, at least 1), "
+        f"with the default pipeline's stage probabilities and times: the expected leavers ({leavers_yr:.1f} a year: turnover % {turnover.value} "
+        f"of {permanent} FTE in post) and the posts' expected growth ({growth:+.2%} a year of {establishment}: the mean of establishment_drift's "
+        f"changes) less the NQSW intake ({nqsw_yr}) and conversions ({conversions_yr:.1f}: the default rate on {in_vacancies} agency-held "
+        f"vacancies), so the start is steady in expectation; the council's published starters ({starters.value}: {starters.source}) set "
+        f"only the NQSW intake, because a council's gap between starters and leavers does not predict its vacancy or agency rate "
+        f"(scripts/hiring_balance.py)")
     # starters already in the pipeline on the start date, so hires do not pause while the first adverts run
     bridge = _spread(int(round(pipe_yr * BRIDGE_MONTHS / 12)), BRIDGE_MONTHS)
     start = dt.date(year, 9, 30)
@@ -388,7 +400,6 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
         "nqsw": nqsw,
         "targets": _targets(start, end),
     }
-    drift, drift_src = drift_section(c, year, r.t)
     if drift:
         scenario["establishment_drift"] = drift
         src["establishment_drift"] = drift_src
