@@ -23,6 +23,7 @@ from workforce_sim.analysis.backtest import (
 from workforce_sim.analysis.checks import annual_indicators
 from workforce_sim.analysis.peers import mean_reversion_peer, persistence_peer
 from workforce_sim.cli.main import main
+from workforce_sim.errors import InputError
 from workforce_sim.experiments.backtest import TaskResult, origin_scenario, select_councils
 from workforce_sim.experiments.calibrate import (
     PRIORS,
@@ -321,6 +322,20 @@ def test_no_look_ahead_in_the_origin_scenario_and_the_calibration():
     assert "shock_scale" in shocked[0].particles.columns
     pd.testing.assert_frame_equal(shocked[0].particles, shocked[1].particles)
     np.testing.assert_array_equal(shocked[0].weights, shocked[1].weights)
+
+
+def test_a_calibration_of_some_parameters_leaves_the_others_at_the_scenarios_values():
+    code = find_council("Rutland").new_la_code
+    data = origin_scenario(code, 2019, 1, load_table())
+    post = calibrate(code, 2019, annual_indicators, load_table(), seed=11, population=4, generations=1, shocks=True,
+                     parameters=("shock_scale",))
+    assert list(post.particles.columns) == ["shock_scale"]
+    out = posterior_scenario(data, post)
+    assert out["council_shocks"]["scale"]["dist"] == "empirical"
+    for key in ("attrition", "recruitment", "agency"):
+        assert out[key] == data[key]
+    with pytest.raises(InputError, match="unknown calibration parameter leaving_factor"):
+        calibrate(code, 2019, annual_indicators, load_table(), seed=11, population=4, generations=1, parameters=("leaving_factor",))
 
 
 def test_no_look_ahead_in_the_recalibration():

@@ -31,6 +31,18 @@ def test_backtest_with_nothing_to_score_is_refused_before_it_runs(argv, words, t
     assert not (tmp_path / "bt").exists()
 
 
+@pytest.mark.parametrize("value, words", [
+    ("attrition_factor,leaving_factor", ["leaving_factor"]),
+    (",", ["expected all or names"]),
+], ids=["unknown-name", "no-name"])
+def test_backtest_calibrate_parameters_are_refused_before_it_runs(value, words, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("workforce_sim.workflows.backtest.run_backtest", _must_not_run)
+    code, _, err = run_cli(capsys, "backtest", "--councils", "Rutland", "--calibrate-parameters", value, "--no-progress",
+                           "--out", tmp_path / "bt")
+    assert_one_line(code, err, "--calibrate-parameters", *words)
+    assert not (tmp_path / "bt").exists()
+
+
 @pytest.mark.parametrize("argv, option", [
     (["backtest", "--councils", "Rutland", "-n", "100000000"], "--replications"),
     (["backtest", "--councils", "Rutland", "--population", "100000000"], "--population"),

@@ -37,6 +37,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help=f"ABC-SMC particles per generation (default {POPULATION})")
     p.add_argument("--generations", type=positive_int("--generations"), default=GENERATIONS,
                    help=f"ABC-SMC generations (default {GENERATIONS})")
+    p.add_argument("--calibrate-parameters", default=None, metavar="all|NAME,...",
+                   help="the parameters the calibration fits: all, or names of attrition_factor, applicants_factor, "
+                        "cover_lag_factor, conversion_per_year, shock_scale (default shock_scale: docs/validation.md)")
     p.add_argument("--no-calibrate", action="store_true", help="forecast with the baseline parameters only")
     p.add_argument("--no-shocks", action="store_true", help="without the councils' own yearly shocks (council_shocks)")
     p.add_argument("--before", type=Path, default=None, metavar="RUN_FOLDER",
@@ -94,7 +97,8 @@ def run(args) -> int:
     spec = workflow.prepare(args.out or report.default_folder(), councils=args.councils, origins=args.origins, horizon=args.horizon,
                             replications=args.replications, seed=args.seed, population=args.population, generations=args.generations,
                             calibrate=not args.no_calibrate, shocks=not args.no_shocks, before=args.before, executor=args.executor,
-                            workers=args.workers, scheduler=args.scheduler, allow_large=args.allow_large, precision=args.precision)
+                            workers=args.workers, scheduler=args.scheduler, allow_large=args.allow_large, precision=args.precision,
+                            calibrate_parameters=args.calibrate_parameters)
     outcome = run_model(lambda update: workflow.execute(spec, update), spec.task_count, not args.no_progress)
     report.write_run(outcome)
     if args.out is None:

@@ -60,6 +60,7 @@ class BacktestSpec:
     precision: float = 0.0                 # -n auto: each forecast's 90% half-width wanted on every indicator's mean (points)
     ceiling: int = 0                       # ... and the most replications a forecast may take
     calibration_indicators: Optional[Indicators] = None   # what the calibration reads (default ``indicators``)
+    calibrate_parameters: Optional[tuple[str, ...]] = None  # the parameters the calibration fits (default all)
 
 
 @dataclass
@@ -156,7 +157,7 @@ def _task(spec: BacktestSpec, code: str, origin: int, out: TaskResult) -> TaskRe
     if spec.calibrate:
         try:
             post = calibrate(code, origin, spec.calibration_indicators or spec.indicators, table, spec.seed, spec.population, spec.generations, spec.window_years,
-                             db_dir=spec.temp_dir, shocks=spec.shocks)
+                             db_dir=spec.temp_dir, shocks=spec.shocks, parameters=spec.calibrate_parameters)
         except InputError as exc:
             out.skipped = f"not calibrated: {exc.message}"
         else:

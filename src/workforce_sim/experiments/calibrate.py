@@ -40,7 +40,7 @@ import copy
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -362,10 +362,11 @@ def derived_seed(seed: int, *keys: Any) -> int:
 
 def calibrate(council: str, through: int, indicators: Indicators, table: Optional[pd.DataFrame] = None, seed: int = DEFAULTS.seed,
               population: int = POPULATION, generations: int = GENERATIONS, window_years: int = WINDOW_YEARS,
-              db_dir: Optional[Path] = None, shocks: bool = False) -> Posterior:
+              db_dir: Optional[Path] = None, shocks: bool = False, parameters: Optional[Sequence[str]] = None) -> Posterior:
     """ABC-SMC posterior of the four parameters for ``council`` from its history up to ``through``
     (with ``shocks``, the history run has the council's yearly shocks, ``shocks_section``, and their
-    ``shock_scale`` is a fifth parameter).
+    ``shock_scale`` is a fifth parameter); ``parameters``: only these of them (default all), the others
+    left at the scenario's values.
 
     ``table`` is the long DfE table (default the shipped one); only its rows up to
     ``through`` are read. ``indicators`` turns a run's results into the DfE indicators
@@ -392,7 +393,14 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
     for base in runs.values():
         Scenario.model_validate(base)  # bad data is found here, not inside pyabc
 
-    params = [p for p in PARAMETERS if p != "shock_scale" or all("council_shocks" in b for b in runs.values())]
+    unknown = sorted(set(parameters or ()) - set(PARAMETERS))
+    if unknown:
+        raise InputError(f"unknown calibration parameter {', '.join(unknown)}; known: {', '.join(PARAMETERS)}", file="command line",
+                         key="--calibrate-parameters")
+    params = [p for p in PARAMETERS if (parameters is None or p in parameters)
+              and (p != "shock_scale" or all("council_shocks" in b for b in runs.values()))]
+    if not params:
+        raise InputError("no parameter to calibrate (shock_scale needs the council shocks)", file="command line", key="--calibrate-parameters")
 
     def simulate(par: dict[str, float]) -> dict[str, float]:
         theta = {p: (2 ** float(par[p]) if p in LOG2 else float(par[p])) for p in params}

@@ -397,7 +397,8 @@ def write_run(outcome) -> Path:
                   "failed_tasks": failed, "run_id": out.name, "started": _iso(outcome.started),
                   "ended": now_iso(), "replications": t.replications, "seed": t.seed, "councils": list(spec.codes),
                   "origins": list(spec.origins), "horizon": t.horizon, "calibrate": t.calibrate, "population": t.population,
-                  "generations": t.generations, "shocks": getattr(t, "shocks", False), "executor": spec.executor, "wall_seconds": outcome.seconds, "package_version": __version__,
+                  "generations": t.generations,
+                  "calibrate_parameters": list(t.calibrate_parameters) if t.calibrate_parameters is not None else "all", "shocks": getattr(t, "shocks", False), "executor": spec.executor, "wall_seconds": outcome.seconds, "package_version": __version__,
                   **git_info(), "headline_text": "; ".join(shortfalls(outcome.tables["goals"])[:2]) or "no goal missed"}
         write_json(folder / "run.json", record)
         return [*written, folder / "run.json"]

@@ -30,6 +30,7 @@ from workforce_sim.scenario.councils import (
     load_table,
     matching_councils,
     series,
+    shrinkage,
     workforce_years,
     yearly_changes,
 )
@@ -41,6 +42,7 @@ TEAM_SIZE = 6              # case-holding social workers per team (one practice 
 BRIDGE_MONTHS = 4          # months before the first pipeline hires can start (advert + interview + checks)
 NQSW_SHARE = 0.25          # share of permanent starters who join as NQSWs (assumption)
 CAP_HEADROOM = 1.25        # cap = published caseload x this
+MIN_PAIRS = 30            # council-years the turnover's shrinkage needs (else the council's own mean)
 DRIFT_QUANTILES = 40       # the establishment drift's yearly changes: this many quantiles of the pooled published changes
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
@@ -132,6 +134,23 @@ class _Reader:
         if f is None:
             raise InputError(f"no DfE {measure} for {self.c.name}, its region or England in {self.year}", file="command line", key="--year")
         return f
+
+
+def advert_success(starters_a_year: float, open_posts: float, pl: Pipeline, most: float = 0.95) -> float:
+    """The chance an advert round fills its post (at most ``most``) for which ``open_posts`` vacancies give
+    ``starters_a_year`` through the pipeline (Little's law: a vacancy lasts open_posts / starters a year).
+
+    A vacancy's time to its start: failed rounds (advert and re-advert gap), the successful round (advert,
+    shortlist, interview), then checks and notice, during which an offer is withdrawn at the pipeline's
+    weekly rate (on average half-way) and the post advertised again. Where even a round that always
+    fills cannot be that quick, ``most``."""
+    lag = float(pl.offer_to_checks_days) + float(pl.checks_to_start_days)
+    withdrawn = 1.0 - math.exp(-float(pl.withdrawal_per_week_before_start) * lag / 7)
+    failed = float(pl.advert_days) + float(pl.readvert_gap_days)
+    success = float(pl.advert_days) + float(pl.shortlist_to_interview_days) + float(pl.interview_to_offer_days)
+    days = DAYS_PER_YEAR * open_posts / starters_a_year   # a vacancy's mean time to its start
+    spare = days * (1 - withdrawn) - success - (1 - withdrawn) * lag - withdrawn * lag / 2
+    return most if spare <= 0 else min(most, 1.0 / (1.0 + spare / failed))
 
 
 def _mid(v: Any) -> float:
@@ -282,8 +301,17 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
                 f"later, {kept:.3f} over {pairs} council-years published by 30 September {year} (DfE csww agency_fte and vacancy_fte, "
                 f"data/dfe_councils.csv.gz)")
 
-    # attrition: default tenure shape scaled to the council's turnover
+    # attrition: default tenure shape scaled to the council's turnover, its mean of three years shrunk towards every
+    # council's as far as such means have carried into the next year (docs/councils.md)
     turnover = r.rate("turnover_rate_pct")
+    if not isinstance(turnover.value, list):
+        a, b, pairs = shrinkage("turnover_rate_pct", year, r.t, HISTORY_YEARS)
+        if pairs >= MIN_PAIRS and 0 < b <= 1:
+            shrunk = min(95.0, max(0.0, a + b * turnover.value))
+            turnover = Figure(round(shrunk, 4), (
+                f"{a:.2f} + {b:.3f} x the council's mean {turnover.value:.2f} ({turnover.source}): the least-squares line of a "
+                f"council's next-year turnover on its mean of {HISTORY_YEARS} years, over {pairs} council-years published by "
+                f"30 September {year} (DfE csww turnover_rate_pct, data/dfe_councils.csv.gz)"))
     default = Attrition()
     shares = {round(s.min_years, 6): s.share for s in default.initial_tenure}
     mean_h = sum(shares.get(round(b.min_years, 6), 0.0) * float(b.hazard_per_year) for b in default.tenure_bands)
@@ -317,11 +345,8 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
     open_posts = in_vacancies + uncovered
     pl = Pipeline()
     q = float(pl.p_interview) * float(pl.p_offer) * float(pl.p_accept)
-    lag = float(pl.offer_to_checks_days) + float(pl.checks_to_start_days)
-    keep = math.exp(-float(pl.withdrawal_per_week_before_start) * lag / 7)
-    cycle = float(pl.advert_days) + float(pl.readvert_gap_days)
     if pipe_yr > 0:   # no published vacancy: one open post (the first leaver's), so that leavers are replaced
-        s = min(0.95, pipe_yr / (max(1, open_posts) * DAYS_PER_YEAR / cycle * keep))
+        s = advert_success(pipe_yr, max(1, open_posts), pl)
         applicants = round(-math.log(1 - s) / q, 3)
     else:
         applicants = 0.0

@@ -1,0 +1,74 @@
+"""``wfsim init``'s start: steady in expectation (the pipeline hires the expected leavers and the posts'
+expected growth, not the council's published starters), and its turnover shrunk as far as councils' means carry."""
+from __future__ import annotations
+
+import copy
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+from workforce_sim.analysis.checks import annual_indicators
+from workforce_sim.experiments.backtest import origin_scenario
+from workforce_sim.experiments.replications import combine, single_run
+from workforce_sim.scenario.councils import load_table, shrinkage
+from workforce_sim.scenario.schema import Pipeline, Scenario
+
+REPS = 24
+
+
+def _vacancy_rate_a_year_on(data: dict) -> tuple[float, float]:
+    """(mean over replications of the vacancy rate on the first 1 October, and a year later)."""
+    sc = Scenario.model_validate(data)
+    res = combine(sc, 11, [single_run(sc, 11, i, indicators_only=True) for i in range(REPS)])
+    snap = res.snapshots
+    first = snap[snap["date"] == snap["date"].min()]
+    start = 100 * (1 - first["permanent_fte"].sum() / first["posts_fte"].sum())
+    ind = annual_indicators(res)
+    return start, float(ind.loc[ind["year_to_30_sept"] == ind["year_to_30_sept"].max(), "vacancy_rate_pct"].mean())
+
+
+def test_a_council_publishing_fewer_starters_than_its_leavers_starts_steady():
+    # Lancashire in 2021: its published starters less the NQSW intake (17.3 a year, mean of 2019-2021) fall 10.0
+    # points of its 623 posts short of the expected leavers and growth (79.8 a year), the largest such gap that year
+    data = origin_scenario("Lancashire", 2021, 1, load_table(), shocks=False)
+    changes = data["establishment_drift"]["annual_changes"]
+    data["establishment_drift"] = {"annual_changes": [float(np.mean(changes))]}   # the growth the hiring expects
+    start, later = _vacancy_rate_a_year_on(data)
+    assert abs(later - start) < 2.0, (start, later)
+
+    # the earlier rule, hiring the published starters less the NQSW intake, lets the gap open the vacancies
+    text = data["sources"]["recruitment.pipeline.applicants_per_advert"]
+    pipe = float(re.search(r"([\d.]+) pipeline starters a year", text).group(1))
+    published = float(re.search(r"published starters \(([\d.]+)", text).group(1))
+    nqsw = float(re.search(r"the NQSW intake \((\d+)\)", text).group(1))
+    pl = Pipeline()
+    q = float(pl.p_interview) * float(pl.p_offer) * float(pl.p_accept)
+    old = copy.deepcopy(data)
+    for role, a in old["recruitment"]["pipeline"]["applicants_per_advert"].items():
+        s = (1 - math.exp(-a * q)) * (published - nqsw) / pipe
+        old["recruitment"]["pipeline"]["applicants_per_advert"][role] = -math.log(1 - s) / q
+    old_start, old_later = _vacancy_rate_a_year_on(old)
+    assert old_start == start and old_later - old_start > 3.0, (old_start, old_later)
+
+
+
+def test_the_turnovers_shrinkage_recovers_a_known_line_and_reads_nothing_later():
+    rng = np.random.default_rng(3)
+    rows = []
+    for k in range(40):
+        x = [float(rng.uniform(5, 35))]
+        for _ in range(7):   # each year on the line from the mean of the (up to) three before
+            x.append(2.0 + 0.5 * float(np.mean(x[-3:])))
+        rows += [{"level": "local_authority", "new_la_code": f"E{k:08d}", "year": 2013 + i, "measure": "turnover_rate_pct",
+                  "value": v} for i, v in enumerate(x)]
+    a, b, pairs = shrinkage("turnover_rate_pct", 2020, pd.DataFrame(rows))
+    assert math.isclose(a, 2.0, abs_tol=1e-9) and math.isclose(b, 0.5, abs_tol=1e-9) and pairs == 40 * 7
+
+    full = load_table()
+    changed = full.copy()
+    later = changed["year"] > 2019
+    changed.loc[later, "value"] = changed.loc[later, "value"] * 3 + 1
+    assert shrinkage("turnover_rate_pct", 2019, full) == shrinkage("turnover_rate_pct", 2019, changed)
+    assert shrinkage("turnover_rate_pct", 2019, full) != shrinkage("turnover_rate_pct", 2021, full)
