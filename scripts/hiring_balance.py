@@ -8,7 +8,10 @@ starters over Y-2..Y less the mean of its turnover over Y-2..Y times its FTE in 
 points of its posts (FTE in post + vacancies) at Y, as ``wfsim init`` reads them; beside it, the
 h-year change of the vacancy and agency rates. Printed: the correlation and least-squares slope
 of each change on the gap, and by year the mean change of the vacancy rate beside the mean growth
-of posts and the starters' ratio to turnover x FTE.
+of posts and the starters' ratio to turnover x FTE. Last, whether a council's yearly change of
+each rate carries into the next year (the lag-1 correlation of its yearly changes, every council):
+what a calibration fitted to a council's recent years could carry into its forecast
+(docs/validation.md, "The calibration fits the spread only").
 
     .venv/bin/python scripts/hiring_balance.py [--through 2019]
 """
@@ -63,6 +66,11 @@ def main() -> None:
     by_year = by_year.replace([np.inf, -np.inf], np.nan).groupby(level=1).median().dropna(how="all")
     print("\nmedians over councils, by year")
     print(by_year.round(2).to_string())
+    print("\nthe lag-1 correlation of councils' yearly changes")
+    for m in ("agency_rate_pct", "vacancy_rate_pct", "turnover_rate_pct"):
+        d = g[m].diff()
+        x = pd.DataFrame({"d": d, "before": d.groupby(level=0).shift(1)}).dropna()
+        print(f"{m:18s} {len(x):5d} changes  {np.corrcoef(x['d'], x['before'])[0, 1]:+.2f}")
 
 
 if __name__ == "__main__":

@@ -365,6 +365,30 @@ def test_no_look_ahead_in_the_recalibration():
     assert (r18["recalibration_cases"] == 0).all()
 
 
+def test_the_forecast_caseload_carries_the_councils_mean_as_far_as_means_have_carried():
+    # 40 councils whose caseload each year is 4 + 0.75 x their mean of the (up to) three years before: the
+    # forecast level from 2018 is that line, fitted on the years published by 2018, and nothing later is read
+    rng = np.random.default_rng(5)
+    rows, tasks = [], []
+    for k in range(40):
+        code = f"E{k:08d}"
+        c = [float(rng.uniform(10, 25))]
+        for _ in range(6):
+            c.append(4.0 + 0.75 * float(np.mean(c[-3:])))
+        rows += [(code, 2013 + i, "caseload", v) for i, v in enumerate(c)]
+        rows += [(code, y, "agency_rate_pct", 10.0) for y in (2018, 2019)]
+        tasks.append(_task(code, 2018, {2019: [10.0, 11.0, 12.0]}))
+    table = _table(rows)
+    a = score_cases(tasks, table, recalibrate=False)
+    case = a[a["measure"] == "caseload"]
+    assert len(case) == 40 and np.allclose(case["abs_error"], 0.0, atol=1e-9) and np.allclose(case["q05"], case["q95"])
+    changed = table.copy()
+    changed.loc[changed["year"] == 2019, "value"] += 5.0
+    b = score_cases(tasks, changed, recalibrate=False)
+    assert np.allclose(b[b["measure"] == "caseload"]["q50"].to_numpy(), case["q50"].to_numpy())
+    assert np.allclose(b[b["measure"] == "caseload"]["abs_error"], 5.0)
+
+
 def test_table_through_keeps_only_the_years_published_by_then():
     t = table_through(2019)
     assert t["year"].max() == 2019 and (load_table()["year"] > 2019).any()

@@ -12,8 +12,11 @@ it the quantiles of the h-year changes published up to Y, pooled over every coun
 on the same cases.
 
 Caseload: the backtest simulates staffing only (children's cases cost 5 to 13 times the
-time, docs/performance.md); the forecast caseload holds the cases published for Y and
-divides them over the model's staffed social workers: caseload(Y) x staffed(Y) / staffed(Y + h).
+time, docs/performance.md); the forecast caseload divides the cases per holder the published figures
+give for Y + h over the model's staffing: level(h) x staffed(Y) / staffed(Y + h). The level is the
+council's mean caseload over Y-2..Y carried as far as such means have carried h years on
+(``councils.shrinkage_line`` up to Y), and its spread the line's residuals, one quantile a replication
+(``CaseloadLevel``): the cases the backtest does not simulate.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from workforce_sim.analysis.checks import annual_indicators
 from workforce_sim.analysis.measures import ensemble_quantiles, wilson
 from workforce_sim.analysis.peers import Peers
 from workforce_sim.experiments.replications import Results
+from workforce_sim.scenario.councils import Line, shrinkage_line
 
 MEASURES = ("agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct", "caseload")
 TITLES = {"agency_rate_pct": "Agency rate (%)", "turnover_rate_pct": "Turnover (%)", "vacancy_rate_pct": "Vacancy rate (%)",
@@ -116,13 +120,71 @@ def change_quantiles(table: pd.DataFrame, origin: int, horizon: int, qs=QUANTILE
 
 
 # ------------------------------------------------------------------ every case
-def model_values(forecasts: pd.DataFrame, caseload_origin: Optional[float]) -> pd.DataFrame:
+MIN_PAIRS = 30   # council-years a caseload line needs (else the origin's published caseload, without spread)
+
+
+class CaseloadLevel:
+    """The cases per holder a council's forecast divides over the model's staffing, ``h`` years after the
+    origin: ``values(h, ratios)`` for the replications' staffing ratios staffed(Y) / staffed(Y + h). The
+    line's fitted value plus its residuals' quantiles at (k + 0.5) / n, the residuals narrowed by the part
+    of their variance the staffing's spread already gives (the published caseloads' residuals hold both);
+    without a line, the origin's published caseload."""
+
+    def __init__(self, origin_value: float, mean: float, lines: dict[int, Line]):
+        self.origin_value, self.mean, self.lines = origin_value, mean, lines
+
+    def values(self, h: int, ratios: np.ndarray) -> np.ndarray:
+        n = len(ratios)
+        line = self.lines.get(h)
+        if line is None or line.pairs < MIN_PAIRS or not (np.isfinite(line.a) and np.isfinite(line.b) and np.isfinite(self.mean)):
+            return np.full(n, self.origin_value)
+        centre = line.a + line.b * self.mean
+        total = float(np.var(line.residuals))
+        ok = ratios[np.isfinite(ratios)]
+        staffing = float(np.var(centre * ok)) if len(ok) > 1 else 0.0
+        keep = np.sqrt(max(0.0, 1.0 - staffing / total)) if total > 0 else 0.0
+        return np.maximum(0.0, centre + keep * np.quantile(line.residuals, (np.arange(n) + 0.5) / n))
+
+
+def caseload_levels(tasks, table: pd.DataFrame, years: int = 3) -> dict[tuple[str, int], CaseloadLevel]:
+    """Each task's ``CaseloadLevel`` (council, origin), from the published caseloads up to its origin only."""
+    pub = published(table).set_index(["new_la_code", "year", "measure"])["value"]
+    lines: dict[tuple[int, int], Line] = {}
+    out = {}
+    for t in tasks:
+        if t.forecasts is None:
+            continue
+        y0 = t.origin
+        now = pub.get((t.new_la_code, y0, "caseload"))
+        if now is None:
+            continue
+        own = [pub.get((t.new_la_code, y, "caseload")) for y in range(y0 - years + 1, y0 + 1)]
+        mean = float(np.mean([v for v in own if v is not None]))
+        horizons = sorted({int(y) - y0 for y in t.forecasts["year_to_30_sept"].unique() if int(y) > y0})
+        for h in horizons:
+            if (y0, h) not in lines:
+                lines[(y0, h)] = shrinkage_line("caseload", y0, table, years, h)
+        out[(t.new_la_code, y0)] = CaseloadLevel(float(now), mean, {h: lines[(y0, h)] for h in horizons})
+    return out
+
+
+def model_values(forecasts: pd.DataFrame, caseload: Optional[CaseloadLevel]) -> pd.DataFrame:
     """The forecast values of every measure by variant, replication and year (long)."""
     f = forecasts.copy()
-    start = f[f["year_to_30_sept"] == f["year_to_30_sept"].min()][["variant", "replication", "staffed_sw_fte"]]
+    origin = int(f["year_to_30_sept"].min())
+    start = f[f["year_to_30_sept"] == origin][["variant", "replication", "staffed_sw_fte"]]
     f = f.merge(start.rename(columns={"staffed_sw_fte": "staffed_origin"}), on=["variant", "replication"], how="left")
-    if caseload_origin is not None and np.isfinite(caseload_origin):
-        f["caseload"] = caseload_origin * f["staffed_origin"] / f["staffed_sw_fte"].where(f["staffed_sw_fte"] > 0)
+    ratio = (f["staffed_origin"] / f["staffed_sw_fte"].where(f["staffed_sw_fte"] > 0)).to_numpy(float)
+    if caseload is not None:
+        h = f["year_to_30_sept"].to_numpy(int) - origin
+        variant = f["variant"].to_numpy()
+        level = np.full(len(f), np.nan)
+        for v in np.unique(variant):
+            for k in np.unique(h[(h >= 1) & (variant == v)]):
+                rows = np.flatnonzero((h == k) & (variant == v))
+                rows = rows[np.argsort(f["replication"].to_numpy()[rows], kind="stable")]   # replication order
+                level[rows] = caseload.values(int(k), ratio[rows])
+        f["caseload"] = level * ratio
     else:
         f["caseload"] = np.nan
     cols = [m for m in MEASURES if m in f.columns]
@@ -180,6 +242,7 @@ def score_cases(tasks, table: pd.DataFrame, recalibrate: bool = True) -> pd.Data
     raw ensemble, ``recalibration_cases`` 0)."""
     codes = sorted({t.new_la_code for t in tasks})
     pub = published(table, codes).set_index(["new_la_code", "year", "measure"])["value"]
+    levels = caseload_levels(tasks, table)
     peers = Peers(table)
     rows: list[dict] = []
     past: dict[str, list[tuple[object, recal.Past, float]]] = {}
@@ -187,8 +250,7 @@ def score_cases(tasks, table: pd.DataFrame, recalibrate: bool = True) -> pd.Data
         if t.forecasts is None:
             continue
         y0 = t.origin
-        case0 = pub.get((t.new_la_code, y0, "caseload"))
-        vals = model_values(t.forecasts, case0)
+        vals = model_values(t.forecasts, levels.get((t.new_la_code, y0)))
         for (variant, measure, year), g in vals.groupby(["variant", "measure", "year_to_30_sept"]):
             h = int(year) - y0
             if h < 1:
@@ -226,10 +288,11 @@ def recalibration_fit(tasks, table: pd.DataFrame) -> dict[tuple[str, int], recal
 def _pasts(tasks, table: pd.DataFrame):
     codes = sorted({t.new_la_code for t in tasks})
     pub = published(table, codes).set_index(["new_la_code", "year", "measure"])["value"]
+    levels = caseload_levels(tasks, table)
     for t in tasks:
         if t.forecasts is None:
             continue
-        vals = model_values(t.forecasts, pub.get((t.new_la_code, t.origin, "caseload")))
+        vals = model_values(t.forecasts, levels.get((t.new_la_code, t.origin)))
         for (variant, measure, year), g in vals.groupby(["variant", "measure", "year_to_30_sept"]):
             h = int(year) - t.origin
             actual = pub.get((t.new_la_code, int(year), measure))

@@ -173,30 +173,50 @@ def beyond_retention(through: int, table: Optional[pd.DataFrame] = None) -> tupl
     return (later / now if now > 0 else float("nan")), n
 
 
-def shrinkage(measure: str, through: int, table: Optional[pd.DataFrame] = None, years: int = 3) -> tuple[float, float, int]:
-    """How much of a council's mean of ``measure`` over its last ``years`` years carries into the next year:
-    (a, b, pairs) of the least-squares line next = a + b x mean, over every council and year y with y + 1
-    published by 30 September of ``through`` (NaN and 0 without two pairs)."""
+@dataclass(frozen=True)
+class Line:
+    """The least-squares line ``a + b x mean`` of a council's value ``horizon`` years on, on its mean over
+    the years up to now, over every council-year: ``pairs`` of them, and their ``residuals``."""
+
+    a: float
+    b: float
+    pairs: int
+    residuals: np.ndarray
+
+
+def shrinkage_line(measure: str, through: int, table: Optional[pd.DataFrame] = None, years: int = 3, horizon: int = 1) -> Line:
+    """How much of a council's mean of ``measure`` over its last ``years`` years carries ``horizon`` years on:
+    the line over every council and year y with y + ``horizon`` published by 30 September of ``through``
+    (NaN, 0 pairs and no residuals without two pairs)."""
+    none = Line(float("nan"), float("nan"), 0, np.array([]))
     t = load_table() if table is None else table
     t = t[(t["level"] == "local_authority") & (t["measure"] == measure) & t["value"].notna() & (t["year"] <= through)]
     if t.empty:
-        return float("nan"), float("nan"), 0
+        return none
     x = t.drop_duplicates(["new_la_code", "year"]).set_index(["new_la_code", "year"])["value"].unstack("year")
     x = x.reindex(columns=range(int(x.columns.min()), int(x.columns.max()) + 1))   # a missing year is a gap, not skipped
     v = x.to_numpy(float)
+    if v.shape[1] <= horizon:
+        return none
     have = np.isfinite(v)
     total = np.cumsum(np.where(have, v, 0.0), axis=1)
     count = np.cumsum(have, axis=1)
     total[:, years:] -= total[:, :-years].copy()
     count[:, years:] -= count[:, :-years].copy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = total / count                       # each council's mean over the years up to each year
-    m, n = mean[:, :-1].ravel(), v[:, 1:].ravel()  # ... and its next year's value
+        mean = total / count                                   # each council's mean over the years up to each year
+    m, n = mean[:, :-horizon].ravel(), v[:, horizon:].ravel()  # ... and its value horizon years on
     ok = np.isfinite(m) & np.isfinite(n)
     if ok.sum() < 2 or np.ptp(m[ok]) == 0:
-        return float("nan"), float("nan"), int(ok.sum())
+        return Line(float("nan"), float("nan"), int(ok.sum()), np.array([]))
     b, a = np.polyfit(m[ok], n[ok], 1)
-    return float(a), float(b), int(ok.sum())
+    return Line(float(a), float(b), int(ok.sum()), n[ok] - (a + b * m[ok]))
+
+
+def shrinkage(measure: str, through: int, table: Optional[pd.DataFrame] = None, years: int = 3) -> tuple[float, float, int]:
+    """(a, b, pairs) of ``shrinkage_line`` one year on."""
+    line = shrinkage_line(measure, through, table, years)
+    return line.a, line.b, line.pairs
 
 
 def workforce_years(c: Council, table: Optional[pd.DataFrame] = None) -> list[int]:
