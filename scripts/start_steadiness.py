@@ -8,7 +8,11 @@ first of the month after the start to the first of the month after its first ann
 councils with a monthly change above 2 points at some month, the largest, and
 the change over the year.
 
-    .venv/bin/python scripts/start_steadiness.py [--year 2025] [--reps 2] [--out FILE.csv]
+With the council shocks (``wfsim init`` writes them) every council draws the same shocks in a
+replication of a seed (the streams are named, not keyed by council), so a few replications give
+every council the same few shock paths; ``--no-shocks`` sets their scale to 0.
+
+    .venv/bin/python scripts/start_steadiness.py [--year 2025] [--reps 2] [--no-shocks] [--out FILE.csv]
 """
 from __future__ import annotations
 
@@ -33,11 +37,14 @@ def _rates(g: pd.DataFrame) -> pd.DataFrame:
     return g
 
 
-def month_rates(scenario, reps: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def month_rates(scenario, reps: int, shocks: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Monthly rates of the mean over replications, and of each replication, over the first year: the
     snapshots from the start to the first of the month after its first anniversary (13 months of changes)."""
     end = scenario.start_date + dt.timedelta(days=400)
-    sc = with_overrides(scenario, {"end_date": end.isoformat(), "targets": {}})
+    changes: dict = {"end_date": end.isoformat(), "targets": {}}
+    if not shocks and scenario.council_shocks is not None:
+        changes["council_shocks.scale"] = 0.0
+    sc = with_overrides(scenario, changes)
     res = run_replications(sc, reps, seed=1, workers=1, executor="serial")
     cols = ["posts_fte", "permanent_fte", "agency_fte"]
     per = res.snapshots.groupby(["replication", "date"], observed=True)[cols].sum()
@@ -51,6 +58,7 @@ def main() -> None:
     ap.add_argument("--year", type=int, default=None)
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None, help="write one row per council to this CSV")
+    ap.add_argument("--no-shocks", action="store_true", help="the council shocks' scale set to 0")
     args = ap.parse_args()
     year = args.year or int(load_table().query("measure == 'fte_in_post'")["year"].max())
     names = {}
@@ -64,7 +72,7 @@ def main() -> None:
         for code, name in every:
             path = write_start_state(code, year, Path(tmp) / f"{code.replace('/', '_')}.yaml")
             sc = load_scenario(path)
-            g, per = month_rates(sc, args.reps)
+            g, per = month_rates(sc, args.reps, not args.no_shocks)
             g = g[g.index > pd.Timestamp(sc.start_date)] if sc.start_date.day > 1 else g   # a start on the 30th: from the 1st after
             d = g[["agency_rate", "vacancy_rate"]].diff().abs().max()
             per = per[per.index.get_level_values("date") >= g.index[0]]
@@ -77,7 +85,8 @@ def main() -> None:
     if args.out:
         df.to_csv(args.out, index=False)
     yr = df["agency_change_over_year"]
-    print(f"{len(df)} councils, {year} starts, {args.reps} replications, one year ({time.perf_counter() - t0:.0f} s)")
+    print(f"{len(df)} councils, {year} starts, {args.reps} replications, one year{'' if not args.no_shocks else ', no council shocks'} "
+          f"({time.perf_counter() - t0:.0f} s)")
     print(f"monthly agency-rate change above 2 points at some month: {(df['max_monthly_agency_change'] > 2).sum()} councils")
     print(f"monthly vacancy-rate change above 2 points at some month: {(df['max_monthly_vacancy_change'] > 2).sum()} councils")
     print(f"the same in any one replication, agency rate: {(df['max_monthly_agency_change_any_replication'] > 2).sum()} councils")
