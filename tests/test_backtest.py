@@ -433,7 +433,7 @@ def test_backtest_of_ten_councils_writes_tables_and_page(tmp_path, capsys):
     assert set(fits) == {"agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct", "caseload"}
     # the peers sit beside every case; the shocks' scale was calibrated
     assert cases["persistence_crps"].notna().all() and cases["mean_reversion_crps"].notna().all()
-    assert "shock_scale" in set(pd.read_csv(out / "posteriors.csv")["parameter"])
+    assert set(pd.read_csv(out / "posteriors.csv")["parameter"]) == {"shock_scale"}   # the default: the spread only
     assert cases["new_la_code"].nunique() == 10 and (cases["replications"] == 30).all()
     # actual and persistence are the published figures, read here independently
     t = load_table()
@@ -451,7 +451,9 @@ def test_backtest_of_ten_councils_writes_tables_and_page(tmp_path, capsys):
     assert printed["scores"] and printed["out"] == str(out)
     page = (out / "backtest.html").read_text()
     assert "Scores against the peers" in page and "Wilson" in page and "coverage_by_horizon.png" in page and "councils forecast worst" in page
-    assert json.loads((out / "run.json").read_text())["status"] == "complete"
+    assert "fitting shock_scale" in page
+    record = json.loads((out / "run.json").read_text())
+    assert record["status"] == "complete" and record["calibrate_parameters"] == ["shock_scale"]
     # the folder is never written over
     assert main(["backtest", "--councils", "1", "--origins", "2019", "--out", str(out), "--no-progress"]) == 2
 

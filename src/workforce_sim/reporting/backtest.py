@@ -362,7 +362,9 @@ def about(outcome) -> dict[str, Any]:
     return {
         "councils": f"{len(spec.codes)} ({spec.councils_text})", "origins": ", ".join(map(str, spec.origins)), "horizon (years)": t.horizon,
         "replications per forecast": replications_words(t, tasks), "seed": t.seed,
-        "calibration": (f"ABC-SMC (pyabc), {t.population} particles x {t.generations} generations" if t.calibrate else "none"),
+        "calibration": (f"ABC-SMC (pyabc), {t.population} particles x {t.generations} generations, fitting "
+                        f"{', '.join(t.calibrate_parameters) if t.calibrate_parameters is not None else 'every parameter'}"
+                        if t.calibrate else "none"),
         "council shocks": "yearly, from councils' published changes up to each origin" if getattr(t, "shocks", False) else "none",
         "tasks (council x origin)": len(outcome.results), "tasks without a forecast": int((tasks["skipped"] != "").sum()),
         "tasks that failed": int((tasks["failed"] != "").sum()),
