@@ -8,11 +8,12 @@ first of the month after the start to the first of the month after its first ann
 councils with a monthly change above 2 points at some month, the largest, and
 the change over the year.
 
-With the council shocks (``wfsim init`` writes them) every council draws the same shocks in a
-replication of a seed (the streams are named, not keyed by council), so a few replications give
-every council the same few shock paths; ``--no-shocks`` sets their scale to 0.
+Every council draws the same posts' changes and council shocks in a replication of a seed (the
+streams are named by what they draw, not by council), so a few replications give every council the
+same few paths: with two, the median over councils is those paths' (docs/councils.md); take eight
+or more. ``--no-shocks`` sets the shocks' scale to 0.
 
-    .venv/bin/python scripts/start_steadiness.py [--year 2025] [--reps 2] [--no-shocks] [--out FILE.csv]
+    .venv/bin/python scripts/start_steadiness.py [--year 2025] [--reps 8] [--no-shocks] [--out FILE.csv]
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def month_rates(scenario, reps: int, shocks: bool = True) -> tuple[pd.DataFrame,
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--year", type=int, default=None)
-    ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--reps", type=int, default=8)
     ap.add_argument("--out", type=Path, default=None, help="write one row per council to this CSV")
     ap.add_argument("--no-shocks", action="store_true", help="the council shocks' scale set to 0")
     args = ap.parse_args()

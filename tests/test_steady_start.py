@@ -53,7 +53,6 @@ def test_a_council_publishing_fewer_starters_than_its_leavers_starts_steady():
     assert old_start == start and old_later - old_start > 3.0, (old_start, old_later)
 
 
-
 def test_the_turnovers_shrinkage_recovers_a_known_line_and_reads_nothing_later():
     rng = np.random.default_rng(3)
     rows = []

@@ -20,6 +20,7 @@ council's mean caseload over Y-2..Y carried as far as such means have carried h 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
@@ -30,7 +31,7 @@ from workforce_sim.analysis.checks import annual_indicators
 from workforce_sim.analysis.measures import ensemble_quantiles, wilson
 from workforce_sim.analysis.peers import Peers
 from workforce_sim.experiments.replications import Results
-from workforce_sim.scenario.councils import Line, shrinkage_line
+from workforce_sim.scenario.councils import LINE_MIN_PAIRS, Line, shrinkage_line
 
 MEASURES = ("agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct", "caseload")
 TITLES = {"agency_rate_pct": "Agency rate (%)", "turnover_rate_pct": "Turnover (%)", "vacancy_rate_pct": "Vacancy rate (%)",
@@ -120,23 +121,22 @@ def change_quantiles(table: pd.DataFrame, origin: int, horizon: int, qs=QUANTILE
 
 
 # ------------------------------------------------------------------ every case
-MIN_PAIRS = 30   # council-years a caseload line needs (else the origin's published caseload, without spread)
-
-
+@dataclass(frozen=True)
 class CaseloadLevel:
     """The cases per holder a council's forecast divides over the model's staffing, ``h`` years after the
     origin: ``values(h, ratios)`` for the replications' staffing ratios staffed(Y) / staffed(Y + h). The
     line's fitted value plus its residuals' quantiles at (k + 0.5) / n, the residuals narrowed by the part
     of their variance the staffing's spread already gives (the published caseloads' residuals hold both);
-    without a line, the origin's published caseload."""
+    without a line (fewer than ``LINE_MIN_PAIRS`` council-years), the origin's published caseload."""
 
-    def __init__(self, origin_value: float, mean: float, lines: dict[int, Line]):
-        self.origin_value, self.mean, self.lines = origin_value, mean, lines
+    origin_value: float
+    mean: float                  # the council's mean published caseload over the years up to the origin
+    lines: dict[int, Line]       # horizon -> the line up to the origin
 
     def values(self, h: int, ratios: np.ndarray) -> np.ndarray:
         n = len(ratios)
         line = self.lines.get(h)
-        if line is None or line.pairs < MIN_PAIRS or not (np.isfinite(line.a) and np.isfinite(line.b) and np.isfinite(self.mean)):
+        if line is None or line.pairs < LINE_MIN_PAIRS or not (np.isfinite(line.a) and np.isfinite(line.b) and np.isfinite(self.mean)):
             return np.full(n, self.origin_value)
         centre = line.a + line.b * self.mean
         total = float(np.var(line.residuals))
@@ -148,7 +148,7 @@ class CaseloadLevel:
 
 def caseload_levels(tasks, table: pd.DataFrame, years: int = 3) -> dict[tuple[str, int], CaseloadLevel]:
     """Each task's ``CaseloadLevel`` (council, origin), from the published caseloads up to its origin only."""
-    pub = published(table).set_index(["new_la_code", "year", "measure"])["value"]
+    pub = published(table, sorted({t.new_la_code for t in tasks})).set_index(["new_la_code", "year", "measure"])["value"]
     lines: dict[tuple[int, int], Line] = {}
     out = {}
     for t in tasks:
@@ -177,12 +177,12 @@ def model_values(forecasts: pd.DataFrame, caseload: Optional[CaseloadLevel]) -> 
     ratio = (f["staffed_origin"] / f["staffed_sw_fte"].where(f["staffed_sw_fte"] > 0)).to_numpy(float)
     if caseload is not None:
         h = f["year_to_30_sept"].to_numpy(int) - origin
-        variant = f["variant"].to_numpy()
+        variant, replication = f["variant"].to_numpy(), f["replication"].to_numpy()
         level = np.full(len(f), np.nan)
         for v in np.unique(variant):
             for k in np.unique(h[(h >= 1) & (variant == v)]):
                 rows = np.flatnonzero((h == k) & (variant == v))
-                rows = rows[np.argsort(f["replication"].to_numpy()[rows], kind="stable")]   # replication order
+                rows = rows[np.argsort(replication[rows], kind="stable")]   # replication order
                 level[rows] = caseload.values(int(k), ratio[rows])
         f["caseload"] = level * ratio
     else:

@@ -173,6 +173,9 @@ def beyond_retention(through: int, table: Optional[pd.DataFrame] = None) -> tupl
     return (later / now if now > 0 else float("nan")), n
 
 
+LINE_MIN_PAIRS = 30   # council-years a line of ``shrinkage_line`` needs before a rule uses it
+
+
 @dataclass(frozen=True)
 class Line:
     """The least-squares line ``a + b x mean`` of a council's value ``horizon`` years on, on its mean over

@@ -21,6 +21,7 @@ import pandas as pd
 
 from workforce_sim.errors import InputError
 from workforce_sim.scenario.councils import (
+    LINE_MIN_PAIRS,
     REQUIRED,
     Council,
     beyond_retention,
@@ -42,7 +43,6 @@ TEAM_SIZE = 6              # case-holding social workers per team (one practice 
 BRIDGE_MONTHS = 4          # months before the first pipeline hires can start (advert + interview + checks)
 NQSW_SHARE = 0.25          # share of permanent starters who join as NQSWs (assumption)
 CAP_HEADROOM = 1.25        # cap = published caseload x this
-MIN_PAIRS = 30            # council-years the turnover's shrinkage needs (else the council's own mean)
 DRIFT_QUANTILES = 40       # the establishment drift's yearly changes: this many quantiles of the pooled published changes
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
@@ -306,7 +306,7 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
     turnover = r.rate("turnover_rate_pct")
     if not isinstance(turnover.value, list):
         a, b, pairs = shrinkage("turnover_rate_pct", year, r.t, HISTORY_YEARS)
-        if pairs >= MIN_PAIRS and 0 < b <= 1:
+        if pairs >= LINE_MIN_PAIRS and 0 < b <= 1:
             shrunk = min(95.0, max(0.0, a + b * turnover.value))
             turnover = Figure(round(shrunk, 4), (
                 f"{a:.2f} + {b:.3f} x the council's mean {turnover.value:.2f} ({turnover.source}): the least-squares line of a "
