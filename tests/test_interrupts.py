@@ -141,3 +141,23 @@ def test_a_killed_calibration_leaves_its_database_only_until_the_next_one(tmp_pa
         assert sorted(p.name for p in folders[0].iterdir()) == sorted([live.name, mine.name])
     assert [p.name for p in folders[0].iterdir()] == [live.name]
     assert not (tmp_path / "cal.yaml").exists()
+
+
+def test_an_interrupt_that_breaks_the_calibrations_database_write_stays_an_interrupt(monkeypatch):
+    """SIGTERM or Ctrl-C inside pyabc's database write leaves its session broken, and pyabc's clean-up then
+    raises anew: the calibration still stops with KeyboardInterrupt (one line from the command), not that error."""
+    import pyabc
+
+    from workforce_sim.analysis.checks import annual_indicators
+    from workforce_sim.experiments import calibrate as cal
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    def broken_session(self, *args, **kwargs):
+        raise RuntimeError("This Session's transaction has been rolled back due to a previous exception during flush")
+
+    monkeypatch.setattr(cal, "single_run", interrupted)
+    monkeypatch.setattr(pyabc.History, "done", broken_session)
+    with pytest.raises(KeyboardInterrupt):
+        cal.calibrate("Rutland", 2019, annual_indicators, population=4, generations=1)

@@ -354,6 +354,18 @@ def _quiet_pyabc() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def _interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while a KeyboardInterrupt was being handled (its context chain holds one):
+    pyabc closes its database in a ``finally``, which raises anew when the interrupt broke a write."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__context__
+    return False
+
+
 def derived_seed(seed: int, *keys: Any) -> int:
     """A seed for (seed, keys): the same whatever else runs."""
     words = [int.from_bytes(str(k).encode()[:8].ljust(8, b"\0"), "little") % 2**32 for k in keys]
@@ -422,7 +434,12 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
         abc = pyabc.ABCSMC(simulate, pyabc.Distribution(**priors), pyabc.PNormDistance(p=1, fixed_weights=year_weights(keys, through)),
                            population_size=population, sampler=pyabc.sampler.SingleCoreSampler())
         abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), observed)
-        hist = abc.run(max_nr_populations=generations)
+        try:
+            hist = abc.run(max_nr_populations=generations)
+        except Exception as exc:
+            if _interrupted(exc):   # Ctrl-C (or SIGTERM) mid-write: pyabc's clean-up then fails on the broken session
+                raise KeyboardInterrupt from None
+            raise
         df, w = hist.get_distribution(m=0, t=hist.max_t)
         pops = hist.get_all_populations()
         sims = int(hist.total_nr_simulations)
