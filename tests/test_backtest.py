@@ -598,20 +598,38 @@ def test_before_and_after_on_the_cases_both_scored():
     assert r["mean_error_after"] == pytest.approx(-2.0) and r["mean_error_before"] == pytest.approx(-4.0)
 
 
+def test_council_shocks_take_every_value_equally_across_a_block_of_replications():
+    """A block of replications of one seed (20) takes a year's shock from each of as many equally likely values once."""
+    from workforce_sim.model.shocks import ShockPath
+    from workforce_sim.scenario.shocks import CouncilShocks
+    from workforce_sim.streams import STRATA, Streams
+
+    values = [round(-1.5 + 0.1 * k, 6) for k in range(STRATA)]
+    shocks = CouncilShocks(changes={"applicants": values}, scale=1.0)
+    for year in (0, 2):
+        got = sorted(round(float(np.log(ShockPath(shocks, Streams(11, r)).factor("applicants", 365.25 * year + 1))), 6)
+                     for r in range(STRATA))
+        assert got == values
+    # the next block draws them all again, in another order
+    first = [ShockPath(shocks, Streams(11, r)).factor("applicants", 1.0) for r in range(STRATA)]
+    second = [ShockPath(shocks, Streams(11, STRATA + r)).factor("applicants", 1.0) for r in range(STRATA)]
+    assert sorted(first) == sorted(second) and first != second
+
+
 def test_council_shocks_draw_each_year_from_their_own_streams():
     from workforce_sim.model.shocks import ShockPath
     from workforce_sim.scenario.shocks import CouncilShocks
     from workforce_sim.streams import Streams
 
     shocks = CouncilShocks(changes={"attrition": [-0.5, 0.5], "agency_cover": [0.2]}, scale=1.0)
-    a, b = (ShockPath(shocks, Streams(7, 3).__getitem__) for _ in range(2))
+    a, b = (ShockPath(shocks, Streams(7, 3)) for _ in range(2))
     # a year's multiplier does not depend on which years were asked first (the run's length)
     later_first = [b.factor("attrition", 400.0), b.factor("attrition", 10.0)]
     assert [a.factor("attrition", 10.0), a.factor("attrition", 400.0)] == later_first[::-1]
     assert {round(a.factor("attrition", d * 365.25), 6) for d in range(20)} <= {round(np.exp(-0.5), 6), round(np.exp(0.5), 6)}
     assert a.factor("agency_cover", 50.0) == pytest.approx(np.exp(0.2)) and a.factor("applicants", 50.0) == 1.0
     assert a.factor("acceptance", 50.0) == 1.0
-    off = ShockPath(CouncilShocks(changes={"attrition": [1.0]}, scale=0.0), Streams(7, 3).__getitem__)
+    off = ShockPath(CouncilShocks(changes={"attrition": [1.0]}, scale=0.0), Streams(7, 3))
     assert off.factor("attrition", 10.0) == 1.0 and ShockPath(None, None).factor("attrition", 10.0) == 1.0
 
 

@@ -111,6 +111,18 @@ def test_draws_differ_between_replications_and_repeat_for_a_seed():
     assert ends == again
 
 
+def test_a_block_of_replications_takes_each_yearly_change_once():
+    """The first year's change is stratified across replications: 20 replications of four equally likely
+    changes take each one 5 times (independent draws give that about one time in a hundred)."""
+    from workforce_sim.streams import STRATA
+
+    changes = [0.0, 0.05, 0.10, 0.15]    # growth only: a cut here would wait for leavers who never come
+    sc = _all_permanent(establishment_drift={"annual_changes": changes}, end_date="2016-01-01")
+    ends = [_posts(single_run(sc, seed=9, replication=r))["posts_fte"].iloc[-1] for r in range(STRATA)]
+    counts = sorted(np.unique(np.round(ends), return_counts=True)[1].tolist())
+    assert counts == [5, 5, 5, 5]
+
+
 def test_without_drift_the_establishment_stream_is_never_used():
     sc = _all_permanent()
     from workforce_sim.model.workforce import WorkforceModel

@@ -28,6 +28,25 @@ def test_a_keyed_stream_depends_only_on_seed_replication_name_and_key():
     assert MemberStreams(s, "B").keyed("advert", "x").random() == s.keyed("member:B:advert", "x").random()
 
 
+def test_stratified_draws_take_one_stratum_each_in_a_block_and_stay_uniform():
+    from workforce_sim.streams import STRATA
+
+    block = [Streams(4, r).stratified("council_shocks:attrition", 2) for r in range(STRATA)]
+    assert sorted(int(u * STRATA) for u in block) == list(range(STRATA))      # every stratum once
+    assert block == [Streams(4, r).stratified("council_shocks:attrition", 2) for r in range(STRATA)]   # repeatable
+    # another name, year, block or seed: another order
+    for other in ([Streams(4, r).stratified("council_shocks:applicants", 2) for r in range(STRATA)],
+                  [Streams(4, r).stratified("council_shocks:attrition", 3) for r in range(STRATA)],
+                  [Streams(4, STRATA + r).stratified("council_shocks:attrition", 2) for r in range(STRATA)],
+                  [Streams(5, r).stratified("council_shocks:attrition", 2) for r in range(STRATA)]):
+        assert [int(u * STRATA) for u in other] != [int(u * STRATA) for u in block]
+    # uniform for one replication over many seeds (Kolmogorov-Smirnov distance within its 1% critical value)
+    u = np.sort([Streams(seed, 7).stratified("establishment_drift", 0) for seed in range(2000)])
+    assert np.max(np.abs(u - (np.arange(1, 2001) - 0.5) / 2000)) < 1.63 / math.sqrt(2000)
+    # a region member's draws: its names prefixed
+    assert MemberStreams(Streams(4, 1), "B").stratified("x", 0) == Streams(4, 1).stratified("member:B:x", 0)
+
+
 @pytest.mark.parametrize("mean", [0.3, 2.5, 12.0, 900.0])
 def test_poisson_by_inversion_has_the_poisson_mean_and_variance(mean):
     rng = Keyed(3, 0, "test", str(mean))

@@ -268,3 +268,14 @@ def test_scaled_multiplies_numbers_and_distributions():
     assert scaled(Triangular(dist="triangular", low=1, mode=2, high=4), 10) == {"dist": "triangular", "low": 10, "mode": 20, "high": 40}
     doubled = tiny(nqsw={"cohorts": [{"date": "2015-09-01", "count": scaled(Uniform(low=3, high=9), 2)}]})
     assert doubled.nqsw.cohorts[0].count.support() == (6, 18)
+
+
+def test_a_block_of_replications_takes_each_particle_of_a_group_once():
+    """A group's particle is stratified across replications (docs/model.md "Stratified draws"): a block of
+    replications (20) of as many equally weighted particles take each once (independent draws repeat some)."""
+    from workforce_sim.streams import STRATA
+
+    values = [round(0.01 * k, 6) for k in range(1, STRATA + 1)]
+    sc = tiny(end_date="2015-06-01", agency={"conversion_per_year": {"dist": "empirical", "values": values, "group": "posterior"}})
+    res = run_replications(sc, STRATA, seed=3)
+    assert sorted(res.parameters["agency.conversion_per_year"].round(6)) == values

@@ -79,7 +79,9 @@ def _single_run(scenario: Scenario, seed: int, replication: int, keep_events: bo
                 costs: bool = True, indicators_only: bool = False) -> ReplicationResult:
     streams = Streams(seed, replication)
     drawing = streams if parameter_draw == replication else Streams(seed, parameter_draw)
-    resolved, drawn = sample_parameters(scenario, lambda path: drawing["param:" + path])
+    # a group's particle (e.g. a calibration's posterior) stratified across the replications, as council shocks are
+    resolved, drawn = sample_parameters(scenario, lambda path: drawing["param:" + path],
+                                        lambda group: drawing.stratified("param:group:" + group, 0))
     model = WorkforceModel(resolved, streams, keep_events=keep_events,
                            snapshot_months=INDICATOR_MONTHS if indicators_only else None).run()
     if indicators_only:

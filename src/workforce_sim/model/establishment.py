@@ -97,7 +97,6 @@ class Establishment:
     def drift(self):
         """A process: each year's proportional change of the posts, spread over its months."""
         drift = self.sc.establishment_drift
-        rng = self.streams["establishment"]
         factor = 1.0   # the drift's cumulative proportion of the posts the scenario's own teams and changes give
         # the 15th of each month from the first after the start; year y of the run is its months 12y .. 12y + 11
         start = self.sc.start_date
@@ -112,8 +111,11 @@ class Establishment:
                 year = m // 12
                 if year < len(drift.known):
                     change = float(drift.known[year])
+                elif drift.annual_changes:   # one of the equally likely changes, stratified across replications
+                    u = self.streams.stratified("establishment_drift", year)
+                    change = float(drift.annual_changes[min(len(drift.annual_changes) - 1, int(u * len(drift.annual_changes)))])
                 else:
-                    change = float(drift.annual_changes[int(rng.integers(len(drift.annual_changes)))]) if drift.annual_changes else 0.0
+                    change = 0.0
                 year_start = factor
             factor = year_start * (1.0 + change) ** ((month + 1) / 12)
             if when >= self.tick_days[-1]:

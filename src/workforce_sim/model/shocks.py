@@ -1,5 +1,5 @@
 """Council shocks in a run: the yearly multipliers of one replication (the scenario's ``council_shocks``),
-drawn from their own streams as the run reaches each year."""
+drawn as the run reaches each year, stratified across the replications (``Streams.stratified``)."""
 from __future__ import annotations
 
 import math
@@ -13,11 +13,11 @@ from workforce_sim.calendar import DAYS_PER_YEAR
 class ShockPath:
     """The yearly multipliers of one replication, drawn as the run reaches each year."""
 
-    def __init__(self, shocks: Any, rng_for):
+    def __init__(self, shocks: Any, streams: Any):
         self.on = shocks is not None and float(shocks.scale) > 0
         self._changes = {r: np.asarray(v, float) for r, v in (shocks.changes.items() if self.on else ())}
         self._scale = float(shocks.scale) if self.on else 0.0
-        self._rng_for = rng_for
+        self._streams = streams
         self._drawn: dict[str, list[float]] = {r: [] for r in self._changes}
 
     def factor(self, rate: str, day: float) -> float:
@@ -27,7 +27,8 @@ class ShockPath:
         year = max(0, int(day // DAYS_PER_YEAR))
         drawn = self._drawn[rate]
         if len(drawn) <= year:
-            values, rng = self._changes[rate], self._rng_for("council_shocks:" + rate)
+            values = self._changes[rate]
             while len(drawn) <= year:
-                drawn.append(math.exp(self._scale * float(values[int(rng.integers(len(values)))])))
+                u = self._streams.stratified("council_shocks:" + rate, len(drawn))
+                drawn.append(math.exp(self._scale * float(values[min(len(values) - 1, int(u * len(values)))])))
         return drawn[year]

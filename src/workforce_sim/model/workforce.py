@@ -66,7 +66,7 @@ class WorkforceModel:
         self.staff.on_vacated = self.establishment.on_vacated = self.recruitment.post_vacated
         self.initial_staffing = InitialStaffing(scenario, rng_initial, self.establishment, self.staff, self.recruitment)
         if scenario.council_shocks is not None:
-            self.supplement.add_shocks(ShockPath(scenario.council_shocks, streams.__getitem__))   # council shocks: streams of their own
+            self.supplement.add_shocks(ShockPath(scenario.council_shocks, streams))   # council shocks: stratified draws of their own
         self.market = market
         if market is not None:
             self.staff.market = self.recruitment.market = self.supplement.market = market

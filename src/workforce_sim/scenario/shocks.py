@@ -5,9 +5,10 @@ leaving or joining: its own market, management and events (the year effects comm
 every council explain little of it). ``council_shocks`` gives, for each rate it moves,
 equally likely yearly changes on a log scale (``changes``; e.g. quantiles of councils'
 published yearly changes): year ``k`` of the run (from the start date) multiplies the
-rate by ``exp(scale x change)``, one change drawn for each rate and year from its own
-random stream (``council_shocks:<rate>``, one draw a year in order, so a year's shock does
-not depend on the run's length). ``scale`` (a number or a distribution, e.g. a calibration's
+rate by ``exp(scale x change)``, one change drawn for each rate and year, its own
+(``council_shocks:<rate>``, a year's shock does not depend on the run's length) and
+stratified across replications (``Streams.stratified``: 20 replications take each twentieth
+of the changes once). ``scale`` (a number or a distribution, e.g. a calibration's
 particles) stretches every change.
 
 Rates moved: ``attrition`` (every permanent worker's leaving hazard), ``applicants``

@@ -225,12 +225,13 @@ def uncertain_paths(obj: Any) -> list[str]:
     return found
 
 
-def sample_parameters(obj: BaseModel, rng_for) -> tuple[BaseModel, dict[str, float]]:
+def sample_parameters(obj: BaseModel, rng_for, group_uniform=None) -> tuple[BaseModel, dict[str, float]]:
     """Replace every distribution in ``obj`` by one draw (a count's draw rounded to a whole number).
 
     ``rng_for(path)`` returns the generator for the parameter at ``path``; an
-    empirical distribution with a group uses one uniform draw per group, from
-    ``rng_for("group:" + name)``. Returns the resolved object and the drawn values by path.
+    empirical distribution with a group uses one uniform draw per group, ``group_uniform(name)``
+    (e.g. stratified across replications), by default from ``rng_for("group:" + name)``.
+    Returns the resolved object and the drawn values by path.
     """
     drawn: dict[str, float] = {}
     groups: dict[str, float] = {}
@@ -238,7 +239,8 @@ def sample_parameters(obj: BaseModel, rng_for) -> tuple[BaseModel, dict[str, flo
     def draw(path: str, dist: _Dist, whole: bool = False) -> float:
         if isinstance(dist, Empirical) and dist.group is not None:
             if dist.group not in groups:
-                groups[dist.group] = float(rng_for("group:" + dist.group).random())
+                groups[dist.group] = (float(group_uniform(dist.group)) if group_uniform is not None
+                                      else float(rng_for("group:" + dist.group).random()))
             value = dist.pick(groups[dist.group])
         else:
             value = dist.sample(rng_for(path))

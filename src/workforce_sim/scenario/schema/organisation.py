@@ -42,8 +42,8 @@ class EstablishmentDrift(Strict):
 
     Year k of the run (from the start date) changes the number of posts by a
     proportion: ``known[k]`` while there are known changes, then one value drawn
-    at random from ``annual_changes`` (equally likely; the model's
-    ``establishment`` stream), a new draw each year. A year's change is spread
+    at random from ``annual_changes`` (equally likely; stratified across
+    replications, ``Streams.stratified``), a new draw each year. A year's change is spread
     geometrically over its twelve months (the 15th of each). New posts copy a
     post chosen at random (team, role, FTE) and start vacant; a cut closes an
     uncovered vacant post first, then an agency-held one (ending the assignment),
