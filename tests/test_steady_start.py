@@ -71,3 +71,29 @@ def test_the_turnovers_shrinkage_recovers_a_known_line_and_reads_nothing_later()
     changed.loc[later, "value"] = changed.loc[later, "value"] * 3 + 1
     assert shrinkage("turnover_rate_pct", 2019, full) == shrinkage("turnover_rate_pct", 2019, changed)
     assert shrinkage("turnover_rate_pct", 2019, full) != shrinkage("turnover_rate_pct", 2021, full)
+
+
+def test_a_council_with_many_vacancies_keeps_its_vacancy_rate_as_its_posts_grow():
+    # Lewisham in 2021: 37.6% of its posts vacant, posts growing by the drift's mean (+4.1% a year). The permanent
+    # staff grow with the posts, and so do the vacancies: hiring for every new post instead kept the vacancies
+    # about the same in number, and the rate fell
+    from workforce_sim.scenario.start_state import advert_success
+
+    data = origin_scenario("Lewisham", 2021, 1, load_table(), shocks=False)
+    changes = data["establishment_drift"]["annual_changes"]
+    growth = float(np.mean(changes))
+    data["establishment_drift"] = {"annual_changes": [growth]}
+    start, later = _vacancy_rate_a_year_on(data)
+    assert start > 35 and abs(later - start) < 0.4, (start, later)     # -0.08 points (24 replications)
+
+    text = data["sources"]["recruitment.pipeline.applicants_per_advert"]
+    pipe = float(re.search(r"([\d.]+) pipeline starters a year over (\d+) open posts", text).group(1))
+    open_posts = int(re.search(r"pipeline starters a year over (\d+) open posts", text).group(1))
+    pl = Pipeline()
+    q = float(pl.p_interview) * float(pl.p_offer) * float(pl.p_accept)
+    old = copy.deepcopy(data)
+    s = advert_success(pipe + growth * open_posts, open_posts, pl)
+    for role in old["recruitment"]["pipeline"]["applicants_per_advert"]:
+        old["recruitment"]["pipeline"]["applicants_per_advert"][role] = -math.log(1 - s) / q
+    old_start, old_later = _vacancy_rate_a_year_on(old)
+    assert old_start == start and old_later - old_start < -0.5, (old_start, old_later)     # -0.97 points

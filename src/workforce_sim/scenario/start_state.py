@@ -40,7 +40,7 @@ from workforce_sim.scenario.schema import Agency, Attrition, Pipeline
 HISTORY_YEARS = 3          # years of the council's own history averaged for its rates
 HORIZON_YEARS = 3          # default length of the run
 TEAM_SIZE = 6              # case-holding social workers per team (one practice manager each)
-BRIDGE_MONTHS = 4          # months before the first pipeline hires can start (advert + interview + checks)
+BRIDGE_MONTHS = 4          # months over which the starters already in the pipeline start (as long as its first starts take, below)
 NQSW_SHARE = 0.25          # share of permanent starters who join as NQSWs (assumption)
 CAP_HEADROOM = 1.25        # cap = published caseload x this
 DRIFT_QUANTILES = 40       # the establishment drift's yearly changes: this many quantiles of the pooled published changes
@@ -316,6 +316,12 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
     shares = {round(s.min_years, 6): s.share for s in default.initial_tenure}
     mean_h = sum(shares.get(round(b.min_years, 6), 0.0) * float(b.hazard_per_year) for b in default.tenure_bands)
     mean_h /= sum(shares.get(round(b.min_years, 6), 0.0) for b in default.tenure_bands)
+    # the roles' mean multiplier of the hazard: permanent workers hold posts at random, and managers leave less
+    # often (role_multiplier); the scale leaves it out (the turnover it gives is nearer councils' next-year
+    # turnover, docs/councils.md), and the expected leavers count it
+    sw_posts = sum(t["count"] * sum(p["count"] for p in team_types[t["type"]]["posts"] if p["role"] == "social_worker") for t in teams)
+    mult = default.role_multiplier
+    mean_m = (sw_posts * float(mult["social_worker"]) + (posts - sw_posts) * float(mult["practice_manager"])) / max(1, posts)
 
     def hazard(t_pct: float) -> float:
         return -math.log(1 - min(t_pct, 95.0) / 100)
@@ -338,10 +344,11 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
     nqsw_yr = int(round(NQSW_SHARE * starters_yr))
     drift, drift_src = drift_section(c, year, r.t)
     growth = float(np.mean(drift["annual_changes"])) if drift.get("annual_changes") else 0.0
-    establishment = permanent + in_vacancies + uncovered
-    leavers_yr = permanent * min(_mid(turnover.value), 95.0) / 100
+    leavers_yr = mean_m * permanent * min(_mid(turnover.value), 95.0) / 100
     conversions_yr = float(Agency().conversion_per_year) * in_vacancies if agency_posts else 0.0
-    pipe_yr = max(0.0, leavers_yr + growth * establishment - nqsw_yr - conversions_yr)
+    # the posts grow by ``growth``; for the rates to stay, the permanent staff grow by as much (the new posts'
+    # share that stays vacant keeps the vacancies growing with them)
+    pipe_yr = max(0.0, leavers_yr + growth * permanent - nqsw_yr - conversions_yr)
     open_posts = in_vacancies + uncovered
     pl = Pipeline()
     q = float(pl.p_interview) * float(pl.p_offer) * float(pl.p_accept)
@@ -355,13 +362,17 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
     src["recruitment.pipeline.applicants_per_advert"] = (
         f"derived (docs/councils.md): {pipe_yr:.1f} pipeline starters a year over {max(1, open_posts)} open posts (vacancies, at least 1), "
         f"with the default pipeline's stage probabilities and times: the expected leavers ({leavers_yr:.1f} a year: turnover % {turnover.value} "
-        f"of {permanent} FTE in post) and the posts' expected growth ({growth:+.2%} a year of {establishment}: the mean of establishment_drift's "
-        f"changes) less the NQSW intake ({nqsw_yr}) and conversions ({conversions_yr:.1f}: the default rate on {in_vacancies} agency-held "
+        f"of {permanent} FTE in post, times the roles' mean hazard multiplier {mean_m:.3f}: {sw_posts} of {posts} posts social workers) and the permanent staff's growth with the posts' ({growth:+.2%} a year of {permanent}: the mean of "
+        f"establishment_drift's changes; the vacancies grow with the posts too) less the NQSW intake ({nqsw_yr}) and conversions ({conversions_yr:.1f}: the default rate on {in_vacancies} agency-held "
         f"vacancies), so the start is steady in expectation; the council's published starters ({starters.value}: {starters.source}) set "
         f"only the NQSW intake, because a council's gap between starters and leavers does not predict its vacancy or agency rate "
         f"(scripts/hiring_balance.py)")
     # starters already in the pipeline on the start date, so hires do not pause while the first adverts run
-    bridge = _spread(int(round(pipe_yr * BRIDGE_MONTHS / 12)), BRIDGE_MONTHS)
+    # as many as the pipeline would have started in the time its own first starts take (advert, shortlist,
+    # interview, checks, notice: 133 days by default), over the first BRIDGE_MONTHS months
+    first_days = sum(float(getattr(pl, k)) for k in ("advert_days", "shortlist_to_interview_days", "interview_to_offer_days",
+                                                      "offer_to_checks_days", "checks_to_start_days"))
+    bridge = _spread(int(round(pipe_yr * first_days / DAYS_PER_YEAR)), BRIDGE_MONTHS)
     start = dt.date(year, 9, 30)
     apps = []
     for i, n in enumerate(bridge):
@@ -370,9 +381,10 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
                          "count": n, "note": "starters already in the recruitment pipeline on the start date"})
     if apps:
         recruitment["appointments"] = apps
-        src["recruitment.appointments"] = (f"assumption: offers made before the start date start over the first {BRIDGE_MONTHS} months "
-                                           f"(the default pipeline needs about that long to produce its first starters) at the council's rate "
-                                           f"of {pipe_yr:.1f} pipeline starters a year (see recruitment.pipeline.applicants_per_advert)")
+        src["recruitment.appointments"] = (f"assumption: offers made before the start date start over the first {BRIDGE_MONTHS} months: "
+                                           f"as many as the council's {pipe_yr:.1f} pipeline starters a year (see "
+                                           f"recruitment.pipeline.applicants_per_advert) give in the {first_days:g} days the default "
+                                           f"pipeline takes to its first starters (advert, shortlist, interview, checks, notice)")
 
     # agency: cover rate balancing the flows at the start (docs/councils.md)
     ag = Agency()
