@@ -1,5 +1,6 @@
-"""``wfsim init``'s start: steady in expectation (the pipeline hires the expected leavers and the posts'
-expected growth, not the council's published starters), and its turnover shrunk as far as councils' means carry."""
+"""``wfsim init``'s start: steady in expectation (the pipeline hires the expected leavers and the permanent
+staff's growth with the posts, not the council's published starters), and its turnover shrunk as far as councils'
+means carry."""
 from __future__ import annotations
 
 import copy

@@ -336,7 +336,7 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
     src["attrition.tenure_bands"] = ("England 2016 tenure shape (default bands) scaled so the mean hazard over the default "
                                      f"initial tenure equals -ln(1 - turnover); turnover % {turnover.value}: {turnover.source}")
 
-    # recruitment: the pipeline replaces the expected leavers and fills the posts' expected growth, less the NQSW
+    # recruitment: the pipeline replaces the expected leavers and grows the permanent staff with the posts, less the NQSW
     # intake and conversions, so that the start is steady in expectation (docs/councils.md: a council's gap between
     # its published starters and leavers does not predict its vacancy or agency rate)
     starters = r.rate("starters_fte")
