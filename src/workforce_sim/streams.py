@@ -5,7 +5,7 @@ numbers do not depend on which other streams exist (common random numbers
 across scenarios), nor on executor or worker count.
 
 A few draws that move a whole replication (a council shock's year, a year's
-change of the posts) are stratified across replications (``Streams.stratified``):
+change of the posts, a group's particle) are stratified across replications (``Streams.stratified``):
 each block of ``STRATA`` replications takes one draw from each of ``STRATA``
 equal strata, in an order of its own for every name and year (Latin hypercube
 sampling). Each replication's draw is still uniform, so nothing is biased, but
@@ -67,6 +67,10 @@ class Streams:
         within = np.random.Generator(np.random.PCG64(np.random.SeedSequence(
             entropy=self.seed, spawn_key=(_BLOCK_TAG + 1, self.replication, key, int(index))))).random()
         return float((order[i] + within) / STRATA)
+
+    def stratified_choice(self, name: str, index: int, n: int) -> int:
+        """One of ``n`` equally likely values (its position) for draw ``index`` of ``name``, by ``stratified``."""
+        return min(n - 1, int(self.stratified(name, index) * n))
 
 
 class Keyed(random.Random):
@@ -136,6 +140,9 @@ class MemberStreams:
 
     def stratified(self, name: str, index: int) -> float:
         return self.streams.stratified(self.prefix + name, index)
+
+    def stratified_choice(self, name: str, index: int, n: int) -> int:
+        return self.streams.stratified_choice(self.prefix + name, index, n)
 
 
 def member_streams(streams: Streams, keys: list[str]) -> list:

@@ -112,8 +112,8 @@ class Establishment:
                 if year < len(drift.known):
                     change = float(drift.known[year])
                 elif drift.annual_changes:   # one of the equally likely changes, stratified across replications
-                    u = self.streams.stratified("establishment_drift", year)
-                    change = float(drift.annual_changes[min(len(drift.annual_changes) - 1, int(u * len(drift.annual_changes)))])
+                    changes = drift.annual_changes
+                    change = float(changes[self.streams.stratified_choice("establishment_drift", year, len(changes))])
                 else:
                     change = 0.0
                 year_start = factor

@@ -29,6 +29,6 @@ class ShockPath:
         if len(drawn) <= year:
             values = self._changes[rate]
             while len(drawn) <= year:
-                u = self._streams.stratified("council_shocks:" + rate, len(drawn))
-                drawn.append(math.exp(self._scale * float(values[min(len(values) - 1, int(u * len(values)))])))
+                k = self._streams.stratified_choice("council_shocks:" + rate, len(drawn), len(values))
+                drawn.append(math.exp(self._scale * float(values[k])))
         return drawn[year]
