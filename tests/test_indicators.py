@@ -76,3 +76,13 @@ def test_indicator_tables_give_the_full_tables_indicators(results):
             np.testing.assert_allclose(got[c].to_numpy(float), want[c].to_numpy(float), rtol=1e-12, atol=1e-12, err_msg=c)
     pd.testing.assert_frame_equal(indicator_counts(light)[["replication", "date", "start", "leave"]],
                                   indicator_counts(results)[["replication", "date", "start", "leave"]], check_dtype=False)
+
+
+@pytest.mark.parametrize("day", ["2024-02-29", "2023-02-28", "2021-10-01", "2020-09-30", "2024-03-01"])
+def test_a_year_before_is_pandas_year_offset(day):
+    import datetime as dt
+
+    from workforce_sim.analysis.checks import year_before
+
+    d = dt.date.fromisoformat(day)
+    assert year_before(d) == (pd.Timestamp(d) - pd.DateOffset(years=1)).date()

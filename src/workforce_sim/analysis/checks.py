@@ -52,6 +52,11 @@ def annual_indicators(results: Results, month: int = 10) -> pd.DataFrame:
 COUNTS = ["posts_fte", "permanent_fte", "agency_fte", "start", "leave"]
 
 
+def year_before(day: dt.date) -> dt.date:
+    """The same day a year earlier (29 February -> 28 February, as ``pandas.DateOffset(years=1)``)."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28 if day.month == 2 else day.day))
+
+
 def indicator_counts(results: Results, month: int = 10) -> pd.DataFrame:
     """What the DfE indicators are made of, per replication and year end (``annual_indicators``): posts,
     permanent (FTE in post) and agency FTE on the 1 October snapshot, permanent starters and leavers over
@@ -60,10 +65,10 @@ def indicator_counts(results: Results, month: int = 10) -> pd.DataFrame:
     every one of its simulations)."""
     snap = results.snapshots
     dates, at = np.unique(snap["date"].to_numpy(), return_inverse=True)
-    stamps = pd.DatetimeIndex(dates)
-    start = pd.Timestamp(results.scenario.start_date)
+    days = dates.astype("datetime64[D]").tolist()   # the few distinct dates, as datetime.date
+    start = results.scenario.start_date
     # the year ends: snapshots in ``month`` a full year after the start
-    is_end = np.asarray((stamps.month == month) & (stamps - pd.DateOffset(years=1) >= start))
+    is_end = np.array([d.month == month and year_before(d) >= start for d in days], dtype=bool)
     ends = dates[is_end]
     end_of_date = np.full(len(dates), -1)
     end_of_date[is_end] = np.arange(len(ends))
@@ -76,23 +81,23 @@ def indicator_counts(results: Results, month: int = 10) -> pd.DataFrame:
     sums = {c: np.bincount(key, weights=snap[c].to_numpy(float)[rows], minlength=size)[present]
             for c in ("posts_fte", "permanent_fte", "agency_fte")}
     flows = results.flows
-    perm = (flows["contract"] == "permanent").to_numpy()
+    perm = np.asarray(flows["contract"].to_numpy(dtype=object) == "permanent", dtype=bool)
     fdates = flows["date"].to_numpy()[perm].astype(dates.dtype)
     i = np.searchsorted(ends, fdates, side="left")
     inside = i < len(ends)
-    previous = (pd.DatetimeIndex(ends) - pd.DateOffset(years=1)).to_numpy().astype(dates.dtype)
+    previous = np.array([year_before(d) for d, end in zip(days, is_end) if end], dtype="datetime64[D]").astype(dates.dtype)
     inside[inside] &= previous[i[inside]] < fdates[inside]
     frep = flows["replication"].to_numpy()[perm][inside]
     r = np.searchsorted(reps, frep)
     known = (r < len(reps)) & (reps[np.minimum(r, len(reps) - 1)] == frep) if len(reps) else np.zeros(len(frep), bool)
     fkey = r[known] * len(ends) + i[inside][known]
-    kinds = flows["kind"].to_numpy()[perm][inside][known]
+    kinds = flows["kind"].to_numpy(dtype=object)[perm][inside][known]
     weights = flows["count"].to_numpy()[perm][inside][known]
     counted = {k: np.bincount(fkey[kinds == k], weights=weights[kinds == k], minlength=size)[present].astype("int64")
                for k in ("start", "leave")}
     which = np.flatnonzero(present)
     return pd.DataFrame({"replication": reps[which // max(len(ends), 1)], "date": ends[which % max(len(ends), 1)],
-                         **sums, **counted})[["replication", "date", *COUNTS]]
+                         **sums, **counted}, columns=["replication", "date", *COUNTS])
 
 
 def indicator_rates(counts: pd.DataFrame) -> pd.DataFrame:
@@ -110,7 +115,7 @@ def indicator_rates(counts: pd.DataFrame) -> pd.DataFrame:
 
     return pd.DataFrame({
         "replication": counts["replication"].to_numpy(),
-        "year_to_30_sept": pd.DatetimeIndex(counts["date"]).year.to_numpy(),
+        "year_to_30_sept": counts["date"].to_numpy().astype("datetime64[Y]").astype(np.int64) + 1970,
         "fte_in_post": in_post,
         "starters": starters,
         "leavers": leavers,

@@ -154,7 +154,7 @@ class WorkforceRecords:
         agency FTE by role summed over the teams, and the permanent starters and leavers by month; no team
         labels, spells or other flows. The indicators are those of ``tables`` (the FTE summed in another
         order: equal to rounding, tests/test_indicators.py) at a fraction of its cost."""
-        tick_dates = pd.to_datetime(pd.Series(ticks)).to_numpy()
+        tick_dates = np.array(ticks, dtype="datetime64[s]")   # as pandas reads dates
         sums: dict[tuple[int, int], list[float]] = {}
         for row in self.snapshots:
             key = (row[0], row[2])
@@ -193,7 +193,7 @@ class WorkforceRecords:
                teams: list[Team], teams_frame: pd.DataFrame, workers: list[Worker],
                start_date: dt.date, keep_events: bool) -> ReplicationResult:
         """Snapshots, flows and spells (with ``keep_events`` the event log and one row per worker too)."""
-        tick_dates = pd.to_datetime(pd.Series(ticks)).to_numpy()
+        tick_dates = np.array(ticks, dtype="datetime64[s]")   # as pandas reads dates
         snap = team_snapshot_frame(self.snapshots, SNAPSHOT_COLUMNS, replication, tick_dates, teams_frame)
         # flows: starters and leavers by period, contract, detail, role and group, counted from the event tuples
         group_of = [t.group for t in teams]
