@@ -153,6 +153,34 @@ def advert_success(starters_a_year: float, open_posts: float, pl: Pipeline, most
     return most if spare <= 0 else min(most, 1.0 / (1.0 + spare / failed))
 
 
+def steady_tenure(attrition: Attrition, target: float, multiplier: float, growth: float, step: float = 0.01) -> tuple[float, list[dict[str, float]]]:
+    """(k, initial_tenure): the scale k of ``attrition``'s tenure-band hazards for which their mean over the staff's
+    years of service is ``target``, and those years of service (shares of ``attrition.initial_tenure``'s bands) as
+    the scaled hazards, times the roles' mean ``multiplier``, keep them when the hires (at no years of service) grow
+    by ``growth`` a year: the share of staff with t years is proportional to exp(-growth t) times the chance of
+    staying t years. The two depend on each other; the fixed point is found in a few steps."""
+    edges = [(float(b.min_years), float(b.max_years)) for b in attrition.initial_tenure]
+    starts = [float(b.min_years) for b in attrition.tenure_bands]
+    rates = np.array([float(b.hazard_per_year) for b in attrition.tenure_bands])
+    t = np.arange(0.0, edges[-1][1], step) + step / 2                 # mid-points of the steps
+    band = np.searchsorted(starts, t, side="right") - 1
+    of_share = [int(np.searchsorted(starts, lo, side="right") - 1) for lo, _ in edges]
+    shares = np.array([float(b.share) for b in attrition.initial_tenure])
+    k = 1.0
+    for _ in range(100):
+        k_new = target / float(shares @ rates[of_share] / shares.sum())
+        stay = np.exp(-np.cumsum(k_new * multiplier * rates[band] * step) + k_new * multiplier * rates[band] * step / 2)
+        density = stay * np.exp(-growth * t)
+        shares = np.array([density[(t >= lo) & (t < hi)].sum() for lo, hi in edges])
+        shares /= shares.sum()
+        if abs(k_new - k) < 1e-9:
+            break
+        k = k_new
+    rounded = np.round(shares, 4)
+    rounded[int(np.argmax(rounded))] += round(1.0 - float(rounded.sum()), 4)   # shares that sum to 1 exactly as written
+    return k_new, [{"min_years": lo, "max_years": hi, "share": round(float(x), 4)} for (lo, hi), x in zip(edges, rounded)]
+
+
 def _mid(v: Any) -> float:
     return float(sum(v) / 2) if isinstance(v, list) else float(v)
 
@@ -313,28 +341,34 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
                 f"council's next-year turnover on its mean of {HISTORY_YEARS} years, over {pairs} council-years published by "
                 f"30 September {year} (DfE csww turnover_rate_pct, data/dfe_councils.csv.gz)"))
     default = Attrition()
-    shares = {round(s.min_years, 6): s.share for s in default.initial_tenure}
-    mean_h = sum(shares.get(round(b.min_years, 6), 0.0) * float(b.hazard_per_year) for b in default.tenure_bands)
-    mean_h /= sum(shares.get(round(b.min_years, 6), 0.0) for b in default.tenure_bands)
     # the roles' mean multiplier of the hazard: permanent workers hold posts at random, and managers leave less
     # often (role_multiplier); the scale leaves it out (the turnover it gives is nearer councils' next-year
     # turnover, docs/councils.md), and the expected leavers count it
     sw_posts = sum(t["count"] * sum(p["count"] for p in team_types[t["type"]]["posts"] if p["role"] == "social_worker") for t in teams)
     mult = default.role_multiplier
     mean_m = (sw_posts * float(mult["social_worker"]) + (posts - sw_posts) * float(mult["practice_manager"])) / max(1, posts)
+    drift, drift_src = drift_section(c, year, r.t)
+    growth = float(np.mean(drift["annual_changes"])) if drift.get("annual_changes") else 0.0
 
     def hazard(t_pct: float) -> float:
         return -math.log(1 - min(t_pct, 95.0) / 100)
 
+    # the scale k and the staff's years of service together: the mix the council's own hazards and hiring keep
+    # (steady_tenure), so that the leaving rate stays as the turnover sets it instead of drifting up as the
+    # hires replace the England 2016 mix (docs/councils.md)
+    middle = float(np.mean(turnover.value)) if isinstance(turnover.value, list) else float(turnover.value)
+    k_mid, tenure = steady_tenure(default, hazard(middle), mean_m, growth)
     if isinstance(turnover.value, list):
-        ks = [hazard(v) / mean_h for v in turnover.value]
+        ks = [k_mid * hazard(v) / hazard(middle) for v in turnover.value]
         bands = [{"min_years": b.min_years, "hazard_per_year": [round(float(b.hazard_per_year) * ks[0], 4), round(float(b.hazard_per_year) * ks[1], 4)]}
                  for b in default.tenure_bands]
     else:
-        k = hazard(turnover.value) / mean_h
-        bands = [{"min_years": b.min_years, "hazard_per_year": round(float(b.hazard_per_year) * k, 4)} for b in default.tenure_bands]
-    src["attrition.tenure_bands"] = ("England 2016 tenure shape (default bands) scaled so the mean hazard over the default "
-                                     f"initial tenure equals -ln(1 - turnover); turnover % {turnover.value}: {turnover.source}")
+        bands = [{"min_years": b.min_years, "hazard_per_year": round(float(b.hazard_per_year) * k_mid, 4)} for b in default.tenure_bands]
+    src["attrition.tenure_bands"] = ("England 2016 tenure shape (default bands) scaled so the mean hazard over the staff's years of "
+                                     f"service (attrition.initial_tenure) equals -ln(1 - turnover); turnover % {turnover.value}: {turnover.source}")
+    src["attrition.initial_tenure"] = (f"derived (docs/councils.md): the years of service that the tenure bands' hazards (times the roles' mean "
+                                       f"multiplier {mean_m:.3f}) keep when the hires grow with the posts ({growth:+.2%} a year), in the "
+                                       "England 2016 bands (DfE SFR08/2017, data/dfe_time_in_service_2016.csv)")
 
     # recruitment: the pipeline replaces the expected leavers and grows the permanent staff with the posts, less the NQSW
     # intake and conversions, so that the start is steady in expectation (docs/councils.md: a council's gap between
@@ -342,9 +376,10 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
     starters = r.rate("starters_fte")
     starters_yr = _mid(starters.value)
     nqsw_yr = int(round(NQSW_SHARE * starters_yr))
-    drift, drift_src = drift_section(c, year, r.t)
-    growth = float(np.mean(drift["annual_changes"])) if drift.get("annual_changes") else 0.0
-    leavers_yr = mean_m * permanent * min(_mid(turnover.value), 95.0) / 100
+    # the leavers the hazards give: their mean over the staff is -ln(1 - turnover) times the roles' multiplier, a rate
+    # per FTE a year that the staff who replace the leavers face too (not the turnover, the share of a closed group
+    # leaving within a year, which planned about a tenth too few and let the vacancies grow)
+    leavers_yr = mean_m * permanent * hazard(_mid(turnover.value))
     conversions_yr = float(Agency().conversion_per_year) * in_vacancies if agency_posts else 0.0
     # the posts grow by ``growth``; for the rates to stay, the permanent staff grow by as much (the new posts'
     # share that stays vacant keeps the vacancies growing with them)
@@ -361,8 +396,8 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
                                                                           "social_worker": applicants}}}
     src["recruitment.pipeline.applicants_per_advert"] = (
         f"derived (docs/councils.md): {pipe_yr:.1f} pipeline starters a year over {max(1, open_posts)} open posts (vacancies, at least 1), "
-        f"with the default pipeline's stage probabilities and times: the expected leavers ({leavers_yr:.1f} a year: turnover % {turnover.value} "
-        f"of {permanent} FTE in post, times the roles' mean hazard multiplier {mean_m:.3f}: {sw_posts} of {posts} posts social workers) and the permanent staff's growth with the posts' ({growth:+.2%} a year of {permanent}: the mean of "
+        f"with the default pipeline's stage probabilities and times: the expected leavers ({leavers_yr:.1f} a year: the hazard -ln(1 - turnover) for turnover % {turnover.value} "
+        f"times {permanent} FTE in post, times the roles' mean hazard multiplier {mean_m:.3f}: {sw_posts} of {posts} posts social workers) and the permanent staff's growth with the posts' ({growth:+.2%} a year of {permanent}: the mean of "
         f"establishment_drift's changes; the vacancies grow with the posts too) less the NQSW intake ({nqsw_yr}) and conversions ({conversions_yr:.1f}: the default rate on {in_vacancies} agency-held "
         f"vacancies), so the start is steady in expectation; the council's published starters ({starters.value}: {starters.source}) set "
         f"only the NQSW intake, because a council's gap between starters and leavers does not predict its vacancy or agency rate "
@@ -431,7 +466,7 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
         "teams": teams,
         "initial_staffing": [{"group": "social_work_teams", "permanent_posts": permanent, "agency_posts": agency_posts,
                               "vacant_uncovered_posts": uncovered, **beyond_section}],
-        "attrition": {"tenure_bands": bands},
+        "attrition": {"tenure_bands": bands, "initial_tenure": tenure},
         "recruitment": recruitment,
         "agency": agency_section,
         "nqsw": nqsw,
