@@ -60,8 +60,8 @@ from workforce_sim.scenario.start_state import SHOCK_MEASURES, SHOCK_QUANTILES, 
 
 MEASURES = ("agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct")   # summaries fitted (DfE indicator names)
 WINDOW_YEARS = 3           # years of history simulated (from 30 September of through - 3)
-POPULATION = 10            # particles a generation (the backtest's default, chosen by measurement: docs/validation.md)
-GENERATIONS = 2            # ABC-SMC generations (the backtest's default)
+POPULATION = 20            # particles a generation (the backtest's default, chosen by measurement: docs/validation.md)
+GENERATIONS = 1            # ABC-SMC generations after pyabc's sample of the prior that sets the first threshold (the backtest's default)
 GROUP = "calibration"      # the group of the posterior's empirical distributions (one particle a replication)
 CONVERSION = float(Agency.model_fields["conversion_per_year"].default)   # the model's default conversion hazard a year
 # prior: (low, high) of each parameter; factors are uniform on their log2 scale
