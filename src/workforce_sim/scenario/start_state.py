@@ -91,21 +91,23 @@ class _Reader:
         self.c, self.year = c, year
         self.t = load_table() if table is None else table
         self.sid = {r["measure"]: r["source_id"] for r in self.t[["measure", "source_id"]].drop_duplicates("measure").to_dict("records")}
+        # the first source of each measure and year, and the council's own rows: read once, not on every figure
+        first = self.t[["measure", "year", "source_id"]].drop_duplicates(["measure", "year"])
+        self.sid_year = dict(zip(zip(first["measure"], first["year"]), first["source_id"]))
+        self.own = self.t[(self.t["level"] == "local_authority") & (self.t["new_la_code"] == c.new_la_code)]
 
     def sid_for(self, measure: str, year: int) -> str:
-        t = self.t
-        rows = t[(t["measure"] == measure) & (t["year"] == year)]
-        return rows["source_id"].iloc[0] if len(rows) else self.sid[measure]
+        return self.sid_year.get((measure, year), self.sid[measure])
 
     def at(self, measure: str) -> Optional[Figure]:
-        s = series(self.c, measure, table=self.t)
+        s = series(self.c, measure, table=self.own)
         if self.year not in s.index:
             return None
         return Figure(float(s[self.year]), cite(self.sid_for(measure, self.year), self.year, self.c))
 
     def history(self, measure: str, years: int = HISTORY_YEARS) -> Optional[Figure]:
         """Mean of the council's own values in the years up to ``year``."""
-        s = series(self.c, measure, table=self.t)
+        s = series(self.c, measure, table=self.own)
         s = s[(s.index <= self.year) & (s.index > self.year - years)]
         if s.empty:
             return None
@@ -495,7 +497,7 @@ def _demand(r: _Reader, c: Council, year: int, case_types: list[str], holders: O
     dyear = year + 1  # 31 March after the 30 September start is nearest; fall back to the one before
     figs = {}
     for m in ("referrals_in_year", "cin_at_31_march", "cpp_at_31_march", "cla_at_31_march"):
-        s = series(c, m, table=r.t)
+        s = series(c, m, table=r.own)
         avail = [y for y in (year + 1, year) if y in s.index] or [y for y in s.index if abs(y - year) <= 4]
         if not avail:
             return None
