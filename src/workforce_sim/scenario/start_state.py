@@ -90,10 +90,12 @@ class _Reader:
     def __init__(self, c: Council, year: int, table: Optional[pd.DataFrame] = None):
         self.c, self.year = c, year
         self.t = load_table() if table is None else table
-        self.sid = {r["measure"]: r["source_id"] for r in self.t[["measure", "source_id"]].drop_duplicates("measure").to_dict("records")}
-        # the first source of each measure and year, and the council's own rows: read once, not on every figure
+        # the first source of each measure and year (and of each measure), and the council's own rows: read once,
+        # not on every figure
         first = self.t[["measure", "year", "source_id"]].drop_duplicates(["measure", "year"])
         self.sid_year = dict(zip(zip(first["measure"], first["year"]), first["source_id"]))
+        by_measure = first.drop_duplicates("measure")
+        self.sid = dict(zip(by_measure["measure"], by_measure["source_id"]))
         self.own = self.t[(self.t["level"] == "local_authority") & (self.t["new_la_code"] == c.new_la_code)]
 
     def sid_for(self, measure: str, year: int) -> str:
@@ -358,7 +360,7 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
     # the scale k and the staff's years of service together: the mix the council's own hazards and hiring keep
     # (steady_tenure), so that the leaving rate stays as the turnover sets it instead of drifting up as the
     # hires replace the England 2016 mix (docs/councils.md)
-    middle = float(np.mean(turnover.value)) if isinstance(turnover.value, list) else float(turnover.value)
+    middle = _mid(turnover.value)
     k_mid, tenure = steady_tenure(default, hazard(middle), mean_m, growth)
     if isinstance(turnover.value, list):
         ks = [k_mid * hazard(v) / hazard(middle) for v in turnover.value]
@@ -381,7 +383,7 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
     # the leavers the hazards give: their mean over the staff is -ln(1 - turnover) times the roles' multiplier, a rate
     # per FTE a year that the staff who replace the leavers face too (not the turnover, the share of a closed group
     # leaving within a year, which planned about a tenth too few and let the vacancies grow)
-    leavers_yr = mean_m * permanent * hazard(_mid(turnover.value))
+    leavers_yr = mean_m * permanent * hazard(middle)
     conversions_yr = float(Agency().conversion_per_year) * in_vacancies if agency_posts else 0.0
     # the posts grow by ``growth``; for the rates to stay, the permanent staff grow by as much (the new posts'
     # share that stays vacant keeps the vacancies growing with them)
