@@ -216,6 +216,31 @@ def shrinkage_line(measure: str, through: int, table: Optional[pd.DataFrame] = N
     return Line(float(a), float(b), int(ok.sum()), n[ok] - (a + b * m[ok]))
 
 
+def uncovered_line(through: int, table: Optional[pd.DataFrame] = None) -> Line:
+    """How much of a council's uncovered share of its vacancies (vacancies less agency FTE, at least 0, over
+    vacancies) carries into the next year: the least-squares line of the next year's share on this year's, over
+    every council and year y with vacancies in both y and y + 1, published by 30 September of ``through``
+    (NaN, 0 pairs and no residuals without two pairs)."""
+    t = load_table() if table is None else table
+    t = t[(t["level"] == "local_authority") & t["measure"].isin(("agency_fte", "vacancies_fte")) & t["value"].notna()
+          & (t["year"] <= through)]
+    wide = t.pivot_table(index=["new_la_code", "year"], columns="measure", values="value", aggfunc="first")
+    if wide.empty or not {"agency_fte", "vacancies_fte"} <= set(wide.columns):
+        return Line(float("nan"), float("nan"), 0, np.array([]))
+    vac = wide["vacancies_fte"].where(wide["vacancies_fte"] > 0)
+    share = ((vac - wide["agency_fte"]).clip(lower=0) / vac).dropna().unstack("year")
+    pairs = [(share[y], share[y + 1]) for y in share.columns if y + 1 in share.columns and y + 1 <= through]
+    if not pairs:
+        return Line(float("nan"), float("nan"), 0, np.array([]))
+    m = np.concatenate([p[0].to_numpy(float) for p in pairs])
+    n = np.concatenate([p[1].to_numpy(float) for p in pairs])
+    ok = np.isfinite(m) & np.isfinite(n)
+    if ok.sum() < 2 or np.ptp(m[ok]) == 0:
+        return Line(float("nan"), float("nan"), int(ok.sum()), np.array([]))
+    b, a = np.polyfit(m[ok], n[ok], 1)
+    return Line(float(a), float(b), int(ok.sum()), n[ok] - (a + b * m[ok]))
+
+
 def shrinkage(measure: str, through: int, table: Optional[pd.DataFrame] = None, years: int = 3) -> tuple[float, float, int]:
     """(a, b, pairs) of ``shrinkage_line`` one year on."""
     line = shrinkage_line(measure, through, table, years)

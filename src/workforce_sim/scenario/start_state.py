@@ -32,6 +32,7 @@ from workforce_sim.scenario.councils import (
     matching_councils,
     series,
     shrinkage,
+    uncovered_line,
     workforce_years,
     yearly_changes,
 )
@@ -436,12 +437,24 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
         src["agency.enabled"] = f"no agency workers published ({agency.source})"
     else:
         p = max(0.05, min(1.0, cover_share))
-        days_to_cover = uncovered / ((end_rate + conv + hire) * in_vacancies) if uncovered else 1.0
+        # the balance the cover keeps: the council's uncovered share of its vacancies shrunk towards every council's
+        # as far as such shares have carried into the next year (half the gap closes in a year: docs/councils.md)
+        share = uncovered / vacancies if vacancies else 0.0
+        line = uncovered_line(year, r.t)
+        if vacancies and line.pairs >= LINE_MIN_PAIRS and 0 < line.b <= 1:
+            share = min(1.0, max(0.0, line.a + line.b * share))
+            kept_src = (f"the council's uncovered share {uncovered}/{vacancies} shrunk to {share:.3f} by {line.a:.3f} + {line.b:.3f} x the share: "
+                        f"the least-squares line of councils' next-year uncovered share of their vacancies on this year's, over "
+                        f"{line.pairs} council-years published by 30 September {year} (DfE csww agency_fte and vacancies_fte, "
+                        f"data/dfe_councils.csv.gz)")
+        else:
+            kept_src = f"the council's uncovered share {uncovered}/{max(1, vacancies)} (too few council-years for a line)"
+        days_to_cover = share / ((end_rate + conv + hire) * (1.0 - share)) if share < 1 else 730.0
         days_to_cover = min(730.0, max(1.0, days_to_cover))
         agency_section = {"cover_probability": round(p, 3), "cover_lag_days": round(days_to_cover * p, 2)}
         src["agency.cover_probability"] = f"vacancy agency cover rate {100 * cover_share:.1f}%: {cover.source if cover else 'assumption'}"
-        src["agency.cover_lag_days"] = (f"derived (docs/councils.md): {in_vacancies} agency-held and {uncovered} uncovered vacancies stay in balance "
-                                        f"when uncovered posts are covered after {days_to_cover:.1f} days on average, given assignment ends, "
+        src["agency.cover_lag_days"] = (f"derived (docs/councils.md): uncovered vacancies are covered after {days_to_cover:.1f} days on average, "
+                                        f"so that agency-held and uncovered vacancies stay in balance at {kept_src}, given assignment ends, "
                                         f"conversions and hires at the default rates")
 
     # NQSWs: one cohort a year holding the year's intake, its starts spread over the twelve months
