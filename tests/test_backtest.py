@@ -633,6 +633,45 @@ def test_council_shocks_draw_each_year_from_their_own_streams():
     assert off.factor("attrition", 10.0) == 1.0 and ShockPath(None, None).factor("attrition", 10.0) == 1.0
 
 
+def test_persistent_council_shocks_carry_their_share_of_each_year_on():
+    """log factor of year y = scale x change_y + persistence x log factor of year y - 1, from the same draws as
+    shocks drawn afresh each year (persistence 0, bit for bit as before; 1, their running sum)."""
+    from workforce_sim.model.shocks import ShockPath
+    from workforce_sim.scenario.shocks import CouncilShocks
+    from workforce_sim.streams import Streams
+
+    values = [-0.3, -0.1, 0.05, 0.2, 0.4]
+    fresh = ShockPath(CouncilShocks(changes={"agency_cover": values}, scale=0.7), Streams(5, 2))
+    drawn = [float(np.log(fresh.factor("agency_cover", 365.25 * y + 1))) for y in range(6)]
+    assert all(round(d / 0.7, 9) in {round(v, 9) for v in values} for d in drawn)
+    for rho in (0.0, 0.5, 1.0):
+        path = ShockPath(CouncilShocks(changes={"agency_cover": values}, scale=0.7, persistence={"agency_cover": rho}), Streams(5, 2))
+        got = [float(np.log(path.factor("agency_cover", 365.25 * y + 1))) for y in range(6)]
+        want = [sum(rho ** (y - j) * drawn[j] for j in range(y + 1)) for y in range(6)]
+        assert got == pytest.approx(want, abs=1e-12), rho
+    # a rate without persistence is untouched by another's
+    both = ShockPath(CouncilShocks(changes={"agency_cover": values, "attrition": values}, persistence={"agency_cover": 1.0}), Streams(5, 2))
+    plain = ShockPath(CouncilShocks(changes={"agency_cover": values, "attrition": values}), Streams(5, 2))
+    assert [both.factor("attrition", 365.25 * y + 1) for y in range(4)] == [plain.factor("attrition", 365.25 * y + 1) for y in range(4)]
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.5, 0.9, 1.0])
+def test_the_shocks_persistence_is_recovered_from_councils_changes(rho):
+    """A panel of councils whose rate's log level is an AR(1) with a known rho (large counts, little chance):
+    ``_persistence`` finds rho from the correlation of successive changes."""
+    from workforce_sim.scenario.start_state import _persistence
+
+    rng = np.random.default_rng(int(rho * 10) + 1)
+    rows = []
+    for k in range(600):
+        x = float(rng.normal(0, 0.3))
+        for year in range(2013, 2021):
+            x = rho * x + float(rng.normal(0, 0.2))
+            rows.append({"new_la_code": f"E{k:08d}", "year": year, "agency_rate_pct": 15 * np.exp(x), "agency_fte": 1e6})
+    got, pairs = _persistence(pd.DataFrame(rows), "agency_rate_pct", "agency_fte")
+    assert pairs == 600 * 6 and abs(got - rho) < 0.08, (rho, got)
+
+
 def test_council_shocks_move_the_model_and_leave_other_streams_alone():
     from .helpers import tiny
 

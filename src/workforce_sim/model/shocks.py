@@ -1,5 +1,6 @@
 """Council shocks in a run: the yearly multipliers of one replication (the scenario's ``council_shocks``),
-drawn as the run reaches each year, stratified across the replications (``Streams.stratified``)."""
+drawn as the run reaches each year, stratified across the replications (``Streams.stratified``); with
+``persistence``, a share of each year's shock (log scale) carried into the next."""
 from __future__ import annotations
 
 import math
@@ -18,7 +19,9 @@ class ShockPath:
         self._changes = {r: np.asarray(v, float) for r, v in (shocks.changes.items() if self.on else ())}
         self._scale = float(shocks.scale) if self.on else 0.0
         self._streams = streams
+        self._rho = {r: float(shocks.persistence.get(r, 0.0)) for r in self._changes} if self.on else {}
         self._drawn: dict[str, list[float]] = {r: [] for r in self._changes}
+        self._log: dict[str, float] = {r: 0.0 for r in self._changes}   # the latest year's shock on the log scale
 
     def factor(self, rate: str, day: float) -> float:
         """The multiplier of ``rate`` on ``day`` of the run (1 when the rate has no shocks)."""
@@ -28,7 +31,12 @@ class ShockPath:
         drawn = self._drawn[rate]
         if len(drawn) <= year:
             values = self._changes[rate]
+            rho = self._rho[rate]
             while len(drawn) <= year:
                 k = self._streams.stratified_choice("council_shocks:" + rate, len(drawn), len(values))
-                drawn.append(math.exp(self._scale * float(values[k])))
+                shock = self._scale * float(values[k])
+                if rho > 0:   # a share of last year's shock carried on (the first year's from none)
+                    shock += rho * self._log[rate]
+                self._log[rate] = shock
+                drawn.append(math.exp(shock))
         return drawn[year]

@@ -9,7 +9,10 @@ rate by ``exp(scale x change)``, one change drawn for each rate and year, its ow
 (``council_shocks:<rate>``, a year's shock does not depend on the run's length) and
 stratified across replications (``Streams.stratified``: 20 replications take each twentieth
 of the changes once). ``scale`` (a number or a distribution, e.g. a calibration's
-particles) stretches every change.
+particles) stretches every change. ``persistence`` (by rate, 0 to 1) carries a share of a
+year's shock into the next, on the log scale: year ``k``'s shock is ``persistence`` times year
+``k - 1``'s plus its own change (0, the default: a fresh shock each year; 1: the shocks add up,
+a random walk), as councils' published rates carry their moves from year to year.
 
 Rates moved: ``attrition`` (every permanent worker's leaving hazard), ``applicants``
 (applicants per advert round) and ``agency_cover`` (the speed of agency cover: the mean
@@ -35,6 +38,8 @@ class CouncilShocks(BaseModel):
 
     changes: dict[ShockRate, list[float]] = Field(description="Rate -> equally likely yearly changes on a log scale (each within -3..3)")
     scale: Uncertain(ge=0, le=10) = Field(1.0, description="Multiplies every change (0: no shocks)")
+    persistence: dict[ShockRate, float] = Field(
+        default_factory=dict, description="Rate -> share of a year's shock carried into the next, 0-1 (none: 0, a fresh shock each year)")
 
     @field_validator("changes")
     @classmethod
@@ -45,3 +50,11 @@ class CouncilShocks(BaseModel):
             if any(not math.isfinite(v) or abs(v) > 3 for v in values):
                 raise ValueError(f"{rate}: changes must be finite and within -3..3")
         return changes
+
+    @field_validator("persistence")
+    @classmethod
+    def _persistence(cls, persistence: dict[str, float]) -> dict[str, float]:
+        for rate, rho in persistence.items():
+            if not 0.0 <= rho <= 1.0:
+                raise ValueError(f"{rate}: persistence must be between 0 and 1")
+        return persistence

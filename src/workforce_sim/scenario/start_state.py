@@ -623,18 +623,46 @@ def _noise_share(d: np.ndarray, noise: np.ndarray) -> float:
     return float(max(0.0, 1.0 - np.nanmedian(noise) / var)) if var > 0 else 0.0
 
 
+def _persistence(w: pd.DataFrame, measure: str, count: str) -> tuple[float, int]:
+    """(rho, pairs): how far a council's published rate carries its moves into the next year, from every pair of
+    successive yearly changes of a council (three years running) in ``w`` (one row per council and year). For a
+    rate that is its council's level x_t (an AR(1): x_t = rho x_{t-1} + e_t) plus the chance of its counts, the
+    correlation of successive changes of x is -(1 - rho) / 2; the counts' chance (Poisson: 1 / count a year) is
+    taken out of both the covariance (the middle year's) and the variance, and the changes are clipped to their
+    1st and 99th percentiles. rho between 0 (a fresh move each year) and 1 (a random walk); NaN without pairs."""
+    b = w.assign(year=w["year"] - 1)
+    c = w.assign(year=w["year"] - 2)
+    t = w.merge(b, on=["new_la_code", "year"], suffixes=("", "_b")).merge(
+        c.rename(columns={measure: f"{measure}_c", count: f"{count}_c"}), on=["new_la_code", "year"]).dropna()
+    if len(t) < 3:
+        return float("nan"), len(t)
+    d1 = np.log(t[f"{measure}_b"].to_numpy() / t[measure].to_numpy())
+    d2 = np.log(t[f"{measure}_c"].to_numpy() / t[f"{measure}_b"].to_numpy())
+    lo, hi = np.quantile(np.r_[d1, d2], (0.01, 0.99))
+    d1, d2 = np.clip(d1, lo, hi), np.clip(d2, lo, hi)
+    first, middle = 1.0 / t[count].to_numpy(), 1.0 / t[f"{count}_b"].to_numpy()
+    cov = float(np.cov(d1, d2)[0, 1]) + float(np.median(middle))
+    var = 0.5 * (float(d1.var()) + float(d2.var())) - float(np.median(first + middle))
+    if var <= 0:
+        return float("nan"), len(t)
+    return min(1.0, max(0.0, 1.0 + 2.0 * cov / var)), len(t)
+
+
 def shocks_section(table: pd.DataFrame, through: int, quantiles: int = SHOCK_QUANTILES) -> tuple[dict[str, Any], str]:
     """(``council_shocks`` mapping, its source) from every council's yearly changes published by 30 September
     of ``through``: for each shocked rate, the published rate's yearly change on a log scale, centred on its
-    median, less the part the published counts' chance explains (Poisson: 1 / count a year), halved in
-    variance (a year's shock moves one year's rate, a change is the difference of two years), as
-    ``quantiles`` equally likely values. Nothing published after ``through`` is read."""
+    median, less the part the published counts' chance explains (Poisson: 1 / count a year), as ``quantiles``
+    equally likely values; and how far the rate carries a year's move into the next (``_persistence``: rho).
+    A change is the difference of two years' levels, so a year's own shock (the innovation) has (1 + rho) / 2
+    of its variance: half for shocks drawn afresh each year (rho 0), all of it for a random walk (rho 1).
+    Nothing published after ``through`` is read."""
     t = table[(table["level"] == "local_authority") & (table["year"] <= through) & table["value"].notna()]
     wide = t.drop_duplicates(["new_la_code", "year", "measure"]).pivot_table(index=["new_la_code", "year"], columns="measure",
                                                                              values="value")
     if {"starters_fte", "fte_in_post"} <= set(wide.columns):
         wide["starters_rate"] = wide["starters_fte"] / wide["fte_in_post"].where(wide["fte_in_post"] > 0)
     changes: dict[str, list[float]] = {}
+    persistence: dict[str, float] = {}
     notes = []
     for rate, (measure, count) in SHOCK_MEASURES.items():
         if measure not in wide.columns or count not in wide.columns:
@@ -647,15 +675,23 @@ def shocks_section(table: pd.DataFrame, through: int, quantiles: int = SHOCK_QUA
         d = np.log(pair[f"{measure}_next"].to_numpy() / pair[measure].to_numpy())
         d = d - np.median(d)
         noise = 1.0 / pair[count].to_numpy() + 1.0 / pair[f"{count}_next"].to_numpy()
-        k = math.sqrt(_noise_share(d, noise) / 2.0)
+        rho, pairs = _persistence(w, measure, count)
+        rho = 0.0 if not math.isfinite(rho) else round(rho, 3)
+        k = math.sqrt(_noise_share(d, noise) * (1.0 + rho) / 2.0)
         q = np.quantile(np.clip(d * k, -3, 3), (np.arange(quantiles) + 0.5) / quantiles)
         changes[rate] = [round(float(v), 4) for v in q]
+        if rho > 0:
+            persistence[rate] = rho
         lo, hi = np.quantile(d * k, (0.05, 0.95))
         notes.append(f"{rate} from {measure} ({len(pair)} changes, years {int(pair['year'].min())}-{int(pair['year'].max()) + 1}; "
-                     f"90% of yearly multipliers {math.exp(lo):.2f}-{math.exp(hi):.2f})")
+                     f"90% of yearly multipliers {math.exp(lo):.2f}-{math.exp(hi):.2f}; persistence {rho:.2f} from {pairs} pairs of "
+                     f"successive changes)")
     if not changes:
         return {}, ""
     text = (f"assumption: the council's own yearly shocks as councils' published yearly changes up to 30 September {through} show "
-            f"them (DfE csww, data/dfe_councils.csv.gz; log changes centred, less the counts' chance, halved in variance): "
-            + "; ".join(notes))
-    return {"changes": changes, "scale": 1.0}, text
+            f"them (DfE csww, data/dfe_councils.csv.gz; log changes centred, less the counts' chance, times (1 + persistence) / 2 in "
+            f"variance; persistence from the correlation of a council's successive changes): " + "; ".join(notes))
+    section: dict[str, Any] = {"changes": changes, "scale": 1.0}
+    if persistence:
+        section["persistence"] = persistence
+    return section, text
