@@ -686,6 +686,24 @@ def test_council_shocks_move_the_model_and_leave_other_streams_alone():
     assert leave[0] != leave[1]
 
 
+def test_a_slower_time_to_hire_leaves_more_posts_vacant():
+    """The ``hiring`` shock multiplies the pipeline's durations: twice as slow, fewer permanent starters from
+    adverts and a higher vacancy rate; twice as fast, the reverse (the same seeds)."""
+    from .helpers import tiny
+
+    base = tiny(end_date="2018-01-01").model_dump(mode="json")
+    starters, vacant = [], []
+    for change in (-math.log(2), 0.0, math.log(2)):
+        data = {**base, "council_shocks": {"changes": {"hiring": [change]}, "scale": 1.0}}
+        r = run_replications(Scenario.model_validate(data), 8, seed=5, workers=1)
+        f = r.flows
+        starters.append(f[(f["kind"] == "start") & (f["contract"] == "permanent")]["count"].sum())
+        snap = r.snapshots
+        vacant.append(float((snap["posts_fte"] - snap["permanent_fte"]).sum() / snap["posts_fte"].sum()))
+    assert starters[0] > starters[1] > starters[2], starters
+    assert vacant[0] < vacant[1] < vacant[2], vacant
+
+
 def test_a_forecast_with_replications_auto_stops_when_every_mean_is_precise():
     """``backtest -n auto``: a forecast doubles its replications until every indicator's mean in every year has a
     90% half-width within the precision; its records are those of a forecast of that many replications."""

@@ -102,6 +102,11 @@ class Recruitment:
             post.covering = False
 
     # ------------------------------------------------------------------ adverts and offers
+    def _slower(self) -> float:
+        """The year's multiplier of the pipeline's durations (the council's ``hiring`` shock; 1 without shocks)."""
+        shocks = self.supplement.shocks
+        return 1.0 if shocks is None else float(shocks.factor("hiring", self.env.now))
+
     def _acceptance(self, role: int, group: str, day: float) -> float:
         return min(1.0, float(self.pl.p_accept) * self.supplement.multiplier("acceptance", role, group, day))
 
@@ -113,7 +118,7 @@ class Recruitment:
         group = post.team.group
         try:
             while post.open_for_permanent:
-                yield self.env.timeout(float(pl.advert_days))
+                yield self.env.timeout(float(pl.advert_days) * self._slower())
                 if not post.open_for_permanent:
                     return
                 now = self.env.now
@@ -123,7 +128,7 @@ class Recruitment:
                 n = rng.poisson(mean)
                 p_hire = float(pl.p_interview) * float(pl.p_offer) * self._acceptance(post.role, group, now)
                 if n > 0 and rng.random() < 1.0 - (1.0 - p_hire) ** n:
-                    yield self.env.timeout(float(pl.shortlist_to_interview_days) + float(pl.interview_to_offer_days))
+                    yield self.env.timeout((float(pl.shortlist_to_interview_days) + float(pl.interview_to_offer_days)) * self._slower())
                     if post.open_for_permanent:
                         self._offer(post, "advert")
                     return
@@ -131,7 +136,7 @@ class Recruitment:
                     self.records.log("advert_unfilled", "permanent", "no_appointable", None, post)
                 else:
                     self.records.log("advert_unfilled", "permanent", "no_applicants", None, post)
-                yield self.env.timeout(float(pl.readvert_gap_days))
+                yield self.env.timeout(float(pl.readvert_gap_days) * self._slower())
         finally:
             post.recruiting = False
 
@@ -146,7 +151,7 @@ class Recruitment:
                 self.records.log("advert_unfilled", "permanent", "no_applicants", None, post)
                 self.ensure_recruiting(post)
                 return
-        lag = float(pl.offer_to_checks_days) + float(pl.checks_to_start_days)
+        lag = (float(pl.offer_to_checks_days) + float(pl.checks_to_start_days)) * self._slower()
         offer = Offer(route, self.env.now + lag, person)
         post.pending = offer
         self.records.log("offer_accepted", "permanent", route, None, post)

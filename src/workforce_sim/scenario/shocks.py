@@ -15,8 +15,10 @@ year's shock into the next, on the log scale: year ``k``'s shock is ``persistenc
 a random walk), as councils' published rates carry their moves from year to year.
 
 Rates moved: ``attrition`` (every permanent worker's leaving hazard), ``applicants``
-(applicants per advert round) and ``agency_cover`` (the speed of agency cover: the mean
-delay before cover is divided by the multiplier).
+(applicants per advert round), ``agency_cover`` (the speed of agency cover: the mean
+delay before cover is divided by the multiplier) and ``hiring`` (the time to hire: the recruitment
+pipeline's durations, advert round, interviews, offer to start and the gap before advertising again,
+are multiplied by it).
 """
 from __future__ import annotations
 
@@ -27,8 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from workforce_sim.scenario.uncertain import Uncertain
 
-ShockRate = Literal["attrition", "applicants", "agency_cover"]
-SHOCK_RATES: tuple[str, ...] = ("attrition", "applicants", "agency_cover")
+ShockRate = Literal["attrition", "applicants", "agency_cover", "hiring"]
+SHOCK_RATES: tuple[str, ...] = ("attrition", "applicants", "agency_cover", "hiring")
 
 
 class CouncilShocks(BaseModel):

@@ -612,6 +612,7 @@ SHOCK_MEASURES = {          # rate shocked -> (published rate, published count b
     "attrition": ("turnover_rate_pct", "leavers_fte"),
     "applicants": ("starters_rate", "starters_fte"),
     "agency_cover": ("agency_rate_pct", "agency_fte"),
+    "hiring": ("vacancy_rate_pct", "vacancies_fte"),   # the time to hire sets the vacancies (scripts/hiring_levers.py)
 }
 
 
