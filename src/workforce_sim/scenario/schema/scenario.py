@@ -42,8 +42,8 @@ class Scenario(Strict):
     establishment_changes: list[EstablishmentChange] = []
     establishment_drift: Optional[EstablishmentDrift] = Field(None, description="Posts that change year by year (none: only "
                                                                                   "establishment_changes change them)")
-    council_shocks: Optional[CouncilShocks] = Field(None, description="Yearly council-level shocks to attrition, applicants and agency "
-                                                                      "cover (none: no shocks; scenario/shocks.py)")
+    council_shocks: Optional[CouncilShocks] = Field(None, description="Yearly council-level shocks to attrition, applicants, agency "
+                                                                      "cover and the time to hire (none: no shocks; scenario/shocks.py)")
     initial_staffing: Annotated[
         Union[Annotated[StaffFile, Tag("tagged-union-file")], Annotated[list[InitialStaffing], Tag("tagged-union-posts")]],
         Discriminator(_staffing_kind),
