@@ -119,7 +119,7 @@ def test_init_shocks_use_no_data_after_the_year():
     code = find_council("Rutland").new_la_code
     a, b = (start_state(code, YEAR, table=t, shocks=True)[1] for t in (full, changed))
     assert a["council_shocks"] == b["council_shocks"] and a["sources"]["council_shocks"] == b["sources"]["council_shocks"]
-    assert set(a["council_shocks"]["changes"]) == {"attrition", "applicants", "agency_cover"}
+    assert set(a["council_shocks"]["changes"]) == {"attrition", "applicants", "agency_cover", "hiring"}
     assert f"up to 30 September {YEAR}" in a["sources"]["council_shocks"] and "data/dfe_councils.csv.gz" in a["sources"]["council_shocks"]
     assert f"-{YEAR};" in a["sources"]["council_shocks"]   # the years of changes read end at the year
     later_year = start_state(code, YEAR + 3, table=full, shocks=True)[1]
