@@ -292,6 +292,20 @@ def test_the_calibration_starts_each_year_from_its_own_published_state():
     assert runs[2020]["start_date"] == "2018-09-30" and runs[2021]["start_date"] == "2020-09-30"
 
 
+def test_the_calibration_given_the_origin_scenario_builds_the_same_runs():
+    """The backtest hands its origin scenario (with its shocks) to the calibration, which then builds neither the
+    state at the origin nor the shocks again: the history runs are the same mapping for mapping."""
+    table = load_table()
+    t = table_through(2021, table)
+    c = find_council("Derby", t)
+    first, observed = history_window(c, 2021, t)
+    origin = origin_scenario(c.new_la_code, 2021, 3, table)
+    built, given = (history_runs(c, first, 2021, observed, table, shocks=True, origin=o) for o in (None, origin))
+    assert built == given and all("council_shocks" in r for r in given.values())
+    other = origin_scenario(find_council("Leicester", t).new_la_code, 2021, 3, table)   # another council's: not used
+    assert history_runs(c, first, 2021, observed, table, shocks=True, origin=other) == built
+
+
 # ------------------------------------------------------------------ no look-ahead
 def test_no_look_ahead_in_the_origin_scenario_and_the_calibration():
     origin = 2019

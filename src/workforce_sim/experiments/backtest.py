@@ -157,7 +157,7 @@ def _task(spec: BacktestSpec, code: str, origin: int, out: TaskResult) -> TaskRe
     if spec.calibrate:
         try:
             post = calibrate(code, origin, spec.calibration_indicators or spec.indicators, table, spec.seed, spec.population, spec.generations, spec.window_years,
-                             db_dir=spec.temp_dir, shocks=spec.shocks, parameters=spec.calibrate_parameters)
+                             db_dir=spec.temp_dir, shocks=spec.shocks, parameters=spec.calibrate_parameters, origin=data)
         except InputError as exc:
             out.skipped = f"not calibrated: {exc.message}"
         else:

@@ -284,15 +284,20 @@ def history_scenario(c: Council, first: int, through: int, table: pd.DataFrame,
 
 
 def history_runs(c: Council, first: int, through: int, observed: dict[str, float], table: pd.DataFrame,
-                 shocks: bool = False) -> dict[int, dict[str, Any]]:
+                 shocks: bool = False, origin: Optional[dict[str, Any]] = None) -> dict[int, dict[str, Any]]:
     """The calibration's runs: for each year with published indicators (``observed``), the council's
     state on 30 September of the latest year before it with workforce figures (the year before,
     unless a year is missing), run to that year's 1 October (``history_scenario``); with ``shocks``, the
     council's own yearly shocks, as councils' published changes up to ``through`` show them."""
     t = table_through(through, table)
     have = workforce_years(c, t)
-    _, now = start_state(c.new_la_code, through, table=t)
-    section, shock_text = shocks_section(t, through) if shocks else ({}, "")
+    if origin is not None and origin.get("la_code") == c.new_la_code and (not shocks or "council_shocks" in origin):
+        # the council's state at ``through`` already built (the backtest's origin scenario, from the same data)
+        now = origin
+        section, shock_text = (origin["council_shocks"], origin["sources"]["council_shocks"]) if shocks else ({}, "")
+    else:
+        _, now = start_state(c.new_la_code, through, table=t)
+        section, shock_text = shocks_section(t, through) if shocks else ({}, "")
     runs = {}
     for y in sorted({int(k.split(":")[1]) for k in observed}):
         start = max(v for v in have if first <= v < y)
@@ -374,7 +379,8 @@ def derived_seed(seed: int, *keys: Any) -> int:
 
 def calibrate(council: str, through: int, indicators: Indicators, table: Optional[pd.DataFrame] = None, seed: int = DEFAULTS.seed,
               population: int = POPULATION, generations: int = GENERATIONS, window_years: int = WINDOW_YEARS,
-              db_dir: Optional[Path] = None, shocks: bool = False, parameters: Optional[Sequence[str]] = None) -> Posterior:
+              db_dir: Optional[Path] = None, shocks: bool = False, parameters: Optional[Sequence[str]] = None,
+              origin: Optional[dict[str, Any]] = None) -> Posterior:
     """ABC-SMC posterior of the four parameters for ``council`` from its history up to ``through``
     (with ``shocks``, the history run has the council's yearly shocks, ``shocks_section``, and their
     ``shock_scale`` is a fifth parameter); ``parameters``: only these of them (default all), the others
@@ -382,7 +388,9 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
 
     ``table`` is the long DfE table (default the shipped one); only its rows up to
     ``through`` are read. ``indicators`` turns a run's results into the DfE indicators
-    by replication and year (``analysis.checks.annual_indicators``).
+    by replication and year (``analysis.checks.annual_indicators``). ``origin``: the council's
+    scenario mapping at ``through`` already built from the same table (the backtest's origin
+    scenario, with its shocks), used instead of building it again; the posterior is the same.
     """
     import pyabc
 
@@ -399,7 +407,7 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
         raise InputError(f"no DfE figures for {known.name} published by 30 September {through}", file="command line",
                          key="--through") from None
     first, observed = history_window(c, through, t, window_years)
-    runs = history_runs(c, first, through, observed, t, shocks)
+    runs = history_runs(c, first, through, observed, t, shocks, origin)
     keys = sorted(observed)
     keys_of = {y: [k for k in keys if int(k.split(":")[1]) == y] for y in runs}
     for base in runs.values():
