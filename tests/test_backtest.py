@@ -304,6 +304,8 @@ def test_the_calibration_given_the_origin_scenario_builds_the_same_runs():
     assert built == given and all("council_shocks" in r for r in given.values())
     other = origin_scenario(find_council("Leicester", t).new_la_code, 2021, 3, table)   # another council's: not used
     assert history_runs(c, first, 2021, observed, table, shocks=True, origin=other) == built
+    earlier = origin_scenario(c.new_la_code, 2020, 3, table)                            # another year's: not used
+    assert history_runs(c, first, 2021, observed, table, shocks=True, origin=earlier) == built
 
 
 # ------------------------------------------------------------------ no look-ahead

@@ -291,7 +291,8 @@ def history_runs(c: Council, first: int, through: int, observed: dict[str, float
     council's own yearly shocks, as councils' published changes up to ``through`` show them."""
     t = table_through(through, table)
     have = workforce_years(c, t)
-    if origin is not None and origin.get("la_code") == c.new_la_code and (not shocks or "council_shocks" in origin):
+    if (origin is not None and origin.get("la_code") == c.new_la_code and str(origin.get("start_date")) == f"{through}-09-30"
+            and (not shocks or "council_shocks" in origin)):
         # the council's state at ``through`` already built (the backtest's origin scenario, from the same data)
         now = origin
         section, shock_text = (origin["council_shocks"], origin["sources"]["council_shocks"]) if shocks else ({}, "")

@@ -153,19 +153,27 @@ def yearly_changes(est: pd.DataFrame, through: int) -> np.ndarray:
     return np.concatenate(parts) if parts else np.array([])
 
 
+def _agency_and_vacancies(table: Optional[pd.DataFrame], through: int) -> Optional[pd.DataFrame]:
+    """Councils' published agency FTE and vacancies FTE up to ``through``, wide: (council, year) x measure
+    (None without both)."""
+    t = load_table() if table is None else table
+    t = t[(t["level"] == "local_authority") & t["measure"].isin(("agency_fte", "vacancies_fte")) & t["value"].notna()
+          & (t["year"] <= through)]
+    wide = t.pivot_table(index=["new_la_code", "year"], columns="measure", values="value", aggfunc="first")
+    return None if wide.empty or not {"agency_fte", "vacancies_fte"} <= set(wide.columns) else wide
+
+
 def beyond_retention(through: int, table: Optional[pd.DataFrame] = None) -> tuple[float, int]:
     """How much of councils' agency FTE beyond their vacancies (agency FTE less vacancies, where positive) is still
     beyond them a year later: the next year's excess over this year's, summed over every council with an excess and
     both years published by 30 September of ``through``; (that share, the council-years; NaN and 0 without any)."""
-    t = load_table() if table is None else table
-    t = t[(t["level"] == "local_authority") & t["measure"].isin(("agency_fte", "vacancies_fte")) & t["value"].notna()]
-    wide = t.pivot_table(index=["new_la_code", "year"], columns="measure", values="value", aggfunc="first")
-    if wide.empty or not {"agency_fte", "vacancies_fte"} <= set(wide.columns):
+    wide = _agency_and_vacancies(table, through)
+    if wide is None:
         return float("nan"), 0
     excess = (wide["agency_fte"] - wide["vacancies_fte"]).dropna().clip(lower=0).unstack("year")
     now = later = 0.0
     n = 0
-    for y in [y for y in excess.columns if y + 1 in excess.columns and y + 1 <= through]:
+    for y in [y for y in excess.columns if y + 1 in excess.columns]:
         held = (excess[y] > 0) & excess[y + 1].notna()
         now += float(excess[y][held].sum())
         later += float(excess[y + 1][held].sum())
@@ -178,8 +186,9 @@ LINE_MIN_PAIRS = 30   # council-years a line of ``shrinkage_line`` needs before 
 
 @dataclass(frozen=True)
 class Line:
-    """The least-squares line ``a + b x mean`` of a council's value ``horizon`` years on, on its mean over
-    the years up to now, over every council-year: ``pairs`` of them, and their ``residuals``."""
+    """A least-squares line ``a + b x`` over council-years (``shrinkage_line``: a council's value ``horizon``
+    years on, on its mean over the years up to now; ``uncovered_line``: its uncovered share a year on, on this
+    year's): ``pairs`` of them, and their ``residuals``."""
 
     a: float
     b: float
@@ -208,7 +217,11 @@ def shrinkage_line(measure: str, through: int, table: Optional[pd.DataFrame] = N
     count[:, years:] -= count[:, :-years].copy()
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count                                   # each council's mean over the years up to each year
-    m, n = mean[:, :-horizon].ravel(), v[:, horizon:].ravel()  # ... and its value horizon years on
+    return _fit(mean[:, :-horizon].ravel(), v[:, horizon:].ravel())   # each mean and its value horizon years on
+
+
+def _fit(m: np.ndarray, n: np.ndarray) -> Line:
+    """The least-squares line of ``n`` on ``m`` over the pairs with both (NaN without two distinct ``m``)."""
     ok = np.isfinite(m) & np.isfinite(n)
     if ok.sum() < 2 or np.ptp(m[ok]) == 0:
         return Line(float("nan"), float("nan"), int(ok.sum()), np.array([]))
@@ -221,24 +234,16 @@ def uncovered_line(through: int, table: Optional[pd.DataFrame] = None) -> Line:
     vacancies) carries into the next year: the least-squares line of the next year's share on this year's, over
     every council and year y with vacancies in both y and y + 1, published by 30 September of ``through``
     (NaN, 0 pairs and no residuals without two pairs)."""
-    t = load_table() if table is None else table
-    t = t[(t["level"] == "local_authority") & t["measure"].isin(("agency_fte", "vacancies_fte")) & t["value"].notna()
-          & (t["year"] <= through)]
-    wide = t.pivot_table(index=["new_la_code", "year"], columns="measure", values="value", aggfunc="first")
-    if wide.empty or not {"agency_fte", "vacancies_fte"} <= set(wide.columns):
-        return Line(float("nan"), float("nan"), 0, np.array([]))
+    none = Line(float("nan"), float("nan"), 0, np.array([]))
+    wide = _agency_and_vacancies(table, through)
+    if wide is None:
+        return none
     vac = wide["vacancies_fte"].where(wide["vacancies_fte"] > 0)
     share = ((vac - wide["agency_fte"]).clip(lower=0) / vac).dropna().unstack("year")
-    pairs = [(share[y], share[y + 1]) for y in share.columns if y + 1 in share.columns and y + 1 <= through]
+    pairs = [(share[y], share[y + 1]) for y in share.columns if y + 1 in share.columns]
     if not pairs:
-        return Line(float("nan"), float("nan"), 0, np.array([]))
-    m = np.concatenate([p[0].to_numpy(float) for p in pairs])
-    n = np.concatenate([p[1].to_numpy(float) for p in pairs])
-    ok = np.isfinite(m) & np.isfinite(n)
-    if ok.sum() < 2 or np.ptp(m[ok]) == 0:
-        return Line(float("nan"), float("nan"), int(ok.sum()), np.array([]))
-    b, a = np.polyfit(m[ok], n[ok], 1)
-    return Line(float(a), float(b), int(ok.sum()), n[ok] - (a + b * m[ok]))
+        return none
+    return _fit(np.concatenate([p[0].to_numpy(float) for p in pairs]), np.concatenate([p[1].to_numpy(float) for p in pairs]))
 
 
 def shrinkage(measure: str, through: int, table: Optional[pd.DataFrame] = None, years: int = 3) -> tuple[float, float, int]:
