@@ -9,7 +9,7 @@ import pytest
 from workforce_sim.experiments.backtest import origin_scenario
 from workforce_sim.experiments.replications import single_run
 from workforce_sim.model.workforce import WorkforceModel
-from workforce_sim.scenario.councils import beyond_retention, load_table
+from workforce_sim.scenario.councils import beyond_arising, beyond_retention, load_table
 from workforce_sim.streams import Streams
 
 from .helpers import SCENARIOS, assert_one_line, check_invariants, child, run_cli, tiny
@@ -107,11 +107,89 @@ def test_the_join_rate_reads_only_the_years_published_by_the_start():
     assert beyond_retention(origin + 3, full) != (kept, pairs)     # later years would change it
 
 
+def _live_places(sc, replications: int, day: float) -> list[int]:
+    """Places that arose during the run and had not ended by ``day``, in each replication."""
+    out = []
+    for r in range(replications):
+        ev = WorkforceModel(sc, Streams(11, r), keep_events=True).run().tables(0, r, {}).events
+        ev = ev[ev["day"] <= day]
+        out.append(int((ev["kind"] == "place_arose").sum() - (ev["kind"] == "place_ended").sum()))
+    return out
+
+
+def test_places_arise_and_end_at_their_rates_as_in_an_infinite_server_queue():
+    # places arising at 12 a year and ending at 2 a year are an M/M/infinity queue from empty: a year on, their
+    # number is Poisson with mean 12 / 2 x (1 - e^-2) = 5.19, whatever else the council does
+    arise = {**tiny().model_dump()["initial_staffing"][0], "agency_beyond_arising_per_year": 12.0, "agency_beyond_ends_per_year": 2.0}
+    sc = tiny(initial_staffing=[arise])
+    live = _live_places(sc, 300, 365.25)
+    mean = 12 / 2 * (1 - math.exp(-2))
+    n = len(live)
+    average = sum(live) / n
+    variance = sum((x - average) ** 2 for x in live) / (n - 1)
+    assert abs(average - mean) < 4 * math.sqrt(mean / n)
+    assert 0.7 * mean < variance < 1.4 * mean            # Poisson: the variance is the mean
+    assert _live_places(tiny(), 5, 365.25) == [0] * 5    # without the rate, none arises
+
+
+def test_a_place_arises_with_its_agency_worker_and_leaves_no_post_behind():
+    # nobody permanent leaves, nobody is hired, agency cover immediate: the places beyond at each month start are
+    # the places that arose and have not ended, each held by an agency worker; the posts never change, and the
+    # agency workers in posts are the vacancies
+    arise = {**tiny().model_dump()["initial_staffing"][0], "agency_beyond_arising_per_year": 20.0, "agency_beyond_ends_per_year": 4.0}
+    sc = tiny(initial_staffing=[arise], attrition=ZERO_ATTRITION, recruitment={"pipeline": {"enabled": False}},
+              agency={"cover_lag_days": 0.0, "cover_probability": 1.0, "conversion_per_year": 0.0})
+    model = WorkforceModel(sc, Streams(4, 0), keep_events=True).run()
+    res = model.tables(0, 4, {})
+    t = _totals(res)
+    ev = res.events
+    assert (ev["kind"] == "place_arose").sum() > 20 and (ev["kind"] == "place_ended").sum() > 10
+    assert (t["posts_fte"] == t["posts_fte"].iloc[0]).all()
+    days = (t.index - t.index[0]).days.to_numpy()
+    live = [int(((ev["kind"] == "place_arose") & (ev["day"] <= d)).sum() - ((ev["kind"] == "place_ended") & (ev["day"] <= d)).sum())
+            for d in days]
+    assert t["beyond_fte"].tolist() == live
+    in_posts = (t["agency_fte"] - t["beyond_fte"]).iloc[1:]      # every vacancy agency-held after the first day
+    assert (in_posts == (t["posts_fte"] - t["permanent_fte"]).iloc[1:]).all()
+    ended = ev[(ev["kind"] == "leave") & (ev["detail"] == "place_ended")]
+    assert len(ended) == (ev["kind"] == "place_ended").sum() and (ended["contract"] == "agency").all()
+    check_invariants(res)
+
+
+def test_the_arising_places_read_only_the_years_published_by_the_start():
+    origin = 2019
+    full = load_table()
+    changed = full.copy()
+    later = changed["year"] > origin
+    changed.loc[later, "value"] = changed.loc[later, "value"] * 3 + 1
+    w = full[(full["level"] == "local_authority") & (full["year"] == origin)].pivot_table(
+        index="new_la_code", columns="measure", values="value", aggfunc="first")
+    code = (w["vacancies_fte"] - w["agency_fte"]).dropna().sort_values().index[-1]   # the most uncovered vacancies in 2019
+    a, d = (origin_scenario(code, origin, 3, t) for t in (full, changed))
+    assert a == d
+    init = a["initial_staffing"][0]
+    once, twice, n1, n2 = beyond_arising(origin, full)
+    assert min(n1, n2) > 100 and 0 < once < twice < 2 * once
+    ends = -math.log(twice / once - 1)
+    fte = float(w.loc[code, "fte_in_post"])
+    assert init["agency_beyond_ends_per_year"] == round(ends, 4)
+    assert init["agency_beyond_arising_per_year"] == pytest.approx(once / (2 - twice / once) * ends * fte, abs=1e-4)
+    assert "agency_beyond_establishment" not in init
+    assert beyond_arising(origin, full[full["year"] <= origin]) == (once, twice, n1, n2)
+    assert beyond_arising(origin + 3, full) != (once, twice, n1, n2)     # later years would change it
+    # a council with places beyond at the start keeps them (their own join rate) and has none arise
+    code = (w["agency_fte"] - w["vacancies_fte"]).dropna().sort_values().index[-1]
+    assert "agency_beyond_arising_per_year" not in origin_scenario(code, origin, 3, full)["initial_staffing"][0]
+
+
 @pytest.mark.parametrize("extra,key,words", [
     ("agency_beyond_establishment: 2", "initial_staffing.0.agency_beyond_establishment", "more than agency_posts"),
     ("agency_beyond_establishment: 1, agency_beyond_joins_per_year: -0.5", "initial_staffing.0.agency_beyond_joins_per_year",
      "greater than or equal to 0"),
-], ids=["more-places-than-agency-posts", "join-rate-out-of-range"])
+    ("agency_beyond_arising_per_year: -1", "initial_staffing.0.agency_beyond_arising_per_year", "greater than or equal to 0"),
+    ("agency_beyond_arising_per_year: 2, agency_beyond_ends_per_year: 0", "initial_staffing.0.agency_beyond_ends_per_year",
+     "greater than 0"),
+], ids=["more-places-than-agency-posts", "join-rate-out-of-range", "arising-rate-negative", "end-rate-zero"])
 def test_bad_places_beyond_are_one_line_naming_file_and_key(capsys, tmp_path, extra, key, words):
     path = child(tmp_path, f"extends: {SCENARIOS / 'slough_2014_baseline.yaml'}\ninitial_staffing:\n"
                            f"  - {{group: reviewing, permanent_posts: 16, agency_posts: 1, vacant_uncovered_posts: 1, {extra}}}\n")

@@ -8,7 +8,11 @@ agency-held ones, then the post of the next permanent leaver). Places beyond
 the establishment (``Post.beyond``: agency workers covering absence or extra
 capacity) are neither counted, copied nor cut; with
 ``agency_beyond_joins_per_year`` each joins the establishment as a post after
-an exponential time (its own ``beyond`` stream). Draws come
+an exponential time (its own ``beyond`` stream). With
+``agency_beyond_arising_per_year``, new places arise with their agency worker
+(copies of random open posts of the group, a Poisson process on the group's
+``beyond_arising`` stream) and end after an exponential time at
+``agency_beyond_ends_per_year``. Draws come
 from the ``establishment`` stream, which is used only with a drift.
 """
 from __future__ import annotations
@@ -196,6 +200,47 @@ class Establishment:
         self.version += 1
         self.records.log("post_created", "", "beyond_joined", None, post)
         self.on_vacated(post)
+
+    def arise(self, group: str, per_year: float, ends_per_year: float) -> None:
+        """New places beyond the establishment in ``group``: ``per_year`` a year on average (a Poisson process), each
+        a copy of a random open post of the group held from the day it arises by an agency worker (in a region,
+        if the market has one free), and ending after an exponential time at ``ends_per_year``."""
+        if per_year > 0 and ends_per_year > 0:
+            self.env.process(self._arising(group, per_year, ends_per_year))
+
+    def _arising(self, group: str, per_year: float, ends_per_year: float):
+        rng = self.streams.keyed("beyond_arising", group)
+        end = self.tick_days[-1]
+        while True:
+            day = self.env.now + rng.exponential(DAYS_PER_YEAR / per_year)
+            if day >= end:
+                return
+            yield self.env.timeout(day - self.env.now)
+            like = [p for p in self.posts if not p.closed and not p.beyond and p.team.group == group]
+            lasts = rng.exponential(DAYS_PER_YEAR / ends_per_year)
+            if not like:
+                continue
+            pick = like[rng.randrange(len(like))]
+            market = self.staff.market
+            if market is not None and not market.take_agency(pick.role, self.env.now):
+                continue
+            post = self._post(pick.team, pick.role, pick.fte)
+            post.beyond = True
+            self.posts.append(post)
+            self.version += 1
+            self.records.log("place_arose", "", "beyond_arising", None, post)
+            self.staff.start(post, False, "beyond_arose")
+            if self.env.now + lasts < end:
+                self.env.event_at(self.env.now + lasts, self._end_place, post)
+
+    def _end_place(self, post: Post) -> None:
+        """A place that arose ends: its agency worker, if any, leaves with it."""
+        if not post.closed and post.beyond:
+            post.closed = True
+            self.version += 1
+            if post.holder is not None:
+                self.staff.end(post.holder, "place_ended")
+            self.records.log("place_ended", "", "beyond_arising", None, post)
 
     def release(self) -> None:
         for post in self.posts:

@@ -65,6 +65,7 @@ class InitialStaffing:
                 start(p, False, "initial", tenure0=0.0, log=False)
                 if p.beyond and joins > 0:
                     self.establishment.join_later(p, joins)
+            self.establishment.arise(init.group, float(init.agency_beyond_arising_per_year), float(init.agency_beyond_ends_per_year))
         for p in posts_all:
             if p.holder is None:
                 self.recruitment.post_vacated(p)

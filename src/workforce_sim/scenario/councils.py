@@ -153,14 +153,14 @@ def yearly_changes(est: pd.DataFrame, through: int) -> np.ndarray:
     return np.concatenate(parts) if parts else np.array([])
 
 
-def _agency_and_vacancies(table: Optional[pd.DataFrame], through: int) -> Optional[pd.DataFrame]:
-    """Councils' published agency FTE and vacancies FTE up to ``through``, wide: (council, year) x measure
-    (None without both)."""
+def _agency_and_vacancies(table: Optional[pd.DataFrame], through: int,
+                          measures: tuple[str, ...] = ("agency_fte", "vacancies_fte")) -> Optional[pd.DataFrame]:
+    """Councils' published agency FTE and vacancies FTE (or ``measures``) up to ``through``, wide: (council, year)
+    x measure (None without them all)."""
     t = load_table() if table is None else table
-    t = t[(t["level"] == "local_authority") & t["measure"].isin(("agency_fte", "vacancies_fte")) & t["value"].notna()
-          & (t["year"] <= through)]
+    t = t[(t["level"] == "local_authority") & t["measure"].isin(measures) & t["value"].notna() & (t["year"] <= through)]
     wide = t.pivot_table(index=["new_la_code", "year"], columns="measure", values="value", aggfunc="first")
-    return None if wide.empty or not {"agency_fte", "vacancies_fte"} <= set(wide.columns) else wide
+    return None if wide.empty or not set(measures) <= set(wide.columns) else wide
 
 
 def beyond_retention(through: int, table: Optional[pd.DataFrame] = None) -> tuple[float, int]:
@@ -179,6 +179,31 @@ def beyond_retention(through: int, table: Optional[pd.DataFrame] = None) -> tupl
         later += float(excess[y + 1][held].sum())
         n += int(held.sum())
     return (later / now if now > 0 else float("nan")), n
+
+
+def beyond_arising(through: int, table: Optional[pd.DataFrame] = None) -> tuple[float, float, int, int]:
+    """What agency FTE beyond the vacancies arises at councils that have none: over every council-year y without
+    an excess (agency FTE at most vacancies) published by 30 September of ``through``, the excess 1 and 2 years
+    later summed over the FTE in post of year y; (share a year on, share two years on, council-years for each).
+    NaN and 0 where no pair is published."""
+    wide = _agency_and_vacancies(table, through, ("agency_fte", "vacancies_fte", "fte_in_post"))
+    if wide is None:
+        return float("nan"), float("nan"), 0, 0
+    excess = (wide["agency_fte"] - wide["vacancies_fte"]).clip(lower=0).unstack("year")
+    fte = wide["fte_in_post"].unstack("year")
+    out: list[float] = []
+    counts: list[int] = []
+    for h in (1, 2):
+        num = den = 0.0
+        n = 0
+        for y in [y for y in excess.columns if y + h in excess.columns]:
+            none = (excess[y] == 0) & excess[y + h].notna() & (fte[y] > 0)
+            num += float(excess[y + h][none].sum())
+            den += float(fte[y][none].sum())
+            n += int(none.sum())
+        out.append(num / den if den > 0 else float("nan"))
+        counts.append(n)
+    return out[0], out[1], counts[0], counts[1]
 
 
 LINE_MIN_PAIRS = 30   # council-years a line of ``shrinkage_line`` needs before a rule uses it

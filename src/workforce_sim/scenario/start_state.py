@@ -24,6 +24,7 @@ from workforce_sim.scenario.councils import (
     LINE_MIN_PAIRS,
     REQUIRED,
     Council,
+    beyond_arising,
     beyond_retention,
     cite,
     establishment_series,
@@ -333,6 +334,21 @@ def start_state(query: str, year: Optional[int] = None, horizon_years: int = HOR
                 f"; agency_beyond_joins_per_year derived (docs/councils.md): -ln of the share of councils' agency FTE beyond their vacancies still beyond them a year "
                 f"later, {kept:.3f} over {pairs} council-years published by 30 September {year} (DfE csww agency_fte and vacancy_fte, "
                 f"data/dfe_councils.csv.gz)")
+    else:
+        once, twice, n1, n2 = beyond_arising(year, r.t)
+        q = twice / once - 1 if once > 0 else float("nan")
+        if min(n1, n2) >= LINE_MIN_PAIRS and 0 < q < 1:
+            ends = -math.log(q)
+            arising = round(once / (1 - q) * ends * fte.value, 4)
+            if arising > 0:
+                beyond_section["agency_beyond_arising_per_year"] = arising
+                beyond_section["agency_beyond_ends_per_year"] = round(ends, 4)
+                src["initial_staffing"] += (
+                    f"; agency_beyond_arising_per_year and agency_beyond_ends_per_year derived (docs/councils.md): where councils had no "
+                    f"agency FTE beyond their vacancies, such an excess of {100 * once:.2f}% of their FTE in post a year later "
+                    f"({n1} council-years) and {100 * twice:.2f}% two years later ({n2}), published by 30 September {year} (DfE csww "
+                    f"agency_fte, vacancy_fte and fte_in_post, data/dfe_councils.csv.gz): places end at {ends:.4f} a year "
+                    f"(-ln({twice:.4f} / {once:.4f} - 1)) and arise at {100 * once / (1 - q):.2f}% x that rate x FTE in post {fte.value:g}")
 
     # attrition: default tenure shape scaled to the council's turnover, its mean of three years shrunk towards every
     # council's as far as such means have carried into the next year (docs/councils.md)

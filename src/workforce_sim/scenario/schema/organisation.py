@@ -85,6 +85,12 @@ class InitialStaffing(Strict):
         0.0, ge=0, le=10, description="Rate a year at which a place beyond the establishment joins it as a post (a vacancy held by its "
                                       "agency worker, then advertised), as councils' agency FTE beyond their vacancies has turned into "
                                       "vacancies from one year to the next")
+    agency_beyond_arising_per_year: float = Field(
+        0.0, ge=0, le=10_000, description="New places beyond the establishment a year (a Poisson process), each a copy of a random open "
+                                          "post of the group held by an agency worker from the day it arises, as agency FTE beyond "
+                                          "vacancies has arisen at councils that had none")
+    agency_beyond_ends_per_year: float = Field(
+        1.0, gt=0, le=50, description="Rate a year at which a place that arose during the run ends (its agency worker leaves with it)")
     asye_posts: int = Field(0, ge=0, description="Permanent social worker posts held by NQSWs in their ASYE on the start date")
     asye_months_remaining: Uncertain(gt=0, le=24) = Field(6.0, description="Months of ASYE left on the start date for those NQSWs")
 
