@@ -88,14 +88,20 @@ def test_places_beyond_join_the_establishment_at_their_rate():
     assert (_totals(single_run(sc, seed=3))["beyond_fte"] > 0).all()
 
 
-def test_the_join_rate_reads_only_the_years_published_by_the_start():
-    origin = 2019
+def _published_and_changed_after(origin: int):
+    """The shipped table, a copy with every figure after ``origin`` changed, and the councils' figures in ``origin``."""
     full = load_table()
     changed = full.copy()
     later = changed["year"] > origin
     changed.loc[later, "value"] = changed.loc[later, "value"] * 3 + 1
     w = full[(full["level"] == "local_authority") & (full["year"] == origin)].pivot_table(
         index="new_la_code", columns="measure", values="value", aggfunc="first")
+    return full, changed, w
+
+
+def test_the_join_rate_reads_only_the_years_published_by_the_start():
+    origin = 2019
+    full, changed, w = _published_and_changed_after(origin)
     code = (w["agency_fte"] - w["vacancies_fte"]).dropna().sort_values().index[-1]   # the largest excess in 2019
     a, d = (origin_scenario(code, origin, 3, t) for t in (full, changed))
     assert a == d
@@ -158,12 +164,7 @@ def test_a_place_arises_with_its_agency_worker_and_leaves_no_post_behind():
 
 def test_the_arising_places_read_only_the_years_published_by_the_start():
     origin = 2019
-    full = load_table()
-    changed = full.copy()
-    later = changed["year"] > origin
-    changed.loc[later, "value"] = changed.loc[later, "value"] * 3 + 1
-    w = full[(full["level"] == "local_authority") & (full["year"] == origin)].pivot_table(
-        index="new_la_code", columns="measure", values="value", aggfunc="first")
+    full, changed, w = _published_and_changed_after(origin)
     code = (w["vacancies_fte"] - w["agency_fte"]).dropna().sort_values().index[-1]   # the most uncovered vacancies in 2019
     a, d = (origin_scenario(code, origin, 3, t) for t in (full, changed))
     assert a == d
