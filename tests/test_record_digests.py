@@ -34,7 +34,10 @@ def table_digest(frame: pd.DataFrame | None) -> str:
         return "none"
     h = hashlib.sha256()
     h.update(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
-    h.update(pd.util.hash_pandas_object(frame, index=True, categorize=False).to_numpy().tobytes())
+    # text columns hashed as Python strings: pandas' own hash of its string dtype changed between releases
+    # (3.0 -> 3.1) while the values did not
+    text = {c: object for c, t in frame.dtypes.items() if isinstance(t, pd.StringDtype)}
+    h.update(pd.util.hash_pandas_object(frame.astype(text) if text else frame, index=True, categorize=False).to_numpy().tobytes())
     return h.hexdigest()[:20]
 
 
