@@ -178,13 +178,14 @@ class Establishment:
             return True
         return False
 
-    def _close(self, post: Post) -> None:
-        """Take a post out of the establishment; an agency worker in it leaves (reason ``post_closed``)."""
+    def _close(self, post: Post, kind: str = "post_closed", detail: str = "establishment_drift") -> None:
+        """Take a post (or a place beyond) out of the establishment; an agency worker in it leaves (reason ``kind``,
+        also the event logged)."""
         post.closed = True
         self.version += 1
         if post.holder is not None:
-            self.staff.end(post.holder, "post_closed")
-        self.records.log("post_closed", "", "establishment_drift", None, post)
+            self.staff.end(post.holder, kind)
+        self.records.log(kind, "", detail, None, post)
 
     # ------------------------------------------------------------------ places beyond the establishment
     def join_later(self, post: Post, per_year: float) -> None:
@@ -236,11 +237,7 @@ class Establishment:
     def _end_place(self, post: Post) -> None:
         """A place that arose ends: its agency worker, if any, leaves with it."""
         if not post.closed and post.beyond:
-            post.closed = True
-            self.version += 1
-            if post.holder is not None:
-                self.staff.end(post.holder, "place_ended")
-            self.records.log("place_ended", "", "beyond_arising", None, post)
+            self._close(post, "place_ended", "beyond_arising")
 
     def release(self) -> None:
         for post in self.posts:
