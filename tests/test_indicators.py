@@ -15,7 +15,8 @@ from workforce_sim.scenario.schema import Scenario
 
 def plain_counts(results, month: int = 10) -> pd.DataFrame:
     """Posts, permanent and agency FTE summed on each October snapshot a full year after the start; permanent
-    starters and leavers dated after the snapshot a year earlier, up to and including this one."""
+    starters and leavers, and the hazard spent (expected leavers), dated after the snapshot a year earlier, up
+    to and including this one."""
     snap = results.snapshots[results.snapshots["date"].dt.month == month]
     tot = snap.groupby(["replication", "date"], observed=True)[["posts_fte", "permanent_fte", "agency_fte"]].sum().reset_index()
     tot = tot[tot["date"] - pd.DateOffset(years=1) >= pd.Timestamp(results.scenario.start_date)].reset_index(drop=True)
@@ -24,6 +25,9 @@ def plain_counts(results, month: int = 10) -> pd.DataFrame:
         f = flows[flows["kind"] == kind]
         tot[kind] = [int(f.loc[(f["replication"] == r) & (f["date"] > d - pd.DateOffset(years=1)) & (f["date"] <= d), "count"].sum())
                      for r, d in zip(tot["replication"], tot["date"])]
+    h = results.hazards
+    tot["expected_leave"] = [float(h.loc[(h["replication"] == r) & (h["date"] > d - pd.DateOffset(years=1)) & (h["date"] <= d), "expected_leavers"].sum())
+                             for r, d in zip(tot["replication"], tot["date"])]
     return tot
 
 

@@ -168,9 +168,27 @@ def caseload_levels(tasks, table: pd.DataFrame, years: int = 3) -> dict[tuple[st
     return out
 
 
+def turnover_chance(f: pd.DataFrame) -> pd.DataFrame:
+    """Turnover's members less the mean chance of which workers left: each member's turnover
+    (``turnover_rate_pct``) less 100 x the mean, over the replications of its variant and year, of the
+    leavers drawn less those their staff's hazard led one to expect (``leavers - expected_leavers``, whose
+    mean is zero), over its own FTE in post. The members keep their spread; their centre loses the few
+    replications' sampling error of that chance (a control variate: about 1.2 points of turnover at 20
+    replications, docs/validation.md). Members stay at or above zero; without the expected leavers,
+    unchanged."""
+    if not {"expected_leavers", "leavers", "fte_in_post", "turnover_rate_pct"} <= set(f.columns):
+        return f
+    chance = f["leavers"] - f["expected_leavers"]
+    mean = chance.groupby([f["variant"], f["year_to_30_sept"]]).transform("mean").fillna(0.0)
+    fte = f["fte_in_post"].where(f["fte_in_post"] > 0)
+    f["turnover_rate_pct"] = (f["turnover_rate_pct"] - 100 * mean / fte).clip(lower=0.0)
+    return f
+
+
 def model_values(forecasts: pd.DataFrame, caseload: Optional[CaseloadLevel]) -> pd.DataFrame:
-    """The forecast values of every measure by variant, replication and year (long)."""
-    f = forecasts.copy()
+    """The forecast values of every measure by variant, replication and year (long). Turnover's members less
+    the mean over the replications of their leavers' chance (``turnover_chance``)."""
+    f = turnover_chance(forecasts.copy())
     origin = int(f["year_to_30_sept"].min())
     start = f[f["year_to_30_sept"] == origin][["variant", "replication", "staffed_sw_fte"]]
     f = f.merge(start.rename(columns={"staffed_sw_fte": "staffed_origin"}), on=["variant", "replication"], how="left")

@@ -49,7 +49,7 @@ def annual_indicators(results: Results, month: int = 10) -> pd.DataFrame:
     return indicator_rates(indicator_counts(results, month))
 
 
-COUNTS = ["posts_fte", "permanent_fte", "agency_fte", "start", "leave"]
+COUNTS = ["posts_fte", "permanent_fte", "agency_fte", "start", "leave", "expected_leave"]
 
 
 def year_before(day: dt.date) -> dt.date:
@@ -61,7 +61,8 @@ def indicator_counts(results: Results, month: int = 10) -> pd.DataFrame:
     """What the DfE indicators are made of, per replication and year end (``annual_indicators``): posts,
     permanent (FTE in post) and agency FTE on the 1 October snapshot, permanent starters and leavers over
     the twelve months before it (each flow counts towards the first year end on or after its date, if
-    within a year of it). Sums by NumPy over the few distinct dates (the calibration computes this for
+    within a year of it), and the leavers the permanent staff's hazard over those months leads one to
+    expect (``expected_leave``: NaN for records without it). Sums by NumPy over the few distinct dates (the calibration computes this for
     every one of its simulations)."""
     snap = results.snapshots
     dates, at = np.unique(snap["date"].to_numpy(), return_inverse=True)
@@ -80,24 +81,36 @@ def indicator_counts(results: Results, month: int = 10) -> pd.DataFrame:
     present = np.bincount(key, minlength=size) > 0
     sums = {c: np.bincount(key, weights=snap[c].to_numpy(float)[rows], minlength=size)[present]
             for c in ("posts_fte", "permanent_fte", "agency_fte")}
+    previous = np.array([year_before(d) for d, end in zip(days, is_end) if end], dtype="datetime64[D]").astype(dates.dtype)
+
+    def window(table: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The (replication, year end) key of each of the table's ``rows`` dated within a year end's twelve
+        months, and which rows those are."""
+        fdates = table["date"].to_numpy()[rows].astype(dates.dtype)
+        i = np.searchsorted(ends, fdates, side="left")
+        inside = i < len(ends)
+        inside[inside] &= previous[i[inside]] < fdates[inside]
+        frep = table["replication"].to_numpy()[rows][inside]
+        r = np.searchsorted(reps, frep)
+        known = (r < len(reps)) & (reps[np.minimum(r, len(reps) - 1)] == frep) if len(reps) else np.zeros(len(frep), bool)
+        return r[known] * len(ends) + i[inside][known], np.flatnonzero(rows)[inside][known]
+
     flows = results.flows
     perm = np.asarray(flows["contract"].to_numpy(dtype=object) == "permanent", dtype=bool)
-    fdates = flows["date"].to_numpy()[perm].astype(dates.dtype)
-    i = np.searchsorted(ends, fdates, side="left")
-    inside = i < len(ends)
-    previous = np.array([year_before(d) for d, end in zip(days, is_end) if end], dtype="datetime64[D]").astype(dates.dtype)
-    inside[inside] &= previous[i[inside]] < fdates[inside]
-    frep = flows["replication"].to_numpy()[perm][inside]
-    r = np.searchsorted(reps, frep)
-    known = (r < len(reps)) & (reps[np.minimum(r, len(reps) - 1)] == frep) if len(reps) else np.zeros(len(frep), bool)
-    fkey = r[known] * len(ends) + i[inside][known]
-    kinds = flows["kind"].to_numpy(dtype=object)[perm][inside][known]
-    weights = flows["count"].to_numpy()[perm][inside][known]
+    fkey, at_rows = window(flows, perm)
+    kinds = flows["kind"].to_numpy(dtype=object)[at_rows]
+    weights = flows["count"].to_numpy()[at_rows]
     counted = {k: np.bincount(fkey[kinds == k], weights=weights[kinds == k], minlength=size)[present].astype("int64")
                for k in ("start", "leave")}
+    hazards = results.hazards
+    if hazards is not None:
+        hkey, h_rows = window(hazards, np.ones(len(hazards), dtype=bool))
+        expected = np.bincount(hkey, weights=hazards["expected_leavers"].to_numpy(float)[h_rows], minlength=size)[present]
+    else:   # records without the hazard spent (not a model run's)
+        expected = np.full(int(present.sum()), np.nan)
     which = np.flatnonzero(present)
     return pd.DataFrame({"replication": reps[which // max(len(ends), 1)], "date": ends[which % max(len(ends), 1)],
-                         **sums, **counted}, columns=["replication", "date", *COUNTS])
+                         **sums, **counted, "expected_leave": expected}, columns=["replication", "date", *COUNTS])
 
 
 def indicator_rates(counts: pd.DataFrame) -> pd.DataFrame:
@@ -119,6 +132,9 @@ def indicator_rates(counts: pd.DataFrame) -> pd.DataFrame:
         "fte_in_post": in_post,
         "starters": starters,
         "leavers": leavers,
+        # the leavers the hazard of the staff in post leads one to expect: those drawn less the chance of which
+        # of them left, whose mean over replications is zero
+        "expected_leavers": counts["expected_leave"].to_numpy(float),
         "turnover_rate_pct": pct(leavers, in_post),
         "agency_rate_pct": pct(agency, agency + in_post),
         "vacancy_rate_pct": pct(vacancies, vacancies + in_post),

@@ -165,7 +165,7 @@ def _failure(exc: BaseException, seed: int, replication: int) -> ReplicationFail
 
 
 # the tables of a replication that are stacked across replications, in ``Results`` order
-STACKED_TABLES = ("snapshots", "flows", "events", "workers", "costs", "levels", "case_monthly", "case_snapshots", "cases")
+STACKED_TABLES = ("snapshots", "flows", "events", "workers", "costs", "levels", "case_monthly", "case_snapshots", "cases", "hazards")
 
 
 @dataclass
@@ -257,6 +257,7 @@ class Results:
     case_monthly: Optional[pd.DataFrame] = None      # with demand: service-wide monthly case stocks and flows
     case_snapshots: Optional[pd.DataFrame] = None    # with demand: monthly caseloads per team and role
     cases: Optional[pd.DataFrame] = None             # with demand and keep_events: one row per child
+    hazards: Optional[pd.DataFrame] = None           # the leavers the permanent staff's hazard leads one to expect, by month
     failures: list[ReplicationFailure] = field(default_factory=list)
     per_draw: Optional[int] = None    # nested design: replications per parameter draw (replication r has draw r // per_draw)
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from workforce_sim.model.frames import team_snapshot_frame
+from workforce_sim.model.staff import EXPECTED_UNITS
 from workforce_sim.scenario.schema import ROLES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,6 +49,7 @@ class ReplicationResult:
     case_monthly: Optional[pd.DataFrame] = None      # service-wide monthly case stocks and flows
     case_snapshots: Optional[pd.DataFrame] = None    # monthly caseloads per team and role
     cases: Optional[pd.DataFrame] = None             # one row per child (with keep_events)
+    hazards: Optional[pd.DataFrame] = None           # the leavers the permanent staff's hazard leads one to expect, by month
 
 
 def team_frame(teams: list[Team]) -> pd.DataFrame:
@@ -147,8 +149,22 @@ class WorkforceRecords:
             "asye_until_day": np.fromiter((w.asye_until if w.asye_until >= 0 else np.nan for w in ws), float, len(ws)),
         })
 
+    @staticmethod
+    def hazards(replication: int, expected_leavers: list[int], tick_dates: np.ndarray) -> pd.DataFrame:
+        """The hazard the permanent staff spent in each month (``Staff.expected_leavers``, in units of
+        ``EXPECTED_UNITS``): the leavers it leads one to expect, dated as the flows are (period k: the month
+        before month start k)."""
+        n = min(len(expected_leavers), len(tick_dates))
+        period = np.arange(1, n, dtype=np.int64)
+        return pd.DataFrame({
+            "replication": np.full(len(period), replication, dtype=np.int32),
+            "period": period.astype(np.int16),
+            "expected_leavers": np.array([v / EXPECTED_UNITS for v in expected_leavers[1:n]], dtype=float),
+            "date": tick_dates[period],
+        })
+
     def indicator_tables(self, replication: int, seed: int, parameters: dict[str, float],
-                         ticks: list[dt.date]) -> ReplicationResult:
+                         ticks: list[dt.date], expected_leavers: Optional[list[int]] = None) -> ReplicationResult:
         """Only what the DfE indicators read (``analysis.checks.indicator_counts``), for the calibration's and
         the backtest's replications: the snapshotted months' (``INDICATOR_MONTHS`` there) posts', permanent and
         agency FTE by role summed over the teams, and the permanent starters and leavers by month; no team
@@ -187,11 +203,14 @@ class WorkforceRecords:
             "count": np.array([counts[k] for k in fkeys], dtype=np.int64),
             "date": tick_dates[period],
         })
-        return ReplicationResult(replication, seed, snap, flows, parameters)
+        result = ReplicationResult(replication, seed, snap, flows, parameters)
+        if expected_leavers is not None:
+            result.hazards = self.hazards(replication, expected_leavers, tick_dates)
+        return result
 
     def tables(self, replication: int, seed: int, parameters: dict[str, float], ticks: list[dt.date],
                teams: list[Team], teams_frame: pd.DataFrame, workers: list[Worker],
-               start_date: dt.date, keep_events: bool) -> ReplicationResult:
+               start_date: dt.date, keep_events: bool, expected_leavers: Optional[list[int]] = None) -> ReplicationResult:
         """Snapshots, flows and spells (with ``keep_events`` the event log and one row per worker too)."""
         tick_dates = np.array(ticks, dtype="datetime64[s]")   # as pandas reads dates
         snap = team_snapshot_frame(self.snapshots, SNAPSHOT_COLUMNS, replication, tick_dates, teams_frame)
@@ -215,6 +234,8 @@ class WorkforceRecords:
             flows["date"] = pd.Series(dtype="datetime64[ns]")
         flows.insert(0, "replication", replication)
         result = ReplicationResult(replication, seed, snap, flows, parameters, spells=self.spells(workers))
+        if expected_leavers is not None:
+            result.hazards = self.hazards(replication, expected_leavers, tick_dates)
         if keep_events:
             ev = pd.DataFrame(self.events, columns=EVENT_COLUMNS)
             ev["date"] = pd.Timestamp(start_date) + pd.to_timedelta(ev["day"], unit="D")

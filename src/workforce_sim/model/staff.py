@@ -6,7 +6,10 @@ permanent worker's Exp(1) hazard budget is spent month by month
 worker); an agency worker's budget is spent the same way at the
 conversion rate, and their assignment ends after an exponential time.
 Whoever leaves, the post falls vacant (``on_vacated``, which recruitment
-sets). Every draw comes from the post's own streams (``draws``: keyed by
+sets). The hazard the permanent staff spend is summed by month
+(``expected_leavers``): the leavers the hazard leads one to expect, given
+who was in post, whose count the drawn leavers are a chance outcome of.
+Every draw comes from the post's own streams (``draws``: keyed by
 the post's identity), so the n-th occupant of a post draws the same
 numbers whatever a lever changes elsewhere.
 """
@@ -29,6 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from workforce_sim.model.records import WorkforceRecords
     from workforce_sim.model.supplement import MarketSupplement
 
+EXPECTED_UNITS = 2 ** 40   # ``Staff.expected_leavers`` counts leavers in these units
+
 
 class Staff:
     """The workers of one replication."""
@@ -48,6 +53,10 @@ class Staff:
         self.on_vacated: Callable[[Post], None] = lambda post: None   # a leaver's post fell vacant
         self.market: Optional[MemberMarket] = None   # in a region: the member's market (``MemberMarket``), set by the model
         self._person = 0
+        # by the records' period (month): the permanent staff's hazard spent, the leavers it leads one to expect
+        # (a permanent worker leaves only by the hazard, so the leavers drawn less these sum to a martingale);
+        # in units of 2^-40 of a leaver, integers, so that the sum is the same in whatever order the workers come
+        self.expected_leavers: list[int] = []
 
     def draws(self, post: Post) -> PostDraws:
         """The post's own random streams (made when first needed)."""
@@ -137,6 +146,11 @@ class Staff:
             if self.cases is not None:
                 mult *= self.cases.pressure_multiplier(w)
             delay, spent = att.hazard.exhaust(w.tenure_years(a), (b - a) / DAYS_PER_YEAR, w.budget - w.spent, mult)
+            period = self.records.period
+            expected = self.expected_leavers
+            while len(expected) <= period:
+                expected.append(0)
+            expected[period] += round(spent * EXPECTED_UNITS)
         else:
             if att.conversion_rate <= 0:
                 return
@@ -176,3 +190,4 @@ class Staff:
     def release(self) -> None:
         self.active.clear()
         self.workers.clear()
+        self.expected_leavers.clear()

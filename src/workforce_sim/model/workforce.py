@@ -155,7 +155,7 @@ class WorkforceModel:
         """Only the monthly FTE by role and the permanent flows the DfE indicators read (``records.indicator_tables``)."""
         if self.released:
             raise RuntimeError("the model's records were released: tabulate before release()")
-        return self.records.indicator_tables(replication, seed, parameters, self.ticks)
+        return self.records.indicator_tables(replication, seed, parameters, self.ticks, self.staff.expected_leavers)
 
     def tables(self, replication: int, seed: int, parameters: dict[str, float]) -> ReplicationResult:
         if self.released:
@@ -163,7 +163,7 @@ class WorkforceModel:
         teams = self.establishment.teams
         teams_frame = team_frame(teams)
         result = self.records.tables(replication, seed, parameters, self.ticks, teams, teams_frame,
-                                     self.staff.workers, self.sc.start_date, self.keep_events)
+                                     self.staff.workers, self.sc.start_date, self.keep_events, self.staff.expected_leavers)
         if self.cases is not None:
             for name, table in self.cases.tables(replication, self.ticks, teams_frame, self.keep_events).items():
                 setattr(result, name, table)
