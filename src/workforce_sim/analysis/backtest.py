@@ -168,20 +168,25 @@ def caseload_levels(tasks, table: pd.DataFrame, years: int = 3) -> dict[tuple[st
     return out
 
 
+def less_mean_chance(turnover: pd.Series, leavers: pd.Series, expected: pd.Series, fte: pd.Series, by: list[pd.Series]) -> pd.Series:
+    """Turnover's members (points) less the mean chance of which workers left: each member less 100 x the mean,
+    over the members of its group (``by``: a forecast's replications of one year), of the leavers drawn less
+    those their staff's hazard led one to expect (whose mean is zero), over its own FTE in post. The members
+    keep their spread; their centre loses the few replications' sampling error of that chance (a control
+    variate: about 1.2 points of turnover at 20 replications, docs/validation.md). Members stay at or above
+    zero."""
+    mean = (leavers - expected).groupby(by).transform("mean").fillna(0.0)
+    return (turnover - 100 * mean / fte.where(fte > 0)).clip(lower=0.0)
+
+
 def turnover_chance(f: pd.DataFrame) -> pd.DataFrame:
-    """Turnover's members less the mean chance of which workers left: each member's turnover
-    (``turnover_rate_pct``) less 100 x the mean, over the replications of its variant and year, of the
-    leavers drawn less those their staff's hazard led one to expect (``leavers - expected_leavers``, whose
-    mean is zero), over its own FTE in post. The members keep their spread; their centre loses the few
-    replications' sampling error of that chance (a control variate: about 1.2 points of turnover at 20
-    replications, docs/validation.md). Members stay at or above zero; without the expected leavers,
+    """A forecast's indicators (``forecast_indicators``, with ``variant``) with ``turnover_rate_pct`` less the
+    mean chance of its variant's and year's replications (``less_mean_chance``); without the expected leavers,
     unchanged."""
     if not {"expected_leavers", "leavers", "fte_in_post", "turnover_rate_pct"} <= set(f.columns):
         return f
-    chance = f["leavers"] - f["expected_leavers"]
-    mean = chance.groupby([f["variant"], f["year_to_30_sept"]]).transform("mean").fillna(0.0)
-    fte = f["fte_in_post"].where(f["fte_in_post"] > 0)
-    f["turnover_rate_pct"] = (f["turnover_rate_pct"] - 100 * mean / fte).clip(lower=0.0)
+    f["turnover_rate_pct"] = less_mean_chance(f["turnover_rate_pct"], f["leavers"], f["expected_leavers"], f["fte_in_post"],
+                                              [f["variant"], f["year_to_30_sept"]])
     return f
 
 

@@ -137,8 +137,10 @@ def region_counts(results_members: dict) -> pd.DataFrame:
 
 
 def forecast_table(counts: pd.DataFrame, england: bool = True) -> pd.DataFrame:
-    """Region, variant, year, replication, the counts and the scored measures (DfE definitions: ``indicator_rates``)
-    of each region and, with ``england`` (every region forecast), of England: the sum of the regions' counts."""
+    """Region, variant, year, replication, the counts and the scored measures (DfE definitions: ``indicator_rates``;
+    turnover's members less their mean chance, ``analysis.backtest.less_mean_chance``) of each region and, with
+    ``england`` (every region forecast), of England: the sum of the regions' counts."""
+    from workforce_sim.analysis.backtest import less_mean_chance
     from workforce_sim.analysis.checks import COUNTS, indicator_rates
 
     fc = counts
@@ -150,6 +152,9 @@ def forecast_table(counts: pd.DataFrame, england: bool = True) -> pd.DataFrame:
     fc["year"] = rates["year_to_30_sept"]
     for m in MEASURES:
         fc[m] = rates[m]
+    # turnover's members less the mean chance of which workers left, as for a council (analysis.backtest)
+    fc["turnover_rate_pct"] = less_mean_chance(fc["turnover_rate_pct"], fc["leave"].astype(float), fc["expected_leave"],
+                                               fc["permanent_fte"], [fc["region"], fc["variant"], fc["year"]])
     return fc[["region", "variant", "year", "replication", *COUNTS, *MEASURES]]
 
 
