@@ -1,6 +1,7 @@
 """The leavers the permanent staff's hazard leads one to expect (``Staff.expected_leavers``, the records'
 ``hazards``): the hazard spent is the compensator of the leavers drawn (their difference is a martingale),
-and the backtest's turnover members lose the mean of that chance (``analysis.backtest.turnover_chance``)."""
+with a variance near that of a Poisson law of the same mean, which the backtest's turnover ensemble adds to each
+replication's expected leavers (``analysis.backtest.turnover_members``)."""
 from __future__ import annotations
 
 import math
@@ -8,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from workforce_sim.analysis.backtest import turnover_chance
+from workforce_sim.analysis.backtest import CHANCE_MEMBERS, model_values, turnover_members
 from workforce_sim.analysis.checks import annual_indicators
 from workforce_sim.calendar import DAYS_PER_YEAR
 from workforce_sim.experiments.replications import combine, single_run
@@ -57,7 +58,8 @@ def test_a_closed_cohorts_expected_leavers_follow_exponential_survival():
 
 def test_the_leavers_drawn_less_those_expected_have_mean_zero():
     """With hiring, agency cover, conversions and tenure bands (the tiny scenario, 120 posts): over 120
-    replications the mean of leavers less expected leavers in each year lies within 3.5 standard errors of zero."""
+    replications the mean of leavers less expected leavers in each year lies within 3.5 standard errors of zero,
+    and their variance is near the expected leavers' (a Poisson law's)."""
     sc = tiny(end_date="2017-01-01", start_date="2014-10-01", teams=[{"type": "team", "count": 20}],
               initial_staffing=[{"group": "social_work_teams", "permanent_posts": 80, "agency_posts": 30, "vacant_uncovered_posts": 10}])
     res = combine(sc, 11, [single_run(sc, 11, r, costs=False) for r in range(120)])
@@ -67,24 +69,30 @@ def test_the_leavers_drawn_less_those_expected_have_mean_zero():
         chance = g["leavers"].to_numpy(float) - g["expected_leavers"].to_numpy()
         assert g["leavers"].mean() > 8
         assert abs(chance.mean()) < 3.5 * chance.std() / math.sqrt(len(chance))
+        # given who was in post, the leavers are about Poisson: the chance's variance about its mean
+        assert 0.6 < chance.var() / g["expected_leavers"].mean() < 1.5
 
 
-def test_turnover_members_lose_their_mean_chance_and_keep_their_spread():
-    f = pd.DataFrame({
-        "variant": ["a"] * 4 + ["b"] * 2, "year_to_30_sept": [2020] * 4 + [2020] * 2, "replication": [0, 1, 2, 3, 0, 1],
-        "fte_in_post": [100.0, 100.0, 100.0, 100.0, 50.0, 50.0],
-        "leavers": [12.0, 15.0, 9.0, 20.0, 1.0, 0.0], "expected_leavers": [13.0, 13.0, 13.0, 13.0, 3.0, 4.0],
-    })
-    f["turnover_rate_pct"] = 100 * f["leavers"] / f["fte_in_post"]
-    got = turnover_chance(f.copy())
-    a = got[got["variant"] == "a"]["turnover_rate_pct"].to_numpy()
-    # variant a: the chance 12 + 15 + 9 + 20 - 4 x 13 = 4 leavers over 4 members: 1 leaver, 1 point, off each
-    np.testing.assert_allclose(a, [11.0, 14.0, 8.0, 19.0])
-    np.testing.assert_allclose(np.diff(a), np.diff(f["turnover_rate_pct"].to_numpy()[:4]))
-    # variant b: a mean chance of -3 leavers adds 6 points; the members stay apart by what they drew
-    np.testing.assert_allclose(got[got["variant"] == "b"]["turnover_rate_pct"], [8.0, 6.0])
-    # a shift below zero stops at zero
-    f2 = f.assign(expected_leavers=[0.0, 0.0, 0.0, 0.0, 3.0, 4.0])
-    assert turnover_chance(f2.copy())["turnover_rate_pct"].min() == 0.0
-    # without the expected leavers (records that lack them): unchanged
-    pd.testing.assert_frame_equal(turnover_chance(f.drop(columns="expected_leavers")), f.drop(columns="expected_leavers"))
+def test_turnover_members_are_each_replications_poisson_quantiles():
+    expected = np.array([12.0, 3.5, 0.0, 5.0])
+    fte = np.array([100.0, 50.0, 20.0, 0.0])
+    m = turnover_members(expected, fte, per=400).reshape(4, 400)
+    # the members of a replication are its Poisson quantiles over its FTE: mean and variance of that law
+    assert abs(m[0].mean() - 12.0) < 0.05 and abs(np.var(m[0]) - 12.0) < 0.6
+    assert abs(m[1].mean() * 0.5 - 3.5) < 0.05
+    assert set(np.unique(m[1] * 0.5)) <= set(range(20))          # whole leavers
+    assert (m[2] == 0).all()                                    # none expected, none drawn
+    assert np.isnan(m[3]).all()                                 # no FTE in post: no turnover
+    # the forecast's values: CHANCE_MEMBERS per replication and year, the other measures one each
+    f = pd.DataFrame({"variant": "calibrated", "replication": [0, 1, 0, 1], "year_to_30_sept": [2020, 2020, 2021, 2021],
+                      "staffed_sw_fte": 10.0, "agency_rate_pct": [5.0, 6.0, 7.0, 8.0], "turnover_rate_pct": [10.0, 20.0, 30.0, 40.0],
+                      "vacancy_rate_pct": 1.0, "expected_leavers": [np.nan, np.nan, 8.0, 9.0], "fte_in_post": 50.0})
+    long = model_values(f, None)
+    t = long[long["measure"] == "turnover_rate_pct"]
+    assert len(t) == 4 * CHANCE_MEMBERS and len(long[long["measure"] == "agency_rate_pct"]) == 4
+    got = t[t["year_to_30_sept"] == 2021].groupby("replication")["value"].mean()
+    np.testing.assert_allclose(got, [16.0, 18.0], atol=0.4)     # 100 x 8 / 50 and 100 x 9 / 50
+    assert t[t["year_to_30_sept"] == 2020]["value"].isna().all()   # the origin year: nothing expected, nothing scored
+    # records without the expected leavers: the turnover drawn, one value a replication
+    raw = model_values(f.drop(columns="expected_leavers"), None)
+    assert list(raw[raw["measure"] == "turnover_rate_pct"]["value"]) == [10.0, 20.0, 30.0, 40.0]

@@ -168,32 +168,33 @@ def caseload_levels(tasks, table: pd.DataFrame, years: int = 3) -> dict[tuple[st
     return out
 
 
-def less_mean_chance(turnover: pd.Series, leavers: pd.Series, expected: pd.Series, fte: pd.Series, by: list[pd.Series]) -> pd.Series:
-    """Turnover's members (points) less the mean chance of which workers left: each member less 100 x the mean,
-    over the members of its group (``by``: a forecast's replications of one year), of the leavers drawn less
-    those their staff's hazard led one to expect (whose mean is zero), over its own FTE in post. The members
-    keep their spread; their centre loses the few replications' sampling error of that chance (a control
-    variate: about 1.2 points of turnover at 20 replications, docs/validation.md). Members stay at or above
-    zero."""
-    mean = (leavers - expected).groupby(by).transform("mean").fillna(0.0)
-    return (turnover - 100 * mean / fte.where(fte > 0)).clip(lower=0.0)
+# members of turnover's ensemble per replication: the chance of a year's leavers at evenly spaced quantiles
+CHANCE_MEMBERS = 25
 
 
-def turnover_chance(f: pd.DataFrame) -> pd.DataFrame:
-    """A forecast's indicators (``forecast_indicators``, with ``variant``) with ``turnover_rate_pct`` less the
-    mean chance of its variant's and year's replications (``less_mean_chance``); without the expected leavers,
-    unchanged."""
-    if not {"expected_leavers", "leavers", "fte_in_post", "turnover_rate_pct"} <= set(f.columns):
-        return f
-    f["turnover_rate_pct"] = less_mean_chance(f["turnover_rate_pct"], f["leavers"], f["expected_leavers"], f["fte_in_post"],
-                                              [f["variant"], f["year_to_30_sept"]])
-    return f
+def turnover_members(expected: np.ndarray, fte: np.ndarray, per: int = CHANCE_MEMBERS) -> np.ndarray:
+    """Turnover's ensemble (points) from the replications' expected leavers: each replication's leavers
+    expected given who was in post (the hazard its permanent staff spent, ``expected_leavers``) with the chance
+    of which of them left added as the Poisson distribution of that mean, read at the ``per`` quantiles
+    (j + 0.5) / per, each over the replication's FTE in post. The leavers a replication drew are one draw of
+    that chance; its quantiles carry it to every member without the few replications' sampling error of it
+    (docs/validation.md). NaN where the FTE in post is not positive or the expected leavers unknown."""
+    from scipy.stats import poisson
+
+    lam = np.asarray(expected, float)
+    f = np.asarray(fte, float)
+    ok = np.isfinite(lam) & np.isfinite(f) & (f > 0)
+    out = np.full((len(lam), per), np.nan)
+    if ok.any():
+        p = (np.arange(per) + 0.5) / per
+        out[ok] = 100 * poisson.ppf(p[None, :], np.maximum(lam[ok], 0.0)[:, None]) / f[ok][:, None]
+    return out.ravel()
 
 
 def model_values(forecasts: pd.DataFrame, caseload: Optional[CaseloadLevel]) -> pd.DataFrame:
-    """The forecast values of every measure by variant, replication and year (long). Turnover's members less
-    the mean over the replications of their leavers' chance (``turnover_chance``)."""
-    f = turnover_chance(forecasts.copy())
+    """The forecast values of every measure by variant, replication and year (long). Turnover's from the
+    expected leavers where the records hold them: ``CHANCE_MEMBERS`` values a replication (``turnover_members``)."""
+    f = forecasts.copy()
     origin = int(f["year_to_30_sept"].min())
     start = f[f["year_to_30_sept"] == origin][["variant", "replication", "staffed_sw_fte"]]
     f = f.merge(start.rename(columns={"staffed_sw_fte": "staffed_origin"}), on=["variant", "replication"], how="left")
@@ -211,7 +212,14 @@ def model_values(forecasts: pd.DataFrame, caseload: Optional[CaseloadLevel]) -> 
     else:
         f["caseload"] = np.nan
     cols = [m for m in MEASURES if m in f.columns]
-    return f.melt(id_vars=["variant", "replication", "year_to_30_sept"], value_vars=cols, var_name="measure", value_name="value")
+    long = f.melt(id_vars=["variant", "replication", "year_to_30_sept"], value_vars=cols, var_name="measure", value_name="value")
+    if "expected_leavers" not in f.columns or "turnover_rate_pct" not in cols or f["expected_leavers"].isna().all():
+        return long
+    per = CHANCE_MEMBERS
+    turnover = pd.DataFrame({c: np.repeat(f[c].to_numpy(), per) for c in ("variant", "replication", "year_to_30_sept")})
+    turnover["measure"] = "turnover_rate_pct"
+    turnover["value"] = turnover_members(f["expected_leavers"].to_numpy(float), f["fte_in_post"].to_numpy(float), per)
+    return pd.concat([long[long["measure"] != "turnover_rate_pct"], turnover], ignore_index=True)
 
 
 def _case_row(t, variant: str, measure: str, year: int, h: int, actual: float, persist: float, ens: np.ndarray) -> dict:

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from workforce_sim.model.frames import team_snapshot_frame
-from workforce_sim.model.staff import EXPECTED_UNITS
 from workforce_sim.scenario.schema import ROLES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,6 +27,7 @@ SNAPSHOT_COLUMNS = [
     "permanent_n", "agency_n", "beyond_fte",
 ]
 EVENT_COLUMNS = ["period", "day", "kind", "contract", "detail", "role_idx", "team_idx", "worker", "post"]
+EXPECTED_UNITS = 2 ** 40   # ``Staff.expected_leavers`` counts leavers in these units (integers: sums in any order agree)
 # the month whose first day the DfE indicators read (1 October: the state at the end of 30 September)
 INDICATOR_MONTHS = frozenset({10})
 

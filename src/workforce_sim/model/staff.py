@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Optional
 
 from workforce_sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR
 from workforce_sim.model.entities import Post, PostDraws, Worker
+from workforce_sim.model.records import EXPECTED_UNITS
 from workforce_sim.scenario.schema import Scenario
 from workforce_sim.streams import Streams
 
@@ -31,8 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from workforce_sim.model.market import MemberMarket
     from workforce_sim.model.records import WorkforceRecords
     from workforce_sim.model.supplement import MarketSupplement
-
-EXPECTED_UNITS = 2 ** 40   # ``Staff.expected_leavers`` counts leavers in these units
 
 
 class Staff:

@@ -137,10 +137,8 @@ def region_counts(results_members: dict) -> pd.DataFrame:
 
 
 def forecast_table(counts: pd.DataFrame, england: bool = True) -> pd.DataFrame:
-    """Region, variant, year, replication, the counts and the scored measures (DfE definitions: ``indicator_rates``;
-    turnover's members less their mean chance, ``analysis.backtest.less_mean_chance``) of each region and, with
-    ``england`` (every region forecast), of England: the sum of the regions' counts."""
-    from workforce_sim.analysis.backtest import less_mean_chance
+    """Region, variant, year, replication, the counts and the scored measures (DfE definitions: ``indicator_rates``)
+    of each region and, with ``england`` (every region forecast), of England: the sum of the regions' counts."""
     from workforce_sim.analysis.checks import COUNTS, indicator_rates
 
     fc = counts
@@ -152,9 +150,6 @@ def forecast_table(counts: pd.DataFrame, england: bool = True) -> pd.DataFrame:
     fc["year"] = rates["year_to_30_sept"]
     for m in MEASURES:
         fc[m] = rates[m]
-    # turnover's members less the mean chance of which workers left, as for a council (analysis.backtest)
-    fc["turnover_rate_pct"] = less_mean_chance(fc["turnover_rate_pct"], fc["leave"].astype(float), fc["expected_leave"],
-                                               fc["permanent_fte"], [fc["region"], fc["variant"], fc["year"]])
     return fc[["region", "variant", "year", "replication", *COUNTS, *MEASURES]]
 
 
@@ -162,6 +157,7 @@ def score(fc: pd.DataFrame, published: pd.DataFrame, origin: int) -> tuple[pd.Da
     """(scores, summary): each region's and England's forecast median and 90% interval of every measure against the
     published value, and persistence (the origin's published value); the summary over the regions (England apart):
     mean absolute error, mean error and the 90% intervals' coverage with its Wilson interval, by measure and year."""
+    from workforce_sim.analysis.backtest import turnover_members
     from workforce_sim.analysis.measures import wilson
 
     value = {(r.name, r.measure, int(r.year)): float(r.value) for r in published.itertuples()}
@@ -172,7 +168,9 @@ def score(fc: pd.DataFrame, published: pd.DataFrame, origin: int) -> tuple[pd.Da
             row = {"region": region, "measure": m, "year": int(year), "published": actual,
                    "persistence": value.get((region, m, origin), np.nan)}
             for variant, v in part.groupby("variant"):
-                x = v[m].to_numpy(float)
+                # turnover from the expected leavers, as for a council (analysis.backtest.turnover_members)
+                x = (turnover_members(v["expected_leave"].to_numpy(float), v["permanent_fte"].to_numpy(float))
+                     if m == "turnover_rate_pct" and "expected_leave" in v and v["expected_leave"].notna().all() else v[m].to_numpy(float))
                 x = x[np.isfinite(x)]
                 med, (lo, hi) = np.median(x), ensemble_quantiles(x, (0.05, 0.95))
                 key = variant.replace(" ", "_")
