@@ -5,7 +5,10 @@ A *case* is one council, origin year Y, measure and horizon h (the published val
 its median, its 50% and 90% central intervals (read at the plotting positions p(n + 1),
 ``analysis.measures.ensemble_quantiles``), the CRPS of the ensemble
 (``scoringrules.crps_ensemble``, the fair estimator) and the PIT (the share of the ensemble below the
-published value, ties counted half). The persistence forecast says year Y's published
+published value, ties counted half). Turnover's ensemble is built from each replication's expected leavers
+(the hazard its permanent staff spent) with the chance of which of them left added as Poisson quantiles,
+``CHANCE_MEMBERS`` a replication (``turnover_members``): the leavers a replication drew are one draw of that
+chance, and 20 such draws moved the median by about 1.4 points at a council of 110 FTE. The persistence forecast says year Y's published
 value again; its CRPS is its absolute error (a point forecast) and its intervals add to
 it the quantiles of the h-year changes published up to Y, pooled over every council
 (nothing published after Y). Every score of the model and of persistence is computed
