@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from workforce_sim.analysis.backtest import CHANCE_MEMBERS, model_values, turnover_members
+from workforce_sim.analysis.backtest import MEMBERS_PER_REPLICATION, model_values, turnover_members
 from workforce_sim.analysis.checks import annual_indicators
 from workforce_sim.calendar import DAYS_PER_YEAR
 from workforce_sim.experiments.replications import combine, single_run
@@ -83,13 +83,13 @@ def test_turnover_members_are_each_replications_poisson_quantiles():
     assert set(np.unique(m[1] * 0.5)) <= set(range(20))          # whole leavers
     assert (m[2] == 0).all()                                    # none expected, none drawn
     assert np.isnan(m[3]).all()                                 # no FTE in post: no turnover
-    # the forecast's values: CHANCE_MEMBERS per replication and year, the other measures one each
+    # the forecast's values: MEMBERS_PER_REPLICATION per replication and year, the other measures one each
     f = pd.DataFrame({"variant": "calibrated", "replication": [0, 1, 0, 1], "year_to_30_sept": [2020, 2020, 2021, 2021],
                       "staffed_sw_fte": 10.0, "agency_rate_pct": [5.0, 6.0, 7.0, 8.0], "turnover_rate_pct": [10.0, 20.0, 30.0, 40.0],
                       "vacancy_rate_pct": 1.0, "expected_leavers": [np.nan, np.nan, 8.0, 9.0], "fte_in_post": 50.0})
     long = model_values(f, None)
     t = long[long["measure"] == "turnover_rate_pct"]
-    assert len(t) == 4 * CHANCE_MEMBERS and len(long[long["measure"] == "agency_rate_pct"]) == 4
+    assert len(t) == 4 * MEMBERS_PER_REPLICATION and len(long[long["measure"] == "agency_rate_pct"]) == 4
     got = t[t["year_to_30_sept"] == 2021].groupby("replication")["value"].mean()
     np.testing.assert_allclose(got, [16.0, 18.0], atol=0.4)     # 100 x 8 / 50 and 100 x 9 / 50
     assert t[t["year_to_30_sept"] == 2020]["value"].isna().all()   # the origin year: nothing expected, nothing scored

@@ -4,10 +4,10 @@ A *case* is one council, origin year Y, measure and horizon h (the published val
 30 September of Y + h). For each, the model's ensemble (one value per replication) gives
 its median, its 50% and 90% central intervals (read at the plotting positions p(n + 1),
 ``analysis.measures.ensemble_quantiles``), the CRPS of the ensemble
-(``scoringrules.crps_ensemble``, the fair estimator) and the PIT (the share of the ensemble below the
+(``analysis.measures.ensemble_crps``: the mean of the fair and the plain estimators) and the PIT (the share of the ensemble below the
 published value, ties counted half). Turnover's ensemble is built from each replication's expected leavers
 (the hazard its permanent staff spent) with the chance of which of them left added as Poisson quantiles,
-``CHANCE_MEMBERS`` a replication (``turnover_members``): the leavers a replication drew are one draw of that
+``MEMBERS_PER_REPLICATION`` a replication (``turnover_members``): the leavers a replication drew are one draw of that
 chance, and 20 such draws moved the median by about 1.4 points at a council of 110 FTE. The persistence forecast says year Y's published
 value again; its CRPS is its absolute error (a point forecast) and its intervals add to
 it the quantiles of the h-year changes published up to Y, pooled over every council
@@ -18,8 +18,8 @@ Caseload: the backtest simulates staffing only (children's cases cost 5 to 13 ti
 time, docs/performance.md); the forecast caseload divides the cases per holder the published figures
 give for Y + h over the model's staffing: level(h) x staffed(Y) / staffed(Y + h). The level is the
 council's mean caseload over Y-2..Y carried as far as such means have carried h years on
-(``councils.shrinkage_line`` up to Y), and its spread the line's residuals, one quantile a replication
-(``CaseloadLevel``): the cases the backtest does not simulate.
+(``councils.shrinkage_line`` up to Y), and its spread the line's residuals, ``MEMBERS_PER_REPLICATION``
+quantiles with each replication's staffing (``CaseloadLevel``): the cases the backtest does not simulate.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ import pandas as pd
 
 from workforce_sim.analysis import recalibration as recal
 from workforce_sim.analysis.checks import annual_indicators
-from workforce_sim.analysis.measures import ensemble_quantiles, wilson
+from workforce_sim.analysis.measures import ensemble_crps, ensemble_quantiles, wilson
 from workforce_sim.analysis.peers import Peers
 from workforce_sim.experiments.replications import Results
 from workforce_sim.scenario.councils import LINE_MIN_PAIRS, Line, shrinkage_line
@@ -69,21 +69,13 @@ def forecast_indicators(results: Results) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ scores of one case
-# The CRPS of an ensemble by the fair estimator (Ferro 2014), unbiased for the distribution the members are
-# drawn from whatever their number: the plain (empirical) one scores 30 members about 8% worse than 3,000 drawn
-# from the same distribution, which would penalise the model's 30 replications against the peers' thousands
-# of pooled changes (tests/test_backtest.py). scoringrules' "pwm" (probability weighted moments) is the
-# same estimator computed from the sorted members, in O(m log m) where "fair" takes O(m^2).
-CRPS_ESTIMATOR = "pwm"
-
-
 def crps_ensemble(actual: float, ensemble: np.ndarray) -> float:
-    import scoringrules
-
+    """The CRPS of one ensemble (``analysis.measures.ensemble_crps``: the mean of the fair and the plain
+    estimators); one member: its absolute error."""
     e = np.asarray(ensemble, float)
-    if len(e) < 2:      # one member: the fair estimator is undefined; its CRPS is the absolute error
+    if len(e) < 2:
         return float(abs(e[0] - actual)) if len(e) else float("nan")
-    return float(scoringrules.crps_ensemble(float(actual), e, estimator=CRPS_ESTIMATOR))
+    return float(ensemble_crps(float(actual), e))
 
 
 def pit(actual: float, ensemble: np.ndarray) -> float:
@@ -127,8 +119,9 @@ def change_quantiles(table: pd.DataFrame, origin: int, horizon: int, qs=QUANTILE
 @dataclass(frozen=True)
 class CaseloadLevel:
     """The cases per holder a council's forecast divides over the model's staffing, ``h`` years after the
-    origin: ``values(h, ratios)`` for the replications' staffing ratios staffed(Y) / staffed(Y + h). The
-    line's fitted value plus its residuals' quantiles at (k + 0.5) / n, the residuals narrowed by the part
+    origin: ``values(h, ratios, per)`` for the replications' staffing ratios staffed(Y) / staffed(Y + h). The
+    line's fitted value plus its residuals' quantiles at (j + 0.5) / per, each with every replication's
+    ratio (so the caseload's ensemble holds the level's whole spread whatever the replications), the residuals narrowed by the part
     of their variance the staffing's spread already gives (the published caseloads' residuals hold both);
     without a line (fewer than ``LINE_MIN_PAIRS`` council-years), the origin's published caseload."""
 
@@ -136,17 +129,20 @@ class CaseloadLevel:
     mean: float                  # the council's mean published caseload over the years up to the origin
     lines: dict[int, Line]       # horizon -> the line up to the origin
 
-    def values(self, h: int, ratios: np.ndarray) -> np.ndarray:
+    def values(self, h: int, ratios: np.ndarray, per: int) -> np.ndarray:
+        """The levels for ``ratios`` (one a replication), ``per`` each: the line's value plus its narrowed
+        residuals' quantiles at (j + 0.5) / per (shape replications x per)."""
         n = len(ratios)
         line = self.lines.get(h)
         if line is None or line.pairs < LINE_MIN_PAIRS or not (np.isfinite(line.a) and np.isfinite(line.b) and np.isfinite(self.mean)):
-            return np.full(n, self.origin_value)
+            return np.full((n, per), self.origin_value)
         centre = line.a + line.b * self.mean
         total = float(np.var(line.residuals))
         ok = ratios[np.isfinite(ratios)]
         staffing = float(np.var(centre * ok)) if len(ok) > 1 else 0.0
         keep = np.sqrt(max(0.0, 1.0 - staffing / total)) if total > 0 else 0.0
-        return np.maximum(0.0, centre + keep * np.quantile(line.residuals, (np.arange(n) + 0.5) / n))
+        q = np.maximum(0.0, centre + keep * np.quantile(line.residuals, (np.arange(per) + 0.5) / per))
+        return np.broadcast_to(q, (n, per))
 
 
 def caseload_levels(tasks, table: pd.DataFrame, years: int = 3) -> dict[tuple[str, int], CaseloadLevel]:
@@ -171,11 +167,12 @@ def caseload_levels(tasks, table: pd.DataFrame, years: int = 3) -> dict[tuple[st
     return out
 
 
-# members of turnover's ensemble per replication: the chance of a year's leavers at evenly spaced quantiles
-CHANCE_MEMBERS = 25
+# members per replication of the ensembles whose chance is known in closed form: turnover's (the Poisson chance
+# of a year's leavers) and the caseload's (the line's residuals), at evenly spaced quantiles
+MEMBERS_PER_REPLICATION = 25
 
 
-def turnover_members(expected: np.ndarray, fte: np.ndarray, per: int = CHANCE_MEMBERS) -> np.ndarray:
+def turnover_members(expected: np.ndarray, fte: np.ndarray, per: int = MEMBERS_PER_REPLICATION) -> np.ndarray:
     """Turnover's ensemble (points) from the replications' expected leavers: each replication's leavers
     expected given who was in post (the hazard its permanent staff spent, ``expected_leavers``) with the chance
     of which of them left added as the Poisson distribution of that mean, read at the ``per`` quantiles
@@ -195,40 +192,40 @@ def turnover_members(expected: np.ndarray, fte: np.ndarray, per: int = CHANCE_ME
 
 
 def model_values(forecasts: pd.DataFrame, caseload: Optional[CaseloadLevel]) -> pd.DataFrame:
-    """The forecast values of every measure by variant, replication and year (long). Turnover's from the
-    expected leavers where the records hold them: ``CHANCE_MEMBERS`` values a replication (``turnover_members``)."""
+    """The forecast values of every measure by variant, replication and year (long): one a replication, but
+    ``MEMBERS_PER_REPLICATION`` for the caseload (the level's quantiles, ``CaseloadLevel.values``, times the
+    replication's staffing ratio) and for turnover where the records hold the expected leavers
+    (``turnover_members``)."""
     f = forecasts.copy()
     origin = int(f["year_to_30_sept"].min())
     start = f[f["year_to_30_sept"] == origin][["variant", "replication", "staffed_sw_fte"]]
     f = f.merge(start.rename(columns={"staffed_sw_fte": "staffed_origin"}), on=["variant", "replication"], how="left")
     ratio = (f["staffed_origin"] / f["staffed_sw_fte"].where(f["staffed_sw_fte"] > 0)).to_numpy(float)
+    per = MEMBERS_PER_REPLICATION
+    level = np.full((len(f), per), np.nan)
     if caseload is not None:
         h = f["year_to_30_sept"].to_numpy(int) - origin
-        variant, replication = f["variant"].to_numpy(), f["replication"].to_numpy()
-        level = np.full(len(f), np.nan)
+        variant = f["variant"].to_numpy()
         for v in np.unique(variant):
             for k in np.unique(h[(h >= 1) & (variant == v)]):
                 rows = np.flatnonzero((h == k) & (variant == v))
-                rows = rows[np.argsort(replication[rows], kind="stable")]   # replication order
-                level[rows] = caseload.values(int(k), ratio[rows])
-        f["caseload"] = level * ratio
-    else:
-        f["caseload"] = np.nan
-    cols = [m for m in MEASURES if m in f.columns]
-    long = f.melt(id_vars=["variant", "replication", "year_to_30_sept"], value_vars=cols, var_name="measure", value_name="value")
-    if "expected_leavers" not in f.columns or "turnover_rate_pct" not in cols or f["expected_leavers"].isna().all():
-        return long
-    per = CHANCE_MEMBERS
-    turnover = pd.DataFrame({c: np.repeat(f[c].to_numpy(), per) for c in ("variant", "replication", "year_to_30_sept")})
-    turnover["measure"] = "turnover_rate_pct"
-    turnover["value"] = turnover_members(f["expected_leavers"].to_numpy(float), f["fte_in_post"].to_numpy(float), per)
-    return pd.concat([long[long["measure"] != "turnover_rate_pct"], turnover], ignore_index=True)
+                level[rows] = caseload.values(int(k), ratio[rows], per)
+    cols = [m for m in MEASURES if m in f.columns and m != "caseload"]
+    parts = [f.melt(id_vars=["variant", "replication", "year_to_30_sept"], value_vars=cols, var_name="measure", value_name="value")]
+    each = {c: np.repeat(f[c].to_numpy(), per) for c in ("variant", "replication", "year_to_30_sept")}
+    parts.append(pd.DataFrame({**each, "measure": "caseload", "value": (level * ratio[:, None]).ravel()}))
+    if "expected_leavers" in f.columns and "turnover_rate_pct" in cols and f["expected_leavers"].notna().any():
+        parts[0] = parts[0][parts[0]["measure"] != "turnover_rate_pct"]
+        parts.append(pd.DataFrame({**each, "measure": "turnover_rate_pct",
+                                   "value": turnover_members(f["expected_leavers"].to_numpy(float), f["fte_in_post"].to_numpy(float), per)}))
+    return pd.concat(parts, ignore_index=True)
 
 
-def _case_row(t, variant: str, measure: str, year: int, h: int, actual: float, persist: float, ens: np.ndarray) -> dict:
+def _case_row(t, variant: str, measure: str, year: int, h: int, actual: float, persist: float, ens: np.ndarray,
+              replications: int) -> dict:
     q = ensemble_quantiles(ens, QUANTILES)
     row = {"new_la_code": t.new_la_code, "council": t.council, "origin": t.origin, "variant": variant, "measure": measure,
-           "horizon": h, "year": year, "actual": float(actual), "origin_value": float(persist), "replications": len(ens)}
+           "horizon": h, "year": year, "actual": float(actual), "origin_value": float(persist), "replications": replications}
     row.update({f"q{int(round(p * 100)):02d}": float(v) for p, v in zip(QUANTILES, q)})
     row["abs_error"] = abs(row["q50"] - actual)
     row["error"] = row["q50"] - actual
@@ -279,7 +276,7 @@ def score_cases(tasks, table: pd.DataFrame, recalibrate: bool = True) -> pd.Data
     levels = caseload_levels(tasks, table)
     peers = Peers(table)
     rows: list[dict] = []
-    past: dict[str, list[tuple[object, recal.Past, float]]] = {}
+    past: dict[str, list[tuple[object, recal.Past, float, int]]] = {}
     for t in tasks:
         if t.forecasts is None:
             continue
@@ -291,20 +288,21 @@ def score_cases(tasks, table: pd.DataFrame, recalibrate: bool = True) -> pd.Data
                 continue
             actual, persist = pub.get((t.new_la_code, int(year), measure)), pub.get((t.new_la_code, y0, measure))
             ens = g["value"].to_numpy(float)
-            ens = ens[np.isfinite(ens)]
+            finite = np.isfinite(ens)
+            ens, reps = ens[finite], len(pd.unique(g["replication"].to_numpy()[finite]))
             if actual is None or persist is None or len(ens) == 0:
                 continue
-            row = _case_row(t, variant, measure, int(year), h, actual, persist, ens)
+            row = _case_row(t, variant, measure, int(year), h, actual, persist, ens, reps)
             _peer_scores(row, peers)
             rows.append(row)
-            past.setdefault(variant, []).append((t, recal.Past(measure, h, int(year), float(actual), ens), float(persist)))
+            past.setdefault(variant, []).append((t, recal.Past(measure, h, int(year), float(actual), ens), float(persist), reps))
     if recalibrate and past:
         source = "calibrated" if "calibrated" in past else "baseline"
         items = past[source]
-        fits = {y0: recal.fit_before([p for _, p, _ in items], y0) for y0 in sorted({t.origin for t, _, _ in items})}
-        for t, p, persist in items:
+        fits = {y0: recal.fit_before([p for _, p, _, _ in items], y0) for y0 in sorted({t.origin for t, _, _, _ in items})}
+        for t, p, persist, reps in items:
             f = fits[t.origin].get((p.measure, p.horizon), recal.Fit())
-            row = _case_row(t, "recalibrated", p.measure, p.year, p.horizon, p.actual, persist, recal.apply(p.ensemble, f))
+            row = _case_row(t, "recalibrated", p.measure, p.year, p.horizon, p.actual, persist, recal.apply(p.ensemble, f), reps)
             row["recalibration_cases"] = f.cases if f.cases >= recal.MIN_CASES else 0
             _peer_scores(row, peers)
             rows.append(row)

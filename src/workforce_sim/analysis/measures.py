@@ -18,6 +18,27 @@ LOW_Q, HIGH_Q = 0.05, 0.95
 ENSEMBLE_METHOD = "weibull"
 
 
+def ensemble_crps(actual, ensembles) -> np.ndarray:
+    """The CRPS of ensembles (members on the last axis, at least two) for outcomes ``actual``: the mean of the
+    fair estimator (Ferro 2014: unbiased for independent members whatever their number) and the plain one (the
+    empirical distribution's CRPS: nearly unbiased for members evenly spread over the distribution). The model's
+    replications are neither: their shocks, drift and particles are stratified across blocks of 20 and the rest
+    of their chance is independent. Against the model's own distributions (``scripts/ensemble_crps.py``: 20 of
+    1,000 replications; 4 and 8 councils from 2019, 8 from 2021) the fair estimator scored 20 replications 1.2-2.5%
+    better than they deserved and the plain one 2.6-3.9% worse; their mean 0.0-1.3% worse. For independent normal
+    members the mean is 2.8% worse at 20 members (about 1.9% at 30); for hundreds (the peers' pooled changes, the 25 members a replication of
+    turnover and caseload) the two estimators agree. Computed from the sorted members in O(m log m): the fair
+    CRPS plus a quarter of the mean distance between two different members over m (``docs/validation.md``)."""
+    import scoringrules
+
+    e = np.sort(np.asarray(ensembles, float), axis=-1)
+    m = e.shape[-1]
+    fair = np.asarray(scoringrules.crps_ensemble(actual, e, m_axis=-1, estimator="pwm"), float)
+    weights = 2 * np.arange(1, m + 1) - m - 1
+    pairs = 2 * np.sum(weights * e, axis=-1) / (m * (m - 1))     # mean |x_i - x_j| over pairs of different members
+    return fair + pairs / (4 * m)
+
+
 def ensemble_quantiles(values, qs):
     """Quantiles of an ensemble read as a forecast (``ENSEMBLE_METHOD``); NaNs are left out."""
     v = np.asarray(values, dtype=float)

@@ -16,6 +16,8 @@ from typing import Optional
 
 import numpy as np
 
+from workforce_sim.analysis.measures import ensemble_crps
+
 MIN_CASES = 10                                     # fewer past forecasts: no fit (the raw ensemble)
 SPREADS = np.round(np.arange(0.5, 4.0001, 0.05), 2)  # the spread factors tried
 
@@ -49,9 +51,7 @@ def apply(ensemble: np.ndarray, fit: Fit) -> np.ndarray:
 
 
 def _crps(actual: np.ndarray, ens: np.ndarray) -> np.ndarray:
-    import scoringrules
-
-    return np.asarray(scoringrules.crps_ensemble(actual, ens, m_axis=-1, estimator="pwm"), float)   # the fair CRPS, as the backtest scores
+    return ensemble_crps(actual, ens)   # as the backtest scores
 
 
 def fit_one(past: list[Past]) -> Fit:
