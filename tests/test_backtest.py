@@ -685,66 +685,6 @@ def test_persistent_council_shocks_carry_their_share_of_each_year_on():
     assert [both.factor("attrition", 365.25 * y + 1) for y in range(4)] == [plain.factor("attrition", 365.25 * y + 1) for y in range(4)]
 
 
-def test_a_rates_level_is_drawn_once_for_the_run_and_stratified():
-    """``levels``: one of a rate's equally likely level changes for the whole run (every year), times the year's
-    shock, stretched by the scale; a block of 20 replications takes each value once; scale 0 turns it off."""
-    from workforce_sim.model.shocks import ShockPath
-    from workforce_sim.scenario.shocks import CouncilShocks
-    from workforce_sim.streams import STRATA, Streams
-
-    values = [round(-0.95 + 0.1 * k, 6) for k in range(STRATA)]
-    shocks = CouncilShocks(changes={"attrition": [0.0], "agency_cover": [0.3]}, levels={"attrition": values}, scale=0.5)
-    paths = [ShockPath(shocks, Streams(3, r)) for r in range(STRATA)]
-    levels = [float(np.log(p.factor("attrition", 1.0))) for p in paths]
-    assert sorted(round(v / 0.5, 6) for v in levels) == values
-    for p, v in zip(paths, levels):
-        assert [float(np.log(p.factor("attrition", 365.25 * y + 1))) for y in range(4)] == pytest.approx([v] * 4, abs=1e-12)
-        assert p.factor("agency_cover", 1.0) == pytest.approx(np.exp(0.15))   # another rate: its yearly shock only
-    # the yearly shocks are the same draws with or without a level
-    without = CouncilShocks(changes={"attrition": [-0.2, 0.2]}, scale=1.0)
-    with_level = CouncilShocks(changes={"attrition": [-0.2, 0.2]}, levels={"attrition": [0.4]}, scale=1.0)
-    for r in range(5):
-        a, b = ShockPath(without, Streams(9, r)), ShockPath(with_level, Streams(9, r))
-        assert [b.factor("attrition", 365.25 * y + 1) for y in range(3)] == pytest.approx(
-            [np.exp(0.4) * a.factor("attrition", 365.25 * y + 1) for y in range(3)], rel=1e-12)
-    off = CouncilShocks(changes={"attrition": [0.0]}, levels={"attrition": [1.0]}, scale=0.0)
-    assert ShockPath(off, Streams(3, 0)).factor("attrition", 1.0) == 1.0
-
-
-def test_a_closed_cohort_leaves_at_its_level_times_its_hazard():
-    """A level of ln 2 on attrition doubles every permanent worker's hazard: 400 staff at h leave as at 2h
-    (exponential survival: the share left after the run's two years within 3 standard errors of 1 - e^-4h)."""
-    from .helpers import permanent_only
-
-    h = 0.1
-    data = permanent_only({"tenure_bands": [{"min_years": 0, "hazard_per_year": h}]}).model_dump(mode="json")
-    data["council_shocks"] = {"changes": {"attrition": [0.0]}, "levels": {"attrition": [math.log(2)]}, "scale": 1.0}
-    res = run_replications(Scenario.model_validate(data), 10, seed=4, workers=1)
-    f = res.flows
-    left = f[(f["kind"] == "leave") & (f["contract"] == "permanent")]["count"].sum() / (400 * 10)
-    p = 1 - math.exp(-2 * h * 2)
-    assert abs(left - p) < 3 * math.sqrt(p * (1 - p) / 4000), left
-
-
-def test_the_attrition_level_is_what_the_lines_residuals_leave_over():
-    """The origin scenario's attrition level: the line's log residuals up to the origin (centred, robust
-    variance) less the yearly shock's variance and the leavers' median chance; no year after the origin read."""
-    from workforce_sim.scenario.councils import line_log_residuals, load_table
-    from workforce_sim.scenario.start_state import shocks_section
-
-    table = load_table()
-    section, text = shocks_section(table, 2019)
-    resid, chance = line_log_residuals("turnover_rate_pct", "leavers_fte", 2019, table)
-    q1, q3 = np.quantile(resid, (0.25, 0.75))
-    left = ((q3 - q1) / 1.349) ** 2 - np.median(chance) - np.var(section["changes"]["attrition"])
-    levels = np.array(section["levels"]["attrition"])
-    q1, q3 = np.quantile(levels, (0.25, 0.75))
-    assert left > 0 and ((q3 - q1) / 1.349) ** 2 == pytest.approx(left, rel=0.15)
-    assert abs(np.median(levels)) < 0.02 and "levels: attrition" in text
-    later = table[table["year"] <= 2019]
-    assert shocks_section(later, 2019) == (section, text)
-
-
 @pytest.mark.parametrize("rho", [0.0, 0.5, 0.9, 1.0])
 def test_the_shocks_persistence_is_recovered_from_councils_changes(rho):
     """A panel of councils whose rate's log level is an AR(1) with a known rho (large counts, little chance):

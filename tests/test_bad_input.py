@@ -39,10 +39,8 @@ def test_bad_file_names_it(capsys, tmp_path, text, needles):
      ["nqsw.cohorts.0.team_types", "no_such_team"]),
     ("council_shocks:\n  changes: {agency_cover: [-0.2, 0.2]}\n  persistence: {agency_cover: 1.5}\n",
      ["council_shocks.persistence", "between 0 and 1"]),
-    ("council_shocks:\n  changes: {attrition: [-0.2, 0.2]}\n  levels: {attrition: [0.1, 4.0]}\n",
-     ["council_shocks.levels", "within -3..3"]),
 ], ids=["unknown-top", "unknown-nested", "unknown-role", "wrong-type", "negative-fte", "share-above-1",
-        "uncertain-range-above-1", "end-before-start", "unknown-team-type", "shock-persistence-above-1", "shock-level-out-of-range"])
+        "uncertain-range-above-1", "end-before-start", "unknown-team-type", "shock-persistence-above-1"])
 def test_bad_value_names_file_and_key(capsys, tmp_path, text, needles):
     path = child(tmp_path, f"extends: {BASELINE}\n{text}")
     code, _, err = run_cli(capsys, "validate", path)

@@ -1,7 +1,6 @@
 """Council shocks in a run: the yearly multipliers of one replication (the scenario's ``council_shocks``),
 drawn as the run reaches each year, stratified across the replications (``Streams.stratified``); with
-``persistence``, a share of each year's shock (log scale) carried into the next; with ``levels``, a rate's
-level for the whole run, drawn at the start."""
+``persistence``, a share of each year's shock (log scale) carried into the next."""
 from __future__ import annotations
 
 import math
@@ -23,22 +22,10 @@ class ShockPath:
         self._rho = {r: float(shocks.persistence.get(r, 0.0)) for r in self._changes} if self.on else {}
         self._drawn: dict[str, list[float]] = {r: [] for r in self._changes}
         self._log: dict[str, float] = {r: 0.0 for r in self._changes}   # the latest year's shock on the log scale
-        # each rate's level for the whole run (``levels``): one of its equally likely changes, drawn once
-        self._level: dict[str, float] = {}
-        if self.on:
-            for rate, values in shocks.levels.items():
-                k = streams.stratified_choice("council_shocks:level:" + rate, 0, len(values))
-                self._level[rate] = math.exp(self._scale * float(values[k]))
 
     def factor(self, rate: str, day: float) -> float:
-        """The multiplier of ``rate`` on ``day`` of the run (1 when the rate has no shocks): its level's times
-        the year's shock."""
-        if not self.on:
-            return 1.0
-        return self._level.get(rate, 1.0) * self._yearly(rate, day)
-
-    def _yearly(self, rate: str, day: float) -> float:
-        if rate not in self._changes:
+        """The multiplier of ``rate`` on ``day`` of the run (1 when the rate has no shocks)."""
+        if not self.on or rate not in self._changes:
             return 1.0
         year = max(0, int(day // DAYS_PER_YEAR))
         drawn = self._drawn[rate]

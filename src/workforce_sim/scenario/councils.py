@@ -221,22 +221,20 @@ class Line:
     residuals: np.ndarray
 
 
-def _means_and_next(measure: str, through: int, table: Optional[pd.DataFrame], years: int, horizon: int,
-                    also: Optional[str] = None) -> Optional[tuple[np.ndarray, ...]]:
-    """Every council and year y with y + ``horizon`` published by ``through``: the council's mean of ``measure``
-    over its ``years`` years up to y, its value at y + ``horizon`` and (``also``) another measure's value then
-    (flat arrays, NaN where unpublished); None without such years."""
+def shrinkage_line(measure: str, through: int, table: Optional[pd.DataFrame] = None, years: int = 3, horizon: int = 1) -> Line:
+    """How much of a council's mean of ``measure`` over its last ``years`` years carries ``horizon`` years on:
+    the line over every council and year y with y + ``horizon`` published by 30 September of ``through``
+    (NaN, 0 pairs and no residuals without two pairs)."""
+    none = Line(float("nan"), float("nan"), 0, np.array([]))
     t = load_table() if table is None else table
-    t = t[(t["level"] == "local_authority") & t["value"].notna() & (t["year"] <= through)]
-    t = t[t["measure"].isin([measure] + ([also] if also else []))]
-    if t.empty or not (t["measure"] == measure).any():
-        return None
-    wide = t.drop_duplicates(["new_la_code", "year", "measure"]).pivot_table(index="new_la_code", columns=["measure", "year"], values="value")
-    first, last = int(t["year"].min()), int(t["year"].max())
-    x = wide[measure].reindex(columns=range(first, last + 1))   # a missing year is a gap, not skipped
+    t = t[(t["level"] == "local_authority") & (t["measure"] == measure) & t["value"].notna() & (t["year"] <= through)]
+    if t.empty:
+        return none
+    x = t.drop_duplicates(["new_la_code", "year"]).set_index(["new_la_code", "year"])["value"].unstack("year")
+    x = x.reindex(columns=range(int(x.columns.min()), int(x.columns.max()) + 1))   # a missing year is a gap, not skipped
     v = x.to_numpy(float)
     if v.shape[1] <= horizon:
-        return None
+        return none
     have = np.isfinite(v)
     total = np.cumsum(np.where(have, v, 0.0), axis=1)
     count = np.cumsum(have, axis=1)
@@ -244,38 +242,7 @@ def _means_and_next(measure: str, through: int, table: Optional[pd.DataFrame], y
     count[:, years:] -= count[:, :-years].copy()
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count                                   # each council's mean over the years up to each year
-    out = (mean[:, :-horizon].ravel(), v[:, horizon:].ravel())
-    if also:
-        o = wide[also].reindex(index=x.index, columns=range(first, last + 1)) if also in wide.columns.get_level_values(0) else x * np.nan
-        out = out + (o.to_numpy(float)[:, horizon:].ravel(),)
-    return out
-
-
-def shrinkage_line(measure: str, through: int, table: Optional[pd.DataFrame] = None, years: int = 3, horizon: int = 1) -> Line:
-    """How much of a council's mean of ``measure`` over its last ``years`` years carries ``horizon`` years on:
-    the line over every council and year y with y + ``horizon`` published by 30 September of ``through``
-    (NaN, 0 pairs and no residuals without two pairs)."""
-    pairs = _means_and_next(measure, through, table, years, horizon)
-    if pairs is None:
-        return Line(float("nan"), float("nan"), 0, np.array([]))
-    return _fit(*pairs)   # each mean and its value horizon years on
-
-
-def line_log_residuals(measure: str, count: str, through: int, table: Optional[pd.DataFrame] = None,
-                       years: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """(log(value a year on / the line's value), 1 / ``count`` a year on) over the pairs of ``shrinkage_line``
-    (one year on) whose count is published and positive: how far councils' next-year values fell from the
-    line, on a log scale, and the part of that variance a Poisson count's chance gives."""
-    pairs = _means_and_next(measure, through, table, years, 1, also=count)
-    if pairs is None:
-        return np.array([]), np.array([])
-    mean, nxt, cnt = pairs
-    line = _fit(mean, nxt)
-    if not (np.isfinite(line.a) and np.isfinite(line.b)):
-        return np.array([]), np.array([])
-    fitted = line.a + line.b * mean
-    ok = np.isfinite(mean) & np.isfinite(nxt) & np.isfinite(cnt) & (nxt > 0) & (cnt > 0) & (fitted > 0)
-    return np.log(nxt[ok] / fitted[ok]), 1.0 / cnt[ok]
+    return _fit(mean[:, :-horizon].ravel(), v[:, horizon:].ravel())   # each mean and its value horizon years on
 
 
 def _fit(m: np.ndarray, n: np.ndarray) -> Line:

@@ -12,10 +12,7 @@ of the changes once). ``scale`` (a number or a distribution, e.g. a calibration'
 particles) stretches every change. ``persistence`` (by rate, 0 to 1) carries a share of a
 year's shock into the next, on the log scale: year ``k``'s shock is ``persistence`` times year
 ``k - 1``'s plus its own change (0, the default: a fresh shock each year; 1: the shocks add up,
-a random walk), as councils' published rates carry their moves from year to year. ``levels`` (by rate)
-are equally likely changes of the rate's level itself, one drawn for the whole run (its own stream
-``council_shocks:level:<rate>``, stratified too) and stretched by ``scale`` like the changes: how far
-the start's rate, set from the council's past years, may lie from its own.
+a random walk), as councils' published rates carry their moves from year to year.
 
 Rates moved: ``attrition`` (every permanent worker's leaving hazard), ``applicants``
 (applicants per advert round), ``agency_cover`` (the speed of agency cover: the mean
@@ -45,11 +42,8 @@ class CouncilShocks(BaseModel):
     scale: Uncertain(ge=0, le=10) = Field(1.0, description="Multiplies every change (0: no shocks)")
     persistence: dict[ShockRate, float] = Field(
         default_factory=dict, description="Rate -> share of a year's shock carried into the next, 0-1 (none: 0, a fresh shock each year)")
-    levels: dict[ShockRate, list[float]] = Field(
-        default_factory=dict, description="Rate -> equally likely changes of its level on a log scale (each within -3..3), "
-                                          "one drawn for the whole run: how uncertain the start's own rate is")
 
-    @field_validator("changes", "levels")
+    @field_validator("changes")
     @classmethod
     def _changes(cls, changes: dict[str, list[float]]) -> dict[str, list[float]]:
         for rate, values in changes.items():

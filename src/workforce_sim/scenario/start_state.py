@@ -29,7 +29,6 @@ from workforce_sim.scenario.councils import (
     cite,
     establishment_series,
     find_council,
-    line_log_residuals,
     load_table,
     matching_councils,
     series,
@@ -706,40 +705,10 @@ def shocks_section(table: pd.DataFrame, through: int, quantiles: int = SHOCK_QUA
                      f"successive changes)")
     if not changes:
         return {}, ""
-    levels, level_note = _attrition_level(table, through, changes.get("attrition"), quantiles)
     text = (f"assumption: the council's own yearly shocks as councils' published yearly changes up to 30 September {through} show "
             f"them (DfE csww, data/dfe_councils.csv.gz; log changes centred, less the counts' chance, times (1 + persistence) / 2 in "
-            f"variance; persistence from the correlation of a council's successive changes): " + "; ".join(notes) + level_note)
+            f"variance; persistence from the correlation of a council's successive changes): " + "; ".join(notes))
     section: dict[str, Any] = {"changes": changes, "scale": 1.0}
     if persistence:
         section["persistence"] = persistence
-    if levels:
-        section["levels"] = levels
     return section, text
-
-
-def _attrition_level(table: pd.DataFrame, through: int, yearly: Optional[list[float]], quantiles: int) -> tuple[dict[str, list[float]], str]:
-    """(``levels``, its note): how far a council's turnover a year on fell from the line its start's hazard is set
-    from (``councils.line_log_residuals``, log scale, centred), less what the year's own shock (``yearly``: the
-    attrition changes) and the leavers' chance (Poisson: 1 / leavers) already give; the rest is the uncertainty of
-    the council's own level, as ``quantiles`` equally likely changes (the residuals scaled to that variance).
-    Robust variances (from the interquartile range); none when nothing is left or too few pairs."""
-    if not yearly:
-        return {}, ""
-    resid, chance = line_log_residuals("turnover_rate_pct", "leavers_fte", through, table, HISTORY_YEARS)
-    if len(resid) < LINE_MIN_PAIRS:
-        return {}, ""
-    resid = resid - np.median(resid)
-    q1, q3 = np.quantile(resid, (0.25, 0.75))
-    total = ((q3 - q1) / 1.349) ** 2
-    left = total - float(np.median(chance)) - float(np.var(yearly))
-    if total <= 0 or left <= 0:
-        return {}, ""
-    scaled = np.clip(resid * math.sqrt(left / total), -3, 3)
-    q = np.quantile(scaled, (np.arange(quantiles) + 0.5) / quantiles)
-    lo, hi = np.quantile(scaled, (0.05, 0.95))
-    note = (f"; levels: attrition's level from how far councils' turnover a year on fell from the line of their three-year mean "
-            f"({len(resid)} council-years published by 30 September {through}; log scale, robust variance {total:.4f}) less the "
-            f"yearly shock's variance ({float(np.var(yearly)):.4f}) and the leavers' chance (median 1 / leavers {float(np.median(chance)):.4f}): "
-            f"variance {left:.4f}, 90% of multipliers {math.exp(lo):.2f}-{math.exp(hi):.2f}")
-    return {"attrition": [round(float(v), 4) for v in q]}, note
