@@ -202,18 +202,18 @@ def model_values(forecasts: pd.DataFrame, caseload: Optional[CaseloadLevel]) -> 
     f = f.merge(start.rename(columns={"staffed_sw_fte": "staffed_origin"}), on=["variant", "replication"], how="left")
     ratio = (f["staffed_origin"] / f["staffed_sw_fte"].where(f["staffed_sw_fte"] > 0)).to_numpy(float)
     per = MEMBERS_PER_REPLICATION
-    level = np.full((len(f), per), np.nan)
-    if caseload is not None:
+    cols = [m for m in MEASURES if m in f.columns and m != "caseload"]
+    parts = [f.melt(id_vars=["variant", "replication", "year_to_30_sept"], value_vars=cols, var_name="measure", value_name="value")]
+    each = {c: np.repeat(f[c].to_numpy(), per) for c in ("variant", "replication", "year_to_30_sept")}
+    if caseload is not None:   # without a published caseload at the origin, none is forecast
+        level = np.full((len(f), per), np.nan)
         h = f["year_to_30_sept"].to_numpy(int) - origin
         variant = f["variant"].to_numpy()
         for v in np.unique(variant):
             for k in np.unique(h[(h >= 1) & (variant == v)]):
                 rows = np.flatnonzero((h == k) & (variant == v))
                 level[rows] = caseload.values(int(k), ratio[rows], per)
-    cols = [m for m in MEASURES if m in f.columns and m != "caseload"]
-    parts = [f.melt(id_vars=["variant", "replication", "year_to_30_sept"], value_vars=cols, var_name="measure", value_name="value")]
-    each = {c: np.repeat(f[c].to_numpy(), per) for c in ("variant", "replication", "year_to_30_sept")}
-    parts.append(pd.DataFrame({**each, "measure": "caseload", "value": (level * ratio[:, None]).ravel()}))
+        parts.append(pd.DataFrame({**each, "measure": "caseload", "value": (level * ratio[:, None]).ravel()}))
     if "expected_leavers" in f.columns and "turnover_rate_pct" in cols and f["expected_leavers"].notna().any():
         parts[0] = parts[0][parts[0]["measure"] != "turnover_rate_pct"]
         parts.append(pd.DataFrame({**each, "measure": "turnover_rate_pct",

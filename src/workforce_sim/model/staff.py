@@ -56,6 +56,7 @@ class Staff:
         # (a permanent worker leaves only by the hazard, so the leavers drawn less these sum to a martingale);
         # in units of 2^-40 of a leaver, integers, so that the sum is the same in whatever order the workers come
         self.expected_leavers: list[int] = []
+        self._month = 0                 # the records' period of the clock's month (``reschedule``): where hazard is summed
 
     def draws(self, post: Post) -> PostDraws:
         """The post's own random streams (made when first needed)."""
@@ -119,6 +120,9 @@ class Staff:
         multipliers of a rate depend only on its kind, role, team group and day, and nothing changes them
         while this runs, so each is looked up once (the same values: the results are identical)."""
         memo: dict[tuple[str, int, str], float] = {}
+        self._month = period = self.records.period
+        while len(self.expected_leavers) <= period:
+            self.expected_leavers.append(0)
         for w in list(self.active):
             self._schedule(w, a, b, memo)
 
@@ -145,11 +149,7 @@ class Staff:
             if self.cases is not None:
                 mult *= self.cases.pressure_multiplier(w)
             delay, spent = att.hazard.exhaust(w.tenure_years(a), (b - a) / DAYS_PER_YEAR, w.budget - w.spent, mult)
-            period = self.records.period
-            expected = self.expected_leavers
-            while len(expected) <= period:
-                expected.append(0)
-            expected[period] += round(spent * EXPECTED_UNITS)
+            self.expected_leavers[self._month] += round(spent * EXPECTED_UNITS)
         else:
             if att.conversion_rate <= 0:
                 return
