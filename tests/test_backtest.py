@@ -562,6 +562,33 @@ def test_the_conversion_prior_is_centred_on_the_rate_the_start_balances_with():
     assert "conversion_per_year" in LOG2 and math.sqrt(lo * hi) == pytest.approx(Agency().conversion_per_year)
 
 
+def test_the_shock_scale_prior_is_centred_on_the_councils_pooled_scale():
+    """The shocks are drawn from councils' pooled changes (scale 1); a council's three years barely move the scale
+    (scripts/scale_recovery.py), so a prior centred below 1 (0.35-2, median 0.84) narrowed every forecast."""
+    from workforce_sim.experiments.calibrate import LOG2
+
+    lo, hi = PRIORS["shock_scale"]
+    assert "shock_scale" in LOG2 and math.sqrt(lo * hi) == pytest.approx(1.0)
+
+
+def test_fitting_the_shock_scale_runs_two_replications_a_particle(monkeypatch):
+    """A noise scale is fitted by the CRPS of two replications (``crps_distance``); the factors alone by one."""
+    import workforce_sim.experiments.calibrate as cal
+
+    calls = []
+    real = cal.single_run
+    monkeypatch.setattr(cal, "single_run", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    code = find_council("Rutland").new_la_code
+    post = calibrate(code, 2019, annual_indicators, load_table(), seed=11, population=3, generations=1, shocks=True,
+                     parameters=("shock_scale",))
+    years = len({int(k.split(":")[1]) for k in post.observed})
+    assert len(calls) == 2 * years * post.simulations and len(set(calls)) == 2 * post.simulations   # a seed a draw
+    calls.clear()
+    post = calibrate(code, 2019, annual_indicators, load_table(), seed=11, population=3, generations=1, shocks=True,
+                     parameters=("attrition_factor",))
+    assert len(calls) == years * post.simulations
+
+
 def test_empirical_distribution_errors_name_file_and_key(tmp_path, capsys):
     scen = tmp_path / "e.yaml"
     assert main(["init", "Rutland", "--year", "2019", "--out", str(scen)]) == 0

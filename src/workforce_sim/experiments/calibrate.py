@@ -15,7 +15,10 @@ of the window after its first (agency rate, turnover, vacancy rate, in points), 
 against the council's published figures; the distance is their mean absolute
 difference, weighted towards the latest years. One replication a particle: ABC-SMC fits
 a stochastic simulator, so the run-to-run noise of a small council widens the posterior
-as it should.
+as it should. When the council shocks' scale is fitted (a noise scale), two replications a
+particle and their CRPS (``crps_distance``): one replication's distance is least with no
+noise at all, and pulled every council's scale to about 0.7 whatever scale its figures
+came from (``scripts/scale_recovery.py``).
 
 Each year starts from its own published state because the forecast does: a run
 started three years back drifts from its start state (its vacancy rate and turnover
@@ -62,6 +65,7 @@ MEASURES = ("agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct")   # summ
 WINDOW_YEARS = 3           # years of history simulated (from 30 September of through - 3)
 POPULATION = 20            # particles a generation (the backtest's default, chosen by measurement: docs/validation.md)
 GENERATIONS = 1            # ABC-SMC generations after pyabc's sample of the prior that sets the first threshold (the backtest's default)
+DRAWS = 2                  # replications a particle when the shock scale is fitted: their CRPS (``crps_distance``); 1 otherwise
 GROUP = "calibration"      # the group of the posterior's empirical distributions (one particle a replication)
 CONVERSION = float(Agency.model_fields["conversion_per_year"].default)   # the model's default conversion hazard a year
 # prior: (low, high) of each parameter; factors are uniform on their log2 scale
@@ -73,7 +77,11 @@ PRIORS: dict[str, tuple[float, float]] = {
     # its flows with (scenario.start_state); 0-0.3 (median 0.15), which a small budget barely narrows, drained
     # agency posts from the first year (the calibrated agency rate's bias, docs/validation.md)
     "conversion_per_year": (CONVERSION * 2 ** -2.0, CONVERSION * 2 ** 2.0),
-    "shock_scale": (2 ** -1.5, 2 ** 1.0),   # only for a scenario with council_shocks
+    # only for a scenario with council_shocks: log2-uniform about 1 (the councils' pooled changes the shocks are drawn from), as
+    # wide as councils' volatility differs in the published figures up to 2019 (sd 0.46-0.53 on the log2 scale, chance included:
+    # scripts/volatility_spread.py; a uniform of half-width 0.8 has sd 0.46). A council's three years barely narrow it
+    # (scripts/scale_recovery.py, docs/validation.md "The shock scale's calibration")
+    "shock_scale": (2 ** -0.8, 2 ** 0.8),
 }
 LOG2 = {"attrition_factor", "applicants_factor", "cover_lag_factor", "conversion_per_year", "shock_scale"}
 PARAMETERS = tuple(PRIORS)
@@ -343,6 +351,32 @@ def year_weights(keys: list[str], through: int) -> dict[str, float]:
     return {k: v / total for k, v in raw.items()}
 
 
+def draw_key(key: str, draw: int) -> str:
+    """The summary ``key`` of a particle's replication ``draw`` (the first keeps the observed key)."""
+    return key if draw == 0 else f"{key}#{draw}"
+
+
+def crps_distance(weights: dict[str, float], draws: int) -> Callable[[dict, dict], float]:
+    """The distance of a particle's ``draws`` replications from the published figures: each summary's
+    CRPS by the fair estimator (the mean absolute error of the draws less half their mean absolute
+    difference over distinct pairs), weighted as the summaries are. Its expectation is the CRPS of the
+    particle's distribution, which the distribution the figures came from minimises: the noise's scale
+    is fitted, not pulled towards none (the distance of one replication, ``|x - y|``, is smallest in
+    expectation with no noise at all, so a threshold on it prefers the narrowest particles)."""
+    if draws < 2:
+        raise ValueError("the CRPS distance needs at least 2 draws a particle")
+    pairs = draws * (draws - 1)
+
+    def distance(x: dict, x0: dict) -> float:
+        total = 0.0
+        for k, w in weights.items():
+            v = np.array([x[draw_key(k, d)] for d in range(draws)], float)
+            total += w * (np.abs(v - x0[k]).mean() - np.abs(v[:, None] - v[None, :]).sum() / (2 * pairs))
+        return float(total)
+
+    return distance
+
+
 @contextlib.contextmanager
 def _numpy_seeded(seed: int):
     """NumPy's global generator (which pyabc draws from) seeded for the block, then restored."""
@@ -381,7 +415,7 @@ def derived_seed(seed: int, *keys: Any) -> int:
 def calibrate(council: str, through: int, indicators: Indicators, table: Optional[pd.DataFrame] = None, seed: int = DEFAULTS.seed,
               population: int = POPULATION, generations: int = GENERATIONS, window_years: int = WINDOW_YEARS,
               db_dir: Optional[Path] = None, shocks: bool = False, parameters: Optional[Sequence[str]] = None,
-              origin: Optional[dict[str, Any]] = None) -> Posterior:
+              origin: Optional[dict[str, Any]] = None, draws: Optional[int] = None) -> Posterior:
     """ABC-SMC posterior of the four parameters for ``council`` from its history up to ``through``
     (with ``shocks``, the history run has the council's yearly shocks, ``shocks_section``, and their
     ``shock_scale`` is a fifth parameter); ``parameters``: only these of them (default all), the others
@@ -391,7 +425,9 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
     ``through`` are read. ``indicators`` turns a run's results into the DfE indicators
     by replication and year (``analysis.checks.annual_indicators``). ``origin``: the council's
     scenario mapping at ``through`` already built from the same table (the backtest's origin
-    scenario, with its shocks), used instead of building it again; the posterior is the same.
+    scenario, with its shocks), used instead of building it again; the posterior is the same. ``draws``:
+    replications a particle (1: the weighted mean absolute distance; 2 or more: ``crps_distance``); by default
+    ``DRAWS`` when ``shock_scale`` is fitted (a noise scale needs a proper score: ``crps_distance``), else 1.
     """
     import pyabc
 
@@ -422,14 +458,19 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
               and (p != "shock_scale" or all("council_shocks" in b for b in runs.values()))]
     if not params:
         raise InputError("no parameter to calibrate (shock_scale needs the council shocks)", file="command line", key="--calibrate-parameters")
+    draws = (DRAWS if "shock_scale" in params else 1) if draws is None else draws
+    if draws < 1:
+        raise ValueError("the calibration needs at least 1 draw a particle")
 
     def simulate(par: dict[str, float]) -> dict[str, float]:
         theta = {p: (2 ** float(par[p]) if p in LOG2 else float(par[p])) for p in params}
-        s = int(np.random.randint(0, 2**31 - 1))
         out: dict[str, float] = {}
-        for y, base in runs.items():   # each year from its own published start, one replication, the particle's seed
-            sc = Scenario.model_validate(with_parameters(base, theta))
-            out.update(summaries(combine(sc, s, [single_run(sc, s, 0, indicators_only=True)]), indicators, keys_of[y]))
+        for d in range(draws):
+            s = int(np.random.randint(0, 2**31 - 1))
+            for y, base in runs.items():   # each year from its own published start, one replication, the draw's seed
+                sc = Scenario.model_validate(with_parameters(base, theta))
+                got = summaries(combine(sc, s, [single_run(sc, s, 0, indicators_only=True)]), indicators, keys_of[y])
+                out.update({draw_key(k, d): v for k, v in got.items()})
         return out
 
     priors = {}
@@ -440,7 +481,9 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
     _quiet_pyabc()
     cpu = time.process_time()
     with _numpy_seeded(derived_seed(seed, c.new_la_code, through)), scratch_folder("wfsim-abc-", db_dir) as tmp:
-        abc = pyabc.ABCSMC(simulate, pyabc.Distribution(**priors), pyabc.PNormDistance(p=1, fixed_weights=year_weights(keys, through)),
+        weights = year_weights(keys, through)
+        distance = pyabc.PNormDistance(p=1, fixed_weights=weights) if draws == 1 else crps_distance(weights, draws)
+        abc = pyabc.ABCSMC(simulate, pyabc.Distribution(**priors), distance,
                            population_size=population, sampler=pyabc.sampler.SingleCoreSampler())
         abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), observed)
         try:
