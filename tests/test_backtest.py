@@ -419,6 +419,40 @@ def test_the_forecast_caseload_carries_the_councils_mean_as_far_as_means_have_ca
     assert np.allclose(b[b["measure"] == "caseload"]["abs_error"], 5.0)
 
 
+def test_the_caseload_line_counts_councils_usual_change_of_staffing_once():
+    """The line fitted on published caseloads is for holders that changed as councils' staffing did (here +10% a
+    year up to the origin): a replication whose staffing grows so gets the line's value, one whose staffing
+    stays gets the line x 1.1; staffing published after the origin is not read."""
+    from workforce_sim.scenario.councils import staffing_ratio
+
+    rng = np.random.default_rng(5)
+    rows, flat, grown = [], [], []
+    for k in range(40):
+        code = f"E{k:08d}"
+        c = [float(rng.uniform(10, 25))]
+        for _ in range(6):
+            c.append(4.0 + 0.75 * float(np.mean(c[-3:])))
+        rows += [(code, 2013 + i, "caseload", v) for i, v in enumerate(c)]
+        rows += [(code, y, "agency_rate_pct", 10.0) for y in (2018, 2019)]
+        rows += [(code, y, m, v * 1.1 ** (y - 2013)) for y in range(2013, 2020) for m, v in (("fte_in_post", 40.0), ("agency_fte", 10.0))]
+        flat.append(_task(code, 2018, {2019: [10.0, 11.0, 12.0]}))
+        t = _task(code, 2018, {2019: [10.0, 11.0, 12.0]})
+        t.forecasts.loc[t.forecasts["year_to_30_sept"] == 2019, "staffed_sw_fte"] = 11.0
+        grown.append(t)
+    table = _table(rows)
+    assert staffing_ratio(2018, table, 1) == pytest.approx(1 / 1.1) and staffing_ratio(2018, table, 2) == pytest.approx(1 / 1.21)
+    a = score_cases(grown, table, recalibrate=False)
+    b = score_cases(flat, table, recalibrate=False)
+    ca, cb = (x[x["measure"] == "caseload"].reset_index(drop=True) for x in (a, b))
+    assert np.allclose(ca["abs_error"], 0.0, atol=1e-9)                  # the usual change: the line itself
+    assert np.allclose(cb["q50"], ca["q50"] * 1.1)                        # no change: more cases each
+    changed = table.copy()
+    changed.loc[(changed["year"] == 2019) & changed["measure"].isin(["fte_in_post", "agency_fte"]), "value"] *= 3
+    c = score_cases(grown, changed, recalibrate=False)
+    assert np.allclose(c[c["measure"] == "caseload"]["q50"].to_numpy(), ca["q50"].to_numpy())
+    assert math.isnan(staffing_ratio(2013, table, 1))                      # one year published: no change seen
+
+
 def test_table_through_keeps_only_the_years_published_by_then():
     t = table_through(2019)
     assert t["year"].max() == 2019 and (load_table()["year"] > 2019).any()

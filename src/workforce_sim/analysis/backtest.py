@@ -23,7 +23,7 @@ quantiles with each replication's staffing (``CaseloadLevel``): the cases the ba
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
@@ -34,7 +34,7 @@ from workforce_sim.analysis.checks import annual_indicators
 from workforce_sim.analysis.measures import ensemble_crps, ensemble_quantiles, wilson
 from workforce_sim.analysis.peers import Peers
 from workforce_sim.experiments.replications import Results
-from workforce_sim.scenario.councils import LINE_MIN_PAIRS, Line, shrinkage_line
+from workforce_sim.scenario.councils import LINE_MIN_PAIRS, Line, shrinkage_line, staffing_ratio
 
 MEASURES = ("agency_rate_pct", "turnover_rate_pct", "vacancy_rate_pct", "caseload")
 TITLES = {"agency_rate_pct": "Agency rate (%)", "turnover_rate_pct": "Turnover (%)", "vacancy_rate_pct": "Vacancy rate (%)",
@@ -123,11 +123,15 @@ class CaseloadLevel:
     line's fitted value plus its residuals' quantiles at (j + 0.5) / per, each with every replication's
     ratio (so the caseload's ensemble holds the level's whole spread whatever the replications), the residuals narrowed by the part
     of their variance the staffing's spread already gives (the published caseloads' residuals hold both);
-    without a line (fewer than ``LINE_MIN_PAIRS`` council-years), the origin's published caseload."""
+    without a line (fewer than ``LINE_MIN_PAIRS`` council-years), the origin's published caseload. The line's
+    value is for holders that changed as councils' staffing did over the council-years it was fitted on
+    (``staffing``: their mean staffed(y) / staffed(y + h)), so it is divided by that before a replication's
+    own ratio multiplies it: the councils' usual change of staffing is counted once."""
 
     origin_value: float
     mean: float                  # the council's mean published caseload over the years up to the origin
     lines: dict[int, Line]       # horizon -> the line up to the origin
+    staffing: dict[int, float] = field(default_factory=dict)   # horizon -> councils' mean staffing ratio up to the origin
 
     def values(self, h: int, ratios: np.ndarray, per: int) -> np.ndarray:
         """The levels for ``ratios`` (one a replication), ``per`` each: the line's value plus its narrowed
@@ -136,7 +140,8 @@ class CaseloadLevel:
         line = self.lines.get(h)
         if line is None or line.pairs < LINE_MIN_PAIRS or not (np.isfinite(line.a) and np.isfinite(line.b) and np.isfinite(self.mean)):
             return np.full((n, per), self.origin_value)
-        centre = line.a + line.b * self.mean
+        usual = self.staffing.get(h, float("nan"))
+        centre = (line.a + line.b * self.mean) / (usual if np.isfinite(usual) and usual > 0 else 1.0)
         total = float(np.var(line.residuals))
         ok = ratios[np.isfinite(ratios)]
         staffing = float(np.var(centre * ok)) if len(ok) > 1 else 0.0
@@ -149,6 +154,7 @@ def caseload_levels(tasks, table: pd.DataFrame, years: int = 3) -> dict[tuple[st
     """Each task's ``CaseloadLevel`` (council, origin), from the published caseloads up to its origin only."""
     pub = published(table, sorted({t.new_la_code for t in tasks})).set_index(["new_la_code", "year", "measure"])["value"]
     lines: dict[tuple[int, int], Line] = {}
+    ratios: dict[tuple[int, int], float] = {}
     out = {}
     for t in tasks:
         if t.forecasts is None:
@@ -163,7 +169,9 @@ def caseload_levels(tasks, table: pd.DataFrame, years: int = 3) -> dict[tuple[st
         for h in horizons:
             if (y0, h) not in lines:
                 lines[(y0, h)] = shrinkage_line("caseload", y0, table, years, h)
-        out[(t.new_la_code, y0)] = CaseloadLevel(float(now), mean, {h: lines[(y0, h)] for h in horizons})
+                ratios[(y0, h)] = staffing_ratio(y0, table, h)
+        out[(t.new_la_code, y0)] = CaseloadLevel(float(now), mean, {h: lines[(y0, h)] for h in horizons},
+                                                 {h: ratios[(y0, h)] for h in horizons})
     return out
 
 

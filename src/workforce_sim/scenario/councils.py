@@ -245,6 +245,28 @@ def shrinkage_line(measure: str, through: int, table: Optional[pd.DataFrame] = N
     return _fit(mean[:, :-horizon].ravel(), v[:, horizon:].ravel())   # each mean and its value horizon years on
 
 
+def staffing_ratio(through: int, table: Optional[pd.DataFrame] = None, horizon: int = 1) -> float:
+    """How councils' staffing (FTE in post plus agency FTE) changed over ``horizon`` years: the mean of
+    staffed(y) / staffed(y + ``horizon``) over every council and year y with both published by 30 September of
+    ``through`` (NaN without any). A line fitted on published caseloads (``shrinkage_line``) carries this change of
+    the holders in it already."""
+    t = load_table() if table is None else table
+    t = t[(t["level"] == "local_authority") & t["measure"].isin(("fte_in_post", "agency_fte")) & t["value"].notna() & (t["year"] <= through)]
+    if t.empty:
+        return float("nan")
+    w = t.drop_duplicates(["new_la_code", "year", "measure"]).pivot_table(index="new_la_code", columns=["measure", "year"], values="value")
+    if "fte_in_post" not in w or "agency_fte" not in w:
+        return float("nan")
+    staffed = w["fte_in_post"] + w["agency_fte"]
+    staffed = staffed.reindex(columns=range(int(staffed.columns.min()), int(staffed.columns.max()) + 1)).to_numpy(float)
+    if staffed.shape[1] <= horizon:
+        return float("nan")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = staffed[:, :-horizon] / staffed[:, horizon:]
+    r = r[np.isfinite(r) & (r > 0)]
+    return float(r.mean()) if len(r) else float("nan")
+
+
 def _fit(m: np.ndarray, n: np.ndarray) -> Line:
     """The least-squares line of ``n`` on ``m`` over the pairs with both (NaN without two distinct ``m``)."""
     ok = np.isfinite(m) & np.isfinite(n)
