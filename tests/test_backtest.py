@@ -515,7 +515,7 @@ def test_backtest_of_ten_councils_writes_tables_and_page(tmp_path, capsys):
     assert printed["scores"] and printed["out"] == str(out)
     page = (out / "backtest.html").read_text()
     assert "Scores against the peers" in page and "Wilson" in page and "coverage_by_horizon.png" in page and "councils forecast worst" in page
-    assert "fitting shock_scale" in page
+    assert "fitting shock_scale; 2 replications a particle, the distance their CRPS" in page
     record = json.loads((out / "run.json").read_text())
     assert record["status"] == "complete" and record["calibrate_parameters"] == ["shock_scale"]
     # the folder is never written over

@@ -360,12 +360,16 @@ def about(outcome) -> dict[str, Any]:
     from workforce_sim import __version__
     from workforce_sim.reporting.runs import git_info, now_iso
 
+    from workforce_sim.experiments.calibrate import DRAWS
+
     spec, t, tasks = outcome.spec, outcome.spec.tasks, outcome.tables["tasks"]
+    fits_scale = getattr(t, "shocks", False) and (t.calibrate_parameters is None or "shock_scale" in t.calibrate_parameters)
     return {
         "councils": f"{len(spec.codes)} ({spec.councils_text})", "origins": ", ".join(map(str, spec.origins)), "horizon (years)": t.horizon,
         "replications per forecast": replications_words(t, tasks), "seed": t.seed,
         "calibration": (f"ABC-SMC (pyabc), {t.population} particles x {t.generations} generations, fitting "
                         f"{', '.join(t.calibrate_parameters) if t.calibrate_parameters is not None else 'every parameter'}"
+                        + (f"; {DRAWS} replications a particle, the distance their CRPS" if fits_scale else "; one replication a particle")
                         if t.calibrate else "none"),
         "council shocks": "yearly, from councils' published changes up to each origin" if getattr(t, "shocks", False) else "none",
         "tasks (council x origin)": len(outcome.results), "tasks without a forecast": int((tasks["skipped"] != "").sum()),
