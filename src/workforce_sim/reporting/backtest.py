@@ -358,9 +358,8 @@ def about(outcome) -> dict[str, Any]:
     import os
 
     from workforce_sim import __version__
-    from workforce_sim.reporting.runs import git_info, now_iso
-
     from workforce_sim.experiments.calibrate import DRAWS
+    from workforce_sim.reporting.runs import git_info, now_iso
 
     spec, t, tasks = outcome.spec, outcome.spec.tasks, outcome.tables["tasks"]
     fits_scale = getattr(t, "shocks", False) and (t.calibrate_parameters is None or "shock_scale" in t.calibrate_parameters)
