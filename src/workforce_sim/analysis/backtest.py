@@ -150,8 +150,14 @@ class CaseloadLevel:
         return np.broadcast_to(q, (n, per))
 
 
-def caseload_levels(tasks, table: pd.DataFrame, years: int = 3) -> dict[tuple[str, int], CaseloadLevel]:
-    """Each task's ``CaseloadLevel`` (council, origin), from the published caseloads up to its origin only."""
+# the caseload level's years: the line of a council's caseload h years on on its caseload at the origin (1), not on its mean
+# of three years (3, until December 2026): on the caseloads published by 2019 the origin's year carried better (docs/validation.md)
+CASELOAD_YEARS = 1
+
+
+def caseload_levels(tasks, table: pd.DataFrame, years: int = CASELOAD_YEARS) -> dict[tuple[str, int], CaseloadLevel]:
+    """Each task's ``CaseloadLevel`` (council, origin), from the published caseloads up to its origin only: the line on
+    the council's mean of its last ``years`` years."""
     pub = published(table, sorted({t.new_la_code for t in tasks})).set_index(["new_la_code", "year", "measure"])["value"]
     lines: dict[tuple[int, int], Line] = {}
     ratios: dict[tuple[int, int], float] = {}
