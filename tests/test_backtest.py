@@ -395,19 +395,25 @@ def test_no_look_ahead_in_the_recalibration():
     assert (r18["recalibration_cases"] == 0).all()
 
 
-def test_the_forecast_caseload_carries_the_councils_caseload_as_far_as_caseloads_have_carried():
-    # 40 councils whose caseload each year is 4 + 0.75 x the year before's: the forecast level from 2018 is that
-    # line, fitted on the years published by 2018, and nothing later is read
+def _caseload_rows(councils: int = 40) -> list:
+    """Councils E00000000... whose caseload each year 2014-2019 is 4 + 0.75 x the year before's, an agency rate in 2018-2019."""
     rng = np.random.default_rng(5)
-    rows, tasks = [], []
-    for k in range(40):
+    rows = []
+    for k in range(councils):
         code = f"E{k:08d}"
         c = [float(rng.uniform(10, 25))]
         for _ in range(6):
             c.append(4.0 + 0.75 * c[-1])
         rows += [(code, 2013 + i, "caseload", v) for i, v in enumerate(c)]
         rows += [(code, y, "agency_rate_pct", 10.0) for y in (2018, 2019)]
-        tasks.append(_task(code, 2018, {2019: [10.0, 11.0, 12.0]}))
+    return rows
+
+
+def test_the_forecast_caseload_carries_the_councils_caseload_as_far_as_caseloads_have_carried():
+    # 40 councils whose caseload each year is 4 + 0.75 x the year before's: the forecast level from 2018 is that
+    # line, fitted on the years published by 2018, and nothing later is read
+    rows = _caseload_rows()
+    tasks = [_task(f"E{k:08d}", 2018, {2019: [10.0, 11.0, 12.0]}) for k in range(40)]
     table = _table(rows)
     a = score_cases(tasks, table, recalibrate=False)
     case = a[a["measure"] == "caseload"]
@@ -425,15 +431,9 @@ def test_the_caseload_line_counts_councils_usual_change_of_staffing_once():
     stays gets the line x 1.1; staffing published after the origin is not read."""
     from workforce_sim.scenario.councils import staffing_ratio
 
-    rng = np.random.default_rng(5)
-    rows, flat, grown = [], [], []
+    rows, flat, grown = _caseload_rows(), [], []
     for k in range(40):
         code = f"E{k:08d}"
-        c = [float(rng.uniform(10, 25))]
-        for _ in range(6):
-            c.append(4.0 + 0.75 * c[-1])
-        rows += [(code, 2013 + i, "caseload", v) for i, v in enumerate(c)]
-        rows += [(code, y, "agency_rate_pct", 10.0) for y in (2018, 2019)]
         rows += [(code, y, m, v * 1.1 ** (y - 2013)) for y in range(2013, 2020) for m, v in (("fte_in_post", 40.0), ("agency_fte", 10.0))]
         flat.append(_task(code, 2018, {2019: [10.0, 11.0, 12.0]}))
         t = _task(code, 2018, {2019: [10.0, 11.0, 12.0]})
