@@ -17,8 +17,8 @@ on the same cases.
 Caseload: the backtest simulates staffing only (children's cases cost 5 to 13 times the
 time, docs/performance.md); the forecast caseload divides the cases per holder the published figures
 give for Y + h over the model's staffing: level(h) x staffed(Y) / staffed(Y + h). The level is the
-council's mean caseload over Y-2..Y carried as far as such means have carried h years on
-(``councils.shrinkage_line`` up to Y), and its spread the line's residuals, ``MEMBERS_PER_REPLICATION``
+council's caseload at Y carried as far as caseloads have carried h years on (``councils.shrinkage_line``
+up to Y, ``CASELOAD_YEARS``), over councils' usual change of staffing (``councils.staffing_ratio``), and its spread the line's residuals, ``MEMBERS_PER_REPLICATION``
 quantiles with each replication's staffing (``CaseloadLevel``): the cases the backtest does not simulate.
 """
 from __future__ import annotations
@@ -129,7 +129,7 @@ class CaseloadLevel:
     own ratio multiplies it: the councils' usual change of staffing is counted once."""
 
     origin_value: float
-    mean: float                  # the council's mean published caseload over the years up to the origin
+    mean: float                  # the council's mean published caseload over its last ``CASELOAD_YEARS`` years up to the origin
     lines: dict[int, Line]       # horizon -> the line up to the origin
     staffing: dict[int, float] = field(default_factory=dict)   # horizon -> councils' mean staffing ratio up to the origin
 

@@ -363,16 +363,17 @@ def crps_distance(weights: dict[str, float], draws: int) -> Callable[[dict, dict
     particle's distribution, which the distribution the figures came from minimises: the noise's scale
     is fitted, not pulled towards none (the distance of one replication, ``|x - y|``, is smallest in
     expectation with no noise at all, so a threshold on it prefers the narrowest particles)."""
+    import scoringrules
+
     if draws < 2:
         raise ValueError("the CRPS distance needs at least 2 draws a particle")
-    pairs = draws * (draws - 1)
+    keys = list(weights)
+    w = np.array([weights[k] for k in keys], float)
 
     def distance(x: dict, x0: dict) -> float:
-        total = 0.0
-        for k, w in weights.items():
-            v = np.array([x[draw_key(k, d)] for d in range(draws)], float)
-            total += w * (np.abs(v - x0[k]).mean() - np.abs(v[:, None] - v[None, :]).sum() / (2 * pairs))
-        return float(total)
+        v = np.array([[x[draw_key(k, d)] for d in range(draws)] for k in keys], float)
+        y = np.array([x0[k] for k in keys], float)
+        return float(w @ np.asarray(scoringrules.crps_ensemble(y, v, m_axis=-1, estimator="fair"), float))
 
     return distance
 
@@ -464,11 +465,11 @@ def calibrate(council: str, through: int, indicators: Indicators, table: Optiona
 
     def simulate(par: dict[str, float]) -> dict[str, float]:
         theta = {p: (2 ** float(par[p]) if p in LOG2 else float(par[p])) for p in params}
+        scenarios = {y: Scenario.model_validate(with_parameters(base, theta)) for y, base in runs.items()}
         out: dict[str, float] = {}
         for d in range(draws):
             s = int(np.random.randint(0, 2**31 - 1))
-            for y, base in runs.items():   # each year from its own published start, one replication, the draw's seed
-                sc = Scenario.model_validate(with_parameters(base, theta))
+            for y, sc in scenarios.items():   # each year from its own published start, one replication, the draw's seed
                 got = summaries(combine(sc, s, [single_run(sc, s, 0, indicators_only=True)]), indicators, keys_of[y])
                 out.update({draw_key(k, d): v for k, v in got.items()})
         return out

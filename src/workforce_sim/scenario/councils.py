@@ -250,14 +250,10 @@ def staffing_ratio(through: int, table: Optional[pd.DataFrame] = None, horizon: 
     staffed(y) / staffed(y + ``horizon``) over every council and year y with both published by 30 September of
     ``through`` (NaN without any). A line fitted on published caseloads (``shrinkage_line``) carries this change of
     the holders in it already."""
-    t = load_table() if table is None else table
-    t = t[(t["level"] == "local_authority") & t["measure"].isin(("fte_in_post", "agency_fte")) & t["value"].notna() & (t["year"] <= through)]
-    if t.empty:
+    wide = _agency_and_vacancies(table, through, ("fte_in_post", "agency_fte"))
+    if wide is None:
         return float("nan")
-    w = t.drop_duplicates(["new_la_code", "year", "measure"]).pivot_table(index="new_la_code", columns=["measure", "year"], values="value")
-    if "fte_in_post" not in w or "agency_fte" not in w:
-        return float("nan")
-    staffed = w["fte_in_post"] + w["agency_fte"]
+    staffed = (wide["fte_in_post"] + wide["agency_fte"]).unstack("year")
     staffed = staffed.reindex(columns=range(int(staffed.columns.min()), int(staffed.columns.max()) + 1)).to_numpy(float)
     if staffed.shape[1] <= horizon:
         return float("nan")
